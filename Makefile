@@ -1,0 +1,105 @@
+# sealvisor — the one build entry point.
+#   make            build build/BOOTX64.EFI
+#   make run        boot it under QEMU/OVMF (SVM+NPT); exit status is the hypervisor's
+#   make run-bochs  boot it under Bochs (VMX+EPT)
+#   make debug      QEMU paused with a gdb stub; prints the gdb command line
+#   make test       host unit tests + boot tests under QEMU and Bochs
+#   make bench      host benchmarks (figures only)
+
+BUILD   ?= build
+CC      := gcc
+LD      := ld
+NASM    := nasm
+OBJCOPY := objcopy
+CONFIG  ?= tests/configs/default.cfg
+
+EFI_INC := /usr/include/efi
+EFI_LIB := /usr/lib
+EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
+
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+# Freestanding, position-independent, no SSE (the hypervisor never saves its
+# own FPU state), frame pointers kept for the exception backtrace.
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fpic \
+	-fno-stack-protector -fno-stack-check -fshort-wchar -mno-red-zone \
+	-mgeneral-regs-only -maccumulate-outgoing-args -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fvisibility=hidden -fno-strict-aliasing \
+	-DGNU_EFI_USE_MS_ABI -DSEALVISOR_VERSION='"$(VERSION)"' \
+	-Iinclude -I. -MMD -MP
+EFI_CFLAGS := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(EFI_INC)/protocol
+HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
+	-T linker.ld -L$(EFI_LIB)
+
+HV_C_SRCS := $(wildcard boot/*.c arch/x86/*.c arch/x86/svm/*.c arch/x86/vmx/*.c mm/*.c hv/*.c)
+HV_ASM_SRCS := $(wildcard arch/x86/*.asm arch/x86/svm/*.asm arch/x86/vmx/*.asm)
+HV_OBJS := $(HV_C_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASM_SRCS:%.asm=$(BUILD)/hv/%.asm.o)
+
+# Host build of the hardware-independent code for unit tests and benchmarks.
+HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Iinclude -I. \
+	-DSEALVISOR_HOST -MMD -MP
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+HOST_LIB_SRCS := mm/pmm.c mm/heap.c mm/phys.c hv/fmt.c boot/config.c $(wildcard mm/memobj*.c)
+HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o)
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+
+.PHONY: all clean run run-bochs debug test unit-test boot-test bench deps
+all: $(BUILD)/BOOTX64.EFI
+
+$(BUILD)/hv/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HV_CFLAGS) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/hv/%.asm.o: %.asm
+	@mkdir -p $(@D)
+	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+
+$(BUILD)/sealvisor.so: $(HV_OBJS) linker.ld
+	$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJS) -o $@ -lgnuefi -lefi
+
+$(BUILD)/BOOTX64.EFI: $(BUILD)/sealvisor.so
+	$(OBJCOPY) -j .text -j .rodata -j .data -j .dynamic -j .dynsym -j .dynstr \
+		-j .rela -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "built $@ (sealvisor $(VERSION))"
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(HOST_LIB_OBJS)
+	$(CC) -pthread $^ -o $@ $(CHECK_LIBS)
+
+$(BUILD)/bench: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_LIB_OBJS)
+	$(CC) -pthread $^ -o $@
+
+deps:
+	@tests/deps.sh
+
+run: deps all
+	tests/run-qemu.sh $(BUILD) $(CONFIG)
+
+run-bochs: deps all
+	tests/run-bochs.sh $(BUILD) $(CONFIG)
+
+debug: deps all
+	tests/debug-qemu.sh $(BUILD) $(CONFIG)
+
+unit-test: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+boot-test: all
+	tests/boot-tests.sh $(BUILD)
+
+test: deps
+	$(MAKE) unit-test
+	$(MAKE) boot-test
+
+bench: deps $(BUILD)/bench
+	$(BUILD)/bench
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

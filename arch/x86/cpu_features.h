@@ -1,0 +1,24 @@
+#ifndef ARCH_X86_CPU_FEATURES_H
+#define ARCH_X86_CPU_FEATURES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cpu_features {
+	char vendor[13];
+	bool nx, pdpe1gb;
+	/* AMD SVM (CPUID 0x8000000A) */
+	bool svm, npt, nrips, svm_disabled_by_bios;
+	uint32_t svm_rev, nr_asids;
+	/* Intel VMX (capability MSRs) */
+	bool vmx, vmx_true_ctls, ept, vpid, unrestricted_guest;
+	uint64_t vmx_basic, ept_vpid_cap;
+};
+
+extern struct cpu_features cpu_features;
+
+void cpu_features_detect(void);
+/* One line naming what was found, e.g. "SVM rev 1, NPT, 16 ASIDs, nRIP". */
+void cpu_features_describe(char *buf, unsigned long len);
+
+#endif

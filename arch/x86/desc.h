@@ -1,0 +1,19 @@
+#ifndef ARCH_X86_DESC_H
+#define ARCH_X86_DESC_H
+
+#include <stdint.h>
+
+#define SEL_CODE64 0x08
+#define SEL_DATA   0x10
+#define SEL_TSS    0x18
+
+/* IST slots: each of these exceptions runs on its own known-good stack. */
+#define IST_DF  1
+#define IST_NMI 2
+#define IST_MC  3
+
+void desc_init_boot_cpu(void);
+/* True if [addr, addr+8) lies on one of the hypervisor's own stacks. */
+int arch_on_known_stack(uint64_t addr);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * \sealvisor.cfg: "key = value" lines, '#' comments. Parsed by plain C with
+ * no firmware dependency so it is unit-tested on the host.
+ */
+#ifndef BOOT_CONFIG_H
+#define BOOT_CONFIG_H
+
+#include <stddef.h>
+#include <stdbool.h>
+
+#define CONFIG_PATH_MAX 64
+#define CONFIG_MAX_GUESTS 16
+#define CONFIG_ERR_MAX 160
+
+enum debug_fault {
+	DEBUG_FAULT_NONE,
+	DEBUG_FAULT_UD2,   /* invalid opcode */
+	DEBUG_FAULT_PF,    /* read of the unmapped page 0 */
+	DEBUG_FAULT_GP,    /* non-canonical access */
+	DEBUG_FAULT_DE,    /* divide by zero */
+	DEBUG_FAULT_BP,    /* int3 */
+};
+
+struct config {
+	char control[CONFIG_PATH_MAX];                 /* control partition image */
+	char guests[CONFIG_MAX_GUESTS][CONFIG_PATH_MAX];
+	int nr_guests;
+	int log_level;                                 /* enum log_level */
+	int debug_fault;                               /* enum debug_fault */
+	bool selftest;                                 /* allocator self-check at boot */
+};
+
+void config_defaults(struct config *cfg);
+
+/*
+ * Parses text (len bytes, need not be NUL-terminated) into cfg, which must
+ * hold the defaults. On error returns -EINVAL, writes "file:line: reason" to
+ * err, and leaves cfg as it was before the call.
+ */
+int config_parse(struct config *cfg, const char *file, const char *text,
+		 size_t len, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * The one structure boot/ hands to hv_main. Everything the hypervisor needs
+ * from the firmware is copied in here before ExitBootServices; nothing in it
+ * points into boot-services memory, which the page allocator reclaims.
+ */
+#ifndef HV_BOOT_INFO_H
+#define HV_BOOT_INFO_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "boot/config.h"
+
+enum mem_type {
+	MEM_RESERVED = 0,
+	MEM_USABLE,        /* free RAM */
+	MEM_BOOT_RECLAIM,  /* firmware boot-services memory: free once we own the CPU */
+	MEM_LOADER,        /* the hypervisor image and what boot/ loaded: kept */
+	MEM_ACPI,
+	MEM_RUNTIME_CODE,
+	MEM_RUNTIME_DATA,
+	MEM_MMIO,
+};
+
+struct mem_region {
+	uint64_t base;
+	uint64_t pages;
+	uint32_t type;     /* enum mem_type */
+};
+
+struct boot_module {
+	char name[CONFIG_PATH_MAX];
+	uint64_t base;     /* physical, page aligned, MEM_LOADER */
+	uint64_t size;
+};
+
+struct boot_cpu {
+	uint32_t apic_id;
+	uint8_t enabled;
+	uint8_t bsp;
+};
+
+#define BOOT_MAX_REGIONS 512
+#define BOOT_MAX_CPUS 64
+#define BOOT_MAX_MODULES (CONFIG_MAX_GUESTS + 1)
+
+struct boot_info {
+	struct config config;
+	struct mem_region regions[BOOT_MAX_REGIONS];
+	size_t nr_regions;
+	struct boot_module modules[BOOT_MAX_MODULES];
+	size_t nr_modules;
+	struct boot_cpu cpus[BOOT_MAX_CPUS];
+	size_t nr_cpus;
+	uint64_t acpi_rsdp;          /* 0 if the firmware has no ACPI tables */
+	uint64_t image_base, image_size;
+	/* Firmware power-off, callable after ExitBootServices; may be NULL. */
+	void (*firmware_poweroff)(int status);
+};
+
+const char *mem_type_name(uint32_t type);
+
+#endif

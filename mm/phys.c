@@ -1,0 +1,3 @@
+#include "mm/phys.h"
+
+uintptr_t phys_virt_offset;

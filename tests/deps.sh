@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages sealvisor needs to build, run and test.
+# As root it runs apt-get; otherwise it prints the exact command to run.
+set -euo pipefail
+
+PACKAGES=(make gcc binutils gnu-efi nasm mtools dosfstools qemu-system-x86 ovmf
+	  check pkg-config bochs bochsbios vgabios seabios)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "sealvisor: missing Debian packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "run as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${missing[@]}"
