@@ -1,26 +1,20 @@
 #!/usr/bin/env bash
-# tests/esp.sh BUILD CONFIG OUT.img
-# Builds a FAT ESP image: EFI/BOOT/BOOTX64.EFI, CONFIG as \sealvisor.cfg,
-# and every image the config names (control = / guest = lines), looked up
-# first in BUILD/ and then relative to the repository.
+# tests/esp.sh BUILD CONFIG OUT
+# Lays out an ESP: EFI/BOOT/BOOTX64.EFI, CONFIG as /sealvisor.cfg, and every
+# image the config names (control = / guest = lines), looked up first in
+# BUILD/ and then relative to the repository. OUT ending in .img becomes a
+# FAT image (QEMU); anything else a plain directory (Bochs vvfat).
 set -euo pipefail
 build=$1 config=$2 out=$3
 
 [ -f "$config" ] || { echo "esp: config '$config' not found" >&2; exit 1; }
-images=$(sed -n -E 's/^[[:space:]]*(control|guest)[[:space:]]*=[[:space:]]*([^#[:space:]]+).*/\2/p' "$config")
+[ -f "$build/BOOTX64.EFI" ] || { echo "esp: $build/BOOTX64.EFI not built" >&2; exit 1; }
 
-size_kib=16384
-for img in $images; do
-	for cand in "$build/$img" "$img"; do
-		[ -f "$cand" ] && size_kib=$((size_kib + $(du -k "$cand" | cut -f1)))
-	done
-done
-rm -f "$out"
-mkfs.fat -C -n SEALVISOR "$out" "$size_kib" >/dev/null
-export MTOOLS_SKIP_CHECK=1
-mmd -i "$out" ::/EFI ::/EFI/BOOT
-mcopy -i "$out" "$build/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
-mcopy -i "$out" "$config" ::/sealvisor.cfg
+case "$out" in *.img) dir=$(mktemp -d) ;; *) dir=$out ;; esac
+rm -rf "$dir" && mkdir -p "$dir/EFI/BOOT"
+cp "$build/BOOTX64.EFI" "$dir/EFI/BOOT/BOOTX64.EFI"
+cp "$config" "$dir/sealvisor.cfg"
+images=$(sed -n -E 's/^[[:space:]]*(control|guest)[[:space:]]*=[[:space:]]*([^#[:space:]]+).*/\2/p' "$config")
 for img in $images; do
 	src=""
 	for cand in "$build/$img" "$img"; do
@@ -28,14 +22,16 @@ for img in $images; do
 	done
 	# A missing image is left out on purpose: the hypervisor reports it.
 	[ -n "$src" ] || { echo "esp: warning: '$img' named in $config not found" >&2; continue; }
-	dir=$(dirname "$img")
-	if [ "$dir" != "." ]; then
-		path=""
-		IFS=/ read -ra parts <<<"$dir"
-		for part in "${parts[@]}"; do
-			path="$path/$part"
-			mmd -i "$out" "::$path" 2>/dev/null || true
-		done
-	fi
-	mcopy -i "$out" "$src" "::/$img"
+	mkdir -p "$dir/$(dirname "$img")"
+	cp "$src" "$dir/$img"
 done
+
+case "$out" in
+*.img)
+	size_kib=$(( $(du -sk "$dir" | cut -f1) + 8192 ))
+	rm -f "$out"
+	mkfs.fat -C -n SEALVISOR "$out" "$size_kib" >/dev/null
+	MTOOLS_SKIP_CHECK=1 mcopy -s -i "$out" "$dir"/* ::/
+	rm -rf "$dir"
+	;;
+esac
