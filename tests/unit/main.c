@@ -1,0 +1,16 @@
+#include <stdlib.h>
+#include "tests/unit/unit.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(fmt_suite());
+
+	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, pmm_suite());
+	srunner_add_suite(sr, mem_map_suite());
+	srunner_add_suite(sr, heap_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,27 @@
+/* Shared helpers for the host unit tests (Check). */
+#ifndef TESTS_UNIT_H
+#define TESTS_UNIT_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+Suite *fmt_suite(void);
+Suite *config_suite(void);
+Suite *pmm_suite(void);
+Suite *mem_map_suite(void);
+Suite *heap_suite(void);
+Suite *memobj_suite(void);
+Suite *memobj_model_suite(void);
+
+/*
+ * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset
+ * pointing at it so mm/ code runs unmodified. Physical addresses start at
+ * `base` (page aligned, may be unaligned to big blocks on purpose).
+ * arena_pmm() also initialises the page allocator over [base+PAGE, end).
+ */
+void arena_map(uint64_t base, size_t bytes);
+void arena_pmm(uint64_t base, size_t bytes);
+void arena_unmap(void);
+
+#endif
