@@ -17,6 +17,9 @@ EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
 EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
 
+# Quiet by default; `make V=1` shows the full commands.
+Q := $(if $(V),,@)
+
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Freestanding, position-independent, no SSE (the hypervisor never saves its
@@ -25,8 +28,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fpic \
 	-fno-stack-protector -fno-stack-check -fshort-wchar -mno-red-zone \
 	-mgeneral-regs-only -maccumulate-outgoing-args -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fvisibility=hidden -fno-strict-aliasing \
-	-DGNU_EFI_USE_MS_ABI -DSEALVISOR_VERSION='"$(VERSION)"' \
-	-Iinclude -I. -MMD -MP
+	-DGNU_EFI_USE_MS_ABI -Iinclude -I. -I$(BUILD)/gen -MMD -MP
 EFI_CFLAGS := -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(EFI_INC)/protocol
 HV_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic --no-undefined \
 	-T linker.ld -L$(EFI_LIB)
@@ -48,31 +50,43 @@ BENCH_SRCS := $(wildcard tests/bench/*.c)
 .PHONY: all clean run run-bochs debug test unit-test boot-test bench deps
 all: $(BUILD)/BOOTX64.EFI
 
-$(BUILD)/hv/%.o: %.c
+# The version string lives in a generated header rewritten only when it
+# changes, so a new commit rebuilds exactly the files that print it.
+$(BUILD)/gen/version.h: FORCE
 	@mkdir -p $(@D)
-	$(CC) $(HV_CFLAGS) $(EFI_CFLAGS) -c $< -o $@
+	@echo '#define SEALVISOR_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(BUILD)/hv/%.o: %.c | $(BUILD)/gen/version.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(HV_CFLAGS) $(EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/hv/%.asm.o: %.asm
 	@mkdir -p $(@D)
-	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
 
 $(BUILD)/sealvisor.so: $(HV_OBJS) linker.ld
-	$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJS) -o $@ -lgnuefi -lefi
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJS) -o $@ -lgnuefi -lefi
 
 $(BUILD)/BOOTX64.EFI: $(BUILD)/sealvisor.so
-	$(OBJCOPY) -j .text -j .rodata -j .data -j .dynamic -j .dynsym -j .dynstr \
+	$(Q)$(OBJCOPY) -j .text -j .rodata -j .data -j .dynamic -j .dynsym -j .dynstr \
 		-j .rela -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 	@echo "built $@ (sealvisor $(VERSION))"
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  HOSTCC  $<")
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(HOST_LIB_OBJS)
-	$(CC) -pthread $^ -o $@ $(CHECK_LIBS)
+	$(Q)$(CC) -pthread $^ -o $@ $(CHECK_LIBS)
 
 $(BUILD)/bench: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_LIB_OBJS)
-	$(CC) -pthread $^ -o $@
+	$(Q)$(CC) -pthread $^ -o $@
 
 deps:
 	@tests/deps.sh

@@ -7,6 +7,7 @@
 #include "arch/x86/serial.h"
 #include "boot/efi.h"
 #include "hv/hv.h"
+#include "version.h"
 #include "hv/log.h"
 #include "hv/shutdown.h"
 #include "hv/string.h"

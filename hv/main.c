@@ -6,6 +6,7 @@
 #include "arch/x86/shutdown.h"
 #include "arch/x86/trap.h"
 #include "hv/hv.h"
+#include "version.h"
 #include "hv/log.h"
 #include "hv/selftest.h"
 #include "hv/shutdown.h"
@@ -54,7 +55,7 @@ static void debug_fault(int kind)
 {
 	volatile uint64_t zero = 0;
 
-	log_info("debug: triggering a fault as sealvisor.cfg asks (debug.fault)\n");
+	log_info("debug.fault is set: faulting on purpose to show the exception dump\n");
 	switch (kind) {
 	case DEBUG_FAULT_UD2: __asm__ volatile("ud2"); break;
 	case DEBUG_FAULT_PF: (void)*(volatile uint64_t *)zero; break;
