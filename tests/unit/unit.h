@@ -13,6 +13,7 @@ Suite *mem_map_suite(void);
 Suite *heap_suite(void);
 Suite *memobj_suite(void);
 Suite *memobj_model_suite(void);
+Suite *memobj_smp_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset
