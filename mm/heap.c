@@ -95,8 +95,7 @@ void *kmalloc(size_t size)
 		heap.st.large_pages += 1UL << order;
 		heap.st.objects++;
 		spin_unlock(&heap.lock);
-		memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
-		return phys_to_virt(pa);
+		return phys_to_virt(pa);   /* pmm memory comes zeroed */
 	}
 	unsigned cls = 0;
 	while ((1UL << (cls + MIN_SHIFT)) < size)

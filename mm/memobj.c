@@ -20,6 +20,7 @@ int memobj_create(unsigned flags, struct memobj **out)
 	if (!obj)
 		return -ENOMEM;
 	obj->refs = 1;
+	obj->small_pages = !!(flags & MEMOBJ_4K_ONLY);
 	/* memfd_create: without ALLOW_SEALING no seal can ever be added. */
 	obj->seals = (flags & MEMOBJ_ALLOW_SEALING) ? 0 : MEMOBJ_SEAL_SEAL;
 	spin_lock(&objects_lock);

@@ -3,24 +3,26 @@
 #include "hv/string.h"
 #include "mm/memobj_internal.h"
 #include "mm/pmm.h"
+#include "mm/zero.h"
 
-/* Pages are zeroed when they join an object and again when they leave it
- * (DESIGN invariant 4), so no object ever sees another owner's bytes. */
 uint64_t memobj_alloc_data(struct memobj *obj, unsigned order)
 {
 	uint64_t pa = pmm_alloc(order, OWNER_MEMOBJ, obj->id);
 
-	if (pa) {
-		memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
+	if (pa)
 		obj->nr_pages += 1UL << order;
-	}
 	return pa;
 }
 
-void memobj_free_data(struct memobj *obj, uint64_t pa, unsigned order)
+void memobj_zero_data(uint64_t pa, unsigned order)
 {
-	memset(phys_to_virt(pa), 0, PAGE_SIZE << order);
-	pmm_free(pa, order);
+	zero_nocache(phys_to_virt(pa), PAGE_SIZE << order);
+}
+
+/* The caller zeroed the page (memobj_zero_data) and fenced. */
+void memobj_release_data(struct memobj *obj, uint64_t pa, unsigned order)
+{
+	pmm_free_zeroed(pa, order);
 	obj->nr_pages -= 1UL << order;
 }
 

@@ -5,28 +5,42 @@
 #include "hv/string.h"
 #include "mm/memobj_internal.h"
 #include "mm/pmm.h"
+#include "mm/zero.h"
 
 static bool whole_block(uint64_t base, uint64_t lo, uint64_t hi)
 {
 	return lo == base && hi == base + PAGES_2M;
 }
 
-/* Frees the pages of leaf entries [lo, hi) selected by `mask`. */
+/* Frees the pages of leaf entries [lo, hi) selected by `mask`: all are
+ * zeroed, one fence, then all are released. */
 static void free_leaf_entries(struct memobj *obj, struct memobj_index *ix, uint64_t *slot,
 			      uint64_t base, uint64_t lo, uint64_t hi, uint64_t mask)
 {
 	uint64_t *leaf = idx_leaf(*slot);
 
+	for (uint64_t i = lo - base; i < hi - base; i++)
+		if ((leaf[i] & mask) == mask)
+			memobj_zero_data(leaf[i] & IE_ADDR, 0);
+	zero_fence();
 	for (uint64_t i = lo - base; i < hi - base; i++) {
 		if ((leaf[i] & mask) != mask)
 			continue;
-		memobj_free_data(obj, leaf[i] & IE_ADDR, 0);
+		memobj_release_data(obj, leaf[i] & IE_ADDR, 0);
 		idx_leaf_set(*slot, i, 0);
 	}
 	if (!idx_leaf_count(*slot)) {
 		idx_leaf_free(ix, *slot);
 		*slot = 0;
 	}
+}
+
+static void free_extent(struct memobj *obj, uint64_t *slot)
+{
+	memobj_zero_data(*slot & IE_ADDR, ORDER_2M);
+	zero_fence();
+	memobj_release_data(obj, *slot & IE_ADDR, ORDER_2M);
+	*slot = 0;
 }
 
 /* A 2 MiB extent becomes a leaf of 512 single pages, so part of it can be
@@ -52,8 +66,7 @@ static int remove_block(void *c, struct memobj_index *ix, uint64_t *slot,
 
 	if (*slot & IE_EXTENT) {
 		if (whole_block(base, lo, hi)) {
-			memobj_free_data(obj, *slot & IE_ADDR, ORDER_2M);
-			*slot = 0;
+			free_extent(obj, slot);
 			return 0;
 		}
 		if (!split_extent(ix, slot)) {
@@ -100,7 +113,7 @@ static int falloc_block(void *c, struct memobj_index *ix, uint64_t *slot,
 
 	if (*slot & IE_EXTENT)
 		return 0;
-	if (!*slot && whole_block(base, lo, hi)) {
+	if (!*slot && whole_block(base, lo, hi) && !ctx->obj->small_pages) {
 		uint64_t pa = memobj_alloc_data(ctx->obj, ORDER_2M);
 		if (pa) {
 			*slot = pa | IE_PRESENT | IE_EXTENT | IE_NEW;
@@ -134,10 +147,8 @@ static int undo_block(void *c, struct memobj_index *ix, uint64_t *slot,
 	struct memobj *obj = c;
 
 	if (*slot & IE_EXTENT) {
-		if (*slot & IE_NEW) {
-			memobj_free_data(obj, *slot & IE_ADDR, ORDER_2M);
-			*slot = 0;
-		}
+		if (*slot & IE_NEW)
+			free_extent(obj, slot);
 		return 0;
 	}
 	free_leaf_entries(obj, ix, slot, base, lo, hi, IE_PRESENT | IE_NEW);

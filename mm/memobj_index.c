@@ -11,7 +11,6 @@ static uint64_t *node_alloc(struct memobj_index *ix)
 
 	if (!pa)
 		return NULL;
-	memset(phys_to_virt(pa), 0, PAGE_SIZE);
 	ix->nodes++;
 	return phys_to_virt(pa);
 }
@@ -21,7 +20,7 @@ static void node_free(struct memobj_index *ix, uint64_t *node)
 	/* Node pages hold only physical addresses, but zero them anyway:
 	 * DESIGN invariant 4 holds for every page that changes owner. */
 	memset(node, 0, PAGE_SIZE);
-	pmm_free(virt_to_phys(node), 0);
+	pmm_free_zeroed(virt_to_phys(node), 0);
 	ix->nodes--;
 }
 

@@ -4,6 +4,7 @@
 
 #include "mm/memobj.h"
 #include "mm/memobj_index.h"
+#include <stdbool.h>
 #include "mm/spinlock.h"
 
 struct memobj {
@@ -11,6 +12,7 @@ struct memobj {
 	uint64_t id;                    /* never reused; names pages in metadata */
 	unsigned refs;                  /* guarded by objects_lock, not lock */
 	unsigned seals;
+	bool small_pages;               /* MEMOBJ_4K_ONLY */
 	uint64_t size;                  /* bytes */
 	uint64_t nr_pages;              /* data pages held (4 KiB units) */
 	unsigned maps, writable_maps;   /* mappings into the managing partition */
@@ -22,9 +24,18 @@ struct memobj {
 
 #define PAGES_2M 512UL
 
-/* Page allocation and release for object data; both zero the memory. */
+/*
+ * Object data pages are zero when they join the object and are zeroed when
+ * they leave it (DESIGN invariant 4), so no object ever sees another
+ * owner's bytes. memobj_alloc_data returns a zero page (free memory is
+ * always zero: see pmm_alloc). A page leaving is
+ * zeroed (memobj_zero_data), fenced (zero_fence, once per batch: the
+ * zeroing may use non-temporal stores, mm/zero.h) and only then released
+ * with memobj_release_data.
+ */
 uint64_t memobj_alloc_data(struct memobj *obj, unsigned order);
-void memobj_free_data(struct memobj *obj, uint64_t pa, unsigned order);
+void memobj_zero_data(uint64_t pa, unsigned order);
+void memobj_release_data(struct memobj *obj, uint64_t pa, unsigned order);
 
 /* Removes every page in [start, end) (pages), calling the owner's
  * invalidate_range first. Object lock held. */

@@ -2,6 +2,7 @@
 #include <sealvisor/errno.h>
 #include "mm/pmm.h"
 #include "mm/spinlock.h"
+#include "mm/zero.h"
 #include "hv/string.h"
 
 #define NIL 0xffffffffu
@@ -147,6 +148,10 @@ int pmm_add_range(uint64_t base, uint64_t len)
 	spin_lock(&pmm.lock);
 	int r = check_reserved_range(base, len, &idx);
 	if (r == 0) {
+		/* Free memory is always zero: this is the one time it is
+		 * zeroed without having had an owner. */
+		zero_nocache(phys_to_virt(base), len);
+		zero_fence();
 		uint64_t end = idx + (len >> PAGE_SHIFT);
 		while (idx < end) {
 			unsigned order = 0;
@@ -179,6 +184,12 @@ int pmm_mark_fixed(uint64_t base, uint64_t len, uint8_t owner_type)
 	}
 	spin_unlock(&pmm.lock);
 	return r;
+}
+
+static void zero_block(uint64_t pa, unsigned order)
+{
+	zero_nocache(phys_to_virt(pa), PAGE_SIZE << order);
+	zero_fence();
 }
 
 uint64_t pmm_alloc(unsigned order, uint8_t owner_type, uint64_t owner)
@@ -223,7 +234,7 @@ static int check_used_block(uint64_t pa, unsigned order, uint64_t *idx)
 	return 0;
 }
 
-int pmm_free(uint64_t pa, unsigned order)
+static int free_block(uint64_t pa, unsigned order)
 {
 	uint64_t idx;
 
@@ -240,6 +251,47 @@ int pmm_free(uint64_t pa, unsigned order)
 	pmm.st.free_pages += 1UL << order;
 	spin_unlock(&pmm.lock);
 	return 0;
+}
+
+/* DESIGN invariant 4 in one place: a page is zeroed before it can change
+ * owner, so every block freed here is zero when it reaches the free lists. */
+int pmm_free(uint64_t pa, unsigned order)
+{
+	uint64_t idx;
+
+	spin_lock(&pmm.lock);
+	int r = check_used_block(pa, order, &idx);
+	spin_unlock(&pmm.lock);
+	if (r == 0)
+		zero_block(pa, order);
+	return free_block(pa, order);
+}
+
+int pmm_free_zeroed(uint64_t pa, unsigned order)
+{
+	return free_block(pa, order);
+}
+
+int pmm_check_free_zero(const char **why)
+{
+	int r = 0;
+
+	*why = "ok";
+	spin_lock(&pmm.lock);
+	for (unsigned o = 0; o < PMM_NR_ORDERS && !r; o++) {
+		for (uint32_t i = pmm.free_head[o]; i != NIL && !r; i = M(i)->next) {
+			const uint64_t *p = phys_to_virt(idx_to_pa(i));
+			for (uint64_t w = 0; w < (PAGE_SIZE << o) / 8; w++) {
+				if (p[w]) {
+					*why = "a free block holds data";
+					r = -EINVAL;
+					break;
+				}
+			}
+		}
+	}
+	spin_unlock(&pmm.lock);
+	return r;
 }
 
 int pmm_split(uint64_t pa, unsigned order)

@@ -64,16 +64,29 @@ struct pmm_stats {
 size_t pmm_meta_bytes(uint64_t span_start, uint64_t span_end);
 /* Starts over with every page of [span_start, span_end) RESERVED. */
 int pmm_init(uint64_t span_start, uint64_t span_end, struct page_meta *meta);
-/* Gives RESERVED pages to the allocator. -EINVAL outside the span or
- * unaligned, -EEXIST if a page is already managed (overlapping map). */
+/* Zeroes RESERVED pages and gives them to the allocator. -EINVAL outside
+ * the span or unaligned, -EEXIST if a page is already managed (overlapping
+ * map). */
 int pmm_add_range(uint64_t base, uint64_t len);
 /* Records RESERVED pages as permanently owned (image, metadata). */
 int pmm_mark_fixed(uint64_t base, uint64_t len, uint8_t owner_type);
 
-/* Returns the physical address of a 2^order-page block, or 0 if none. */
+/*
+ * Returns the physical address of a 2^order-page block, or 0 if none.
+ * Free memory is always zero (zeroed when it is added, and by pmm_free when
+ * it comes back), so the block is zero and nobody zeroes it twice: each
+ * page is zeroed once per trip through the allocator, as it leaves its
+ * owner.
+ */
 uint64_t pmm_alloc(unsigned order, uint8_t owner_type, uint64_t owner);
-/* -EINVAL for a double free, a foreign/fixed page, or an order mismatch. */
+/*
+ * Zeroes the block, then frees it (DESIGN invariant 4: a page is zeroed
+ * before it changes owner). -EINVAL, and nothing touched, for a double
+ * free, a foreign/fixed page, or an order mismatch.
+ */
 int pmm_free(uint64_t pa, unsigned order);
+/* pmm_free for a block the caller zeroed already (and fenced, mm/zero.h). */
+int pmm_free_zeroed(uint64_t pa, unsigned order);
 /* Turns an allocated order-n block into 2^n order-0 blocks (same owner). */
 int pmm_split(uint64_t pa, unsigned order);
 /* Hands an allocated block to a new owner. */
@@ -84,5 +97,7 @@ void pmm_get_stats(struct pmm_stats *s);
 uint64_t pmm_free_pages(void);
 /* Full consistency walk; on failure returns -EINVAL and a reason in why. */
 int pmm_check(const char **why);
+/* Tests only: reads every free byte, which must be zero. */
+int pmm_check_free_zero(const char **why);
 
 #endif

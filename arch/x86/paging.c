@@ -16,10 +16,8 @@ extern char ImageBase[], _text[], _etext[], _rodata[], _erodata[], _image_end[];
 
 static uint64_t *new_table(void)
 {
-	uint64_t pa = pmm_alloc(0, OWNER_HV, 0);
+	uint64_t pa = pmm_alloc(0, OWNER_HV, 0);   /* zero, like all free memory */
 
-	if (pa)
-		memset(phys_to_virt(pa), 0, PAGE_SIZE);
 	return pa ? phys_to_virt(pa) : NULL;
 }
 

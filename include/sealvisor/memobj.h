@@ -10,7 +10,10 @@
  * with SEAL_SEAL set, as memfd_create does. */
 #define MEMOBJ_CLOEXEC        0x0001u   /* accepted, no meaning here */
 #define MEMOBJ_ALLOW_SEALING  0x0002u
-#define MEMOBJ_CREATE_FLAGS   (MEMOBJ_CLOEXEC | MEMOBJ_ALLOW_SEALING)
+/* sealvisor's own: back the object with 4 KiB pages only, never 2 MiB
+ * extents (shmem's huge=never), e.g. to compare stage-2 leaf sizes. */
+#define MEMOBJ_4K_ONLY        0x0100u
+#define MEMOBJ_CREATE_FLAGS   (MEMOBJ_CLOEXEC | MEMOBJ_ALLOW_SEALING | MEMOBJ_4K_ONLY)
 
 /* Seals (F_SEAL_*), F_SEAL_GUEST from the seed patch. */
 #define MEMOBJ_SEAL_SEAL          0x0001u

@@ -59,6 +59,7 @@ START_TEST(create_rejects_unknown_flags)
 {
 	struct memobj *x;
 	ck_assert_int_eq(memobj_create(0x4, &x), -EINVAL);
+	ck_assert_int_eq(memobj_create(0x200, &x), -EINVAL);
 	ck_assert_int_eq(memobj_create(0x80000000u, &x), -EINVAL);
 }
 END_TEST
@@ -347,6 +348,21 @@ START_TEST(fallocate_uses_2m_extents_for_aligned_blocks)
 }
 END_TEST
 
+START_TEST(small_pages_object_never_gets_extents)
+{
+	struct memobj *x;
+	uint64_t pa;
+	unsigned order;
+	ck_assert_int_eq(memobj_create(MEMOBJ_4K_ONLY, &x), 0);
+	ck_assert_int_eq(memobj_fallocate(x, 0, 0, 4 * MB), 0);
+	ck_assert_int_eq(memobj_get_page(x, 600, &pa, &order), 0);
+	memobj_put_page(x, pa);
+	ck_assert_uint_eq(order, 0);
+	ck_assert_uint_eq(memobj_nr_pages(x), 1024);
+	memobj_close(x);
+}
+END_TEST
+
 START_TEST(guest_fallocate_must_be_page_aligned)
 {
 	guest_obj(16 * PAGE_SIZE);
@@ -594,6 +610,7 @@ Suite *memobj_suite(void)
 	tcase_add_test(tc, unmap_without_mapping_is_einval);
 	tcase_add_test(tc, fallocate_gives_zeroed_pages_and_grows_size);
 	tcase_add_test(tc, fallocate_uses_2m_extents_for_aligned_blocks);
+	tcase_add_test(tc, small_pages_object_never_gets_extents);
 	tcase_add_test(tc, guest_fallocate_must_be_page_aligned);
 	tcase_add_test(tc, fallocate_past_size_when_grow_sealed_is_eperm);
 	tcase_add_test(tc, fallocate_bad_mode_and_range);

@@ -390,6 +390,8 @@ static void run_sequence(unsigned s)
 		check_callbacks();
 	CHECK(pmm_free_pages() == free_before, "close left %ld pages behind",
 	      (long)(free_before - pmm_free_pages()));
+	const char *why;
+	CHECK(pmm_check_free_zero(&why) == 0, "after close: %s", why);
 }
 
 START_TEST(random_sequences_match_the_model)

@@ -1,5 +1,6 @@
 /* The buddy allocator and its page metadata, over a host arena. */
 #include <stdlib.h>
+#include <string.h>
 #include <sealvisor/errno.h>
 #include "mm/pmm.h"
 #include "tests/unit/unit.h"
@@ -217,6 +218,38 @@ START_TEST(split_block_pages_free_one_by_one)
 }
 END_TEST
 
+START_TEST(added_memory_is_zeroed)
+{
+	arena_unmap();
+	arena_map(0, ARENA);
+	memset(phys_to_virt(0), 0x5a, ARENA);            /* firmware leftovers */
+	static struct page_meta meta[ARENA / PAGE_SIZE];
+	ck_assert_int_eq(pmm_init(0, ARENA, meta), 0);
+	ck_assert_int_eq(pmm_add_range(PAGE_SIZE, ARENA - PAGE_SIZE), 0);
+	const char *why;
+	ck_assert_msg(pmm_check_free_zero(&why) == 0, "%s", why);
+	ck_assert_int_eq(*(uint8_t *)phys_to_virt(0), 0x5a); /* reserved page untouched */
+}
+END_TEST
+
+START_TEST(freed_memory_is_zeroed_before_reuse)
+{
+	const char *why;
+	uint64_t a = pmm_alloc(3, OWNER_PARTITION, 1);
+	memset(phys_to_virt(a), 0xee, 8 * PAGE_SIZE);
+	ck_assert_int_eq(pmm_free(a, 3), 0);
+	ck_assert_msg(pmm_check_free_zero(&why) == 0, "%s", why);
+	uint64_t b = pmm_alloc(3, OWNER_PARTITION, 2);
+	ck_assert_uint_eq(b, a);
+	for (unsigned i = 0; i < 8 * PAGE_SIZE; i++)
+		ck_assert_int_eq(((uint8_t *)phys_to_virt(b))[i], 0);
+	/* A refused free touches nothing. */
+	memset(phys_to_virt(b), 0xee, PAGE_SIZE);
+	ck_assert_int_eq(pmm_free(b, 2), -EINVAL);
+	ck_assert_int_eq(*(uint8_t *)phys_to_virt(b), 0xee);
+}
+END_TEST
+
 START_TEST(random_alloc_free_keeps_metadata_consistent)
 {
 	uint64_t live[256] = { 0 };
@@ -232,6 +265,8 @@ START_TEST(random_alloc_free_keeps_metadata_consistent)
 		} else {
 			orders[i] = rand() % 8;
 			live[i] = pmm_alloc(orders[i], OWNER_HV, i);
+			if (live[i])   /* dirty it, so a free that skips zeroing shows */
+				memset(phys_to_virt(live[i]), 0xd1, PAGE_SIZE << orders[i]);
 		}
 		if (step % 2000 == 0)
 			check_ok();
@@ -241,6 +276,8 @@ START_TEST(random_alloc_free_keeps_metadata_consistent)
 			ck_assert_int_eq(pmm_free(live[i], orders[i]), 0);
 	ck_assert_uint_eq(pmm_free_pages(), start);
 	check_ok();
+	const char *why;
+	ck_assert_msg(pmm_check_free_zero(&why) == 0, "%s", why);
 }
 END_TEST
 
@@ -262,6 +299,8 @@ Suite *pmm_suite(void)
 	tcase_add_test(tc, fixed_pages_cannot_be_freed);
 	tcase_add_test(tc, metadata_records_owner_of_every_page);
 	tcase_add_test(tc, split_block_pages_free_one_by_one);
+	tcase_add_test(tc, added_memory_is_zeroed);
+	tcase_add_test(tc, freed_memory_is_zeroed_before_reuse);
 	tcase_add_test(tc, random_alloc_free_keeps_metadata_consistent);
 	suite_add_tcase(s, tc);
 	return s;

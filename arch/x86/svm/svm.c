@@ -17,7 +17,6 @@ static int svm_hardware_enable(void)
 	uint64_t hsave = pmm_alloc(0, OWNER_HV, 0);
 	if (!hsave)
 		return -ENOMEM;
-	memset(phys_to_virt(hsave), 0, PAGE_SIZE);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	log_debug("svm: enabled, host save area at 0x%lx\n", hsave);

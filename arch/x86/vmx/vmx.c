@@ -39,7 +39,6 @@ static int vmx_hardware_enable(void)
 	uint64_t region = pmm_alloc(0, OWNER_HV, 0);
 	if (!region)
 		return -ENOMEM;
-	memset(phys_to_virt(region), 0, PAGE_SIZE);
 	*(uint32_t *)phys_to_virt(region) = cpu_features.vmx_basic & 0x7fffffff;
 
 	uint64_t cr0 = (read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1);
