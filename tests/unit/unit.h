@@ -14,6 +14,7 @@ Suite *heap_suite(void);
 Suite *memobj_suite(void);
 Suite *memobj_model_suite(void);
 Suite *memobj_smp_suite(void);
+Suite *stage2_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

@@ -1,0 +1,273 @@
+#include <sealvisor/errno.h>
+#include "mm/pmm.h"
+#include "mm/stage2.h"
+
+#define TOP_LEVEL 3
+#define ENTRIES 512
+
+static unsigned index_at(uint64_t gpa, unsigned level)
+{
+	return (gpa >> (PAGE_SHIFT + 9 * level)) & 511;
+}
+
+static uint64_t level_size(unsigned level)
+{
+	return PAGE_SIZE << (9 * level);
+}
+
+static uint64_t *table_va(uint64_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+/* Live entries of a table, kept in its page's metadata. */
+static uint32_t *live(uint64_t table_pa)
+{
+	return &pmm_meta(table_pa)->aux;
+}
+
+static uint64_t new_table(struct stage2 *s)
+{
+	uint64_t pa = pmm_alloc(0, OWNER_STAGE2, s->tag);   /* zero */
+
+	if (pa)
+		s->tables++;
+	return pa;
+}
+
+static void free_table(struct stage2 *s, uint64_t pa)
+{
+	pmm_free(pa, 0);
+	s->tables--;
+}
+
+static void set_entry(uint64_t table_pa, unsigned i, uint64_t e, const struct stage2_fmt *f)
+{
+	uint64_t *t = table_va(table_pa);
+
+	*live(table_pa) += f->present(e) - f->present(t[i]);
+	__atomic_store_n(&t[i], e, __ATOMIC_RELEASE);   /* the CPU walks it concurrently */
+}
+
+int stage2_init(struct stage2 *s, const struct stage2_fmt *fmt, uint64_t tag)
+{
+	*s = (struct stage2){ .fmt = fmt, .tag = tag };
+	s->root = new_table(s);
+	return s->root ? 0 : -ENOMEM;
+}
+
+static void destroy_level(struct stage2 *s, uint64_t table, unsigned level)
+{
+	uint64_t *t = table_va(table);
+
+	for (unsigned i = 0; level > 0 && i < ENTRIES; i++)
+		if (s->fmt->present(t[i]) && !(level == 1 && s->fmt->large(t[i])))
+			destroy_level(s, s->fmt->addr(t[i]), level - 1);
+	free_table(s, table);
+}
+
+void stage2_destroy(struct stage2 *s)
+{
+	if (s->root)
+		destroy_level(s, s->root, TOP_LEVEL);
+	s->root = 0;
+	s->leaves = 0;
+}
+
+/* The table at `level` covering gpa (level 0 = the page table), creating
+ * tables on the way if `create`. 0 if absent (or a 2 MiB leaf is in the
+ * way of a level-0 request). */
+static uint64_t walk_to(struct stage2 *s, uint64_t gpa, unsigned level, bool create, int *err)
+{
+	uint64_t table = s->root;
+
+	for (unsigned l = TOP_LEVEL; l > level; l--) {
+		uint64_t *t = table_va(table), e = t[index_at(gpa, l)];
+		if (!s->fmt->present(e)) {
+			if (!create)
+				return 0;
+			uint64_t next = new_table(s);
+			if (!next) {
+				*err = -ENOMEM;
+				return 0;
+			}
+			set_entry(table, index_at(gpa, l), s->fmt->table(next), s->fmt);
+			table = next;
+			continue;
+		}
+		if (l == 1 && s->fmt->large(e)) {
+			*err = -EEXIST;
+			return 0;
+		}
+		table = s->fmt->addr(e);
+	}
+	return table;
+}
+
+/* A page table of 512 contiguous 4 KiB pages with one protection becomes a
+ * 2 MiB leaf (fewer TLB entries for the guest). */
+static void try_merge(struct stage2 *s, uint64_t gpa)
+{
+	int err = 0;
+	uint64_t pd = walk_to(s, gpa, 1, false, &err), pt;
+
+	if (!pd)
+		return;
+	uint64_t pde = table_va(pd)[index_at(gpa, 1)];
+	if (s->fmt->large(pde) || *live(pt = s->fmt->addr(pde)) != ENTRIES)
+		return;
+	uint64_t *t = table_va(pt), base = s->fmt->addr(t[0]);
+	unsigned prot = s->fmt->prot(t[0]);
+	if (base & (level_size(1) - 1))
+		return;
+	for (unsigned i = 1; i < ENTRIES; i++)
+		if (s->fmt->addr(t[i]) != base + i * PAGE_SIZE || s->fmt->prot(t[i]) != prot)
+			return;
+	set_entry(pd, index_at(gpa, 1), s->fmt->leaf(base, 1, prot), s->fmt);
+	free_table(s, pt);
+	s->leaves -= ENTRIES - 1;
+}
+
+int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, unsigned prot)
+{
+	uint64_t align = level_size(level) - 1;
+	int err = 0;
+
+	if (level > 1 || (gpa & align) || (hpa & align) || gpa >= S2_GPA_LIMIT || !prot)
+		return -EINVAL;
+	spin_lock(&s->lock);
+	uint64_t table = walk_to(s, gpa, level, true, &err);
+	if (table) {
+		uint64_t *t = table_va(table);
+		if (s->fmt->present(t[index_at(gpa, level)])) {
+			err = -EEXIST;
+		} else {
+			set_entry(table, index_at(gpa, level), s->fmt->leaf(hpa, level, prot), s->fmt);
+			s->leaves++;
+			if (level == 0)
+				try_merge(s, gpa);
+		}
+	}
+	spin_unlock(&s->lock);
+	return err;
+}
+
+/* Replaces a 2 MiB leaf by a table of its 512 pages. */
+static int split_large(struct stage2 *s, uint64_t pd, unsigned i)
+{
+	uint64_t e = table_va(pd)[i], pt = new_table(s);
+
+	if (!pt)
+		return -ENOMEM;
+	for (unsigned j = 0; j < ENTRIES; j++)
+		set_entry(pt, j, s->fmt->leaf(s->fmt->addr(e) + j * PAGE_SIZE, 0, s->fmt->prot(e)),
+			  s->fmt);
+	set_entry(pd, i, s->fmt->table(pt), s->fmt);
+	s->leaves += ENTRIES - 1;
+	return 0;
+}
+
+struct zap {
+	uint64_t start, end;
+	int64_t removed;
+	int err;
+};
+
+/* Zaps [z->start, z->end) inside `table` at `level` covering `base`.
+ * Returns true if the table became empty. */
+static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t base,
+		      struct zap *z)
+{
+	uint64_t size = level_size(level), *t = table_va(table);
+
+	for (unsigned i = 0; i < ENTRIES && !z->err; i++) {
+		uint64_t lo = base + i * size, hi = lo + size;
+		if (hi <= z->start || lo >= z->end || !s->fmt->present(t[i]))
+			continue;
+		bool whole = lo >= z->start && hi <= z->end;
+		bool leaf = level == 0 || (level == 1 && s->fmt->large(t[i]));
+		if (leaf && whole) {
+			set_entry(table, i, 0, s->fmt);
+			s->leaves--;
+			z->removed++;
+			continue;
+		}
+		if (leaf) {                    /* a 2 MiB leaf partly covered */
+			z->err = split_large(s, table, i);
+			if (z->err)
+				break;
+			z->removed++;
+		}
+		uint64_t child = s->fmt->addr(t[i]);
+		if (zap_level(s, child, level - 1, lo, z)) {
+			set_entry(table, i, 0, s->fmt);
+			free_table(s, child);
+		}
+	}
+	return *live(table) == 0 && table != s->root;
+}
+
+int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len)
+{
+	struct zap z = { gpa, gpa + len, 0, 0 };
+
+	if ((gpa | len) & ~PAGE_MASK || gpa >= S2_GPA_LIMIT || len > S2_GPA_LIMIT - gpa)
+		return -EINVAL;
+	spin_lock(&s->lock);
+	zap_level(s, s->root, TOP_LEVEL, 0, &z);
+	if (z.removed)
+		__atomic_add_fetch(&s->generation, 1, __ATOMIC_SEQ_CST);
+	spin_unlock(&s->lock);
+	return z.err ? z.err : z.removed;
+}
+
+bool stage2_lookup(struct stage2 *s, uint64_t gpa, uint64_t *hpa, unsigned *level)
+{
+	bool found = false;
+
+	spin_lock(&s->lock);
+	uint64_t table = s->root;
+	for (unsigned l = TOP_LEVEL; gpa < S2_GPA_LIMIT; l--) {
+		uint64_t e = table_va(table)[index_at(gpa, l)];
+		if (!s->fmt->present(e))
+			break;
+		if (l == 0 || (l == 1 && s->fmt->large(e))) {
+			*hpa = s->fmt->addr(e) + (gpa & (level_size(l) - 1) & PAGE_MASK);
+			*level = l;
+			found = true;
+			break;
+		}
+		table = s->fmt->addr(e);
+	}
+	spin_unlock(&s->lock);
+	return found;
+}
+
+static int for_each_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t base,
+			  int (*fn)(void *, uint64_t, uint64_t, unsigned, unsigned), void *ctx)
+{
+	uint64_t *t = table_va(table);
+
+	for (unsigned i = 0; i < ENTRIES; i++) {
+		if (!s->fmt->present(t[i]))
+			continue;
+		uint64_t gpa = base + i * level_size(level);
+		int r;
+		if (level == 0 || (level == 1 && s->fmt->large(t[i])))
+			r = fn(ctx, gpa, s->fmt->addr(t[i]), level, s->fmt->prot(t[i]));
+		else
+			r = for_each_level(s, s->fmt->addr(t[i]), level - 1, gpa, fn, ctx);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int stage2_for_each(struct stage2 *s, int (*fn)(void *, uint64_t, uint64_t, unsigned, unsigned),
+		    void *ctx)
+{
+	spin_lock(&s->lock);
+	int r = for_each_level(s, s->root, TOP_LEVEL, 0, fn, ctx);
+	spin_unlock(&s->lock);
+	return r;
+}

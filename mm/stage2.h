@@ -1,0 +1,74 @@
+/*
+ * Stage-2 (guest-physical -> host-physical) tables, walked by generic code.
+ * The backend supplies the entry format (NPT or EPT, struct stage2_fmt);
+ * the shape is the x86 4-level one: 512 entries a table, leaves of 4 KiB
+ * (level 0) or 2 MiB (level 1).
+ *
+ * Locking: one spinlock a table set, taken inside every call. Lock order
+ * (DESIGN.md): memory object -> stage-2 -> page allocator.
+ *
+ * Every zap that removes a translation bumps `generation` before it
+ * returns; a CPU must flush the VM's TLB entries (ASID / VPID / EPT
+ * context) before it next enters the VM with an older generation.
+ */
+#ifndef MM_STAGE2_H
+#define MM_STAGE2_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "mm/spinlock.h"
+
+#define S2_READ  1u
+#define S2_WRITE 2u
+#define S2_EXEC  4u
+#define S2_RWX   (S2_READ | S2_WRITE | S2_EXEC)
+
+#define S2_LEVEL_4K 0
+#define S2_LEVEL_2M 1
+#define S2_GPA_LIMIT (1UL << 48)
+
+struct stage2_fmt {
+	const char *name;
+	uint64_t (*table)(uint64_t pa);                           /* non-leaf entry */
+	uint64_t (*leaf)(uint64_t pa, unsigned level, unsigned prot);
+	bool (*present)(uint64_t e);
+	bool (*large)(uint64_t e);                                /* 2 MiB leaf */
+	uint64_t (*addr)(uint64_t e);
+	unsigned (*prot)(uint64_t e);
+};
+
+struct stage2 {
+	spinlock_t lock;
+	const struct stage2_fmt *fmt;
+	uint64_t root;               /* physical address of the top table */
+	uint64_t tag;                /* owner of table pages in page metadata */
+	uint64_t tables;             /* table pages held, root included */
+	uint64_t leaves;             /* translations, a 2 MiB leaf counting once */
+	uint64_t generation;         /* bumped by every zap that removed one */
+};
+
+int stage2_init(struct stage2 *s, const struct stage2_fmt *fmt, uint64_t tag);
+void stage2_destroy(struct stage2 *s);
+
+/*
+ * Installs a translation. A 2 MiB leaf needs gpa and hpa 2 MiB-aligned and
+ * an empty slot (no table below it). Returns 0, -EEXIST if something is
+ * mapped there, -EINVAL for a bad address, -ENOMEM for a table page.
+ * After a 4 KiB mapping completes a table of 512 contiguous pages with one
+ * protection, the table is merged into a 2 MiB leaf.
+ */
+int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, unsigned prot);
+/*
+ * Removes every translation in [gpa, gpa + len) (page-aligned), splitting
+ * a 2 MiB leaf that is only partly covered. Returns the number of leaves
+ * removed or split (and bumps the generation if any), or -ENOMEM if a
+ * split needed a table page (nothing removed then).
+ */
+int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len);
+/* The translation of gpa: hpa of its 4 KiB page and the leaf level. */
+bool stage2_lookup(struct stage2 *s, uint64_t gpa, uint64_t *hpa, unsigned *level);
+/* Calls fn for each leaf (for audits); stops at a non-zero return. */
+int stage2_for_each(struct stage2 *s, int (*fn)(void *ctx, uint64_t gpa, uint64_t hpa,
+						unsigned level, unsigned prot), void *ctx);
+
+#endif

@@ -1,0 +1,146 @@
+/* The generic stage-2 walker, with both real entry formats (NPT and EPT). */
+#include <sealvisor/errno.h>
+#include "arch/x86/svm/npt.h"
+#include "arch/x86/vmx/ept.h"
+#include "mm/pmm.h"
+#include "mm/stage2.h"
+#include "tests/unit/unit.h"
+
+#define MB (1UL << 20)
+static const struct stage2_fmt *const fmts[] = { &npt_fmt, &ept_fmt };
+static struct stage2 s;
+static uint64_t free0, data;
+
+static void setup(void)
+{
+	arena_pmm(0, 64 * MB);
+	data = pmm_alloc(ORDER_2M + 1, OWNER_MEMOBJ, 1);   /* 4 MiB to map */
+	free0 = pmm_free_pages();
+}
+
+static void teardown(void)
+{
+	stage2_destroy(&s);
+	ck_assert_uint_eq(pmm_free_pages(), free0);   /* every table page came back */
+	arena_unmap();
+}
+
+START_TEST(map_and_lookup_4k_and_2m)
+{
+	uint64_t hpa;
+	unsigned level;
+	ck_assert_int_eq(stage2_init(&s, fmts[_i], 7), 0);
+	ck_assert_int_eq(stage2_map(&s, 0x5000, data, S2_LEVEL_4K, S2_RWX), 0);
+	ck_assert_int_eq(stage2_map(&s, 0x40000000, data + 2 * MB, S2_LEVEL_2M, S2_READ | S2_WRITE), 0);
+	ck_assert(stage2_lookup(&s, 0x5000, &hpa, &level));
+	ck_assert_uint_eq(hpa, data);
+	ck_assert_uint_eq(level, 0);
+	ck_assert(stage2_lookup(&s, 0x40000000 + 0x3456, &hpa, &level));
+	ck_assert_uint_eq(hpa, data + 2 * MB + 0x3000);
+	ck_assert_uint_eq(level, 1);
+	ck_assert(!stage2_lookup(&s, 0x6000, &hpa, &level));
+	ck_assert_int_eq(stage2_map(&s, 0x5000, data, 0, S2_RWX), -EEXIST);
+	ck_assert_int_eq(stage2_map(&s, 0x40001000, data, 0, S2_RWX), -EEXIST);  /* under a 2M leaf */
+	ck_assert_int_eq(stage2_map(&s, 0x1000, data + 4096, 1, S2_RWX), -EINVAL); /* unaligned */
+	ck_assert_int_eq(stage2_map(&s, S2_GPA_LIMIT, data, 0, S2_RWX), -EINVAL);
+	ck_assert_uint_eq(pmm_meta(s.root)->owner_type, OWNER_STAGE2);
+}
+END_TEST
+
+START_TEST(zap_removes_exactly_the_range_and_bumps_generation)
+{
+	uint64_t hpa;
+	unsigned level;
+	ck_assert_int_eq(stage2_init(&s, fmts[_i], 7), 0);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(stage2_map(&s, 0x10000 + i * PAGE_SIZE, data + i * PAGE_SIZE, 0, S2_RWX), 0);
+	uint64_t gen = s.generation;
+	ck_assert_int_eq(stage2_zap(&s, 0x12000, 3 * PAGE_SIZE), 3);
+	ck_assert_uint_eq(s.generation, gen + 1);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(stage2_lookup(&s, 0x10000 + i * PAGE_SIZE, &hpa, &level), i < 2 || i > 4);
+	ck_assert_int_eq(stage2_zap(&s, 0x12000, 3 * PAGE_SIZE), 0);   /* nothing left there */
+	ck_assert_uint_eq(s.generation, gen + 1);
+	ck_assert_int_eq(stage2_zap(&s, 0x1001, PAGE_SIZE), -EINVAL);
+}
+END_TEST
+
+START_TEST(partial_zap_splits_a_2m_leaf)
+{
+	uint64_t hpa;
+	unsigned level;
+	ck_assert_int_eq(stage2_init(&s, fmts[_i], 7), 0);
+	ck_assert_int_eq(stage2_map(&s, 2 * MB, data, S2_LEVEL_2M, S2_RWX), 0);
+	ck_assert_int_eq(stage2_zap(&s, 2 * MB + 16 * PAGE_SIZE, 4 * PAGE_SIZE), 1 + 4);
+	ck_assert(!stage2_lookup(&s, 2 * MB + 17 * PAGE_SIZE, &hpa, &level));
+	ck_assert(stage2_lookup(&s, 2 * MB + 20 * PAGE_SIZE, &hpa, &level));
+	ck_assert_uint_eq(hpa, data + 20 * PAGE_SIZE);
+	ck_assert_uint_eq(level, 0);
+	ck_assert_uint_eq(s.leaves, 512 - 4);
+}
+END_TEST
+
+START_TEST(full_page_table_merges_into_2m_leaf)
+{
+	uint64_t hpa;
+	unsigned level;
+	ck_assert_int_eq(stage2_init(&s, fmts[_i], 7), 0);
+	for (int i = 0; i < 512; i++)
+		ck_assert_int_eq(stage2_map(&s, 4 * MB + i * PAGE_SIZE, data + i * PAGE_SIZE, 0, S2_RWX), 0);
+	ck_assert(stage2_lookup(&s, 4 * MB + 5 * PAGE_SIZE, &hpa, &level));
+	ck_assert_uint_eq(level, 1);
+	ck_assert_uint_eq(hpa, data + 5 * PAGE_SIZE);
+	ck_assert_uint_eq(s.leaves, 1);
+	ck_assert_uint_eq(s.tables, 3);   /* PML4, PDPT, PD: the page table went */
+}
+END_TEST
+
+START_TEST(zap_everything_frees_all_tables_but_the_root)
+{
+	ck_assert_int_eq(stage2_init(&s, fmts[_i], 7), 0);
+	ck_assert_int_eq(stage2_map(&s, 0x7000, data, 0, S2_READ), 0);
+	ck_assert_int_eq(stage2_map(&s, 1UL << 40, data, 1, S2_READ), 0);
+	ck_assert_uint_eq(s.tables, 1 + 2 + 3);
+	ck_assert_int_eq(stage2_zap(&s, 0, S2_GPA_LIMIT), 2);
+	ck_assert_uint_eq(s.tables, 1);
+	ck_assert_uint_eq(s.leaves, 0);
+}
+END_TEST
+
+static int count_leaf(void *ctx, uint64_t gpa, uint64_t hpa, unsigned level, unsigned prot)
+{
+	uint64_t *n = ctx;
+	(void)gpa, (void)hpa, (void)prot;
+	*n += level ? 512 : 1;
+	return 0;
+}
+
+START_TEST(for_each_visits_every_leaf_with_its_protection)
+{
+	uint64_t n = 0;
+	ck_assert_int_eq(stage2_init(&s, fmts[_i], 7), 0);
+	ck_assert_int_eq(stage2_map(&s, 0x3000, data, 0, S2_READ | S2_EXEC), 0);
+	ck_assert_int_eq(stage2_map(&s, 8 * MB, data + 2 * MB, 1, S2_RWX), 0);
+	ck_assert_int_eq(stage2_for_each(&s, count_leaf, &n), 0);
+	ck_assert_uint_eq(n, 513);
+	uint64_t hpa;
+	unsigned level;
+	ck_assert(stage2_lookup(&s, 0x3000, &hpa, &level));
+}
+END_TEST
+
+Suite *stage2_suite(void)
+{
+	Suite *su = suite_create("stage2");
+	TCase *tc = tcase_create("walker");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, map_and_lookup_4k_and_2m, 0, 2);
+	tcase_add_loop_test(tc, zap_removes_exactly_the_range_and_bumps_generation, 0, 2);
+	tcase_add_loop_test(tc, partial_zap_splits_a_2m_leaf, 0, 2);
+	tcase_add_loop_test(tc, full_page_table_merges_into_2m_leaf, 0, 2);
+	tcase_add_loop_test(tc, zap_everything_frees_all_tables_but_the_root, 0, 2);
+	tcase_add_loop_test(tc, for_each_visits_every_leaf_with_its_protection, 0, 2);
+	suite_add_tcase(su, tc);
+	return su;
+}
