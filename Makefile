@@ -12,6 +12,8 @@ LD      := ld
 NASM    := nasm
 OBJCOPY := objcopy
 CONFIG  ?= tests/configs/default.cfg
+# The VMX backend cannot run partitions yet: Bochs boots the bare hypervisor.
+BOCHS_CONFIG ?= tests/configs/bare.cfg
 
 EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
@@ -41,14 +43,45 @@ HV_OBJS := $(HV_C_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASM_SRCS:%.asm=$(BUILD)/hv/%.as
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Iinclude -I. \
 	-DSEALVISOR_HOST -MMD -MP
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
-HOST_LIB_SRCS := $(wildcard mm/*.c) hv/fmt.c boot/config.c arch/x86/svm/npt.c arch/x86/vmx/ept.c
+HOST_LIB_SRCS := $(wildcard mm/*.c) hv/fmt.c hv/sha256.c boot/config.c arch/x86/svm/npt.c arch/x86/vmx/ept.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
+# Partition images (control partition, guest test kernels): freestanding
+# static ELF64 linked at 1 MiB by guest/partition.ld.
+PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer -Iinclude -I. -MMD -MP
+PART_LIB := guest/lib/rt.c hv/fmt.c hv/string.c
+PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
+KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o
+GUEST_KERNELS := hello private-touch punch
+PART_IMAGES := $(BUILD)/control.elf $(BUILD)/guests/hostile-control.elf \
+	$(GUEST_KERNELS:%=$(BUILD)/guests/%.elf)
+
 .PHONY: all clean run run-bochs debug test unit-test boot-test bench deps
-all: $(BUILD)/BOOTX64.EFI
+all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES)
+
+$(BUILD)/part/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  PARTCC  $<")
+	$(Q)$(CC) $(PART_CFLAGS) -c $< -o $@
+
+$(BUILD)/control.elf: $(BUILD)/part/guest/control/vmm.o $(KERNEL_LIB_OBJS) guest/partition.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
+
+$(BUILD)/guests/hostile-control.elf: $(BUILD)/part/tests/guests/hostile-control.o $(PART_LIB_OBJS) guest/partition.ld
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
+
+$(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(KERNEL_LIB_OBJS) guest/partition.ld
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
 # The version string lives in a generated header rewritten only when it
 # changes, so a new commit rebuilds exactly the files that print it.
@@ -95,7 +128,7 @@ run: deps all
 	tests/run-qemu.sh $(BUILD) $(CONFIG)
 
 run-bochs: deps all
-	tests/run-bochs.sh $(BUILD) $(CONFIG)
+	tests/run-bochs.sh $(BUILD) $(BOCHS_CONFIG)
 
 debug: deps all
 	tests/debug-qemu.sh $(BUILD) $(CONFIG)

@@ -124,9 +124,11 @@ static int set_key(struct ctx *c, struct config *cfg, const char *k, size_t kn,
 		return lookup(c, log_levels, "log.level", v, vn, &cfg->log_level);
 	if (eq(k, kn, "debug.fault"))
 		return lookup(c, faults, "debug.fault", v, vn, &cfg->debug_fault);
-	if (eq(k, kn, "selftest")) {
-		int r = lookup(c, booleans, "selftest", v, vn, &b);
-		cfg->selftest = b;
+	if (eq(k, kn, "selftest") || eq(k, kn, "debug.audit")) {
+		bool audit = eq(k, kn, "debug.audit");
+		int r = lookup(c, booleans, audit ? "debug.audit" : "selftest", v, vn, &b);
+		if (r == 0)
+			*(audit ? &cfg->audit : &cfg->selftest) = b;
 		return r;
 	}
 	return fail(c, "unknown key '%.*s'", (int)kn, k);

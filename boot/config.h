@@ -28,6 +28,7 @@ struct config {
 	int log_level;                                 /* enum log_level */
 	int debug_fault;                               /* enum debug_fault */
 	bool selftest;                                 /* allocator self-check at boot */
+	bool audit;                                    /* stage-2 audit after each hypercall */
 };
 
 void config_defaults(struct config *cfg);

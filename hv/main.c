@@ -5,7 +5,9 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/shutdown.h"
 #include "arch/x86/trap.h"
+#include "hv/control.h"
 #include "hv/hv.h"
+#include "hv/hypercall.h"
 #include "version.h"
 #include "hv/log.h"
 #include "hv/selftest.h"
@@ -86,6 +88,12 @@ void hv_main(struct boot_info *bi)
 	log_info("%s enabled on the boot CPU\n", virt->name);
 	if (bi->config.selftest && selftest_allocator() != 0)
 		system_shutdown(SV_EXIT_FAIL);
-	log_info("nothing more to run: no control partition yet\n");
-	system_shutdown(SV_EXIT_OK);
+	hypercall_audit = bi->config.audit;
+	int err = control_start(bi);
+	if (err == -ENOENT) {
+		log_info("no control partition configured: nothing more to run\n");
+		system_shutdown(SV_EXIT_OK);
+	}
+	log_err("control partition failed to start (%d)\n", err);
+	system_shutdown(SV_EXIT_CONFIG);
 }

@@ -1,15 +1,72 @@
 /*
  * The virtualization backend interface, in the spirit of Linux's
  * kvm_x86_ops: generic hypervisor code calls through `virt` and never asks
- * which vendor it runs on. arch/x86/svm and arch/x86/vmx each provide one.
+ * which vendor it runs on. arch/x86/svm and arch/x86/vmx each provide one;
+ * host tests provide a fake that records what generic code asked for.
  */
 #ifndef HV_VIRT_H
 #define HV_VIRT_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <sealvisor/hypercall.h>
+#include "mm/stage2.h"
+
+struct vm;
+struct vcpu;
+
+/* Why the guest stopped, decoded by the backend. */
+enum vm_exit_reason {
+	VMEXIT_NONE,        /* nothing for generic code: run again */
+	VMEXIT_IO,
+	VMEXIT_NPF,         /* stage-2 fault */
+	VMEXIT_HYPERCALL,   /* VMMCALL / VMCALL */
+	VMEXIT_CPUID,
+	VMEXIT_MSR,
+	VMEXIT_HLT,
+	VMEXIT_SHUTDOWN,    /* triple fault */
+	VMEXIT_INTR,        /* a host interrupt (the preemption timer) */
+	VMEXIT_FAILED,      /* the CPU refused the guest state */
+	VMEXIT_UNKNOWN,
+};
+
+struct vm_exit {
+	enum vm_exit_reason reason;
+	uint64_t gpa;                 /* NPF */
+	bool write, fetch;            /* NPF, MSR (write) */
+	uint16_t port;                /* IO */
+	uint8_t size;
+	bool in, string;
+	uint32_t msr;
+	uint64_t raw, info1, info2;   /* backend codes, for logs */
+};
+
+/* Guest registers the entry stub saves; RSP, RIP and RFLAGS live in the
+ * backend's control block and go through get/set_rip, get_rsp. */
+struct guest_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
 struct virt_ops {
-	const char *name;                /* "SVM" or "VMX" */
-	/* Turns virtualization on for the calling CPU. 0 or -errno. */
-	int (*hardware_enable)(void);
+	const char *name;                        /* "SVM" or "VMX" */
+	const struct stage2_fmt *stage2_fmt;
+	uint8_t vendor;                          /* SV_VENDOR_* */
+	int (*hardware_enable)(void);            /* this CPU; 0 or -errno */
+	int (*vm_init)(struct vm *vm);           /* ASID / VPID */
+	void (*vm_destroy)(struct vm *vm);
+	int (*vcpu_init)(struct vcpu *v, const struct sv_vcpu_regs *r);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Enters the guest until it exits. Flushes the VM's TLB context first
+	 * if the VM's stage-2 generation moved since this vCPU last ran. */
+	void (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
+	/* Moves RIP past the instruction that exited (len bytes if the CPU
+	 * does not say). */
+	void (*skip_instruction)(struct vcpu *v, unsigned len);
+	void (*inject_gp)(struct vcpu *v);
+	uint64_t (*get_rip)(struct vcpu *v);
+	/* Called after a zap: the VM's translations may be cached in TLBs. */
+	void (*flush_vm)(struct vm *vm);
 };
 
 extern const struct virt_ops *virt;

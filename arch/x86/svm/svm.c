@@ -1,13 +1,29 @@
-/* AMD SVM backend. */
+/* AMD SVM backend: VMCB set-up, VMRUN, exit decoding, ASIDs, TLB control. */
 #include <sealvisor/errno.h>
 #include "arch/x86/cpu_features.h"
+#include "arch/x86/svm/npt.h"
+#include "arch/x86/svm/vmcb.h"
 #include "arch/x86/x86.h"
 #include "hv/log.h"
-#include "hv/virt.h"
 #include "hv/string.h"
+#include "hv/virt.h"
+#include "hv/vm.h"
 #include "mm/pmm.h"
 
-/* EFER.SVME, then the host save area VMRUN uses for host state. */
+#define TLB_FLUSH_ALL   1
+#define TLB_FLUSH_ASID  3
+#define EVENTINJ_VALID  (1UL << 31)
+#define EVENTINJ_EXC    (3UL << 8)
+#define EVENTINJ_ERR    (1UL << 11)
+#define EFER_LME (1UL << 8)
+#define EFER_LMA (1UL << 10)
+
+void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
+
+/* One CPU for now: these become per-CPU with SMP. */
+static uint64_t host_save_pa, iopm_pa, msrpm_pa;
+static bool flush_by_asid;
+
 static int svm_hardware_enable(void)
 {
 	if (cpu_features.svm_disabled_by_bios) {
@@ -15,15 +31,209 @@ static int svm_hardware_enable(void)
 		return -EACCES;
 	}
 	uint64_t hsave = pmm_alloc(0, OWNER_HV, 0);
-	if (!hsave)
+	host_save_pa = pmm_alloc(0, OWNER_HV, 0);
+	iopm_pa = pmm_alloc(2, OWNER_HV, 0);      /* 12 KiB used */
+	msrpm_pa = pmm_alloc(1, OWNER_HV, 0);     /* 8 KiB */
+	if (!hsave || !host_save_pa || !iopm_pa || !msrpm_pa)
 		return -ENOMEM;
+	/* Every port and every MSR is intercepted: partitions own no device
+	 * and no host MSR. */
+	memset(phys_to_virt(iopm_pa), 0xff, 4 * PAGE_SIZE);
+	memset(phys_to_virt(msrpm_pa), 0xff, 2 * PAGE_SIZE);
+	flush_by_asid = !!(cpuid(0x8000000a, 0).edx & (1u << 6));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	log_debug("svm: enabled, host save area at 0x%lx\n", hsave);
 	return 0;
 }
 
+/* ASID 0 is the host's. A VM without an ASID of its own shares ASID 1 and
+ * flushes the whole TLB on every entry. */
+static int svm_vm_init(struct vm *vm)
+{
+	vm->asid = vm->id + 1 < cpu_features.nr_asids ? vm->id + 1 : 0;
+	return 0;
+}
+
+static void svm_vm_destroy(struct vm *vm)
+{
+	(void)vm;
+}
+
+static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attr, uint32_t limit)
+{
+	*(uint16_t *)vmcb8(vmcb, off) = sel;
+	*(uint16_t *)vmcb8(vmcb, off + 2) = attr;
+	*vmcb32(vmcb, off + 4) = limit;
+	*vmcb64(vmcb, off + 8) = 0;
+}
+
+/* 64-bit mode from the first instruction: flat segments, paging on with
+ * the partition's own tables, no FPU (CR0.EM: it is not switched). */
+static void init_state(void *vmcb, const struct sv_vcpu_regs *r)
+{
+	set_seg(vmcb, VMCB_CS, 0x08, 0xa9b, 0xffffffff);
+	set_seg(vmcb, VMCB_DS, 0x10, 0xc93, 0xffffffff);
+	set_seg(vmcb, VMCB_ES, 0x10, 0xc93, 0xffffffff);
+	set_seg(vmcb, VMCB_SS, 0x10, 0xc93, 0xffffffff);
+	set_seg(vmcb, VMCB_FS, 0x10, 0xc93, 0xffffffff);
+	set_seg(vmcb, VMCB_GS, 0x10, 0xc93, 0xffffffff);
+	set_seg(vmcb, VMCB_TR, 0x18, 0x08b, 0x67);
+	set_seg(vmcb, VMCB_LDTR, 0, 0, 0);
+	set_seg(vmcb, VMCB_GDTR, 0, 0, 0);
+	set_seg(vmcb, VMCB_IDTR, 0, 0, 0);
+	*vmcb64(vmcb, VMCB_CR0) = 0x80050037;   /* PG AM WP NE ET EM MP PE */
+	*vmcb64(vmcb, VMCB_CR4) = 0x20;         /* PAE */
+	*vmcb64(vmcb, VMCB_CR3) = r->cr3;
+	*vmcb64(vmcb, VMCB_EFER) = EFER_SVME | EFER_NXE | EFER_LME | EFER_LMA;
+	*vmcb64(vmcb, VMCB_RFLAGS) = 2;
+	*vmcb64(vmcb, VMCB_RIP) = r->rip;
+	*vmcb64(vmcb, VMCB_RSP) = r->rsp;
+	*vmcb64(vmcb, VMCB_DR6) = 0xffff0ff0;
+	*vmcb64(vmcb, VMCB_DR7) = 0x400;
+	*vmcb64(vmcb, VMCB_GPAT) = 0x0007040600070406UL;
+	*vmcb8(vmcb, VMCB_CPL) = 0;
+}
+
+static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
+{
+	uint64_t pa = pmm_alloc(0, OWNER_HV, v->vm->id);
+
+	if (!pa)
+		return -ENOMEM;
+	void *vmcb = phys_to_virt(pa);
+	*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_CPUID |
+		INTERCEPT_HLT | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
+	*vmcb32(vmcb, VMCB_INTERCEPT_VEC4) = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
+		INTERCEPT_VMLOAD | INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
+		INTERCEPT_SKINIT;
+	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
+	*vmcb64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
+	*vmcb32(vmcb, VMCB_ASID) = v->vm->asid ? v->vm->asid : 1;
+	*vmcb64(vmcb, VMCB_VINTR) = 1UL << 24;   /* V_INTR_MASKING: guest IF never hides host IRQs */
+	*vmcb64(vmcb, VMCB_NP_ENABLE) = 1;
+	*vmcb64(vmcb, VMCB_NCR3) = v->vm->s2.root;
+	init_state(vmcb, r);
+	v->regs = (struct guest_regs){ .rdi = r->rdi, .rsi = r->rsi, .rdx = r->rdx, .rcx = r->rcx };
+	v->arch = vmcb;
+	v->arch_pa = pa;
+	v->generation_seen = ~0UL;    /* flush on first entry */
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+	pmm_free(v->arch_pa, 0);
+	v->arch = NULL;
+}
+
+static void decode_exit(void *vmcb, struct vm_exit *e)
+{
+	uint64_t code = *vmcb64(vmcb, VMCB_EXITCODE);
+	uint64_t i1 = *vmcb64(vmcb, VMCB_EXITINFO1), i2 = *vmcb64(vmcb, VMCB_EXITINFO2);
+
+	*e = (struct vm_exit){ .reason = VMEXIT_UNKNOWN, .raw = code, .info1 = i1, .info2 = i2 };
+	switch ((uint32_t)code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+		e->reason = VMEXIT_INTR;
+		break;
+	case SVM_EXIT_CPUID:
+		e->reason = VMEXIT_CPUID;
+		break;
+	case SVM_EXIT_HLT:
+		e->reason = VMEXIT_HLT;
+		break;
+	case SVM_EXIT_IOIO:
+		e->reason = VMEXIT_IO;
+		e->in = i1 & 1;
+		e->string = !!(i1 & 4);
+		e->size = (i1 & 0x10) ? 1 : (i1 & 0x20) ? 2 : 4;
+		e->port = (uint16_t)(i1 >> 16);
+		break;
+	case SVM_EXIT_MSR:
+		e->reason = VMEXIT_MSR;
+		e->write = i1 & 1;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		e->reason = VMEXIT_SHUTDOWN;
+		break;
+	case SVM_EXIT_VMMCALL:
+		e->reason = VMEXIT_HYPERCALL;
+		break;
+	case SVM_EXIT_NPF:
+		e->reason = VMEXIT_NPF;
+		e->gpa = i2;
+		e->write = !!(i1 & 2);
+		e->fetch = !!(i1 & 16);
+		break;
+	case SVM_EXIT_INVALID:
+		e->reason = VMEXIT_FAILED;
+		break;
+	}
+}
+
+static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
+{
+	void *vmcb = v->arch;
+
+	*vmcb64(vmcb, VMCB_RAX) = v->regs.rax;
+	*vmcb8(vmcb, VMCB_TLB_CONTROL) = 0;
+	if (!v->vm->asid)
+		*vmcb8(vmcb, VMCB_TLB_CONTROL) = TLB_FLUSH_ALL;
+	else if (vcpu_take_flush(v))
+		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL;
+	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
+	svm_enter(v->arch_pa, &v->regs, host_save_pa);
+	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
+	decode_exit(vmcb, e);
+}
+
+/* IOIO leaves the next RIP in EXITINFO2; others use nRIP where the CPU has
+ * it (QEMU's TCG does not), else the known instruction length. */
+static void svm_skip_instruction(struct vcpu *v, unsigned len)
+{
+	void *vmcb = v->arch;
+	uint64_t *rip = vmcb64(vmcb, VMCB_RIP);
+
+	if ((uint32_t)*vmcb64(vmcb, VMCB_EXITCODE) == SVM_EXIT_IOIO)
+		*rip = *vmcb64(vmcb, VMCB_EXITINFO2);
+	else if (cpu_features.nrips && *vmcb64(vmcb, VMCB_NRIP))
+		*rip = *vmcb64(vmcb, VMCB_NRIP);
+	else
+		*rip += len;
+}
+
+static void svm_inject_gp(struct vcpu *v)
+{
+	*vmcb64(v->arch, VMCB_EVENTINJ) = 13 | EVENTINJ_EXC | EVENTINJ_ERR | EVENTINJ_VALID;
+}
+
+static uint64_t svm_get_rip(struct vcpu *v)
+{
+	return *vmcb64(v->arch, VMCB_RIP);
+}
+
+/* The zap already moved the generation, and every vCPU of the VM flushes
+ * its ASID before it next enters (svm_vcpu_run). With one CPU no vCPU is in
+ * guest mode while the hypervisor runs, so nothing else is needed. */
+static void svm_flush_vm(struct vm *vm)
+{
+	(void)vm;
+}
+
 const struct virt_ops svm_ops = {
 	.name = "SVM",
+	.stage2_fmt = &npt_fmt,
+	.vendor = SV_VENDOR_AMD,
 	.hardware_enable = svm_hardware_enable,
+	.vm_init = svm_vm_init,
+	.vm_destroy = svm_vm_destroy,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_run = svm_vcpu_run,
+	.skip_instruction = svm_skip_instruction,
+	.inject_gp = svm_inject_gp,
+	.get_rip = svm_get_rip,
+	.flush_vm = svm_flush_vm,
 };

@@ -1,0 +1,87 @@
+; VMRUN with the guest's general registers, which VMRUN itself does not
+; switch (it switches RAX, RSP, RIP and RFLAGS through the VMCB), and
+; VMLOAD/VMSAVE for the state it leaves alone (FS/GS/TR/LDTR bases, syscall
+; MSRs): the host's copy lives in a per-CPU save area.
+bits 64
+default rel
+
+section .note.GNU-stack noalloc noexec nowrite progbits
+section .text
+
+; struct guest_regs offsets (hv/virt.h)
+%define R_RAX 0
+%define R_RBX 8
+%define R_RCX 16
+%define R_RDX 24
+%define R_RSI 32
+%define R_RDI 40
+%define R_RBP 48
+%define R_R8  56
+%define R_R9  64
+%define R_R10 72
+%define R_R11 80
+%define R_R12 88
+%define R_R13 96
+%define R_R14 104
+%define R_R15 112
+
+; void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa)
+global svm_enter:function hidden
+svm_enter:
+	push rbp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rsi                ; [rsp + 16] regs
+	push rdx                ; [rsp + 8]  host save area
+	push rdi                ; [rsp]      vmcb
+	clgi                    ; no interrupt until the host state is back
+	mov rax, rdx
+	vmsave
+	mov rax, rdi
+	vmload
+	mov rbx, [rsi + R_RBX]
+	mov rcx, [rsi + R_RCX]
+	mov rdx, [rsi + R_RDX]
+	mov rdi, [rsi + R_RDI]
+	mov rbp, [rsi + R_RBP]
+	mov r8,  [rsi + R_R8]
+	mov r9,  [rsi + R_R9]
+	mov r10, [rsi + R_R10]
+	mov r11, [rsi + R_R11]
+	mov r12, [rsi + R_R12]
+	mov r13, [rsi + R_R13]
+	mov r14, [rsi + R_R14]
+	mov r15, [rsi + R_R15]
+	mov rsi, [rsi + R_RSI]
+	vmrun                   ; #VMEXIT restores host RAX (the VMCB address) and RSP
+	push rsi
+	mov rsi, [rsp + 24]
+	mov [rsi + R_RBX], rbx
+	mov [rsi + R_RCX], rcx
+	mov [rsi + R_RDX], rdx
+	mov [rsi + R_RDI], rdi
+	mov [rsi + R_RBP], rbp
+	mov [rsi + R_R8],  r8
+	mov [rsi + R_R9],  r9
+	mov [rsi + R_R10], r10
+	mov [rsi + R_R11], r11
+	mov [rsi + R_R12], r12
+	mov [rsi + R_R13], r13
+	mov [rsi + R_R14], r14
+	mov [rsi + R_R15], r15
+	pop qword [rsi + R_RSI]
+	vmsave
+	mov rax, [rsp + 8]
+	vmload
+	stgi
+	add rsp, 24
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret

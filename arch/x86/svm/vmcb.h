@@ -1,0 +1,89 @@
+/* VMCB layout (AMD APM vol. 2, appendix B): byte offsets into the 4 KiB page. */
+#ifndef ARCH_X86_SVM_VMCB_H
+#define ARCH_X86_SVM_VMCB_H
+
+#include <stdint.h>
+
+#define VMCB_INTERCEPT_VEC3   0x00c
+#define VMCB_INTERCEPT_VEC4   0x010
+#define VMCB_IOPM_BASE        0x040
+#define VMCB_MSRPM_BASE       0x048
+#define VMCB_ASID             0x058
+#define VMCB_TLB_CONTROL      0x05c
+#define VMCB_VINTR            0x060
+#define VMCB_EXITCODE         0x070
+#define VMCB_EXITINFO1        0x078
+#define VMCB_EXITINFO2        0x080
+#define VMCB_NP_ENABLE        0x090
+#define VMCB_EVENTINJ         0x0a8
+#define VMCB_NCR3             0x0b0
+#define VMCB_CLEAN            0x0c0
+#define VMCB_NRIP             0x0c8
+
+#define VMCB_ES   0x400
+#define VMCB_CS   0x410
+#define VMCB_SS   0x420
+#define VMCB_DS   0x430
+#define VMCB_FS   0x440
+#define VMCB_GS   0x450
+#define VMCB_GDTR 0x460
+#define VMCB_LDTR 0x470
+#define VMCB_IDTR 0x480
+#define VMCB_TR   0x490
+#define VMCB_CPL  0x4cb
+#define VMCB_EFER 0x4d0
+#define VMCB_CR4  0x548
+#define VMCB_CR3  0x550
+#define VMCB_CR0  0x558
+#define VMCB_DR7  0x560
+#define VMCB_DR6  0x568
+#define VMCB_RFLAGS 0x570
+#define VMCB_RIP  0x578
+#define VMCB_RSP  0x5d8
+#define VMCB_RAX  0x5f8
+#define VMCB_GPAT 0x668
+
+/* Intercept bits */
+#define INTERCEPT_INTR      (1u << 0)
+#define INTERCEPT_NMI       (1u << 1)
+#define INTERCEPT_CPUID     (1u << 18)
+#define INTERCEPT_HLT       (1u << 24)
+#define INTERCEPT_IOIO      (1u << 27)
+#define INTERCEPT_MSR       (1u << 28)
+#define INTERCEPT_SHUTDOWN  (1u << 31)
+#define INTERCEPT_VMRUN     (1u << 0)     /* vector 4 */
+#define INTERCEPT_VMMCALL   (1u << 1)
+#define INTERCEPT_VMLOAD    (1u << 2)
+#define INTERCEPT_VMSAVE    (1u << 3)
+#define INTERCEPT_STGI      (1u << 4)
+#define INTERCEPT_CLGI      (1u << 5)
+#define INTERCEPT_SKINIT    (1u << 6)
+
+/* Exit codes */
+#define SVM_EXIT_INTR      0x060
+#define SVM_EXIT_NMI       0x061
+#define SVM_EXIT_CPUID     0x072
+#define SVM_EXIT_HLT       0x078
+#define SVM_EXIT_IOIO      0x07b
+#define SVM_EXIT_MSR       0x07c
+#define SVM_EXIT_SHUTDOWN  0x07f
+#define SVM_EXIT_VMMCALL   0x081
+#define SVM_EXIT_NPF       0x400
+#define SVM_EXIT_INVALID   0xffffffffu   /* QEMU TCG stores it as 32-bit -1 */
+
+static inline uint64_t *vmcb64(void *vmcb, unsigned off)
+{
+	return (uint64_t *)((uint8_t *)vmcb + off);
+}
+
+static inline uint32_t *vmcb32(void *vmcb, unsigned off)
+{
+	return (uint32_t *)((uint8_t *)vmcb + off);
+}
+
+static inline uint8_t *vmcb8(void *vmcb, unsigned off)
+{
+	return (uint8_t *)vmcb + off;
+}
+
+#endif

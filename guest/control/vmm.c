@@ -1,0 +1,245 @@
+/*
+ * The control partition: a small, untrusted VMM. For every guest image it
+ * was given it creates a GUEST-sealed memory object, binds it, populates
+ * the image and the guest's page tables (measured), finalizes, runs the
+ * vCPU while emulating COM1 output and the 0xf4 exit port, serves the
+ * guest's punch-hole requests, and reports. Then it shuts the machine down
+ * with the overall result.
+ */
+#include <sealvisor/elf64.h>
+#include "guest/lib/kernel.h"
+#include "guest/lib/sv.h"
+
+#define PT_GPA 0x1000UL
+#define PUNCH_MODE (MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE)
+#define MAX_EXITS 2000000
+
+struct guest {
+	char name[32];
+	int64_t obj, vm;
+	char line[160];
+	unsigned col;
+	bool done, failed;
+	int status;
+	char why[96];
+	uint8_t measurement[SV_MEASUREMENT_SIZE];
+};
+
+static struct sv_boot_params *bp;
+static uint64_t scratch;              /* free control-partition memory */
+
+static void fail(struct guest *g, const char *why, int64_t err)
+{
+	if (!g->failed)
+		sv_snprintf(g->why, sizeof(g->why), "%s (%s)", why, sv_strerror(err));
+	g->failed = g->done = true;
+}
+
+static void set_name(struct guest *g, const char *path)
+{
+	const char *base = path;
+	for (const char *p = path; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	size_t n = 0;
+	while (base[n] && base[n] != '.' && n < sizeof(g->name) - 1) {
+		g->name[n] = base[n];
+		n++;
+	}
+	g->name[n] = 0;
+}
+
+static uint64_t vm_pages(int64_t vm)
+{
+	struct sv_stats st;
+	return sv_call2(SV_HC_STATS, (uint64_t)&st, (uint64_t)vm) ? ~0UL : st.vm_memobj_pages;
+}
+
+/* Page tables for the guest: the first 1 GiB identity-mapped, 2 MiB pages. */
+static void *guest_page_tables(void)
+{
+	uint64_t *pt = (uint64_t *)scratch;
+
+	memset(pt, 0, 3 * 4096);
+	pt[0] = (PT_GPA + 0x1000) | 3;
+	pt[512] = (PT_GPA + 0x2000) | 3;
+	for (uint64_t i = 0; i < 512; i++)
+		pt[1024 + i] = (i << 21) | 0x83;
+	return pt;
+}
+
+static int64_t load(struct guest *g, const struct sv_module *m, uint64_t *entry)
+{
+	const void *img = (const void *)m->gpa;
+	int64_t r = elf64_check(img, m->size);
+	if (r)
+		return r;
+	const struct elf64_phdr *ph = elf64_phdrs(img);
+	for (unsigned i = 0; i < ((const struct elf64_ehdr *)img)->phnum && !r; i++)
+		if (ph[i].type == ELF_PT_LOAD && ph[i].filesz)
+			r = sv_call4(SV_HC_VM_POPULATE, g->vm, ph[i].paddr,
+				     (uint64_t)img + ph[i].offset, ph[i].filesz);
+	if (!r)
+		r = sv_call4(SV_HC_VM_POPULATE, g->vm, PT_GPA, (uint64_t)guest_page_tables(), 3 * 4096);
+	*entry = ((const struct elf64_ehdr *)img)->entry;
+	return r;
+}
+
+static int64_t create(struct guest *g, const struct sv_module *m)
+{
+	uint64_t entry = 0;
+	int64_t r;
+
+	if ((g->obj = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING)) < 0)
+		return g->obj;
+	if ((r = sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g->obj, MEMOBJ_SEAL_GUEST)) ||
+	    (r = sv_call2(SV_HC_MEMOBJ_SET_SIZE, g->obj, GUEST_MEM)) ||
+	    (r = sv_call4(SV_HC_MEMOBJ_FALLOCATE, g->obj, 0, GUEST_EXTENTS, GUEST_MEM - GUEST_EXTENTS)))
+		return r;
+	if ((g->vm = sv_call0(SV_HC_VM_CREATE)) < 0)
+		return g->vm;
+	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, 0, GUEST_MEM, g->obj, 0)) ||
+	    (r = load(g, m, &entry)) || (r = sv_call1(SV_HC_VM_FINALIZE, g->vm)) ||
+	    (r = sv_call2(SV_HC_VM_GET_MEASUREMENT, g->vm, (uint64_t)g->measurement)))
+		return r;
+	struct sv_vcpu_regs regs = { .rip = entry, .rsp = GUEST_MEM - 8, .cr3 = PT_GPA };
+	return sv_call3(SV_HC_VCPU_CREATE, g->vm, 0, (uint64_t)&regs);
+}
+
+static void serial_out(struct guest *g, char c)
+{
+	if (c != '\n' && g->col < sizeof(g->line) - 1) {
+		g->line[g->col++] = c;
+		return;
+	}
+	g->line[g->col] = 0;
+	sv_printf("[%s] %s\n", g->name, g->line);
+	g->col = 0;
+	if (c != '\n') {
+		g->line[g->col++] = c;
+	}
+}
+
+static void io(struct guest *g, struct sv_run *run)
+{
+	if (!run->io.is_write) {
+		run->io.data = run->io.port == 0x3fd ? 0x60 : 0xffffffff;   /* LSR: ready */
+		return;
+	}
+	if (run->io.port == 0x3f8)
+		serial_out(g, (char)run->io.data);
+	else if (run->io.port == 0xf4) {
+		g->status = (int)run->io.data;
+		g->done = true;
+		if (g->status)
+			fail(g, "guest reported failure", 0);
+	}
+}
+
+/* A guest asks for part of its own memory to be punched out; the pages
+ * must come back to the allocator before the call returns. */
+static void punch(struct guest *g, struct sv_run *run)
+{
+	uint64_t gpa = run->hypercall.args[0], len = run->hypercall.args[1];
+	uint64_t before = vm_pages(g->vm);
+	int64_t r = sv_call4(SV_HC_MEMOBJ_FALLOCATE, g->obj, PUNCH_MODE, gpa, len);
+	uint64_t after = vm_pages(g->vm);
+
+	sv_printf("[vmm] %s: punched [0x%lx, +0x%lx): %s, object pages %lu -> %lu\n", g->name,
+		  gpa, len, sv_strerror(r), before, after);
+	/* Every page of these holes was written, so all of them must go. */
+	if (r == 0 && before - after != len / 4096)
+		fail(g, "punch did not return exactly the punched pages", 0);
+	run->hypercall.ret = r;
+}
+
+static void run_guest(struct guest *g)
+{
+	struct sv_run run;
+
+	memset(&run, 0, sizeof(run));
+	for (unsigned n = 0; !g->done && n < MAX_EXITS; n++) {
+		int64_t r = sv_call3(SV_HC_VCPU_RUN, g->vm, 0, (uint64_t)&run);
+		if (r)
+			return fail(g, "VCPU_RUN failed", r);
+		switch (run.exit_reason) {
+		case SV_EXIT_IO:
+			io(g, &run);
+			break;
+		case SV_EXIT_HYPERCALL:
+			if (run.hypercall.nr == SV_GUEST_PUNCH)
+				punch(g, &run);
+			else if (run.hypercall.nr == SV_GUEST_STATS)
+				run.hypercall.ret = (int64_t)vm_pages(g->vm);
+			break;
+		case SV_EXIT_PREEMPT:
+			break;
+		case SV_EXIT_MMIO:
+			sv_printf("[vmm] %s: access to unbacked gpa 0x%lx\n", g->name, run.mmio.gpa);
+			return fail(g, "unbacked memory access", 0);
+		case SV_EXIT_SHUTDOWN:
+			sv_printf("[vmm] %s: shutdown at rip 0x%lx (code 0x%lx)\n", g->name,
+				  run.shutdown.rip, run.shutdown.code);
+			return fail(g, "guest shut down (triple fault)", 0);
+		case SV_EXIT_HLT:
+			return fail(g, "guest halted without a result", 0);
+		default:
+			return fail(g, "unknown exit", 0);
+		}
+	}
+	if (!g->done)
+		fail(g, "no result after too many exits", 0);
+}
+
+static void hex(const uint8_t *d, char *out)
+{
+	for (int i = 0; i < SV_MEASUREMENT_SIZE; i++)
+		sv_snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static bool launch(const struct sv_module *m, struct guest *g)
+{
+	char digest[2 * SV_MEASUREMENT_SIZE + 1];
+	int64_t r;
+
+	memset(g, 0, sizeof(*g));
+	g->obj = g->vm = -1;
+	set_name(g, m->name);
+	r = create(g, m);
+	if (r)
+		fail(g, "set-up failed", r);
+	hex(g->measurement, digest);
+	if (!g->failed) {
+		sv_printf("[vmm] %s: measurement %s\n", g->name, digest);
+		run_guest(g);
+	}
+	if (g->vm >= 0 && (r = sv_call1(SV_HC_VM_DESTROY, g->vm)))
+		fail(g, "VM_DESTROY failed", r);
+	if (g->obj >= 0 && (r = sv_call1(SV_HC_MEMOBJ_CLOSE, g->obj)))
+		fail(g, "MEMOBJ_CLOSE failed", r);
+	sv_printf("summary: %s %s measurement=%s%s%s\n", g->name, g->failed ? "FAIL" : "PASS",
+		  digest, g->failed ? " reason: " : "", g->failed ? g->why : "");
+	return !g->failed;
+}
+
+__attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
+{
+	static struct guest g;
+	struct sv_stats st;
+	unsigned passed = 0, failed = 0;
+
+	bp = params;
+	sv_vendor = bp->vendor;
+	scratch = (bp->free_start + 4095) & ~4095UL;
+	sv_printf("sealvisor demo VMM: %u guest image(s), %lu MiB of memory\n", bp->nr_modules,
+		  bp->mem_size >> 20);
+	for (unsigned i = 0; i < bp->nr_modules; i++)
+		launch(&bp->modules[i], &g) ? passed++ : failed++;
+	if (sv_call2(SV_HC_STATS, (uint64_t)&st, 0) == 0 && (st.memobj_pages || st.vms != 1)) {
+		sv_printf("summary: leak: %lu object pages and %lu VMs left after every guest ended\n",
+			  st.memobj_pages, st.vms - 1);
+		failed++;
+	}
+	sv_printf("summary: %u passed, %u failed\n", passed, failed);
+	sv_shutdown(failed ? 1 : 0);
+}

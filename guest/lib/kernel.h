@@ -1,0 +1,18 @@
+/* Runtime for in-guest test kernels: COM1 output, the 0xf4 exit port and
+ * calls to the VMM, all of which the VMM emulates. */
+#ifndef GUEST_KERNEL_H
+#define GUEST_KERNEL_H
+
+#include <stdint.h>
+#include "guest/lib/sv.h"
+
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void kexit(int status);
+/* A call to the VMM (SV_HC_GUEST_BASE and up). */
+int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1);
+
+/* Guest memory the VMM gives every test kernel. */
+#define GUEST_MEM      (96UL << 20)
+#define GUEST_EXTENTS  (64UL << 20)    /* [64 MiB, 96 MiB) is fallocated: 2 MiB extents */
+
+#endif

@@ -1,0 +1,10 @@
+#ifndef HV_CONTROL_H
+#define HV_CONTROL_H
+
+#include "hv/boot_info.h"
+
+/* Loads and runs the control partition; returns only on failure (-errno),
+ * -ENOENT if the configuration names none. */
+int control_start(const struct boot_info *bi);
+
+#endif

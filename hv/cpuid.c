@@ -1,0 +1,32 @@
+/* CPUID as every partition sees it. */
+#include <sealvisor/hypercall.h>
+#include "arch/x86/x86.h"
+#include "hv/run.h"
+
+#define CPUID1_ECX_VMX        (1u << 5)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define EXT1_ECX_SVM          (1u << 2)
+
+void cpuid_emulate(struct guest_regs *r)
+{
+	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
+	struct cpuid_regs c;
+
+	if (leaf == SV_CPUID_LEAF) {
+		c = (struct cpuid_regs){ SV_CPUID_LEAF, SV_CPUID_SIG_EBX, SV_CPUID_SIG_ECX,
+					 SV_CPUID_SIG_EDX };
+	} else if (leaf > SV_CPUID_LEAF && leaf < SV_CPUID_LEAF + 0x100) {
+		c = (struct cpuid_regs){ 0, 0, 0, 0 };
+	} else {
+		c = cpuid(leaf, sub);
+		/* No nested virtualization: partitions never see SVM or VMX. */
+		if (leaf == 1)
+			c.ecx = (c.ecx & ~CPUID1_ECX_VMX) | CPUID1_ECX_HYPERVISOR;
+		if (leaf == 0x80000001)
+			c.ecx &= ~EXT1_ECX_SVM;
+	}
+	r->rax = c.eax;
+	r->rbx = c.ebx;
+	r->rcx = c.ecx;
+	r->rdx = c.edx;
+}

@@ -1,0 +1,178 @@
+/* The run loops: a guest vCPU for its VMM (VCPU_RUN), and the control
+ * partition itself. Exits the hypervisor can finish here never reach the
+ * VMM; the rest are described in struct sv_run, like KVM_RUN. */
+#include <sealvisor/errno.h>
+#include "hv/hypercall.h"
+#include "hv/log.h"
+#include "hv/run.h"
+#include "hv/shutdown.h"
+
+#define LEN_VMMCALL 3
+#define LEN_CPUID 2
+#define LEN_HLT 1
+
+static uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0UL : (1UL << (8 * size)) - 1;
+}
+
+/* The VMM's answer to the previous exit goes into the guest's RAX. */
+static void apply_pending(struct vcpu *v, const struct sv_run *run)
+{
+	uint64_t m = size_mask(v->pending_size);
+
+	if (v->pending == PENDING_IO_IN)
+		v->regs.rax = (v->regs.rax & ~m) | (run->io.data & m);
+	else if (v->pending == PENDING_HYPERCALL)
+		v->regs.rax = (uint64_t)run->hypercall.ret;
+	v->pending = PENDING_NONE;
+}
+
+static int64_t exit_io(struct vcpu *v, const struct vm_exit *e, struct sv_run *run)
+{
+	virt->skip_instruction(v, 0);
+	run->exit_reason = SV_EXIT_IO;
+	run->io.port = e->port;
+	run->io.size = e->size;
+	run->io.is_write = !e->in;
+	run->io.data = e->in ? 0 : (uint32_t)(v->regs.rax & size_mask(e->size));
+	if (e->in) {
+		v->pending = PENDING_IO_IN;
+		v->pending_size = e->size;
+	}
+	return 0;
+}
+
+static int64_t exit_hypercall(struct vcpu *v, struct sv_run *run)
+{
+	struct guest_regs *r = &v->regs;
+
+	run->exit_reason = SV_EXIT_HYPERCALL;
+	run->hypercall.nr = r->rax;
+	run->hypercall.args[0] = r->rdi;
+	run->hypercall.args[1] = r->rsi;
+	run->hypercall.args[2] = r->rdx;
+	run->hypercall.args[3] = r->r10;
+	run->hypercall.args[4] = r->r8;
+	run->hypercall.ret = -ENOSYS;
+	v->pending = PENDING_HYPERCALL;
+	return 0;
+}
+
+int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
+{
+	struct vm_exit e;
+
+	if (!v->vm->finalized)
+		return -EPERM;
+	if (v->running)
+		return -EBUSY;
+	apply_pending(v, run);
+	run->exit_reason = SV_EXIT_NONE;
+	v->running = true;
+	for (;;) {
+		virt->vcpu_run(v, &e);
+		switch (e.reason) {
+		case VMEXIT_NONE:
+		case VMEXIT_INTR:
+			continue;
+		case VMEXIT_NPF:
+			if (vm_handle_fault(v->vm, e.gpa) == 0)
+				continue;
+			run->exit_reason = SV_EXIT_MMIO;
+			run->mmio.gpa = e.gpa;
+			run->mmio.is_write = e.write;
+			break;
+		case VMEXIT_IO:
+			if (e.string) {   /* INS/OUTS: not emulated */
+				virt->inject_gp(v);
+				continue;
+			}
+			exit_io(v, &e, run);
+			break;
+		case VMEXIT_HYPERCALL:
+			virt->skip_instruction(v, LEN_VMMCALL);
+			if (v->regs.rax >= SV_HC_GUEST_BASE) {
+				exit_hypercall(v, run);
+				break;
+			}
+			/* The hypervisor ABI is not for guests: the rules it
+			 * enforces are the control partition's. */
+			v->regs.rax = hypercall_dispatch(v->vm, (uint64_t[7]){ v->regs.rax, v->regs.rdi,
+					v->regs.rsi, v->regs.rdx, v->regs.r10, v->regs.r8, v->regs.r9 });
+			continue;
+		case VMEXIT_CPUID:
+			cpuid_emulate(&v->regs);
+			virt->skip_instruction(v, LEN_CPUID);
+			continue;
+		case VMEXIT_MSR:
+			virt->inject_gp(v);
+			continue;
+		case VMEXIT_HLT:
+			virt->skip_instruction(v, LEN_HLT);
+			run->exit_reason = SV_EXIT_HLT;
+			break;
+		default:
+			log_warn("VM %u vCPU %u: exit 0x%lx (info 0x%lx 0x%lx) at rip 0x%lx: stopping it\n",
+				 v->vm->id, v->id, e.raw, e.info1, e.info2, virt->get_rip(v));
+			/* fall through */
+		case VMEXIT_SHUTDOWN:
+			run->exit_reason = SV_EXIT_SHUTDOWN;
+			run->shutdown.rip = virt->get_rip(v);
+			run->shutdown.code = e.raw;
+			break;
+		}
+		break;
+	}
+	v->running = false;
+	return 0;
+}
+
+__attribute__((noreturn)) static void control_fatal(struct vcpu *v, const char *what,
+						   const struct vm_exit *e)
+{
+	log_err("control partition: %s (exit 0x%lx, gpa 0x%lx, rip 0x%lx)\n", what, e->raw,
+		e->gpa, virt->get_rip(v));
+	system_shutdown(SV_EXIT_FAIL);
+}
+
+void control_run(struct vm *control)
+{
+	struct vcpu *v = &control->vcpus[0];
+	struct vm_exit e;
+
+	for (;;) {
+		virt->vcpu_run(v, &e);
+		switch (e.reason) {
+		case VMEXIT_NONE:
+		case VMEXIT_INTR:
+			break;
+		case VMEXIT_HYPERCALL:
+			virt->skip_instruction(v, LEN_VMMCALL);
+			v->regs.rax = hypercall_dispatch(control, (uint64_t[7]){ v->regs.rax, v->regs.rdi,
+					v->regs.rsi, v->regs.rdx, v->regs.r10, v->regs.r8, v->regs.r9 });
+			break;
+		case VMEXIT_CPUID:
+			cpuid_emulate(&v->regs);
+			virt->skip_instruction(v, LEN_CPUID);
+			break;
+		case VMEXIT_IO:
+			/* It owns no devices: reads float high, writes vanish. */
+			if (e.in)
+				v->regs.rax |= size_mask(e.size);
+			virt->skip_instruction(v, 0);
+			break;
+		case VMEXIT_MSR:
+			virt->inject_gp(v);
+			break;
+		case VMEXIT_NPF:
+			control_fatal(v, "access outside its memory", &e);
+		case VMEXIT_HLT:
+			control_fatal(v, "halted", &e);
+		case VMEXIT_SHUTDOWN:
+			control_fatal(v, "triple fault", &e);
+		default:
+			control_fatal(v, "unexpected exit", &e);
+		}
+	}
+}

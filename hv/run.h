@@ -1,0 +1,14 @@
+#ifndef HV_RUN_H
+#define HV_RUN_H
+
+#include <sealvisor/hypercall.h>
+#include "hv/vm.h"
+
+/* VCPU_RUN: runs a guest vCPU until an exit for its VMM, described in run. */
+int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run);
+/* Runs the control partition's vCPU 0 for ever (ends via SYSTEM_SHUTDOWN). */
+__attribute__((noreturn)) void control_run(struct vm *control);
+/* CPUID as partitions see it: the host's, without SVM/VMX, plus ours. */
+void cpuid_emulate(struct guest_regs *r);
+
+#endif

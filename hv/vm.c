@@ -1,0 +1,249 @@
+/* Partitions: creation, guest-memory regions bound to memory objects, the
+ * stage-2 fault path, launch measurement, destruction. */
+#include <sealvisor/errno.h>
+#include "hv/fmt.h"
+#include "hv/log.h"
+#include "hv/shutdown.h"
+#include "hv/string.h"
+#include "hv/vm.h"
+#include "mm/pmm.h"
+
+#define SIZE_2M (2UL << 20)
+#define GUEST_GPA_LIMIT (1UL << 39)   /* 512 GiB: what the guests' tables may reach */
+
+struct vm vms[SV_MAX_VMS];
+
+struct vm *vm_get(unsigned id)
+{
+	return id < SV_MAX_VMS && vms[id].in_use ? &vms[id] : NULL;
+}
+
+static int vm_alloc(unsigned first, struct vm **out)
+{
+	for (unsigned i = first; i < SV_MAX_VMS; i++) {
+		struct vm *vm = &vms[i];
+		if (vm->in_use)
+			continue;
+		memset(vm, 0, sizeof(*vm));
+		vm->id = i;
+		int err = stage2_init(&vm->s2, virt->stage2_fmt, i);
+		if (!err && (err = virt->vm_init(vm)))
+			stage2_destroy(&vm->s2);
+		if (err)
+			return err;
+		vm->in_use = true;
+		sha256_init(&vm->launch);
+		*out = vm;
+		return 0;
+	}
+	return -ENOSPC;
+}
+
+int vm_create_guest(struct vm **out)
+{
+	int err = vm_alloc(1, out);
+
+	if (!err)
+		sv_snprintf((*out)->name, sizeof((*out)->name), "vm%u", (*out)->id);
+	return err;
+}
+
+/* The control partition's RAM is one contiguous block, mapped at gpa 0
+ * with 2 MiB leaves: nothing else is ever in its stage-2 table. */
+int vm_create_control(uint64_t ram_size, struct vm **out)
+{
+	unsigned order = 0;
+	struct vm *vm;
+
+	while ((PAGE_SIZE << order) < ram_size)
+		order++;
+	if (vms[0].in_use || order < ORDER_2M)
+		return -EINVAL;
+	int err = vm_alloc(0, &vm);
+	if (err)
+		return err;
+	vm->is_control = true;
+	vm->finalized = true;
+	sv_snprintf(vm->name, sizeof(vm->name), "control");
+	vm->ram_size = PAGE_SIZE << order;
+	vm->ram_hpa = pmm_alloc(order, OWNER_PARTITION, vm->id);
+	if (!vm->ram_hpa) {
+		vm_destroy(vm);
+		return -ENOMEM;
+	}
+	for (uint64_t off = 0; off < vm->ram_size && !err; off += SIZE_2M)
+		err = stage2_map(&vm->s2, off, vm->ram_hpa + off, S2_LEVEL_2M, S2_RWX);
+	if (err) {
+		vm_destroy(vm);
+		return err;
+	}
+	*out = vm;
+	return 0;
+}
+
+void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	if (!vm->ram_size || gpa > vm->ram_size || len > vm->ram_size - gpa)
+		return NULL;
+	return phys_to_virt(vm->ram_hpa + gpa);
+}
+
+struct region *vm_find_region(struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		struct region *r = &vm->regions[i];
+		if (gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * The owner callback (memobj lock held; lock order object -> stage-2):
+ * every translation of pages [start, end) of obj in this VM goes, the
+ * generation moves, and the backend is told to flush, all before the
+ * object frees a single page.
+ */
+static void vm_invalidate(struct memobj *obj, void *owner, uint64_t start, uint64_t end)
+{
+	struct vm *vm = owner;
+	bool zapped = false;
+
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		struct region *r = &vm->regions[i];
+		uint64_t lo = r->offset >> PAGE_SHIFT, hi = (r->offset + r->size) >> PAGE_SHIFT;
+		if (r->obj != obj || end <= lo || start >= hi)
+			continue;
+		uint64_t s = start > lo ? start : lo, e = end < hi ? end : hi;
+		int64_t n = stage2_zap(&vm->s2, r->gpa + ((s - lo) << PAGE_SHIFT),
+				       (e - s) << PAGE_SHIFT);
+		if (n < 0)
+			panic("stage-2 zap of VM %u failed (%ld): cannot free pages safely",
+			      vm->id, n);
+		zapped |= n > 0;
+	}
+	if (zapped)
+		virt->flush_vm(vm);
+}
+
+static void vm_fallocated(struct memobj *obj, void *owner, uint64_t start, uint64_t end)
+{
+	(void)obj, (void)owner, (void)start, (void)end;   /* faults map lazily */
+}
+
+static const struct memobj_owner_ops vm_owner_ops = { vm_invalidate, vm_fallocated };
+
+int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj, uint64_t offset)
+{
+	if (vm->is_control || vm->finalized)
+		return -EPERM;
+	if ((gpa | size | offset) & ~PAGE_MASK || !size || gpa >= GUEST_GPA_LIMIT ||
+	    size > GUEST_GPA_LIMIT - gpa || offset > MEMOBJ_MAX_SIZE ||
+	    size > MEMOBJ_MAX_SIZE - offset)
+		return -EINVAL;
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		struct region *r = &vm->regions[i];
+		if (gpa < r->gpa + r->size && r->gpa < gpa + size)
+			return -EEXIST;
+	}
+	if (vm->nr_regions == SV_MAX_REGIONS)
+		return -ENOSPC;
+	int err = memobj_register_owner(obj, vm, &vm_owner_ops);
+	if (err)
+		return err;
+	memobj_get(obj);
+	vm->regions[vm->nr_regions++] = (struct region){ gpa, size, obj, offset };
+	return 0;
+}
+
+/* Copies into private memory through the object (never through a mapping
+ * the control partition could keep) and extends the launch digest with
+ * gpa, length and contents. */
+int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
+{
+	if (vm->is_control || vm->finalized)
+		return -EPERM;
+	struct region *r = vm_find_region(vm, gpa);
+	if (!r || len > r->size - (gpa - r->gpa))
+		return -EINVAL;
+	uint64_t le[2] = { gpa, len };
+	for (uint64_t done = 0; done < len;) {
+		uint64_t off = r->offset + (gpa - r->gpa) + done, pa;
+		uint64_t n = PAGE_SIZE - (off & ~PAGE_MASK);
+		unsigned order;
+		if (n > len - done)
+			n = len - done;
+		int err = memobj_get_page(r->obj, off >> PAGE_SHIFT, &pa, &order);
+		if (err)
+			return err;
+		memcpy((uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK), (const uint8_t *)src + done, n);
+		memobj_put_page(r->obj, pa);
+		done += n;
+	}
+	sha256_update(&vm->launch, le, sizeof(le));
+	sha256_update(&vm->launch, src, len);
+	return 0;
+}
+
+int vm_finalize(struct vm *vm)
+{
+	if (vm->is_control || vm->finalized)
+		return -EPERM;
+	sha256_final(&vm->launch, vm->measurement);
+	vm->finalized = true;
+	return 0;
+}
+
+/* The seed's get_lock_pfn/put_unlock_pfn path: the object lock is held
+ * from lookup to installation, so a punch cannot slip in between. */
+int vm_handle_fault(struct vm *vm, uint64_t gpa)
+{
+	struct region *r = vm_find_region(vm, gpa);
+	uint64_t pa;
+	unsigned order;
+
+	if (!r)
+		return -EFAULT;
+	uint64_t off = r->offset + (gpa - r->gpa);
+	int err = memobj_get_page(r->obj, off >> PAGE_SHIFT, &pa, &order);
+	if (err)
+		return err;
+	uint64_t base = gpa & ~(SIZE_2M - 1);
+	/* A 2 MiB leaf when the object holds an extent here and the region
+	 * covers the whole 2 MiB at the same alignment. */
+	bool large = order == ORDER_2M && base >= r->gpa && base + SIZE_2M <= r->gpa + r->size &&
+		     ((off - (gpa - base)) & (SIZE_2M - 1)) == 0;
+	if (large)
+		err = stage2_map(&vm->s2, base, pa & ~(SIZE_2M - 1), S2_LEVEL_2M, S2_RWX);
+	if (!large || err == -EEXIST)
+		err = stage2_map(&vm->s2, gpa & PAGE_MASK, pa, S2_LEVEL_4K, S2_RWX);
+	memobj_put_page(r->obj, pa);
+	return err == -EEXIST ? 0 : err;   /* another vCPU won the race */
+}
+
+uint64_t vm_memobj_pages(struct vm *vm)
+{
+	return memobj_owner_pages(vm);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
+		if (vm->vcpus[i].created)
+			virt->vcpu_destroy(&vm->vcpus[i]);
+	/* Every translation goes before any object is let go. */
+	stage2_zap(&vm->s2, 0, S2_GPA_LIMIT);
+	virt->flush_vm(vm);
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		memobj_unregister_owner(vm->regions[i].obj, vm);
+		memobj_close(vm->regions[i].obj);
+	}
+	for (unsigned i = 0; i < SV_MAX_HANDLES; i++)
+		if (vm->handles[i])
+			memobj_close(vm->handles[i]);
+	stage2_destroy(&vm->s2);
+	virt->vm_destroy(vm);
+	if (vm->ram_hpa)
+		pmm_free(vm->ram_hpa, __builtin_ctzl(vm->ram_size >> PAGE_SHIFT));
+	vm->in_use = false;
+}

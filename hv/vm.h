@@ -1,0 +1,90 @@
+/*
+ * Partitions (VMs) and their vCPUs. The control partition is VM 0; guests
+ * are created by it. Everything here is generic: the backend is behind
+ * `virt` (hv/virt.h).
+ */
+#ifndef HV_VM_H
+#define HV_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sealvisor/hypercall.h>
+#include "hv/sha256.h"
+#include "hv/virt.h"
+#include "mm/memobj.h"
+#include "mm/stage2.h"
+
+struct region {
+	uint64_t gpa, size;          /* guest-physical range */
+	struct memobj *obj;          /* a reference held by the VM */
+	uint64_t offset;             /* byte offset of gpa in the object */
+};
+
+enum vcpu_pending { PENDING_NONE, PENDING_IO_IN, PENDING_HYPERCALL };
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	bool created, running;
+	struct guest_regs regs;
+	void *arch;                  /* VMCB / VMCS */
+	uint64_t arch_pa;
+	uint64_t generation_seen;    /* stage-2 generation at the last flush */
+	enum vcpu_pending pending;   /* what the VMM must answer on the next run */
+	uint8_t pending_size;
+};
+
+struct vm {
+	unsigned id;                 /* 0: control partition */
+	bool in_use, is_control, finalized;
+	char name[16];
+	struct stage2 s2;
+	unsigned asid;               /* or VPID */
+	struct region regions[SV_MAX_REGIONS];
+	unsigned nr_regions;
+	struct vcpu vcpus[SV_MAX_VCPUS];
+	struct sha256 launch;        /* the measurement in progress */
+	uint8_t measurement[SV_MEASUREMENT_SIZE];
+	/* Control partition only: its RAM, one contiguous block at gpa 0. */
+	uint64_t ram_hpa, ram_size;
+	struct memobj *handles[SV_MAX_HANDLES];
+};
+
+extern struct vm vms[SV_MAX_VMS];
+
+struct vm *vm_get(unsigned id);           /* a live VM, or NULL */
+int vm_create_guest(struct vm **out);
+int vm_create_control(uint64_t ram_size, struct vm **out);
+void vm_destroy(struct vm *vm);
+int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj, uint64_t offset);
+struct region *vm_find_region(struct vm *vm, uint64_t gpa);
+int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+int vm_finalize(struct vm *vm);
+/* Resolves a stage-2 fault on a guest region: 0, or -errno (unbacked). */
+int vm_handle_fault(struct vm *vm, uint64_t gpa);
+uint64_t vm_memobj_pages(struct vm *vm);
+
+/* The control partition's own memory: a host pointer to [gpa, gpa+len)
+ * if all of it is its RAM, else NULL (the caller returns -EFAULT). */
+void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+
+/*
+ * Whether this vCPU must flush its VM's cached translations (ASID / VPID /
+ * EPT context) before it enters: true once after each stage-2 generation
+ * change (a zap). Backends call it right before entering the guest.
+ */
+static inline bool vcpu_take_flush(struct vcpu *v)
+{
+	uint64_t g = __atomic_load_n(&v->vm->s2.generation, __ATOMIC_ACQUIRE);
+
+	if (g == v->generation_seen)
+		return false;
+	v->generation_seen = g;
+	return true;
+}
+
+/* DESIGN invariants 1-2 over every stage-2 table: 0, or -EINVAL after
+ * logging the offending entry. */
+int vm_audit(void);
+
+#endif

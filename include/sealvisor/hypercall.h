@@ -1,0 +1,134 @@
+/*
+ * The sealvisor hypercall ABI, shared by the hypervisor and partition code.
+ *
+ * VMMCALL (AMD) or VMCALL (Intel): RAX = number; RDI, RSI, RDX, R10, R8, R9
+ * = arguments; RAX returns a value >= 0 or -errno (include/sealvisor/errno.h).
+ * Pointers are guest-physical addresses in the caller's own space.
+ * CPUID leaf 0x40000000 returns EAX = highest leaf, EBX:ECX:EDX =
+ * "sealvisor\0\0\0".
+ */
+#ifndef SEALVISOR_HYPERCALL_H
+#define SEALVISOR_HYPERCALL_H
+
+#include <stdint.h>
+#include <sealvisor/errno.h>
+#include <sealvisor/memobj.h>
+
+#define SV_CPUID_LEAF      0x40000000u
+#define SV_CPUID_SIG_EBX   0x6c616573u   /* "seal" */
+#define SV_CPUID_SIG_ECX   0x6f736976u   /* "viso" */
+#define SV_CPUID_SIG_EDX   0x00000072u   /* "r\0\0\0" */
+
+enum sv_hypercall {
+	/* Any partition. */
+	SV_HC_CONSOLE_WRITE = 1,      /* (gpa, len): one or more lines, tagged with the caller */
+	SV_HC_SYSTEM_SHUTDOWN = 2,    /* (status): control partition only */
+	SV_HC_STATS = 3,              /* (gpa of struct sv_stats) */
+
+	/* Memory objects (control partition). Handles are per partition. */
+	SV_HC_MEMOBJ_CREATE = 10,     /* (flags) -> handle */
+	SV_HC_MEMOBJ_CLOSE = 11,      /* (handle) */
+	SV_HC_MEMOBJ_SET_SIZE = 12,   /* (handle, size) */
+	SV_HC_MEMOBJ_GET_SIZE = 13,   /* (handle) -> size */
+	SV_HC_MEMOBJ_ADD_SEALS = 14,  /* (handle, seals) */
+	SV_HC_MEMOBJ_GET_SEALS = 15,  /* (handle) -> seals */
+	SV_HC_MEMOBJ_READ = 16,       /* (handle, offset, buf gpa, len) -> bytes */
+	SV_HC_MEMOBJ_WRITE = 17,      /* (handle, offset, buf gpa, len) -> bytes */
+	SV_HC_MEMOBJ_MAP = 18,        /* (handle, writable) -> 0: mapping accounting */
+	SV_HC_MEMOBJ_UNMAP = 19,      /* (handle, writable) */
+	SV_HC_MEMOBJ_FALLOCATE = 20,  /* (handle, mode, offset, len) */
+
+	/* VMs (control partition). */
+	SV_HC_VM_CREATE = 30,         /* () -> vm id */
+	SV_HC_VM_DESTROY = 31,        /* (vm) */
+	SV_HC_VM_SET_REGION = 32,     /* (vm, gpa, size, handle, offset) */
+	SV_HC_VM_POPULATE = 33,       /* (vm, gpa, src gpa, len): before finalize */
+	SV_HC_VM_FINALIZE = 34,       /* (vm) */
+	SV_HC_VM_GET_MEASUREMENT = 35,/* (vm, out gpa: 32 bytes) */
+	SV_HC_VCPU_CREATE = 36,       /* (vm, vcpu id, gpa of struct sv_vcpu_regs) */
+	SV_HC_VCPU_RUN = 37,          /* (vm, vcpu id, gpa of struct sv_run) */
+
+	SV_HC_MAX = 38,
+	/* Numbers from here up, called by a guest, go to its VMM
+	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
+	SV_HC_GUEST_BASE = 0x100,
+};
+
+/* Guest-to-VMM calls the demo VMM understands. */
+#define SV_GUEST_PUNCH   (SV_HC_GUEST_BASE + 1)   /* (gpa, len): punch my memory */
+#define SV_GUEST_STATS   (SV_HC_GUEST_BASE + 2)   /* () -> memory-object pages of my VM */
+
+struct sv_vcpu_regs {
+	uint64_t rip, rsp, rdi, rsi, rdx, rcx;
+	uint64_t cr3;                 /* guest-physical root of its page tables */
+};
+
+enum sv_exit_reason {
+	SV_EXIT_NONE = 0,
+	SV_EXIT_IO = 1,               /* port I/O: io */
+	SV_EXIT_MMIO = 2,             /* access to unbacked guest-physical memory: mmio */
+	SV_EXIT_HYPERCALL = 3,        /* a guest call for the VMM: hypercall */
+	SV_EXIT_HLT = 4,
+	SV_EXIT_SHUTDOWN = 5,         /* triple fault or an unrecoverable guest state */
+	SV_EXIT_PREEMPT = 6,          /* the time slice ran out */
+};
+
+struct sv_run {
+	uint32_t exit_reason;         /* enum sv_exit_reason */
+	uint32_t pad;
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size;         /* 1, 2 or 4 */
+			uint8_t is_write;
+			uint32_t data;        /* written value; for a read, the VMM fills it */
+		} io;
+		struct {
+			uint64_t gpa;
+			uint32_t is_write;
+		} mmio;
+		struct {
+			uint64_t nr, args[5];
+			int64_t ret;          /* the VMM fills it: the guest's RAX */
+		} hypercall;
+		struct {
+			uint64_t rip, code;
+		} shutdown;
+	};
+};
+
+struct sv_stats {
+	uint64_t total_pages, free_pages;
+	uint64_t hv_pages, heap_pages, partition_pages, memobj_pages, stage2_pages;
+	uint64_t memobjs, vms;
+	uint64_t vm_memobj_pages;     /* of the VM named in the call, if any */
+};
+
+#define SV_MAX_VMS 16
+#define SV_MAX_VCPUS 8
+#define SV_MAX_REGIONS 8
+#define SV_MAX_HANDLES 64
+#define SV_MEASUREMENT_SIZE 32
+
+/* Boot parameters the hypervisor gives the control partition (RDI). */
+#define SV_BOOT_MAGIC 0x73766f6f74ULL   /* "svboot" */
+#define SV_MAX_MODULES 16
+
+struct sv_module {
+	char name[64];
+	uint64_t gpa, size;
+};
+
+struct sv_boot_params {
+	uint64_t magic;
+	uint64_t mem_size;            /* control partition RAM: [0, mem_size) */
+	uint64_t free_start;          /* first gpa not used by image, tables or modules */
+	uint32_t nr_modules;
+	uint32_t vendor;              /* 1 = AMD (use VMMCALL), 2 = Intel (VMCALL) */
+	struct sv_module modules[SV_MAX_MODULES];
+};
+
+#define SV_VENDOR_AMD 1
+#define SV_VENDOR_INTEL 2
+
+#endif

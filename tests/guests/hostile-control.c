@@ -1,0 +1,137 @@
+/*
+ * hostile-control: a control partition that attacks the rules instead of
+ * managing guests. Every attack must fail with the exact errno, the
+ * hypervisor must stay up, and nothing may leak. Run with debug.audit = on
+ * so the stage-2 tables are audited after every call.
+ */
+#include "guest/lib/sv.h"
+
+#define MB (1UL << 20)
+
+static unsigned checks, failures;
+static struct sv_boot_params *bp;
+
+static void expect(const char *what, int64_t got, int64_t want)
+{
+	checks++;
+	if (got == want)
+		return;
+	failures++;
+	sv_printf("FAIL %s: got %ld (%s), expected %ld (%s)\n", what, got, sv_strerror(got),
+		  want, sv_strerror(want));
+}
+
+static int64_t new_obj(void)
+{
+	int64_t h = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING);
+	expect("create an object", h >= 0, 1);
+	return h;
+}
+
+static void seals_and_access(int64_t g)
+{
+	static char buf[64] = "secret";
+	int64_t a = new_obj(), b = new_obj();
+
+	expect("write to a fresh object", sv_call4(SV_HC_MEMOBJ_WRITE, a, 0, (uint64_t)buf, 6), 6);
+	expect("GUEST seal on a non-empty object", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, a, MEMOBJ_SEAL_GUEST), -EBUSY);
+	expect("map an object", sv_call2(SV_HC_MEMOBJ_MAP, b, 1), 0);
+	expect("GUEST seal on a mapped object", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, b, MEMOBJ_SEAL_GUEST), -EBUSY);
+	expect("WRITE seal with a writable mapping", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, b, MEMOBJ_SEAL_WRITE), -EBUSY);
+	expect("unmap", sv_call2(SV_HC_MEMOBJ_UNMAP, b, 1), 0);
+	expect("unmap twice", sv_call2(SV_HC_MEMOBJ_UNMAP, b, 1), -EINVAL);
+	expect("read a GUEST object", sv_call4(SV_HC_MEMOBJ_READ, g, 0, (uint64_t)buf, 8), -EPERM);
+	expect("write a GUEST object", sv_call4(SV_HC_MEMOBJ_WRITE, g, 0, (uint64_t)buf, 8), -EPERM);
+	expect("map a GUEST object", sv_call2(SV_HC_MEMOBJ_MAP, g, 0), -EPERM);
+	expect("unaligned GUEST size", sv_call2(SV_HC_MEMOBJ_SET_SIZE, g, 4 * MB + 1), -EINVAL);
+	expect("unaligned GUEST fallocate", sv_call4(SV_HC_MEMOBJ_FALLOCATE, g, 0, 100, 4096), -EINVAL);
+	expect("unknown seal bits", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, a, 0x40), -EINVAL);
+	expect("seal bits above 32", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, a, 1UL << 40), -EINVAL);
+	expect("unknown fallocate mode", sv_call4(SV_HC_MEMOBJ_FALLOCATE, a, 0x80, 0, 4096), -EOPNOTSUPP);
+	expect("punch without KEEP_SIZE", sv_call4(SV_HC_MEMOBJ_FALLOCATE, a, MEMOBJ_FALLOC_PUNCH_HOLE, 0, 4096), -EOPNOTSUPP);
+	expect("object too large", sv_call2(SV_HC_MEMOBJ_SET_SIZE, a, MEMOBJ_MAX_SIZE + 1), -EFBIG);
+	expect("unknown create flags", sv_call1(SV_HC_MEMOBJ_CREATE, 0x8000), -EINVAL);
+	expect("bad handle", sv_call1(SV_HC_MEMOBJ_GET_SIZE, 1000), -EBADF);
+	expect("closed handle", (sv_call1(SV_HC_MEMOBJ_CLOSE, a), sv_call1(SV_HC_MEMOBJ_GET_SIZE, a)), -EBADF);
+	expect("close", sv_call1(SV_HC_MEMOBJ_CLOSE, b), 0);
+}
+
+static void pointers(int64_t g)
+{
+	uint64_t end = bp->mem_size;
+
+	expect("console from outside my memory", sv_call2(SV_HC_CONSOLE_WRITE, end, 8), -EFAULT);
+	expect("console straddling my end", sv_call2(SV_HC_CONSOLE_WRITE, end - 4, 8), -EFAULT);
+	expect("console with a wrapping length", sv_call2(SV_HC_CONSOLE_WRITE, 0x200000, ~0UL), -EINVAL);
+	expect("stats into hypervisor memory", sv_call2(SV_HC_STATS, 0xfee00000, 0), -EFAULT);
+	expect("stats at the top of the address space", sv_call2(SV_HC_STATS, ~0UL - 8, 0), -EFAULT);
+	int64_t a = new_obj();
+	expect("write from outside my memory", sv_call4(SV_HC_MEMOBJ_WRITE, a, 0, 1UL << 40, 16), -EFAULT);
+	expect("read into outside my memory", sv_call4(SV_HC_MEMOBJ_READ, a, 0, end, 16), -EFAULT);
+	expect("measurement into outside my memory", sv_call2(SV_HC_VM_GET_MEASUREMENT, 1, end), -ENOENT);
+	sv_call1(SV_HC_MEMOBJ_CLOSE, a);
+	(void)g;
+}
+
+static void vms(int64_t g)
+{
+	static uint8_t page[4096] = { 0xf4 };
+	static uint8_t digest[32];
+	struct sv_vcpu_regs regs = { .rip = 0x100000, .rsp = 4 * MB - 8, .cr3 = 0x1000 };
+	int64_t vm1 = sv_call0(SV_HC_VM_CREATE), vm2 = sv_call0(SV_HC_VM_CREATE);
+
+	expect("create two VMs", vm1 > 0 && vm2 > 0, 1);
+	expect("bind the GUEST object", sv_call5(SV_HC_VM_SET_REGION, vm1, 0, 4 * MB, g, 0), 0);
+	expect("bind it to a second VM", sv_call5(SV_HC_VM_SET_REGION, vm2, 0, 4 * MB, g, 0), -EPERM);
+	expect("overlapping region", sv_call5(SV_HC_VM_SET_REGION, vm1, 2 * MB, 4 * MB, g, 0), -EEXIST);
+	expect("unaligned region", sv_call5(SV_HC_VM_SET_REGION, vm1, 8 * MB + 1, 4096, g, 0), -EINVAL);
+	expect("empty region", sv_call5(SV_HC_VM_SET_REGION, vm1, 8 * MB, 0, g, 0), -EINVAL);
+	expect("region with a bad handle", sv_call5(SV_HC_VM_SET_REGION, vm1, 8 * MB, 4096, 77, 0), -EBADF);
+	expect("region on a missing VM", sv_call5(SV_HC_VM_SET_REGION, 15, 0, 4096, g, 0), -ENOENT);
+	expect("region on the control partition", sv_call5(SV_HC_VM_SET_REGION, 0, 0, 4096, g, 0), -ENOENT);
+	expect("populate outside any region", sv_call4(SV_HC_VM_POPULATE, vm1, 16 * MB, (uint64_t)page, 4096), -EINVAL);
+	expect("populate from outside my memory", sv_call4(SV_HC_VM_POPULATE, vm1, 0x100000, bp->mem_size, 4096), -EFAULT);
+	expect("populate", sv_call4(SV_HC_VM_POPULATE, vm1, 0x100000, (uint64_t)page, 4096), 0);
+	expect("measurement before finalize", sv_call2(SV_HC_VM_GET_MEASUREMENT, vm1, (uint64_t)digest), -EBUSY);
+	expect("finalize", sv_call1(SV_HC_VM_FINALIZE, vm1), 0);
+	expect("populate after finalize", sv_call4(SV_HC_VM_POPULATE, vm1, 0x100000, (uint64_t)page, 4096), -EPERM);
+	expect("finalize twice", sv_call1(SV_HC_VM_FINALIZE, vm1), -EPERM);
+	expect("region after finalize", sv_call5(SV_HC_VM_SET_REGION, vm1, 8 * MB, 4096, g, 0), -EPERM);
+	expect("measurement", sv_call2(SV_HC_VM_GET_MEASUREMENT, vm1, (uint64_t)digest), 0);
+	expect("read the guest's memory back", sv_call4(SV_HC_MEMOBJ_READ, g, 0x100000, (uint64_t)page, 16), -EPERM);
+	expect("vCPU id out of range", sv_call3(SV_HC_VCPU_CREATE, vm1, 99, (uint64_t)&regs), -EINVAL);
+	expect("vCPU registers outside my memory", sv_call3(SV_HC_VCPU_CREATE, vm1, 0, bp->mem_size), -EFAULT);
+	expect("vCPU create", sv_call3(SV_HC_VCPU_CREATE, vm1, 0, (uint64_t)&regs), 0);
+	expect("vCPU create twice", sv_call3(SV_HC_VCPU_CREATE, vm1, 0, (uint64_t)&regs), -EEXIST);
+	expect("run a vCPU that does not exist", sv_call3(SV_HC_VCPU_RUN, vm1, 1, 0x200000), -EINVAL);
+	expect("run with the run struct outside my memory", sv_call3(SV_HC_VCPU_RUN, vm1, 0, bp->mem_size), -EFAULT);
+	expect("destroy", sv_call1(SV_HC_VM_DESTROY, vm1), 0);
+	expect("run a destroyed VM", sv_call3(SV_HC_VCPU_RUN, vm1, 0, 0x200000), -ENOENT);
+	expect("destroy twice", sv_call1(SV_HC_VM_DESTROY, vm1), -ENOENT);
+	expect("destroy the control partition", sv_call1(SV_HC_VM_DESTROY, 0), -ENOENT);
+	expect("destroy the second VM", sv_call1(SV_HC_VM_DESTROY, vm2), 0);
+	expect("unknown hypercall", sv_call0(99), -ENOSYS);
+}
+
+__attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
+{
+	struct sv_stats st;
+
+	bp = params;
+	sv_vendor = bp->vendor;
+	sv_printf("hostile-control: attacking the hypervisor's rules\n");
+	int64_t g = new_obj();
+	expect("GUEST seal on an empty object", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g, MEMOBJ_SEAL_GUEST), 0);
+	expect("size it", sv_call2(SV_HC_MEMOBJ_SET_SIZE, g, 4 * MB), 0);
+	seals_and_access(g);
+	pointers(g);
+	vms(g);
+	expect("close the GUEST object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
+	expect("stats", sv_call2(SV_HC_STATS, (uint64_t)&st, 0), 0);
+	expect("no object pages left", (int64_t)st.memobj_pages, 0);
+	expect("no objects left", (int64_t)st.memobjs, 0);
+	expect("only the control partition left", (int64_t)st.vms, 1);
+	sv_printf("hostile-control: %u checks, %u failed\n", checks, failures);
+	sv_printf("summary: %u passed, %u failed\n", checks - failures, failures);
+	sv_shutdown(failures ? 1 : 0);
+}
