@@ -102,7 +102,8 @@ struct region *vm_find_region(struct vm *vm, uint64_t gpa)
  * The owner callback (memobj lock held; lock order object -> stage-2):
  * every translation of pages [start, end) of obj in this VM goes, the
  * generation moves, and the backend is told to flush, all before the
- * object frees a single page.
+ * object frees a single page; stage-2 table pages the zap emptied are
+ * freed only after that flush too.
  */
 static void vm_invalidate(struct memobj *obj, void *owner, uint64_t start, uint64_t end)
 {
@@ -122,8 +123,10 @@ static void vm_invalidate(struct memobj *obj, void *owner, uint64_t start, uint6
 			      vm->id, n);
 		zapped |= n > 0;
 	}
-	if (zapped)
+	if (zapped) {
 		virt->flush_vm(vm);
+		stage2_free_retired(&vm->s2);
+	}
 }
 
 static void vm_fallocated(struct memobj *obj, void *owner, uint64_t start, uint64_t end)

@@ -41,6 +41,33 @@ static void free_table(struct stage2 *s, uint64_t pa)
 	s->tables--;
 }
 
+/* Out of the tree, but maybe still in a paging-structure cache: zero it
+ * and keep it until stage2_free_retired. A link in entry 0 is a bare
+ * address, not present in either format. */
+static void retire_table(struct stage2 *s, uint64_t pa)
+{
+	uint64_t *t = table_va(pa);
+
+	for (unsigned i = 0; i < ENTRIES; i++)
+		__atomic_store_n(&t[i], 0, __ATOMIC_RELAXED);
+	t[0] = s->retired;
+	s->retired = pa;
+	s->nr_retired++;
+}
+
+void stage2_free_retired(struct stage2 *s)
+{
+	spin_lock(&s->lock);
+	while (s->retired) {
+		uint64_t pa = s->retired;
+		s->retired = table_va(pa)[0];
+		table_va(pa)[0] = 0;
+		free_table(s, pa);
+		s->nr_retired--;
+	}
+	spin_unlock(&s->lock);
+}
+
 static void set_entry(uint64_t table_pa, unsigned i, uint64_t e, const struct stage2_fmt *f)
 {
 	uint64_t *t = table_va(table_pa);
@@ -68,6 +95,7 @@ static void destroy_level(struct stage2 *s, uint64_t table, unsigned level)
 
 void stage2_destroy(struct stage2 *s)
 {
+	stage2_free_retired(s);
 	if (s->root)
 		destroy_level(s, s->root, TOP_LEVEL);
 	s->root = 0;
@@ -124,7 +152,7 @@ static void try_merge(struct stage2 *s, uint64_t gpa)
 		if (s->fmt->addr(t[i]) != base + i * PAGE_SIZE || s->fmt->prot(t[i]) != prot)
 			return;
 	set_entry(pd, index_at(gpa, 1), s->fmt->leaf(base, 1, prot), s->fmt);
-	free_table(s, pt);
+	retire_table(s, pt);
 	s->leaves -= ENTRIES - 1;
 }
 
@@ -201,7 +229,7 @@ static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t
 		uint64_t child = s->fmt->addr(t[i]);
 		if (zap_level(s, child, level - 1, lo, z)) {
 			set_entry(table, i, 0, s->fmt);
-			free_table(s, child);
+			retire_table(s, child);
 		}
 	}
 	return *live(table) == 0 && table != s->root;

@@ -10,6 +10,12 @@
  * Every zap that removes a translation bumps `generation` before it
  * returns; a CPU must flush the VM's TLB entries (ASID / VPID / EPT
  * context) before it next enters the VM with an older generation.
+ *
+ * Table pages that leave the tree (emptied by a zap, replaced by a merge)
+ * are not freed at once: a CPU may still hold a cached pointer to them in
+ * its paging-structure caches until the flush. They are zeroed (a stale
+ * walk finds nothing) and kept on a retired list that the owner frees with
+ * stage2_free_retired() once the flush is done.
  */
 #ifndef MM_STAGE2_H
 #define MM_STAGE2_H
@@ -45,6 +51,8 @@ struct stage2 {
 	uint64_t tables;             /* table pages held, root included */
 	uint64_t leaves;             /* translations, a 2 MiB leaf counting once */
 	uint64_t generation;         /* bumped by every zap that removed one */
+	uint64_t retired;            /* retired tables, linked through entry 0 */
+	uint64_t nr_retired;
 };
 
 int stage2_init(struct stage2 *s, const struct stage2_fmt *fmt, uint64_t tag);
@@ -65,6 +73,9 @@ int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, uns
  * split needed a table page (nothing removed then).
  */
 int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len);
+/* Frees the retired tables: only after the VM's TLBs were flushed on every
+ * CPU (virt->flush_vm). */
+void stage2_free_retired(struct stage2 *s);
 /* The translation of gpa: hpa of its 4 KiB page and the leaf level. */
 bool stage2_lookup(struct stage2 *s, uint64_t gpa, uint64_t *hpa, unsigned *level);
 /* Calls fn for each leaf (for audits); stops at a non-zero return. */

@@ -1,0 +1,91 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "arch/x86/svm/npt.h"
+#include "hv/log.h"
+#include "hv/shutdown.h"
+#include "hv/vm.h"
+#include "mm/pmm.h"
+#include "tests/unit/fake_virt.h"
+
+struct fake_event fake_events[256];
+int fake_nevents;
+struct vm_exit fake_exits[16];
+int fake_nexits, fake_next_exit;
+
+static void record(int type, unsigned vm)
+{
+	if (fake_nevents < 256)
+		fake_events[fake_nevents++] = (struct fake_event){ type, vm, pmm_free_pages() };
+}
+
+void fake_reset(void)
+{
+	fake_nevents = fake_nexits = fake_next_exit = 0;
+}
+
+int fake_count(int type)
+{
+	int n = 0;
+	for (int i = 0; i < fake_nevents; i++)
+		n += fake_events[i].type == type;
+	return n;
+}
+
+static int fake_vm_init(struct vm *vm) { vm->asid = vm->id + 1; return 0; }
+static void fake_vm_destroy(struct vm *vm) { (void)vm; }
+static int fake_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
+{
+	v->generation_seen = ~0UL;
+	v->arch_pa = r->rip;   /* the fake keeps RIP here */
+	return 0;
+}
+static void fake_vcpu_destroy(struct vcpu *v) { (void)v; }
+
+static void fake_vcpu_run(struct vcpu *v, struct vm_exit *e)
+{
+	if (vcpu_take_flush(v))
+		record(EV_ENTRY_FLUSH, v->vm->id);
+	record(EV_ENTRY, v->vm->id);
+	if (fake_next_exit < fake_nexits)
+		*e = fake_exits[fake_next_exit++];
+	else
+		*e = (struct vm_exit){ .reason = VMEXIT_SHUTDOWN };
+}
+
+static void fake_skip(struct vcpu *v, unsigned len) { v->arch_pa += len; }
+static void fake_inject_gp(struct vcpu *v) { record(EV_INJECT_GP, v->vm->id); }
+static uint64_t fake_get_rip(struct vcpu *v) { return v->arch_pa; }
+static void fake_flush_vm(struct vm *vm) { record(EV_FLUSH_VM, vm->id); }
+
+static const struct virt_ops fake_ops = {
+	.name = "FAKE", .stage2_fmt = &npt_fmt, .vendor = SV_VENDOR_AMD,
+	.vm_init = fake_vm_init, .vm_destroy = fake_vm_destroy,
+	.vcpu_init = fake_vcpu_init, .vcpu_destroy = fake_vcpu_destroy,
+	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
+	.inject_gp = fake_inject_gp, .get_rip = fake_get_rip, .flush_vm = fake_flush_vm,
+};
+const struct virt_ops *virt = &fake_ops;
+
+/* The hypervisor's console and stop paths, for host builds of hv/. */
+void log_printf(int level, const char *fmt, ...)
+{
+	(void)level, (void)fmt;
+}
+
+void console_printf(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+void panic(const char *fmt, ...)
+{
+	fprintf(stderr, "panic: %s\n", fmt);
+	abort();
+}
+
+void system_shutdown(int status)
+{
+	fprintf(stderr, "system_shutdown(%d)\n", status);
+	exit(100 + status);
+}
