@@ -1,5 +1,6 @@
 /* hv_main: take over the CPU and memory, report what we have, run. */
 #include <sealvisor/errno.h>
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/paging.h"
@@ -86,6 +87,7 @@ void hv_main(struct boot_info *bi)
 		system_shutdown(SV_EXIT_BOOT);
 	}
 	log_info("%s enabled on the boot CPU\n", virt->name);
+	apic_init();
 	if (bi->config.selftest && selftest_allocator() != 0)
 		system_shutdown(SV_EXIT_FAIL);
 	hypercall_audit = bi->config.audit;

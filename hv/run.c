@@ -71,11 +71,15 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 	run->exit_reason = SV_EXIT_NONE;
 	v->running = true;
 	for (;;) {
+		virt->preemption_arm(v);
 		virt->vcpu_run(v, &e);
 		switch (e.reason) {
 		case VMEXIT_NONE:
 		case VMEXIT_INTR:
 			continue;
+		case VMEXIT_PREEMPT:
+			run->exit_reason = SV_EXIT_PREEMPT;
+			break;
 		case VMEXIT_NPF:
 			if (vm_handle_fault(v->vm, e.gpa) == 0)
 				continue;
@@ -146,6 +150,7 @@ void control_run(struct vm *control)
 		switch (e.reason) {
 		case VMEXIT_NONE:
 		case VMEXIT_INTR:
+		case VMEXIT_PREEMPT:
 			break;
 		case VMEXIT_HYPERCALL:
 			virt->skip_instruction(v, LEN_VMMCALL);

@@ -25,7 +25,8 @@ enum vm_exit_reason {
 	VMEXIT_MSR,
 	VMEXIT_HLT,
 	VMEXIT_SHUTDOWN,    /* triple fault */
-	VMEXIT_INTR,        /* a host interrupt (the preemption timer) */
+	VMEXIT_INTR,        /* a host interrupt, handled: run again */
+	VMEXIT_PREEMPT,     /* the preemption timer fired: the slice is over */
 	VMEXIT_FAILED,      /* the CPU refused the guest state */
 	VMEXIT_UNKNOWN,
 };
@@ -65,8 +66,12 @@ struct virt_ops {
 	void (*skip_instruction)(struct vcpu *v, unsigned len);
 	void (*inject_gp)(struct vcpu *v);
 	uint64_t (*get_rip)(struct vcpu *v);
-	/* Called after a zap: the VM's translations may be cached in TLBs. */
+	/* Called after a zap: the VM's translations may be cached in TLBs.
+	 * When it returns, no CPU may use them any more. */
 	void (*flush_vm)(struct vm *vm);
+	/* The next vcpu_run of v ends with VMEXIT_PREEMPT if the guest runs a
+	 * whole time slice without exiting. */
+	void (*preemption_arm)(struct vcpu *v);
 };
 
 extern const struct virt_ops *virt;

@@ -69,11 +69,11 @@ bochs bad-line tests/configs/bad-line.cfg 2 "sealvisor.cfg:3: expected 'key = va
 
 # The in-guest suite (SVM): every test kernel passes, the audit stays quiet.
 guest_lines=()
-for k in hello private-touch punch; do
+for k in hello private-touch punch spin; do
 	guest_lines+=("summary: $k PASS measurement=[0-9a-f]{64}")
 done
 qemu guests tests/configs/guests.cfg 0 "${guest_lines[@]}" \
-	'summary: 3 passed, 0 failed' '^sealvisor: exit status 0'
+	'summary: 4 passed, 0 failed' 'preempted 3 times without exiting' '^sealvisor: exit status 0'
 qemu default tests/configs/default.cfg 0 "${guest_lines[@]}" '^sealvisor: exit status 0'
 qemu hostile-control tests/configs/hostile.cfg 0 'hostile-control: [0-9]+ checks, 0 failed' \
 	'^sealvisor: exit status 0'

@@ -13,13 +13,16 @@
 #define PT_GPA 0x1000UL
 #define PUNCH_MODE (MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE)
 #define MAX_EXITS 2000000
+#define MAX_PREEMPTIONS 200     /* about 20 s of guest time without an exit */
+#define EXPECTED_PREEMPTIONS 3
 
 struct guest {
 	char name[32];
 	int64_t obj, vm;
 	char line[160];
 	unsigned col;
-	bool done, failed;
+	bool done, failed, expect_preempt;
+	unsigned preemptions;
 	int status;
 	char why[96];
 	uint8_t measurement[SV_MEASUREMENT_SIZE];
@@ -171,8 +174,18 @@ static void run_guest(struct guest *g)
 				punch(g, &run);
 			else if (run.hypercall.nr == SV_GUEST_STATS)
 				run.hypercall.ret = (int64_t)vm_pages(g->vm);
+			else if (run.hypercall.nr == SV_GUEST_EXPECT_PREEMPT)
+				g->expect_preempt = true, run.hypercall.ret = 0;
 			break;
 		case SV_EXIT_PREEMPT:
+			g->preemptions++;
+			if (g->expect_preempt && g->preemptions == EXPECTED_PREEMPTIONS) {
+				sv_printf("[vmm] %s: preempted %u times without exiting: stopped\n",
+					  g->name, g->preemptions);
+				g->done = true;
+			} else if (g->preemptions == MAX_PREEMPTIONS) {
+				return fail(g, "time limit: too many preemptions", 0);
+			}
 			break;
 		case SV_EXIT_MMIO:
 			sv_printf("[vmm] %s: access to unbacked gpa 0x%lx\n", g->name, run.mmio.gpa);

@@ -57,6 +57,8 @@ enum sv_hypercall {
 /* Guest-to-VMM calls the demo VMM understands. */
 #define SV_GUEST_PUNCH   (SV_HC_GUEST_BASE + 1)   /* (gpa, len): punch my memory */
 #define SV_GUEST_STATS   (SV_HC_GUEST_BASE + 2)   /* () -> memory-object pages of my VM */
+/* "I will never exit: stop me after some preemptions and count it a pass." */
+#define SV_GUEST_EXPECT_PREEMPT (SV_HC_GUEST_BASE + 3)
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;

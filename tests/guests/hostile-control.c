@@ -111,6 +111,18 @@ static void vms(int64_t g)
 	expect("destroy the control partition", sv_call1(SV_HC_VM_DESTROY, 0), -ENOENT);
 	expect("destroy the second VM", sv_call1(SV_HC_VM_DESTROY, vm2), 0);
 	expect("unknown hypercall", sv_call0(99), -ENOSYS);
+	expect("a guest-to-VMM call made to the hypervisor", sv_call0(SV_GUEST_PUNCH), -ENOSYS);
+}
+
+static void cpuid_signature(void)
+{
+	uint32_t eax = SV_CPUID_LEAF, ebx, ecx = 0, edx, ecx1, eax1 = 1;
+
+	__asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+	expect("CPUID 0x40000000 signature", ebx == SV_CPUID_SIG_EBX && ecx == SV_CPUID_SIG_ECX &&
+	       edx == SV_CPUID_SIG_EDX, 1);
+	__asm__ volatile("cpuid" : "+a"(eax1), "=b"(ebx), "=c"(ecx1), "=d"(edx));
+	expect("CPUID hides VMX and sets the hypervisor bit", (ecx1 >> 5 & 1) == 0 && (ecx1 >> 31) == 1, 1);
 }
 
 __attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
@@ -123,6 +135,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	int64_t g = new_obj();
 	expect("GUEST seal on an empty object", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g, MEMOBJ_SEAL_GUEST), 0);
 	expect("size it", sv_call2(SV_HC_MEMOBJ_SET_SIZE, g, 4 * MB), 0);
+	cpuid_signature();
 	seals_and_access(g);
 	pointers(g);
 	vms(g);

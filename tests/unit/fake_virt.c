@@ -57,6 +57,7 @@ static void fake_skip(struct vcpu *v, unsigned len) { v->arch_pa += len; }
 static void fake_inject_gp(struct vcpu *v) { record(EV_INJECT_GP, v->vm->id); }
 static uint64_t fake_get_rip(struct vcpu *v) { return v->arch_pa; }
 static void fake_flush_vm(struct vm *vm) { record(EV_FLUSH_VM, vm->id); }
+static void fake_preemption_arm(struct vcpu *v) { (void)v; }
 
 static const struct virt_ops fake_ops = {
 	.name = "FAKE", .stage2_fmt = &npt_fmt, .vendor = SV_VENDOR_AMD,
@@ -64,6 +65,7 @@ static const struct virt_ops fake_ops = {
 	.vcpu_init = fake_vcpu_init, .vcpu_destroy = fake_vcpu_destroy,
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_gp = fake_inject_gp, .get_rip = fake_get_rip, .flush_vm = fake_flush_vm,
+	.preemption_arm = fake_preemption_arm,
 };
 const struct virt_ops *virt = &fake_ops;
 

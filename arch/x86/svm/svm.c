@@ -1,5 +1,6 @@
 /* AMD SVM backend: VMCB set-up, VMRUN, exit decoding, ASIDs, TLB control. */
 #include <sealvisor/errno.h>
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
@@ -17,6 +18,7 @@
 #define EVENTINJ_ERR    (1UL << 11)
 #define EFER_LME (1UL << 8)
 #define EFER_LMA (1UL << 10)
+#define PREEMPT_TICKS 6000000u
 
 void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
 
@@ -136,7 +138,8 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 	switch ((uint32_t)code) {
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
-		e->reason = VMEXIT_INTR;
+		/* Handled on STGI in svm_enter; was it the preemption timer? */
+		e->reason = apic_timer_take() ? VMEXIT_PREEMPT : VMEXIT_INTR;
 		break;
 	case SVM_EXIT_CPUID:
 		e->reason = VMEXIT_CPUID;
@@ -185,6 +188,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL;
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
 	svm_enter(v->arch_pa, &v->regs, host_save_pa);
+	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
 	decode_exit(vmcb, e);
 }
@@ -222,6 +226,13 @@ static void svm_flush_vm(struct vm *vm)
 	(void)vm;
 }
 
+/* The local APIC's one-shot timer; about 100 ms under QEMU. */
+static void svm_preemption_arm(struct vcpu *v)
+{
+	(void)v;
+	apic_timer_arm(PREEMPT_TICKS);
+}
+
 const struct virt_ops svm_ops = {
 	.name = "SVM",
 	.stage2_fmt = &npt_fmt,
@@ -236,4 +247,5 @@ const struct virt_ops svm_ops = {
 	.inject_gp = svm_inject_gp,
 	.get_rip = svm_get_rip,
 	.flush_vm = svm_flush_vm,
+	.preemption_arm = svm_preemption_arm,
 };

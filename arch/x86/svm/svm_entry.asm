@@ -38,6 +38,7 @@ svm_enter:
 	push rdx                ; [rsp + 8]  host save area
 	push rdi                ; [rsp]      vmcb
 	clgi                    ; no interrupt until the host state is back
+	sti                     ; host IF=1 in guest mode: physical IRQs exit (V_INTR_MASKING)
 	mov rax, rdx
 	vmsave
 	mov rax, rdi
@@ -76,7 +77,8 @@ svm_enter:
 	vmsave
 	mov rax, [rsp + 8]
 	vmload
-	stgi
+	stgi                    ; a pending host interrupt is taken here
+	cli
 	add rsp, 24
 	pop r15
 	pop r14

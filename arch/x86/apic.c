@@ -1,0 +1,92 @@
+/*
+ * The local APIC, for the preemption timer: a one-shot timer armed before
+ * each guest entry brings control back from a guest that never exits.
+ */
+#include "arch/x86/apic.h"
+#include "arch/x86/trap.h"
+#include "arch/x86/x86.h"
+#include "hv/log.h"
+
+#define MSR_APIC_BASE 0x1b
+#define APIC_ENABLE   (1UL << 11)
+#define REG_EOI       0xb0
+#define REG_SVR       0xf0
+#define REG_LVT_TIMER 0x320
+#define REG_LVT_LINT0 0x350
+#define REG_LVT_LINT1 0x360
+#define REG_INIT_CNT  0x380
+#define REG_DIV       0x3e0
+#define LVT_MASKED    (1u << 16)
+#define SPURIOUS_VECTOR 0xff
+
+static volatile uint32_t *apic;
+static volatile bool timer_fired;
+
+static void wr(unsigned reg, uint32_t v)
+{
+	apic[reg / 4] = v;
+}
+
+static void eoi(void)
+{
+	wr(REG_EOI, 0);
+}
+
+static void on_timer(struct trap_frame *f)
+{
+	(void)f;
+	timer_fired = true;
+	eoi();
+}
+
+/* Anything else that arrives (a device the firmware left enabled): note
+ * it once and acknowledge it; it must not stop the hypervisor. */
+static void on_stray(struct trap_frame *f)
+{
+	static bool told;
+
+	if (!told)
+		log_warn("apic: stray interrupt on vector %lu ignored\n", f->vector);
+	told = true;
+	if (f->vector != SPURIOUS_VECTOR)
+		eoi();
+}
+
+void apic_init(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	wrmsr(MSR_APIC_BASE, base | APIC_ENABLE);
+	apic = (volatile uint32_t *)(base & ~0xfffUL);
+	outb(0x21, 0xff);               /* mask both 8259s: no legacy IRQs */
+	outb(0xa1, 0xff);
+	for (unsigned v = 32; v < 256; v++)
+		trap_set_handler(v, on_stray);
+	trap_set_handler(APIC_TIMER_VECTOR, on_timer);
+	wr(REG_LVT_LINT0, LVT_MASKED);
+	wr(REG_LVT_LINT1, LVT_MASKED);
+	wr(REG_DIV, 0x3);               /* divide by 16 */
+	wr(REG_LVT_TIMER, LVT_MASKED | APIC_TIMER_VECTOR);
+	wr(REG_SVR, 0x100 | SPURIOUS_VECTOR);
+}
+
+void apic_timer_arm(uint32_t ticks)
+{
+	timer_fired = false;
+	wr(REG_LVT_TIMER, APIC_TIMER_VECTOR);   /* one-shot, unmasked */
+	wr(REG_INIT_CNT, ticks);
+}
+
+void apic_timer_disarm(void)
+{
+	wr(REG_INIT_CNT, 0);
+	wr(REG_LVT_TIMER, LVT_MASKED | APIC_TIMER_VECTOR);
+}
+
+bool apic_timer_take(void)
+{
+	bool fired = timer_fired;
+
+	timer_fired = false;
+	return fired;
+}
