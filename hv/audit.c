@@ -2,9 +2,10 @@
  * The ownership audit (test builds: debug.audit = on): after every
  * hypercall, every stage-2 leaf of every VM is checked against the page
  * metadata. DESIGN invariant 1: each mapped page has one recorded owner;
- * invariant 2: the control partition maps only its own RAM, and a guest
- * maps only pages of the memory objects bound to it, at a gpa inside the
- * region of that object.
+ * invariant 2: the control partition maps only its own RAM and pages of
+ * the (never GUEST) objects it mapped, at a gpa inside that mapping, and a
+ * guest maps only pages of the memory objects bound to it, at a gpa inside
+ * the region of that object.
  */
 #include <sealvisor/errno.h>
 #include "hv/log.h"
@@ -31,10 +32,20 @@ static int check_page(struct vm *vm, uint64_t gpa, uint64_t hpa)
 
 	if (!m || m->state != PAGE_USED)
 		return bad(vm, gpa, hpa, "page is not allocated");
-	if (vm->is_control) {
+	if (vm->is_control && gpa < vm->ram_size) {
 		if (hpa < vm->ram_hpa || hpa - vm->ram_hpa >= vm->ram_size ||
 		    m->owner_type != OWNER_PARTITION || m->owner != vm->id)
 			return bad(vm, gpa, hpa, "not the control partition's own RAM");
+		return 0;
+	}
+	if (vm->is_control) {
+		struct object_map *map = vm_find_map(vm, gpa);
+		if (!map)
+			return bad(vm, gpa, hpa, "above RAM and outside every object mapping");
+		if (m->owner_type != OWNER_MEMOBJ || m->owner != memobj_id(map->obj))
+			return bad(vm, gpa, hpa, "page does not belong to the mapped object");
+		if (memobj_peek_seals(map->obj) & MEMOBJ_SEAL_GUEST)
+			return bad(vm, gpa, hpa, "a GUEST object's page in the control partition");
 		return 0;
 	}
 	struct region *r = vm_find_region(vm, gpa);

@@ -149,13 +149,12 @@ static int64_t hc_memobj_write(struct vm *caller, const uint64_t *a)
 static int64_t hc_memobj_map(struct vm *caller, const uint64_t *a)
 {
 	OBJ_OR_EBADF(o, caller, a[0]);
-	return a[1] > 1 ? -EINVAL : memobj_map(o, (int)a[1]);
+	return a[4] > 1 ? -EINVAL : vm_map_object(caller, o, a[1], a[2], a[3], a[4]);
 }
 
 static int64_t hc_memobj_unmap(struct vm *caller, const uint64_t *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	return a[1] > 1 ? -EINVAL : memobj_unmap(o, (int)a[1]);
+	return vm_unmap_object(caller, a[0]);
 }
 
 static int64_t hc_memobj_fallocate(struct vm *caller, const uint64_t *a)

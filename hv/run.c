@@ -171,7 +171,9 @@ void control_run(struct vm *control)
 			virt->inject_gp(v);
 			break;
 		case VMEXIT_NPF:
-			control_fatal(v, "access outside its memory", &e);
+			if (vm_map_fault(control, e.gpa, e.write) == 0)
+				break;
+			control_fatal(v, "access outside its memory and its mappings", &e);
 		case VMEXIT_HLT:
 			control_fatal(v, "halted", &e);
 		case VMEXIT_SHUTDOWN:

@@ -234,6 +234,7 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
 		if (vm->vcpus[i].created)
 			virt->vcpu_destroy(&vm->vcpus[i]);
+	vm_unmap_all(vm);
 	/* Every translation goes before any object is let go. */
 	stage2_zap(&vm->s2, 0, S2_GPA_LIMIT);
 	virt->flush_vm(vm);

@@ -20,6 +20,16 @@ struct region {
 	uint64_t offset;             /* byte offset of gpa in the object */
 };
 
+/* An object range the control partition mapped into its own space
+ * (MEMOBJ_MAP), above its RAM. Never a GUEST object. */
+struct object_map {
+	bool used, writable;
+	uint64_t gpa, len, offset;
+	struct memobj *obj;          /* a reference held by the mapping */
+	struct memobj_mapper mapper; /* ctx: this struct */
+	struct vm *vm;
+};
+
 enum vcpu_pending { PENDING_NONE, PENDING_IO_IN, PENDING_HYPERCALL };
 
 struct vcpu {
@@ -48,6 +58,7 @@ struct vm {
 	/* Control partition only: its RAM, one contiguous block at gpa 0. */
 	uint64_t ram_hpa, ram_size;
 	struct memobj *handles[SV_MAX_HANDLES];
+	struct object_map maps[SV_MAX_MAPS];
 };
 
 extern struct vm vms[SV_MAX_VMS];
@@ -82,6 +93,15 @@ static inline bool vcpu_take_flush(struct vcpu *v)
 	v->generation_seen = g;
 	return true;
 }
+
+/* MEMOBJ_MAP / MEMOBJ_UNMAP for the control partition (hv/object_map.c),
+ * its faults on mapped ranges, and the mapping covering a gpa. */
+int vm_map_object(struct vm *vm, struct memobj *obj, uint64_t offset, uint64_t gpa,
+		  uint64_t len, bool writable);
+int vm_unmap_object(struct vm *vm, uint64_t gpa);
+void vm_unmap_all(struct vm *vm);
+int vm_map_fault(struct vm *vm, uint64_t gpa, bool write);
+struct object_map *vm_find_map(struct vm *vm, uint64_t gpa);
 
 /* DESIGN invariants 1-2 over every stage-2 table: 0, or -EINVAL after
  * logging the offending entry. */

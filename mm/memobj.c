@@ -170,6 +170,31 @@ int memobj_unmap(struct memobj *obj, int writable)
 	return err;
 }
 
+void memobj_add_mapper(struct memobj *obj, struct memobj_mapper *m)
+{
+	spin_lock(&obj->lock);
+	m->next = obj->mappers;
+	obj->mappers = m;
+	spin_unlock(&obj->lock);
+}
+
+void memobj_remove_mapper(struct memobj *obj, struct memobj_mapper *m)
+{
+	spin_lock(&obj->lock);
+	for (struct memobj_mapper **p = &obj->mappers; *p; p = &(*p)->next) {
+		if (*p == m) {
+			*p = m->next;
+			break;
+		}
+	}
+	spin_unlock(&obj->lock);
+}
+
+unsigned memobj_peek_seals(const struct memobj *obj)
+{
+	return __atomic_load_n(&obj->seals, __ATOMIC_RELAXED);
+}
+
 /* memfd_register_guest / shmem_register_guest. */
 int memobj_register_owner(struct memobj *obj, void *owner, const struct memobj_owner_ops *ops)
 {

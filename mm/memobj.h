@@ -68,9 +68,27 @@ uint64_t memobj_get_size(struct memobj *obj);
 int64_t memobj_read(struct memobj *obj, uint64_t off, void *buf, uint64_t len);
 int64_t memobj_write(struct memobj *obj, uint64_t off, const void *buf, uint64_t len);
 
-/* Mapping accounting for mappings into the managing partition. */
+/* Mapping accounting for mappings into the managing partition (the seal
+ * rules of mmap: GUEST -EPERM, WRITE/FUTURE_WRITE forbid writable maps). */
 int memobj_map(struct memobj *obj, int writable);
 int memobj_unmap(struct memobj *obj, int writable);
+
+/*
+ * Who must drop translations when pages go (like the i_mmap tree): every
+ * mapper's invalidate runs after the owner's and before any page is freed,
+ * with the object lock held. The caller keeps the struct alive until
+ * memobj_remove_mapper.
+ */
+struct memobj_mapper {
+	void (*invalidate)(struct memobj *obj, void *ctx, uint64_t start, uint64_t end);
+	void *ctx;
+	struct memobj_mapper *next;
+};
+void memobj_add_mapper(struct memobj *obj, struct memobj_mapper *m);
+void memobj_remove_mapper(struct memobj *obj, struct memobj_mapper *m);
+/* Seals without the lock: only for audits that already hold a stage-2 lock
+ * (taking the object lock there would invert the lock order). */
+unsigned memobj_peek_seals(const struct memobj *obj);
 
 /* fallocate(mode, offset, len): mode 0 / KEEP_SIZE allocate, PUNCH_HOLE|KEEP_SIZE punch. */
 int memobj_fallocate(struct memobj *obj, unsigned mode, uint64_t off, uint64_t len);

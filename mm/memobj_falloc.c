@@ -79,13 +79,21 @@ static int remove_block(void *c, struct memobj_index *ix, uint64_t *slot,
 	return 0;
 }
 
+/* Owner first, then every mapper: all translations of [start, end) go. */
+static void memobj_invalidate_only(struct memobj *obj, uint64_t start, uint64_t end)
+{
+	if (obj->owner)
+		obj->owner_ops->invalidate_range(obj, obj->owner, start, end);
+	for (struct memobj_mapper *m = obj->mappers; m; m = m->next)
+		m->invalidate(obj, m->ctx, start, end);
+}
+
 void memobj_remove_range(struct memobj *obj, uint64_t start, uint64_t end)
 {
 	if (start >= end)
 		return;
 	/* Every mapping goes before any page does (DESIGN invariant 3). */
-	if (obj->owner)
-		obj->owner_ops->invalidate_range(obj, obj->owner, start, end);
+	memobj_invalidate_only(obj, start, end);
 	idx_walk(&obj->index, start, end, false, remove_block, obj);
 }
 
@@ -182,8 +190,8 @@ static int falloc_alloc(struct memobj *obj, unsigned mode, uint64_t off, uint64_
 	int r = idx_walk(&obj->index, start, end, true, falloc_block, &ctx);
 	if (r) {
 		/* Like shmem's unfalloc: drop only what this call added. */
-		if (ctx.allocated && obj->owner)
-			obj->owner_ops->invalidate_range(obj, obj->owner, start, end);
+		if (ctx.allocated)
+			memobj_invalidate_only(obj, start, end);
 		idx_walk(&obj->index, start, end, false, undo_block, obj);
 		return r == -ENOMEM ? -ENOSPC : r;
 	}

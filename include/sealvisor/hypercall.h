@@ -34,8 +34,8 @@ enum sv_hypercall {
 	SV_HC_MEMOBJ_GET_SEALS = 15,  /* (handle) -> seals */
 	SV_HC_MEMOBJ_READ = 16,       /* (handle, offset, buf gpa, len) -> bytes */
 	SV_HC_MEMOBJ_WRITE = 17,      /* (handle, offset, buf gpa, len) -> bytes */
-	SV_HC_MEMOBJ_MAP = 18,        /* (handle, writable) -> 0: mapping accounting */
-	SV_HC_MEMOBJ_UNMAP = 19,      /* (handle, writable) */
+	SV_HC_MEMOBJ_MAP = 18,        /* (handle, offset, gpa, len, writable): map into my space */
+	SV_HC_MEMOBJ_UNMAP = 19,      /* (gpa): the mapping that starts at gpa, like munmap */
 	SV_HC_MEMOBJ_FALLOCATE = 20,  /* (handle, mode, offset, len) */
 
 	/* VMs (control partition). */
@@ -110,6 +110,8 @@ struct sv_stats {
 #define SV_MAX_VCPUS 8
 #define SV_MAX_REGIONS 8
 #define SV_MAX_HANDLES 64
+#define SV_MAX_MAPS 16
+#define SV_MAP_GPA_LIMIT (1ULL << 30)   /* mappings live above RAM, below 1 GiB */
 #define SV_MEASUREMENT_SIZE 32
 
 /* Boot parameters the hypervisor gives the control partition (RDI). */

@@ -7,6 +7,7 @@
 #include "guest/lib/sv.h"
 
 #define MB (1UL << 20)
+#define MAP_AT (256 * MB)     /* above the 64 MiB of RAM, inside our page tables */
 
 static unsigned checks, failures;
 static struct sv_boot_params *bp;
@@ -35,14 +36,15 @@ static void seals_and_access(int64_t g)
 
 	expect("write to a fresh object", sv_call4(SV_HC_MEMOBJ_WRITE, a, 0, (uint64_t)buf, 6), 6);
 	expect("GUEST seal on a non-empty object", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, a, MEMOBJ_SEAL_GUEST), -EBUSY);
-	expect("map an object", sv_call2(SV_HC_MEMOBJ_MAP, b, 1), 0);
+	expect("size an object", sv_call2(SV_HC_MEMOBJ_SET_SIZE, b, 4096), 0);
+	expect("map an object", sv_call5(SV_HC_MEMOBJ_MAP, b, 0, MAP_AT, 4096, 1), 0);
 	expect("GUEST seal on a mapped object", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, b, MEMOBJ_SEAL_GUEST), -EBUSY);
 	expect("WRITE seal with a writable mapping", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, b, MEMOBJ_SEAL_WRITE), -EBUSY);
-	expect("unmap", sv_call2(SV_HC_MEMOBJ_UNMAP, b, 1), 0);
-	expect("unmap twice", sv_call2(SV_HC_MEMOBJ_UNMAP, b, 1), -EINVAL);
+	expect("unmap", sv_call1(SV_HC_MEMOBJ_UNMAP, MAP_AT), 0);
+	expect("unmap twice", sv_call1(SV_HC_MEMOBJ_UNMAP, MAP_AT), -EINVAL);
 	expect("read a GUEST object", sv_call4(SV_HC_MEMOBJ_READ, g, 0, (uint64_t)buf, 8), -EPERM);
 	expect("write a GUEST object", sv_call4(SV_HC_MEMOBJ_WRITE, g, 0, (uint64_t)buf, 8), -EPERM);
-	expect("map a GUEST object", sv_call2(SV_HC_MEMOBJ_MAP, g, 0), -EPERM);
+	expect("map a GUEST object", sv_call5(SV_HC_MEMOBJ_MAP, g, 0, MAP_AT, 4096, 0), -EPERM);
 	expect("unaligned GUEST size", sv_call2(SV_HC_MEMOBJ_SET_SIZE, g, 4 * MB + 1), -EINVAL);
 	expect("unaligned GUEST fallocate", sv_call4(SV_HC_MEMOBJ_FALLOCATE, g, 0, 100, 4096), -EINVAL);
 	expect("unknown seal bits", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, a, 0x40), -EINVAL);
@@ -54,6 +56,36 @@ static void seals_and_access(int64_t g)
 	expect("bad handle", sv_call1(SV_HC_MEMOBJ_GET_SIZE, 1000), -EBADF);
 	expect("closed handle", (sv_call1(SV_HC_MEMOBJ_CLOSE, a), sv_call1(SV_HC_MEMOBJ_GET_SIZE, a)), -EBADF);
 	expect("close", sv_call1(SV_HC_MEMOBJ_CLOSE, b), 0);
+}
+
+/* A shared (unsealed) object mapped into our own space: it shows the
+ * object's bytes, and a punch takes the mapped page away at once. */
+static void shared_memory(void)
+{
+	static char buf[16] = "shared!";
+	volatile char *p = (volatile char *)MAP_AT;
+	int64_t s = new_obj();
+
+	expect("size the shared object", sv_call2(SV_HC_MEMOBJ_SET_SIZE, s, 2 * 4096), 0);
+	expect("write it", sv_call4(SV_HC_MEMOBJ_WRITE, s, 0, (uint64_t)buf, 8), 8);
+	expect("map inside my RAM", sv_call5(SV_HC_MEMOBJ_MAP, s, 0, 2 * MB, 4096, 1), -EINVAL);
+	expect("map past the object's end", sv_call5(SV_HC_MEMOBJ_MAP, s, 0, MAP_AT, 3 * 4096, 1), -EINVAL);
+	expect("unaligned map", sv_call5(SV_HC_MEMOBJ_MAP, s, 0, MAP_AT + 1, 4096, 1), -EINVAL);
+	expect("map above 1 GiB", sv_call5(SV_HC_MEMOBJ_MAP, s, 0, 1UL << 30, 4096, 1), -EINVAL);
+	expect("map", sv_call5(SV_HC_MEMOBJ_MAP, s, 0, MAP_AT, 2 * 4096, 1), 0);
+	expect("overlapping map", sv_call5(SV_HC_MEMOBJ_MAP, s, 0, MAP_AT + 4096, 4096, 0), -EEXIST);
+	expect("the mapping shows the object", p[0] == 's' && p[6] == '!', 1);
+	p[4096] = 'x';
+	expect("read back a byte written through it", sv_call4(SV_HC_MEMOBJ_READ, s, 4096, (uint64_t)buf, 1), 1);
+	expect("... and it is there", buf[0], 'x');
+	expect("punch the mapped page", sv_call4(SV_HC_MEMOBJ_FALLOCATE, s,
+		MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE, 0, 4096), 0);
+	expect("the punched page reads zero through the mapping", p[0], 0);
+	expect("the other page is untouched", p[4096], 'x');
+	expect("close the handle while mapped", sv_call1(SV_HC_MEMOBJ_CLOSE, s), 0);
+	expect("the mapping keeps the object alive", p[4096], 'x');
+	expect("unmap in the middle", sv_call1(SV_HC_MEMOBJ_UNMAP, MAP_AT + 4096), -EINVAL);
+	expect("unmap after close", sv_call1(SV_HC_MEMOBJ_UNMAP, MAP_AT), 0);
 }
 
 static void pointers(int64_t g)
@@ -138,6 +170,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	cpuid_signature();
 	seals_and_access(g);
 	pointers(g);
+	shared_memory();
 	vms(g);
 	expect("close the GUEST object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
 	expect("stats", sv_call2(SV_HC_STATS, (uint64_t)&st, 0), 0);

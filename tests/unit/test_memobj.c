@@ -302,6 +302,40 @@ START_TEST(write_seal_forbids_writable_maps)
 }
 END_TEST
 
+static int mapper_calls;
+static uint64_t mapper_start, mapper_end, mapper_free;
+
+static void on_mapper(struct memobj *obj, void *ctx, uint64_t start, uint64_t end)
+{
+	(void)obj;
+	mapper_calls++;
+	mapper_start = start;
+	mapper_end = end;
+	mapper_free = pmm_free_pages();
+	ck_assert_int_eq(((struct owner_log *)ctx)->n, 1);   /* after the owner */
+}
+
+START_TEST(mappers_are_invalidated_after_the_owner_before_any_free)
+{
+	struct memobj_mapper m = { on_mapper, &log_a, NULL };
+	ck_assert_int_eq(memobj_register_owner(o, &log_a, &owner_log_ops), 0);
+	ck_assert_int_eq(memobj_fallocate(o, 0, 0, 8 * PAGE_SIZE), 0);
+	memobj_add_mapper(o, &m);
+	log_a.n = 0;
+	uint64_t before = pmm_free_pages();
+	ck_assert_int_eq(memobj_fallocate(o, MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE,
+					  2 * PAGE_SIZE, 3 * PAGE_SIZE), 0);
+	ck_assert_int_eq(mapper_calls, 1);
+	ck_assert_uint_eq(mapper_start, 2);
+	ck_assert_uint_eq(mapper_end, 5);
+	ck_assert_uint_eq(mapper_free, before);
+	memobj_remove_mapper(o, &m);
+	log_a.n = 0;
+	ck_assert_int_eq(memobj_set_size(o, 0), 0);
+	ck_assert_int_eq(mapper_calls, 1);
+}
+END_TEST
+
 START_TEST(unmap_without_mapping_is_einval)
 {
 	ck_assert_int_eq(memobj_unmap(o, 0), -EINVAL);
@@ -608,6 +642,7 @@ Suite *memobj_suite(void)
 	tcase_add_test(tc, future_write_forbids_new_writable_maps);
 	tcase_add_test(tc, write_seal_forbids_writable_maps);
 	tcase_add_test(tc, unmap_without_mapping_is_einval);
+	tcase_add_test(tc, mappers_are_invalidated_after_the_owner_before_any_free);
 	tcase_add_test(tc, fallocate_gives_zeroed_pages_and_grows_size);
 	tcase_add_test(tc, fallocate_uses_2m_extents_for_aligned_blocks);
 	tcase_add_test(tc, small_pages_object_never_gets_extents);

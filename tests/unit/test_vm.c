@@ -256,6 +256,38 @@ START_TEST(dispatch_checks_rights_and_pointers)
 }
 END_TEST
 
+START_TEST(control_mappings_fault_in_and_are_zapped_by_punch)
+{
+	struct vm *control;
+	struct memobj *shared;
+	uint64_t hpa, guest_page;
+	unsigned level;
+	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &shared), 0);
+	ck_assert_int_eq(memobj_set_size(shared, 2 * PAGE_SIZE), 0);
+	ck_assert_int_eq(vm_map_object(control, obj, 0, 64 * MB, PAGE_SIZE, false), -EPERM); /* GUEST */
+	ck_assert_int_eq(vm_map_object(control, shared, 0, 2 * MB, PAGE_SIZE, true), -EINVAL); /* RAM */
+	ck_assert_int_eq(vm_map_object(control, shared, 0, 64 * MB, 2 * PAGE_SIZE, false), 0);
+	ck_assert_int_eq(vm_map_fault(control, 64 * MB + 5, true), -EACCES);   /* read-only */
+	ck_assert_int_eq(vm_map_fault(control, 64 * MB + 5, false), 0);
+	ck_assert(stage2_lookup(&control->s2, 64 * MB, &hpa, &level));
+	ck_assert_int_eq(vm_audit(), 0);
+	fake_reset();
+	ck_assert_int_eq(memobj_fallocate(shared, PUNCH, 0, PAGE_SIZE), 0);
+	ck_assert(!stage2_lookup(&control->s2, 64 * MB, &hpa, &level));
+	ck_assert_int_eq(fake_count(EV_FLUSH_VM), 1);
+	/* A guest's private page in the control partition breaks invariant 2. */
+	ck_assert_int_eq(vm_handle_fault(vm, 0x2000), 0);
+	ck_assert(stage2_lookup(&vm->s2, 0x2000, &guest_page, &level));
+	ck_assert_int_eq(stage2_map(&control->s2, 64 * MB + PAGE_SIZE, guest_page, 0, S2_READ), 0);
+	ck_assert_int_eq(vm_audit(), -EINVAL);
+	ck_assert_int_eq(stage2_zap(&control->s2, 64 * MB + PAGE_SIZE, PAGE_SIZE), 1);
+	ck_assert_int_eq(vm_unmap_object(control, 64 * MB), 0);
+	memobj_close(shared);
+	vm_destroy(control);
+}
+END_TEST
+
 Suite *vm_suite(void)
 {
 	Suite *s = suite_create("hv vm");
@@ -274,6 +306,7 @@ Suite *vm_suite(void)
 	tcase_add_test(tc, audit_catches_a_foreign_page);
 	tcase_add_test(tc, populate_measures_and_finalize_freezes);
 	tcase_add_test(tc, dispatch_checks_rights_and_pointers);
+	tcase_add_test(tc, control_mappings_fault_in_and_are_zapped_by_punch);
 	suite_add_tcase(s, tc);
 	return s;
 }
