@@ -63,3 +63,8 @@ int arch_on_known_stack(uint64_t addr)
 	return (addr >= b && addr + 8 <= b + sizeof(boot_stack)) ||
 	       (addr >= i && addr + 8 <= i + sizeof(ist_stacks));
 }
+
+uint64_t desc_tss_base(void)
+{
+	return (uint64_t)&tss;
+}

@@ -13,6 +13,7 @@
 #define IST_MC  3
 
 void desc_init_boot_cpu(void);
+uint64_t desc_tss_base(void);   /* the VMX host state needs it */
 /* True if [addr, addr+8) lies on one of the hypervisor's own stacks. */
 int arch_on_known_stack(uint64_t addr);
 

@@ -1,18 +1,103 @@
-/* Intel VMX backend. */
+/* Intel VMX backend: controls from the capability MSRs, VMCS set-up,
+ * VMLAUNCH/VMRESUME, exit decoding, EPT with INVEPT, VPID per VM. */
 #include <sealvisor/errno.h>
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu_features.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/vmx/ept.h"
+#include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/x86.h"
 #include "hv/log.h"
-#include "hv/virt.h"
 #include "hv/string.h"
+#include "hv/virt.h"
+#include "hv/vm.h"
+#include "mm/heap.h"
 #include "mm/pmm.h"
 
 #define FC_LOCKED              (1UL << 0)
 #define FC_VMXON_OUTSIDE_SMX   (1UL << 2)
-#define MSR_VMX_CR0_FIXED0 0x486
-#define MSR_VMX_CR0_FIXED1 0x487
-#define MSR_VMX_CR4_FIXED0 0x488
-#define MSR_VMX_CR4_FIXED1 0x489
+#define MSR_VMX_PINBASED       0x481
+#define MSR_VMX_PROCBASED      0x482
+#define MSR_VMX_EXIT           0x483
+#define MSR_VMX_ENTRY          0x484
+#define MSR_VMX_MISC           0x485
+#define MSR_VMX_CR0_FIXED0     0x486
+#define MSR_VMX_CR0_FIXED1     0x487
+#define MSR_VMX_CR4_FIXED0     0x488
+#define MSR_VMX_CR4_FIXED1     0x489
+#define MSR_VMX_PROCBASED2     0x48b
+#define MSR_VMX_TRUE_PINBASED  0x48d
+#define MSR_VMX_TRUE_PROCBASED 0x48e
+#define MSR_VMX_TRUE_EXIT      0x48f
+#define MSR_VMX_TRUE_ENTRY     0x490
+#define MSR_FS_BASE            0xc0000100
+#define MSR_GS_BASE            0xc0000101
+
+#define PIN_EXTINT      (1u << 0)
+#define PIN_NMI         (1u << 3)
+#define PIN_PREEMPT     (1u << 6)
+#define PROC_HLT        (1u << 7)
+#define PROC_IO         (1u << 24)
+#define PROC_SECONDARY  (1u << 31)
+#define PROC2_EPT       (1u << 1)
+#define PROC2_VPID      (1u << 5)
+#define EXIT_HOST_64    (1u << 9)
+#define EXIT_SAVE_EFER  (1u << 20)
+#define EXIT_LOAD_EFER  (1u << 21)
+#define ENTRY_GUEST_64  (1u << 9)
+#define ENTRY_LOAD_EFER (1u << 15)
+#define EFER_LME (1UL << 8)
+#define EFER_LMA (1UL << 10)
+
+struct vmx_vcpu {
+	bool launched;
+};
+
+int vmx_enter(struct guest_regs *regs, int launched);
+
+static struct {
+	uint32_t pin, proc, proc2, exit, entry;
+	bool preempt_timer;
+	unsigned preempt_shift;     /* the timer ticks at TSC >> shift */
+	struct vcpu *current;       /* whose VMCS is loaded */
+} vmx;
+
+/* One helper applies every control: bits the CPU forces to 1 are added,
+ * bits it cannot set are an error naming the MSR. */
+static int adjust(const char *what, uint32_t msr, uint32_t want, uint32_t optional, uint32_t *out)
+{
+	uint64_t cap = rdmsr(msr);
+	uint32_t must = (uint32_t)cap, may = (uint32_t)(cap >> 32);
+
+	if (want & ~may) {
+		log_err("vmx: %s controls 0x%x not supported (MSR 0x%x allows 0x%x)\n", what,
+			want & ~may, msr, may);
+		return -ENODEV;
+	}
+	*out = (want | (optional & may) | must) & may;
+	return 0;
+}
+
+static int setup_controls(void)
+{
+	bool t = cpu_features.vmx_true_ctls;
+	int err = adjust("pin-based", t ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
+			 PIN_EXTINT | PIN_NMI, PIN_PREEMPT, &vmx.pin);
+	if (!err)
+		err = adjust("processor-based", t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
+			     PROC_HLT | PROC_IO | PROC_SECONDARY, 0, &vmx.proc);
+	if (!err)
+		err = adjust("secondary", MSR_VMX_PROCBASED2, PROC2_EPT, PROC2_VPID, &vmx.proc2);
+	if (!err)
+		err = adjust("VM-exit", t ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
+			     EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_EFER, 0, &vmx.exit);
+	if (!err)
+		err = adjust("VM-entry", t ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
+			     ENTRY_GUEST_64 | ENTRY_LOAD_EFER, 0, &vmx.entry);
+	vmx.preempt_timer = vmx.pin & PIN_PREEMPT;
+	vmx.preempt_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
+	return err;
+}
 
 /* Firmware may leave IA32_FEATURE_CONTROL unlocked (Bochs does): lock it
  * with VMXON allowed; if it is locked without that bit, VMX is off for good. */
@@ -33,32 +118,317 @@ static int vmx_feature_control(void)
 
 static int vmx_hardware_enable(void)
 {
+	uint64_t cap = cpu_features.ept_vpid_cap;
 	int err = vmx_feature_control();
+
+	if (!err && (!(cap & (1UL << 6)) || !(cap & (1UL << 14)) || !(cap & (1UL << 20)) ||
+		     !(cap & (1UL << 25)))) {
+		log_err("vmx: EPT needs 4-level walks, WB, INVEPT single-context (caps 0x%lx)\n", cap);
+		err = -ENODEV;
+	}
+	if (!err)
+		err = setup_controls();
 	if (err)
 		return err;
 	uint64_t region = pmm_alloc(0, OWNER_HV, 0);
 	if (!region)
 		return -ENOMEM;
 	*(uint32_t *)phys_to_virt(region) = cpu_features.vmx_basic & 0x7fffffff;
-
-	uint64_t cr0 = (read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1);
-	uint64_t cr4 = (read_cr4() | CR4_VMXE | rdmsr(MSR_VMX_CR4_FIXED0)) &
-		       rdmsr(MSR_VMX_CR4_FIXED1);
-	write_cr0(cr0);
-	write_cr4(cr4);
-
+	write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
+	write_cr4((read_cr4() | CR4_VMXE | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1));
 	uint8_t fail;
 	__asm__ volatile("vmxon %1; setna %0" : "=qm"(fail) : "m"(region) : "cc", "memory");
 	if (fail) {
-		log_err("vmx: VMXON failed (region 0x%lx, cr0 0x%lx, cr4 0x%lx)\n",
-			region, cr0, cr4);
+		log_err("vmx: VMXON failed (region 0x%lx, cr0 0x%lx, cr4 0x%lx)\n", region,
+			read_cr0(), read_cr4());
+		pmm_free(region, 0);
 		return -EIO;
 	}
-	log_debug("vmx: VMXON done, region at 0x%lx\n", region);
+	log_debug("vmx: on; pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s\n", vmx.pin,
+		  vmx.proc, vmx.proc2, vmx.exit, vmx.entry,
+		  vmx.preempt_timer ? ", preemption timer" : "");
 	return 0;
+}
+
+/* VPID 0 is the host's. */
+static int vmx_vm_init(struct vm *vm)
+{
+	vm->asid = (vmx.proc2 & PROC2_VPID) ? vm->id + 1 : 0;
+	return 0;
+}
+
+static void vmx_vm_destroy(struct vm *vm)
+{
+	(void)vm;
+}
+
+static uint64_t eptp(struct vm *vm)
+{
+	return vm->s2.root | (3 << 3) | 6;   /* 4-level walk, write-back */
+}
+
+static void load(struct vcpu *v)
+{
+	if (vmx.current == v)
+		return;
+	uint8_t fail;
+	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(v->arch_pa) : "cc", "memory");
+	if (fail)
+		log_err("vmx: VMPTRLD 0x%lx failed\n", v->arch_pa);
+	vmx.current = v;
+}
+
+static void host_state(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr, idtr;
+
+	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR3, read_cr3());
+	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(HOST_CS_SEL, SEL_CODE64);
+	vmwrite(HOST_SS_SEL, SEL_DATA);
+	vmwrite(HOST_DS_SEL, SEL_DATA);
+	vmwrite(HOST_ES_SEL, SEL_DATA);
+	vmwrite(HOST_FS_SEL, 0);
+	vmwrite(HOST_GS_SEL, 0);
+	vmwrite(HOST_TR_SEL, SEL_TSS);
+	vmwrite(HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmwrite(HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vmwrite(HOST_TR_BASE, desc_tss_base());
+	vmwrite(HOST_GDTR_BASE, gdtr.base);
+	vmwrite(HOST_IDTR_BASE, idtr.base);
+	vmwrite(HOST_SYSENTER_CS, 0);
+	vmwrite(HOST_SYSENTER_ESP, 0);
+	vmwrite(HOST_SYSENTER_EIP, 0);
+	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
+}
+
+static void guest_seg(unsigned sel_field, uint16_t sel, uint32_t ar)
+{
+	unsigned i = (sel_field - GUEST_ES_SEL) / 2;
+
+	vmwrite(sel_field, sel);
+	vmwrite(GUEST_ES_LIMIT + 2 * i, ar == 0x10000 ? 0 : (ar == 0x8b ? 0x67 : 0xffffffff));
+	vmwrite(GUEST_ES_AR + 2 * i, ar);
+	vmwrite(GUEST_ES_BASE + 2 * i, 0);
+}
+
+/* 64-bit mode from the first instruction, as the SVM backend: flat
+ * segments, paging with the partition's tables, CR0.EM (no FPU state is
+ * switched). CR4.VMXE is required in VMX operation and hidden by a shadow. */
+static void guest_state(const struct sv_vcpu_regs *r)
+{
+	uint64_t cr0 = (0x80050037UL | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1);
+	uint64_t cr4 = (0x20UL | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
+
+	guest_seg(GUEST_CS_SEL, 0x08, 0xa09b);
+	guest_seg(GUEST_SS_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_DS_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_ES_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_FS_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_GS_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_TR_SEL, 0x18, 0x8b);
+	guest_seg(GUEST_LDTR_SEL, 0, 0x10000);      /* unusable */
+	vmwrite(GUEST_GDTR_BASE, 0);
+	vmwrite(GUEST_GDTR_LIMIT, 0);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0);
+	vmwrite(GUEST_CR0, cr0);
+	vmwrite(GUEST_CR3, r->cr3);
+	vmwrite(GUEST_CR4, cr4);
+	vmwrite(CR0_MASK, 0);
+	vmwrite(CR4_MASK, CR4_VMXE);
+	vmwrite(CR4_SHADOW, cr4 & ~CR4_VMXE);
+	vmwrite(GUEST_EFER, EFER_LME | EFER_LMA | EFER_NXE);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_RSP, r->rsp);
+	vmwrite(GUEST_RIP, r->rip);
+	vmwrite(GUEST_RFLAGS, 2);
+	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(GUEST_ACTIVITY, 0);
+	vmwrite(VMCS_LINK_PTR, ~0UL);
+}
+
+static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
+{
+	uint64_t pa = pmm_alloc(0, OWNER_HV, v->vm->id);
+	struct vmx_vcpu *x = kmalloc(sizeof(*x));
+	uint8_t fail;
+
+	if (!pa || !x) {
+		if (pa)
+			pmm_free(pa, 0);
+		kfree(x);
+		return -ENOMEM;
+	}
+	*(uint32_t *)phys_to_virt(pa) = cpu_features.vmx_basic & 0x7fffffff;
+	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	v->arch = x;
+	v->arch_pa = pa;
+	vmx.current = NULL;
+	load(v);
+	vmwrite(PIN_CONTROLS, vmx.pin);
+	vmwrite(PROC_CONTROLS, vmx.proc);
+	vmwrite(PROC2_CONTROLS, vmx.proc2);
+	vmwrite(EXIT_CONTROLS, vmx.exit);
+	vmwrite(ENTRY_CONTROLS, vmx.entry);
+	vmwrite(EXCEPTION_BITMAP, 0);
+	/* Reloaded on every entry; preemption_arm shortens it for guests. */
+	vmwrite(PREEMPT_TIMER, 0xffffffff);
+	vmwrite(EPT_POINTER, eptp(v->vm));
+	if (v->vm->asid)
+		vmwrite(VPID, v->vm->asid);
+	host_state();
+	guest_state(r);
+	v->regs = (struct guest_regs){ .rdi = r->rdi, .rsi = r->rsi, .rdx = r->rdx, .rcx = r->rcx };
+	v->generation_seen = ~0UL;
+	return fail ? -EIO : 0;
+}
+
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
+	if (vmx.current == v)
+		vmx.current = NULL;
+	pmm_free(v->arch_pa, 0);
+	kfree(v->arch);
+	v->arch = NULL;
+}
+
+/* Drops the VM's EPT-derived translations on this CPU (single context). */
+static void invept(struct vm *vm)
+{
+	struct { uint64_t eptp, zero; } desc = { eptp(vm), 0 };
+
+	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1UL) : "cc", "memory");
+}
+
+static void decode_exit(struct vm_exit *e)
+{
+	uint64_t reason = vmread(EXIT_REASON), q = vmread(EXIT_QUALIFICATION);
+
+	*e = (struct vm_exit){ .reason = VMEXIT_UNKNOWN, .raw = reason, .info1 = q };
+	if (reason & EXIT_ENTRY_FAILED) {
+		e->reason = VMEXIT_FAILED;
+		return;
+	}
+	switch (reason & 0xffff) {
+	case EXIT_EXTERNAL_INTR:
+	case EXIT_EXCEPTION_NMI:
+		/* Let the host take it now (IF is 0 everywhere else). */
+		__asm__ volatile("sti; nop; cli" ::: "memory");
+		e->reason = apic_timer_take() ? VMEXIT_PREEMPT : VMEXIT_INTR;
+		break;
+	case EXIT_PREEMPT_TIMER:
+		e->reason = VMEXIT_PREEMPT;
+		break;
+	case EXIT_TRIPLE_FAULT:
+		e->reason = VMEXIT_SHUTDOWN;
+		break;
+	case EXIT_CPUID:
+		e->reason = VMEXIT_CPUID;
+		break;
+	case EXIT_HLT:
+		e->reason = VMEXIT_HLT;
+		break;
+	case EXIT_VMCALL:
+		e->reason = VMEXIT_HYPERCALL;
+		break;
+	case EXIT_IO:
+		e->reason = VMEXIT_IO;
+		e->size = (q & 7) + 1;
+		e->in = !!(q & 8);
+		e->string = !!(q & 16);
+		e->port = (uint16_t)(q >> 16);
+		break;
+	case EXIT_RDMSR:
+	case EXIT_WRMSR:
+		e->reason = VMEXIT_MSR;
+		e->write = (reason & 0xffff) == EXIT_WRMSR;
+		break;
+	case EXIT_EPT_VIOLATION:
+		e->reason = VMEXIT_NPF;
+		e->gpa = vmread(GUEST_PHYS_ADDR);
+		e->info2 = e->gpa;
+		e->write = !!(q & 2);
+		e->fetch = !!(q & 4);
+		break;
+	}
+}
+
+static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	load(v);
+	if (vcpu_take_flush(v))
+		invept(v->vm);
+	if (vmx_enter(&v->regs, x->launched)) {
+		uint64_t err = vmread(VM_INSTR_ERROR);
+		log_err("vmx: VM entry of VM %u vCPU %u failed: error %lu (%s)\n", v->vm->id, v->id,
+			err, vmx_instruction_error_name(err));
+		*e = (struct vm_exit){ .reason = VMEXIT_FAILED, .raw = err };
+		return;
+	}
+	x->launched = true;
+	apic_timer_disarm();
+	decode_exit(e);
+	if (e->reason == VMEXIT_FAILED)
+		log_err("vmx: VM entry of VM %u vCPU %u failed: exit reason 0x%lx, qualification 0x%lx\n",
+			v->vm->id, v->id, e->raw, e->info1);
+}
+
+static void vmx_skip_instruction(struct vcpu *v, unsigned len)
+{
+	(void)len;   /* VMX always says how long the exiting instruction was */
+	load(v);
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
+}
+
+static void vmx_inject_gp(struct vcpu *v)
+{
+	load(v);
+	vmwrite(ENTRY_INTR_INFO, 13 | (3u << 8) | (1u << 11) | (1u << 31));
+	vmwrite(ENTRY_EXC_ERROR, 0);
+}
+
+static uint64_t vmx_get_rip(struct vcpu *v)
+{
+	load(v);
+	return vmread(GUEST_RIP);
+}
+
+/* As on SVM: the generation moved, each vCPU runs INVEPT before it next
+ * enters; with one CPU no vCPU is in guest mode meanwhile. */
+static void vmx_flush_vm(struct vm *vm)
+{
+	(void)vm;
+}
+
+/* The VMX preemption timer counts TSC >> shift; without it, the LAPIC's. */
+static void vmx_preemption_arm(struct vcpu *v)
+{
+	load(v);
+	if (vmx.preempt_timer)
+		vmwrite(PREEMPT_TIMER, (20000000UL >> vmx.preempt_shift) ?: 1);
+	else
+		apic_timer_arm(6000000u);
 }
 
 const struct virt_ops vmx_ops = {
 	.name = "VMX",
+	.stage2_fmt = &ept_fmt,
+	.vendor = SV_VENDOR_INTEL,
 	.hardware_enable = vmx_hardware_enable,
+	.vm_init = vmx_vm_init,
+	.vm_destroy = vmx_vm_destroy,
+	.vcpu_init = vmx_vcpu_init,
+	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_run = vmx_vcpu_run,
+	.skip_instruction = vmx_skip_instruction,
+	.inject_gp = vmx_inject_gp,
+	.get_rip = vmx_get_rip,
+	.flush_vm = vmx_flush_vm,
+	.preemption_arm = vmx_preemption_arm,
 };

@@ -1,0 +1,77 @@
+/* VMCS field encodings (Intel SDM vol. 3, appendix B) and access. */
+#ifndef ARCH_X86_VMX_VMCS_H
+#define ARCH_X86_VMX_VMCS_H
+
+#include <stdint.h>
+
+enum vmcs_field {
+	VPID = 0x0000,
+	GUEST_ES_SEL = 0x0800, GUEST_CS_SEL = 0x0802, GUEST_SS_SEL = 0x0804,
+	GUEST_DS_SEL = 0x0806, GUEST_FS_SEL = 0x0808, GUEST_GS_SEL = 0x080a,
+	GUEST_LDTR_SEL = 0x080c, GUEST_TR_SEL = 0x080e,
+	HOST_ES_SEL = 0x0c00, HOST_CS_SEL = 0x0c02, HOST_SS_SEL = 0x0c04,
+	HOST_DS_SEL = 0x0c06, HOST_FS_SEL = 0x0c08, HOST_GS_SEL = 0x0c0a, HOST_TR_SEL = 0x0c0c,
+	EPT_POINTER = 0x201a,
+	GUEST_PHYS_ADDR = 0x2400,
+	VMCS_LINK_PTR = 0x2800,
+	GUEST_EFER = 0x2806,
+	HOST_EFER = 0x2c02,
+	PIN_CONTROLS = 0x4000, PROC_CONTROLS = 0x4002, EXCEPTION_BITMAP = 0x4004,
+	EXIT_CONTROLS = 0x400c, ENTRY_CONTROLS = 0x4012, ENTRY_INTR_INFO = 0x4016,
+	ENTRY_EXC_ERROR = 0x4018, PROC2_CONTROLS = 0x401e,
+	VM_INSTR_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INSTR_LEN = 0x440c,
+	GUEST_ES_LIMIT = 0x4800, GUEST_CS_LIMIT = 0x4802, GUEST_SS_LIMIT = 0x4804,
+	GUEST_DS_LIMIT = 0x4806, GUEST_FS_LIMIT = 0x4808, GUEST_GS_LIMIT = 0x480a,
+	GUEST_LDTR_LIMIT = 0x480c, GUEST_TR_LIMIT = 0x480e, GUEST_GDTR_LIMIT = 0x4810,
+	GUEST_IDTR_LIMIT = 0x4812,
+	GUEST_ES_AR = 0x4814, GUEST_CS_AR = 0x4816, GUEST_SS_AR = 0x4818, GUEST_DS_AR = 0x481a,
+	GUEST_FS_AR = 0x481c, GUEST_GS_AR = 0x481e, GUEST_LDTR_AR = 0x4820, GUEST_TR_AR = 0x4822,
+	GUEST_INTERRUPTIBILITY = 0x4824, GUEST_ACTIVITY = 0x4826, PREEMPT_TIMER = 0x482e,
+	HOST_SYSENTER_CS = 0x4c00,
+	CR0_MASK = 0x6000, CR4_MASK = 0x6002, CR0_SHADOW = 0x6004, CR4_SHADOW = 0x6006,
+	EXIT_QUALIFICATION = 0x6400,
+	GUEST_CR0 = 0x6800, GUEST_CR3 = 0x6802, GUEST_CR4 = 0x6804,
+	GUEST_ES_BASE = 0x6806, GUEST_CS_BASE = 0x6808, GUEST_SS_BASE = 0x680a,
+	GUEST_DS_BASE = 0x680c, GUEST_FS_BASE = 0x680e, GUEST_GS_BASE = 0x6810,
+	GUEST_LDTR_BASE = 0x6812, GUEST_TR_BASE = 0x6814, GUEST_GDTR_BASE = 0x6816,
+	GUEST_IDTR_BASE = 0x6818, GUEST_DR7 = 0x681a, GUEST_RSP = 0x681c, GUEST_RIP = 0x681e,
+	GUEST_RFLAGS = 0x6820,
+	HOST_CR0 = 0x6c00, HOST_CR3 = 0x6c02, HOST_CR4 = 0x6c04, HOST_FS_BASE = 0x6c06,
+	HOST_GS_BASE = 0x6c08, HOST_TR_BASE = 0x6c0a, HOST_GDTR_BASE = 0x6c0c,
+	HOST_IDTR_BASE = 0x6c0e, HOST_SYSENTER_ESP = 0x6c10, HOST_SYSENTER_EIP = 0x6c12,
+};
+
+/* Exit reasons (basic, bits 15:0) */
+#define EXIT_EXCEPTION_NMI   0
+#define EXIT_EXTERNAL_INTR   1
+#define EXIT_TRIPLE_FAULT    2
+#define EXIT_CPUID           10
+#define EXIT_HLT             12
+#define EXIT_VMCALL          18
+#define EXIT_IO              30
+#define EXIT_RDMSR           31
+#define EXIT_WRMSR           32
+#define EXIT_INVALID_STATE   33
+#define EXIT_EPT_VIOLATION   48
+#define EXIT_EPT_MISCONFIG   49
+#define EXIT_PREEMPT_TIMER   52
+#define EXIT_ENTRY_FAILED    (1u << 31)
+
+static inline uint64_t vmread(uint64_t field)
+{
+	uint64_t v = 0;
+	__asm__ volatile("vmread %1, %0" : "=rm"(v) : "r"(field) : "cc");
+	return v;
+}
+
+/* 0, or -1 if the CPU refused (VMfail): the VM-instruction error says why. */
+static inline int vmwrite(uint64_t field, uint64_t value)
+{
+	uint8_t fail;
+	__asm__ volatile("vmwrite %2, %1; setna %0" : "=qm"(fail) : "r"(field), "rm"(value) : "cc");
+	return fail ? -1 : 0;
+}
+
+const char *vmx_instruction_error_name(uint64_t err);
+
+#endif
