@@ -12,8 +12,6 @@ LD      := ld
 NASM    := nasm
 OBJCOPY := objcopy
 CONFIG  ?= tests/configs/default.cfg
-# The VMX backend cannot run partitions yet: Bochs boots the bare hypervisor.
-BOCHS_CONFIG ?= tests/configs/bare.cfg
 
 EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
@@ -129,7 +127,7 @@ run: deps all
 	tests/run-qemu.sh $(BUILD) $(CONFIG)
 
 run-bochs: deps all
-	tests/run-bochs.sh $(BUILD) $(BOCHS_CONFIG)
+	tests/run-bochs.sh $(BUILD) $(CONFIG)
 
 debug: deps all
 	tests/debug-qemu.sh $(BUILD) $(CONFIG)

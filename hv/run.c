@@ -117,8 +117,9 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			run->exit_reason = SV_EXIT_HLT;
 			break;
 		default:
-			log_warn("VM %u vCPU %u: exit 0x%lx (info 0x%lx 0x%lx) at rip 0x%lx: stopping it\n",
-				 v->vm->id, v->id, e.raw, e.info1, e.info2, virt->get_rip(v));
+			log_warn("VM %u vCPU %u: exit 0x%lx (%s, info 0x%lx 0x%lx) at rip 0x%lx: "
+				 "stopping it\n", v->vm->id, v->id, e.raw, e.name ? e.name : "?",
+				 e.info1, e.info2, virt->get_rip(v));
 			/* fall through */
 		case VMEXIT_SHUTDOWN:
 			run->exit_reason = SV_EXIT_SHUTDOWN;
@@ -135,8 +136,8 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 __attribute__((noreturn)) static void control_fatal(struct vcpu *v, const char *what,
 						   const struct vm_exit *e)
 {
-	log_err("control partition: %s (exit 0x%lx, gpa 0x%lx, rip 0x%lx)\n", what, e->raw,
-		e->gpa, virt->get_rip(v));
+	log_err("control partition: %s (exit 0x%lx %s, gpa 0x%lx, rip 0x%lx)\n", what, e->raw,
+		e->name ? e->name : "?", e->gpa, virt->get_rip(v));
 	system_shutdown(SV_EXIT_FAIL);
 }
 

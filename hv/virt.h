@@ -40,6 +40,7 @@ struct vm_exit {
 	bool in, string;
 	uint32_t msr;
 	uint64_t raw, info1, info2;   /* backend codes, for logs */
+	const char *name;             /* the backend's name for raw */
 };
 
 /* Guest registers the entry stub saves; RSP, RIP and RFLAGS live in the

@@ -134,20 +134,25 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 	uint64_t code = *vmcb64(vmcb, VMCB_EXITCODE);
 	uint64_t i1 = *vmcb64(vmcb, VMCB_EXITINFO1), i2 = *vmcb64(vmcb, VMCB_EXITINFO2);
 
-	*e = (struct vm_exit){ .reason = VMEXIT_UNKNOWN, .raw = code, .info1 = i1, .info2 = i2 };
+	*e = (struct vm_exit){ .reason = VMEXIT_UNKNOWN, .raw = code, .info1 = i1, .info2 = i2,
+			       .name = "unnamed exit" };
 	switch ((uint32_t)code) {
 	case SVM_EXIT_INTR:
 	case SVM_EXIT_NMI:
+		e->name = "interrupt";
 		/* Handled on STGI in svm_enter; was it the preemption timer? */
 		e->reason = apic_timer_take() ? VMEXIT_PREEMPT : VMEXIT_INTR;
 		break;
 	case SVM_EXIT_CPUID:
+		e->name = "CPUID";
 		e->reason = VMEXIT_CPUID;
 		break;
 	case SVM_EXIT_HLT:
+		e->name = "HLT";
 		e->reason = VMEXIT_HLT;
 		break;
 	case SVM_EXIT_IOIO:
+		e->name = "IOIO";
 		e->reason = VMEXIT_IO;
 		e->in = i1 & 1;
 		e->string = !!(i1 & 4);
@@ -155,22 +160,27 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 		e->port = (uint16_t)(i1 >> 16);
 		break;
 	case SVM_EXIT_MSR:
+		e->name = "MSR";
 		e->reason = VMEXIT_MSR;
 		e->write = i1 & 1;
 		break;
 	case SVM_EXIT_SHUTDOWN:
+		e->name = "shutdown";
 		e->reason = VMEXIT_SHUTDOWN;
 		break;
 	case SVM_EXIT_VMMCALL:
+		e->name = "VMMCALL";
 		e->reason = VMEXIT_HYPERCALL;
 		break;
 	case SVM_EXIT_NPF:
+		e->name = "nested page fault";
 		e->reason = VMEXIT_NPF;
 		e->gpa = i2;
 		e->write = !!(i1 & 2);
 		e->fetch = !!(i1 & 16);
 		break;
 	case SVM_EXIT_INVALID:
+		e->name = "VMRUN failed: invalid guest state";
 		e->reason = VMEXIT_FAILED;
 		break;
 	}

@@ -304,11 +304,34 @@ static void invept(struct vm *vm)
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1UL) : "cc", "memory");
 }
 
+static const char *exit_name(uint64_t reason)
+{
+	static const char *const names[] = {
+		[0] = "exception or NMI", [1] = "external interrupt", [2] = "triple fault",
+		[3] = "INIT", [4] = "SIPI", [7] = "interrupt window", [8] = "NMI window",
+		[9] = "task switch", [10] = "CPUID", [12] = "HLT", [13] = "INVD", [14] = "INVLPG",
+		[15] = "RDPMC", [16] = "RDTSC", [18] = "VMCALL", [19] = "VMCLEAR",
+		[20] = "VMLAUNCH", [21] = "VMPTRLD", [22] = "VMPTRST", [23] = "VMREAD",
+		[24] = "VMRESUME", [25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON",
+		[28] = "control-register access", [29] = "MOV DR", [30] = "I/O instruction",
+		[31] = "RDMSR", [32] = "WRMSR", [33] = "entry failure: invalid guest state",
+		[34] = "entry failure: MSR loading", [36] = "MWAIT", [39] = "MONITOR",
+		[40] = "PAUSE", [41] = "entry failure: machine check", [43] = "TPR below threshold",
+		[44] = "APIC access", [48] = "EPT violation", [49] = "EPT misconfiguration",
+		[50] = "INVEPT", [51] = "RDTSCP", [52] = "preemption timer", [53] = "INVVPID",
+		[54] = "WBINVD", [55] = "XSETBV",
+	};
+	reason &= 0xffff;
+	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ? names[reason]
+									   : "unnamed exit";
+}
+
 static void decode_exit(struct vm_exit *e)
 {
 	uint64_t reason = vmread(EXIT_REASON), q = vmread(EXIT_QUALIFICATION);
 
-	*e = (struct vm_exit){ .reason = VMEXIT_UNKNOWN, .raw = reason, .info1 = q };
+	*e = (struct vm_exit){ .reason = VMEXIT_UNKNOWN, .raw = reason, .info1 = q,
+			       .name = exit_name(reason) };
 	if (reason & EXIT_ENTRY_FAILED) {
 		e->reason = VMEXIT_FAILED;
 		return;
@@ -375,8 +398,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	apic_timer_disarm();
 	decode_exit(e);
 	if (e->reason == VMEXIT_FAILED)
-		log_err("vmx: VM entry of VM %u vCPU %u failed: exit reason 0x%lx, qualification 0x%lx\n",
-			v->vm->id, v->id, e->raw, e->info1);
+		log_err("vmx: VM entry of VM %u vCPU %u failed: exit reason 0x%lx (%s), "
+			"qualification 0x%lx\n", v->vm->id, v->id, e->raw, e->name, e->info1);
 }
 
 static void vmx_skip_instruction(struct vcpu *v, unsigned len)
