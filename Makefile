@@ -98,7 +98,7 @@ $(BUILD)/hv/%.o: %.c | $(BUILD)/gen/version.h
 $(BUILD)/hv/%.asm.o: %.asm
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  NASM    $<")
-	$(Q)$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(NASM) -f elf64 -g -F dwarf -I arch/x86/ -MD $(@:.o=.d) -MP $< -o $@
 
 $(BUILD)/sealvisor.so: $(HV_OBJS) linker.ld
 	@$(if $(Q),echo "  LD      $@")

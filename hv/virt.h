@@ -43,8 +43,8 @@ struct vm_exit {
 	const char *name;             /* the backend's name for raw */
 };
 
-/* Guest registers the entry stub saves; RSP, RIP and RFLAGS live in the
- * backend's control block and go through get/set_rip, get_rsp. */
+/* Guest registers the entry stubs save (offsets in arch/x86/guest_regs.inc);
+ * RSP, RIP and RFLAGS live in the backend's control block. */
 struct guest_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;

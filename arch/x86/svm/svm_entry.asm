@@ -8,22 +8,7 @@ default rel
 section .note.GNU-stack noalloc noexec nowrite progbits
 section .text
 
-; struct guest_regs offsets (hv/virt.h)
-%define R_RAX 0
-%define R_RBX 8
-%define R_RCX 16
-%define R_RDX 24
-%define R_RSI 32
-%define R_RDI 40
-%define R_RBP 48
-%define R_R8  56
-%define R_R9  64
-%define R_R10 72
-%define R_R11 80
-%define R_R12 88
-%define R_R13 96
-%define R_R14 104
-%define R_R15 112
+%include "guest_regs.inc"
 
 ; void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa)
 global svm_enter:function hidden

@@ -7,21 +7,7 @@ default rel
 section .note.GNU-stack noalloc noexec nowrite progbits
 section .text
 
-%define R_RAX 0
-%define R_RBX 8
-%define R_RCX 16
-%define R_RDX 24
-%define R_RSI 32
-%define R_RDI 40
-%define R_RBP 48
-%define R_R8  56
-%define R_R9  64
-%define R_R10 72
-%define R_R11 80
-%define R_R12 88
-%define R_R13 96
-%define R_R14 104
-%define R_R15 112
+%include "guest_regs.inc"
 
 %define HOST_RSP 0x6c14
 %define HOST_RIP 0x6c16
