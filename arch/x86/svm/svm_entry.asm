@@ -28,36 +28,14 @@ svm_enter:
 	vmsave
 	mov rax, rdi
 	vmload
-	mov rbx, [rsi + R_RBX]
-	mov rcx, [rsi + R_RCX]
-	mov rdx, [rsi + R_RDX]
+	load_common_gprs rsi
 	mov rdi, [rsi + R_RDI]
-	mov rbp, [rsi + R_RBP]
-	mov r8,  [rsi + R_R8]
-	mov r9,  [rsi + R_R9]
-	mov r10, [rsi + R_R10]
-	mov r11, [rsi + R_R11]
-	mov r12, [rsi + R_R12]
-	mov r13, [rsi + R_R13]
-	mov r14, [rsi + R_R14]
-	mov r15, [rsi + R_R15]
 	mov rsi, [rsi + R_RSI]
 	vmrun                   ; #VMEXIT restores host RAX (the VMCB address) and RSP
 	push rsi
 	mov rsi, [rsp + 24]
-	mov [rsi + R_RBX], rbx
-	mov [rsi + R_RCX], rcx
-	mov [rsi + R_RDX], rdx
+	store_common_gprs rsi
 	mov [rsi + R_RDI], rdi
-	mov [rsi + R_RBP], rbp
-	mov [rsi + R_R8],  r8
-	mov [rsi + R_R9],  r9
-	mov [rsi + R_R10], r10
-	mov [rsi + R_R11], r11
-	mov [rsi + R_R12], r12
-	mov [rsi + R_R13], r13
-	mov [rsi + R_R14], r14
-	mov [rsi + R_R15], r15
 	pop qword [rsi + R_RSI]
 	vmsave
 	mov rax, [rsp + 8]

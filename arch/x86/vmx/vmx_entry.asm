@@ -30,19 +30,8 @@ vmx_enter:
 	vmwrite rax, rdx
 	test esi, esi           ; flags survive the loads below
 	mov rax, [rdi + R_RAX]
-	mov rbx, [rdi + R_RBX]
-	mov rcx, [rdi + R_RCX]
-	mov rdx, [rdi + R_RDX]
 	mov rsi, [rdi + R_RSI]
-	mov rbp, [rdi + R_RBP]
-	mov r8,  [rdi + R_R8]
-	mov r9,  [rdi + R_R9]
-	mov r10, [rdi + R_R10]
-	mov r11, [rdi + R_R11]
-	mov r12, [rdi + R_R12]
-	mov r13, [rdi + R_R13]
-	mov r14, [rdi + R_R14]
-	mov r15, [rdi + R_R15]
+	load_common_gprs rdi
 	mov rdi, [rdi + R_RDI]
 	jnz .resume
 	vmlaunch
@@ -57,19 +46,8 @@ vmx_enter:
 	push rdi
 	mov rdi, [rsp + 8]
 	mov [rdi + R_RAX], rax
-	mov [rdi + R_RBX], rbx
-	mov [rdi + R_RCX], rcx
-	mov [rdi + R_RDX], rdx
 	mov [rdi + R_RSI], rsi
-	mov [rdi + R_RBP], rbp
-	mov [rdi + R_R8],  r8
-	mov [rdi + R_R9],  r9
-	mov [rdi + R_R10], r10
-	mov [rdi + R_R11], r11
-	mov [rdi + R_R12], r12
-	mov [rdi + R_R13], r13
-	mov [rdi + R_R14], r14
-	mov [rdi + R_R15], r15
+	store_common_gprs rdi
 	pop qword [rdi + R_RDI]
 	add rsp, 8
 	xor eax, eax
