@@ -3,6 +3,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/shutdown.h"
 #include "arch/x86/trap.h"
@@ -73,7 +74,9 @@ void hv_main(struct boot_info *bi)
 {
 	struct mem_summary sum;
 
-	desc_init_boot_cpu();
+	static struct percpu boot_cpu;
+
+	desc_init_cpu(&boot_cpu, NULL);
 	trap_init();
 	shutdown_init(bi->firmware_poweroff, bi->acpi_rsdp);
 	take_memory(bi, &sum);

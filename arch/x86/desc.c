@@ -1,10 +1,11 @@
-/* The hypervisor's own GDT and TSS (with IST stacks), replacing the firmware's. */
+/* Each CPU's own GDT and TSS (with IST stacks), replacing the firmware's. */
 #include <stdint.h>
 #include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
+#include "hv/hv.h"
 #include "hv/string.h"
 
-#define STACK_SIZE (16 * 1024)
-#include "hv/hv.h"
+#define IST_SIZE (16 * 1024)
 
 struct __attribute__((packed)) tss {
 	uint32_t reserved0;
@@ -21,10 +22,13 @@ struct __attribute__((packed)) gdtr {
 	uint64_t base;
 };
 
-/* null, code64, data, TSS (two slots) */
-static uint64_t gdt[5] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
-static uint8_t ist_stacks[3][STACK_SIZE] __attribute__((aligned(16)));
+struct cpu_desc {
+	uint64_t gdt[5];                 /* null, code64, data, TSS (two slots) */
+	struct tss tss __attribute__((aligned(16)));
+	uint8_t ist[3][IST_SIZE] __attribute__((aligned(16)));
+};
+
+static struct cpu_desc boot_desc __attribute__((aligned(4096)));
 uint8_t boot_stack[BOOT_STACK_SIZE] __attribute__((aligned(16)));
 
 void gdt_load(const struct gdtr *gdtr, uint16_t cs, uint16_t ds);
@@ -39,32 +43,45 @@ static void set_tss_descriptor(uint64_t *slot, const struct tss *t)
 	slot[1] = base >> 32;
 }
 
-void desc_init_boot_cpu(void)
+size_t desc_size(void)
 {
-	struct gdtr gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	return sizeof(struct cpu_desc);
+}
 
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffUL;   /* 64-bit code, DPL 0 */
-	gdt[2] = 0x00cf92000000ffffUL;   /* data, DPL 0 */
-	memset(&tss, 0, sizeof(tss));
-	tss.ist[IST_DF - 1] = (uint64_t)ist_stacks[0] + STACK_SIZE;
-	tss.ist[IST_NMI - 1] = (uint64_t)ist_stacks[1] + STACK_SIZE;
-	tss.ist[IST_MC - 1] = (uint64_t)ist_stacks[2] + STACK_SIZE;
-	tss.iomap_base = sizeof(tss);    /* no I/O bitmap */
-	set_tss_descriptor(&gdt[3], &tss);
-	gdt_load(&gdtr, SEL_CODE64, SEL_DATA);
+void desc_init_cpu(struct percpu *p, void *mem)
+{
+	struct cpu_desc *d = mem ? mem : &boot_desc;
+	struct gdtr gdtr = { sizeof(d->gdt) - 1, (uint64_t)d->gdt };
+
+	memset(d, 0, sizeof(*d));
+	d->gdt[1] = 0x00af9a000000ffffUL;   /* 64-bit code, DPL 0 */
+	d->gdt[2] = 0x00cf92000000ffffUL;   /* data, DPL 0 */
+	d->tss.ist[IST_DF - 1] = (uint64_t)d->ist[0] + IST_SIZE;
+	d->tss.ist[IST_NMI - 1] = (uint64_t)d->ist[1] + IST_SIZE;
+	d->tss.ist[IST_MC - 1] = (uint64_t)d->ist[2] + IST_SIZE;
+	d->tss.iomap_base = sizeof(d->tss);    /* no I/O bitmap */
+	set_tss_descriptor(&d->gdt[3], &d->tss);
+	gdt_load(&gdtr, SEL_CODE64, SEL_DATA);  /* clears GS: install per-CPU after */
 	__asm__ volatile("ltr %w0" : : "r"(SEL_TSS));
+	p->desc = d;
+	if (!mem) {
+		p->stack_lo = (uint64_t)boot_stack;
+		p->stack_hi = (uint64_t)boot_stack + BOOT_STACK_SIZE;
+	}
+	percpu_install(p);
 }
 
 int arch_on_known_stack(uint64_t addr)
 {
-	uint64_t b = (uint64_t)boot_stack, i = (uint64_t)ist_stacks;
+	struct percpu *p = this_cpu();
+	const struct cpu_desc *d = p->desc;
+	uint64_t i = (uint64_t)d->ist;
 
-	return (addr >= b && addr + 8 <= b + sizeof(boot_stack)) ||
-	       (addr >= i && addr + 8 <= i + sizeof(ist_stacks));
+	return (addr >= p->stack_lo && addr + 8 <= p->stack_hi) ||
+	       (addr >= i && addr + 8 <= i + sizeof(d->ist));
 }
 
 uint64_t desc_tss_base(void)
 {
-	return (uint64_t)&tss;
+	return (uint64_t)&((struct cpu_desc *)this_cpu()->desc)->tss;
 }

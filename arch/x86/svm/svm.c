@@ -2,6 +2,7 @@
 #include <sealvisor/errno.h>
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu_features.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/x86.h"
@@ -22,8 +23,8 @@
 
 void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
 
-/* One CPU for now: these become per-CPU with SMP. */
-static uint64_t host_save_pa, iopm_pa, msrpm_pa;
+/* Shared by every CPU and VM (read-only once set up). */
+static uint64_t iopm_pa, msrpm_pa;
 static bool flush_by_asid;
 
 static int svm_hardware_enable(void)
@@ -33,15 +34,19 @@ static int svm_hardware_enable(void)
 		return -EACCES;
 	}
 	uint64_t hsave = pmm_alloc(0, OWNER_HV, 0);
-	host_save_pa = pmm_alloc(0, OWNER_HV, 0);
-	iopm_pa = pmm_alloc(2, OWNER_HV, 0);      /* 12 KiB used */
-	msrpm_pa = pmm_alloc(1, OWNER_HV, 0);     /* 8 KiB */
-	if (!hsave || !host_save_pa || !iopm_pa || !msrpm_pa)
+	this_cpu()->svm_host_save_pa = pmm_alloc(0, OWNER_HV, 0);
+	if (!iopm_pa) {
+		iopm_pa = pmm_alloc(2, OWNER_HV, 0);      /* 12 KiB used */
+		msrpm_pa = pmm_alloc(1, OWNER_HV, 0);     /* 8 KiB */
+		if (!iopm_pa || !msrpm_pa)
+			return -ENOMEM;
+		/* Every port and every MSR is intercepted: partitions own no
+		 * device and no host MSR. */
+		memset(phys_to_virt(iopm_pa), 0xff, 4 * PAGE_SIZE);
+		memset(phys_to_virt(msrpm_pa), 0xff, 2 * PAGE_SIZE);
+	}
+	if (!hsave || !this_cpu()->svm_host_save_pa)
 		return -ENOMEM;
-	/* Every port and every MSR is intercepted: partitions own no device
-	 * and no host MSR. */
-	memset(phys_to_virt(iopm_pa), 0xff, 4 * PAGE_SIZE);
-	memset(phys_to_virt(msrpm_pa), 0xff, 2 * PAGE_SIZE);
 	flush_by_asid = !!(cpuid(0x8000000a, 0).edx & (1u << 6));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
@@ -197,7 +202,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	else if (vcpu_take_flush(v))
 		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL;
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
-	svm_enter(v->arch_pa, &v->regs, host_save_pa);
+	svm_enter(v->arch_pa, &v->regs, this_cpu()->svm_host_save_pa);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
 	decode_exit(vmcb, e);
@@ -229,8 +234,9 @@ static uint64_t svm_get_rip(struct vcpu *v)
 }
 
 /* The zap already moved the generation, and every vCPU of the VM flushes
- * its ASID before it next enters (svm_vcpu_run). With one CPU no vCPU is in
- * guest mode while the hypervisor runs, so nothing else is needed. */
+ * its ASID before it next enters (svm_vcpu_run). Only the boot CPU runs
+ * vCPUs so far, and it is in the hypervisor now, so nothing else is needed;
+ * running vCPUs on other CPUs needs an IPI and a wait here (issue 6). */
 static void svm_flush_vm(struct vm *vm)
 {
 	(void)vm;

@@ -4,6 +4,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/x86.h"
@@ -59,7 +60,6 @@ static struct {
 	uint32_t pin, proc, proc2, exit, entry;
 	bool preempt_timer;
 	unsigned preempt_shift;     /* the timer ticks at TSC >> shift */
-	struct vcpu *current;       /* whose VMCS is loaded */
 } vmx;
 
 /* One helper applies every control: bits the CPU forces to 1 are added,
@@ -169,13 +169,13 @@ static uint64_t eptp(struct vm *vm)
 
 static void load(struct vcpu *v)
 {
-	if (vmx.current == v)
+	if (this_cpu()->vmx_current == v)
 		return;
 	uint8_t fail;
 	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(v->arch_pa) : "cc", "memory");
 	if (fail)
 		log_err("vmx: VMPTRLD 0x%lx failed\n", v->arch_pa);
-	vmx.current = v;
+	this_cpu()->vmx_current = v;
 }
 
 static void host_state(void)
@@ -266,7 +266,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
 	v->arch = x;
 	v->arch_pa = pa;
-	vmx.current = NULL;
+	this_cpu()->vmx_current = NULL;
 	load(v);
 	vmwrite(PIN_CONTROLS, vmx.pin);
 	vmwrite(PROC_CONTROLS, vmx.proc);
@@ -289,8 +289,8 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 static void vmx_vcpu_destroy(struct vcpu *v)
 {
 	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
-	if (vmx.current == v)
-		vmx.current = NULL;
+	if (this_cpu()->vmx_current == v)
+		this_cpu()->vmx_current = NULL;
 	pmm_free(v->arch_pa, 0);
 	kfree(v->arch);
 	v->arch = NULL;
@@ -423,7 +423,7 @@ static uint64_t vmx_get_rip(struct vcpu *v)
 }
 
 /* As on SVM: the generation moved, each vCPU runs INVEPT before it next
- * enters; with one CPU no vCPU is in guest mode meanwhile. */
+ * enters; only the boot CPU runs vCPUs so far (cross-CPU: issue 6). */
 static void vmx_flush_vm(struct vm *vm)
 {
 	(void)vm;

@@ -1,0 +1,14 @@
+#include "arch/x86/percpu.h"
+#include "arch/x86/x86.h"
+
+#define MSR_GS_BASE 0xc0000101
+
+struct percpu *cpus[MAX_CPUS];
+unsigned nr_cpus_online;
+
+void percpu_install(struct percpu *p)
+{
+	p->self = p;
+	cpus[p->id] = p;
+	wrmsr(MSR_GS_BASE, (uint64_t)p);
+}

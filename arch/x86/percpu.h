@@ -1,0 +1,39 @@
+/*
+ * Per-CPU data, reached through the GS base: this_cpu() is one load. The
+ * boot CPU's lives in the image; each AP's is allocated when it starts.
+ */
+#ifndef ARCH_X86_PERCPU_H
+#define ARCH_X86_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vcpu;
+
+struct percpu {
+	struct percpu *self;          /* at offset 0: this_cpu() reads gs:0 */
+	unsigned id;                  /* 0 = boot CPU */
+	uint32_t apic_id;
+	uint64_t stack_lo, stack_hi;  /* the CPU's main stack, for backtraces */
+	void *desc;                   /* its GDT/TSS/IST stacks (arch/x86/desc.c) */
+	uint64_t svm_host_save_pa;    /* SVM: VMSAVE area for host state */
+	struct vcpu *vmx_current;     /* VMX: whose VMCS is loaded here */
+	volatile bool online;
+};
+
+#define MAX_CPUS 64
+
+extern struct percpu *cpus[MAX_CPUS];
+extern unsigned nr_cpus_online;
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+	__asm__ volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* Makes p this CPU's per-CPU area (writes the GS base). */
+void percpu_install(struct percpu *p);
+
+#endif
