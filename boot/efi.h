@@ -11,5 +11,7 @@ int efi_load_files(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi)
 /* CPU list from EFI MP Services, RSDP from the configuration table. */
 void efi_find_cpus(EFI_SYSTEM_TABLE *st, struct boot_info *bi);
 uint64_t efi_find_rsdp(EFI_SYSTEM_TABLE *st);
+/* A page below 1 MiB (a SIPI can only start a CPU there), kept after exit. */
+uint64_t efi_reserve_low_page(EFI_SYSTEM_TABLE *st);
 
 #endif

@@ -140,6 +140,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	log_set_level(bi->config.log_level);
 	bi->acpi_rsdp = efi_find_rsdp(st);
 	efi_find_cpus(st, bi);
+	bi->ap_trampoline = efi_reserve_low_page(st);
 
 	log_info("boot: leaving UEFI boot services\n");
 	EFI_STATUS s = exit_boot_services(image, st->BootServices, &map, &map_size, &desc_size);

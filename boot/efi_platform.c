@@ -72,3 +72,16 @@ uint64_t efi_find_rsdp(EFI_SYSTEM_TABLE *st)
 	}
 	return found;
 }
+
+uint64_t efi_reserve_low_page(EFI_SYSTEM_TABLE *st)
+{
+	EFI_PHYSICAL_ADDRESS pa = 0x9f000;
+	EFI_STATUS s = st->BootServices->AllocatePages(AllocateMaxAddress, EfiLoaderData, 1, &pa);
+
+	if (EFI_ERROR(s)) {
+		log_warn("boot: no page below 1 MiB for AP start-up (%s): one CPU only\n",
+			 efi_status_name(s));
+		return 0;
+	}
+	return pa;
+}

@@ -52,6 +52,7 @@ struct boot_info {
 	struct boot_cpu cpus[BOOT_MAX_CPUS];
 	size_t nr_cpus;
 	uint64_t acpi_rsdp;          /* 0 if the firmware has no ACPI tables */
+	uint64_t ap_trampoline;      /* a page below 1 MiB for AP start-up, or 0 */
 	uint64_t image_base, image_size;
 	/* Firmware power-off, callable after ExitBootServices; may be NULL. */
 	void (*firmware_poweroff)(int status);

@@ -6,6 +6,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/shutdown.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "hv/control.h"
 #include "hv/hv.h"
@@ -26,7 +27,7 @@ static void take_memory(struct boot_info *bi, struct mem_summary *sum)
 		panic("memory map unusable for the page allocator (%d)", err);
 	/* Firmware tables and stack live in boot-services memory: replace them
 	 * before that memory is handed to the allocator. */
-	err = paging_init(bi->regions, bi->nr_regions);
+	err = paging_init(bi->regions, bi->nr_regions, bi->ap_trampoline);
 	if (err)
 		panic("cannot build the hypervisor page tables (%d)", err);
 	err = mem_map_reclaim_boot(bi->regions, bi->nr_regions, sum);
@@ -91,6 +92,8 @@ void hv_main(struct boot_info *bi)
 	}
 	log_info("%s enabled on the boot CPU\n", virt->name);
 	apic_init();
+	unsigned online = smp_start_aps(bi);
+	log_info("smp: %u of %zu CPUs online\n", online, bi->nr_cpus);
 	if (bi->config.selftest && selftest_allocator() != 0)
 		system_shutdown(SV_EXIT_FAIL);
 	hypercall_audit = bi->config.audit;

@@ -50,7 +50,8 @@ banner='^== sealvisor .*: a type-1 hypervisor'
 qemu bare tests/configs/bare.cfg 0 "$banner" \
 	'^memory: total [1-9][0-9]* MiB, usable [1-9][0-9]* MiB, free [1-9][0-9]* MiB' \
 	'^cpus: 2 ' '^virtualization: SVM rev [0-9]+, NPT' 'SVM enabled on the boot CPU' \
-	'selftest: allocator ok' 'no control partition configured' '^sealvisor: exit status 0'
+	'smp: 2 of 2 CPUs online' 'selftest: allocator ok' 'no control partition configured' \
+	'^sealvisor: exit status 0'
 qemu bad-line tests/configs/bad-line.cfg 2 \
 	"sealvisor.cfg:3: expected 'key = value', found 'this line has no equals sign'" \
 	'^sealvisor: exit status 2'
@@ -63,7 +64,7 @@ qemu fault-ud2 tests/configs/fault-ud2.cfg 3 \
 	'^sealvisor: exit status 3'
 qemu fault-pf tests/configs/fault-pf.cfg 3 \
 	'CPU exception: vector 14 \(#PF page fault\)' 'page fault address \(cr2\) 0x0, read not-present'
-bochs bare tests/configs/bare.cfg 0 "$banner" \
+bochs bare tests/configs/bare.cfg 0 "$banner" 'smp: 2 of 2 CPUs online' \
 	'^virtualization: VMX \(true controls\), EPT' 'VPID' 'VMX enabled on the boot CPU' \
 	'selftest: allocator ok' '^sealvisor: exit status 0'
 bochs bad-line tests/configs/bad-line.cfg 2 "sealvisor.cfg:3: expected 'key = value'"

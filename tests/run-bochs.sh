@@ -7,7 +7,7 @@
 # line (hang, emulator crash, triple fault) exits 125.
 set -uo pipefail
 build=$1 config=$2
-: "${CPUS:=1}" "${MEGS:=512}" "${TIMEOUT:=300}" "${CPU_MODEL:=corei7_skylake_x}"
+: "${CPUS:=2}" "${MEGS:=512}" "${TIMEOUT:=300}" "${CPU_MODEL:=corei7_skylake_x}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sealvisor-bochs.XXXXXX")
 trap 'kill $tailpid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT

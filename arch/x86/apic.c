@@ -2,6 +2,7 @@
  * The local APIC, for the preemption timer: a one-shot timer armed before
  * each guest entry brings control back from a guest that never exits.
  */
+#include <sealvisor/errno.h>
 #include "arch/x86/apic.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
@@ -9,7 +10,14 @@
 
 #define MSR_APIC_BASE 0x1b
 #define APIC_ENABLE   (1UL << 11)
+#define REG_ID        0x20
 #define REG_EOI       0xb0
+#define REG_ICR_LOW   0x300
+#define REG_ICR_HIGH  0x310
+#define ICR_INIT      (5u << 8)
+#define ICR_STARTUP   (6u << 8)
+#define ICR_ASSERT    (1u << 14)
+#define ICR_PENDING   (1u << 12)
 #define REG_SVR       0xf0
 #define REG_LVT_TIMER 0x320
 #define REG_LVT_LINT0 0x350
@@ -54,20 +62,50 @@ static void on_stray(struct trap_frame *f)
 
 void apic_init(void)
 {
-	uint64_t base = rdmsr(MSR_APIC_BASE);
-
-	wrmsr(MSR_APIC_BASE, base | APIC_ENABLE);
-	apic = (volatile uint32_t *)(base & ~0xfffUL);
 	outb(0x21, 0xff);               /* mask both 8259s: no legacy IRQs */
 	outb(0xa1, 0xff);
 	for (unsigned v = 32; v < 256; v++)
 		trap_set_handler(v, on_stray);
 	trap_set_handler(APIC_TIMER_VECTOR, on_timer);
+	apic_enable();
+}
+
+void apic_enable(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	wrmsr(MSR_APIC_BASE, base | APIC_ENABLE);
+	apic = (volatile uint32_t *)(base & ~0xfffUL);   /* the same on every CPU */
 	wr(REG_LVT_LINT0, LVT_MASKED);
 	wr(REG_LVT_LINT1, LVT_MASKED);
 	wr(REG_DIV, 0x3);               /* divide by 16 */
 	wr(REG_LVT_TIMER, LVT_MASKED | APIC_TIMER_VECTOR);
 	wr(REG_SVR, 0x100 | SPURIOUS_VECTOR);
+}
+
+uint32_t apic_id(void)
+{
+	return apic[REG_ID / 4] >> 24;
+}
+
+static int send_ipi(uint32_t dest, uint32_t low)
+{
+	wr(REG_ICR_HIGH, dest << 24);
+	wr(REG_ICR_LOW, low);
+	for (int spins = 0; spins < 1000000; spins++)
+		if (!(apic[REG_ICR_LOW / 4] & ICR_PENDING))
+			return 0;
+	return -EIO;
+}
+
+int apic_send_init(uint32_t dest)
+{
+	return send_ipi(dest, ICR_INIT | ICR_ASSERT);
+}
+
+int apic_send_sipi(uint32_t dest, uint8_t page)
+{
+	return send_ipi(dest, ICR_STARTUP | ICR_ASSERT | page);
 }
 
 void apic_timer_arm(uint32_t ticks)

@@ -6,8 +6,15 @@
 
 #define APIC_TIMER_VECTOR 0xec
 
-/* Local APIC on (xAPIC mode), legacy PICs masked, timer vector handled. */
+/* Boot CPU: interrupt handlers, legacy PICs masked, then apic_enable. */
 void apic_init(void);
+/* This CPU's local APIC on (xAPIC mode), LINT0/1 and the timer masked. */
+void apic_enable(void);
+uint32_t apic_id(void);
+/* INIT, then a start-up IPI with the given page (vector), to one CPU.
+ * Returns -EIO if the APIC never reported the IPI as delivered. */
+int apic_send_init(uint32_t apic_id);
+int apic_send_sipi(uint32_t apic_id, uint8_t page);
 /* One-shot timer: fires APIC_TIMER_VECTOR after `ticks` bus ticks / 16. */
 void apic_timer_arm(uint32_t ticks);
 void apic_timer_disarm(void);

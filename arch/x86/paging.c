@@ -13,6 +13,7 @@
 #define SIZE_1G (1UL << 30)
 
 extern char ImageBase[], _text[], _etext[], _rodata[], _erodata[], _image_end[];
+static uint64_t exec_page;   /* the AP trampoline runs from it */
 
 static uint64_t *new_table(void)
 {
@@ -60,6 +61,8 @@ static int map_small(uint64_t *pd_entry, uint64_t base, const struct mem_region 
 			continue;                   /* NULL guard */
 		if (pa >= img && pa < img_end)
 			pt[i] = pa | image_page_flags(pa);
+		else if (pa == exec_page)   /* written by the boot CPU, run by APs */
+			pt[i] = pa | PTE_P | PTE_RW;
 		else
 			pt[i] = pa | PTE_P | PTE_RW |
 				(runtime_code(r, n, pa, PAGE_SIZE) ? 0 : PTE_NX);
@@ -89,7 +92,8 @@ static int map_gib(uint64_t *pdpt_entry, uint64_t base, const struct mem_region 
 		return -ENOMEM;
 	for (int i = 0; i < 512; i++) {
 		uint64_t pa = base + i * SIZE_2M;
-		if (pa == 0 || overlaps(pa, SIZE_2M, img, img_len)) {
+		if (pa == 0 || overlaps(pa, SIZE_2M, img, img_len) ||
+		    (exec_page && overlaps(pa, SIZE_2M, exec_page, PAGE_SIZE))) {
 			int err = map_small(&pd[i], pa, r, n);
 			if (err)
 				return err;
@@ -102,8 +106,9 @@ static int map_gib(uint64_t *pdpt_entry, uint64_t base, const struct mem_region 
 	return 0;
 }
 
-int paging_init(const struct mem_region *r, size_t n)
+int paging_init(const struct mem_region *r, size_t n, uint64_t exec)
 {
+	exec_page = exec;
 	uint64_t top = map_top(r, n);
 	uint64_t *pml4 = new_table();
 

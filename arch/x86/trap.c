@@ -47,15 +47,20 @@ static void set_gate(unsigned v, uint64_t fn, uint8_t ist)
 	};
 }
 
-void trap_init(void)
+void trap_load_idt(void)
 {
 	struct idtr idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void trap_init(void)
+{
 	for (unsigned v = 0; v < 256; v++) {
 		uint8_t ist = v == 8 ? IST_DF : v == 2 ? IST_NMI : v == 18 ? IST_MC : 0;
 		set_gate(v, (uint64_t)(trap_stubs + 16 * v), ist);
 	}
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	trap_load_idt();
 }
 
 void trap_set_handler(unsigned vector, irq_handler_t fn)

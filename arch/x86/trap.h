@@ -14,6 +14,7 @@ struct trap_frame {
 typedef void (*irq_handler_t)(struct trap_frame *f);
 
 void trap_init(void);                  /* build and load the IDT */
+void trap_load_idt(void);              /* load it on another CPU */
 void trap_set_handler(unsigned vector, irq_handler_t fn);
 /* Print the registers at the call site and a backtrace (used by panic). */
 void arch_dump_here(void);

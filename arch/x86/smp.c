@@ -1,0 +1,148 @@
+#include <sealvisor/errno.h>
+#include "arch/x86/apic.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/smp.h"
+#include "arch/x86/trap.h"
+#include "arch/x86/x86.h"
+#include "hv/log.h"
+#include "hv/string.h"
+#include "hv/virt.h"
+#include "mm/heap.h"
+#include "mm/pmm.h"
+
+#define PARAMS_OFFSET 0xf00
+#define AP_STACK_ORDER 3          /* 32 KiB */
+#define START_TIMEOUT_TSC 400000000UL
+
+/* Shared with arch/x86/ap_trampoline.asm (offsets from PARAMS there). */
+struct __attribute__((packed)) ap_params {
+	uint64_t gdt[4];              /* null, code32, data, code64 */
+	uint16_t gdtr_limit;          /* 0x20 */
+	uint32_t gdtr_base;
+	uint16_t pad0;
+	uint32_t far32_off;           /* 0x28 */
+	uint16_t far32_sel;
+	uint16_t pad1;
+	uint32_t far64_off;           /* 0x30 */
+	uint16_t far64_sel;
+	uint16_t pad2;
+	uint32_t cr3;                 /* 0x38 */
+	uint32_t pad3;
+	uint64_t entry, stack, arg;   /* 0x40, 0x48, 0x50 */
+};
+_Static_assert(__builtin_offsetof(struct ap_params, entry) == 0x40, "ap_params layout");
+
+extern const uint8_t ap_trampoline[], ap_trampoline_pm32[], ap_trampoline_lm64[],
+	ap_trampoline_end[];
+
+static void tsc_delay(uint64_t cycles)
+{
+	uint64_t start = __builtin_ia32_rdtsc();
+
+	while (__builtin_ia32_rdtsc() - start < cycles)
+		cpu_relax();
+}
+
+static void ap_entry(struct percpu *p)
+{
+	desc_init_cpu(p, p->desc);
+	trap_load_idt();
+	apic_enable();
+	int err = virt->hardware_enable();
+	if (err) {
+		log_err("smp: CPU %u (APIC %u): %s cannot be enabled (%d)\n", p->id, p->apic_id,
+			virt->name, err);
+		halt_forever();
+	}
+	__atomic_add_fetch(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
+	/* Nothing runs on APs yet: vCPUs stay on the boot CPU (issue 6). */
+	halt_forever();
+}
+
+static void fill_params(uint64_t page, struct percpu *p, uint64_t stack_top)
+{
+	struct ap_params *ap = phys_to_virt(page + PARAMS_OFFSET);
+
+	memcpy(phys_to_virt(page), ap_trampoline, ap_trampoline_end - ap_trampoline);
+	*ap = (struct ap_params){
+		.gdt = { 0, 0x00cf9a000000ffffUL, 0x00cf92000000ffffUL, 0x00af9a000000ffffUL },
+		.gdtr_limit = sizeof(ap->gdt) - 1,
+		.gdtr_base = (uint32_t)(page + PARAMS_OFFSET),
+		.far32_off = (uint32_t)(page + (ap_trampoline_pm32 - ap_trampoline)),
+		.far32_sel = 0x08,
+		.far64_off = (uint32_t)(page + (ap_trampoline_lm64 - ap_trampoline)),
+		.far64_sel = 0x18,
+		.cr3 = (uint32_t)read_cr3(),
+		.entry = (uint64_t)ap_entry,
+		.stack = stack_top,
+		.arg = (uint64_t)p,
+	};
+}
+
+static struct percpu *new_cpu(unsigned id, uint32_t apic)
+{
+	struct percpu *p = kmalloc(sizeof(*p));
+	unsigned desc_order = 0;
+
+	while ((PAGE_SIZE << desc_order) < desc_size())
+		desc_order++;
+	uint64_t desc = pmm_alloc(desc_order, OWNER_HV, 0);
+	uint64_t stack = pmm_alloc(AP_STACK_ORDER, OWNER_HV, 0);
+	if (!p || !desc || !stack)
+		return NULL;   /* boot-time: the memory stays with the hypervisor */
+	p->id = id;
+	p->apic_id = apic;
+	p->desc = phys_to_virt(desc);
+	p->stack_lo = (uint64_t)phys_to_virt(stack);
+	p->stack_hi = p->stack_lo + (PAGE_SIZE << AP_STACK_ORDER);
+	return p;
+}
+
+static bool start_one(uint64_t page, struct percpu *p)
+{
+	fill_params(page, p, p->stack_hi);
+	if (apic_send_init(p->apic_id))
+		return false;
+	tsc_delay(START_TIMEOUT_TSC / 40);
+	for (int sipi = 0; sipi < 2 && !p->online; sipi++) {
+		if (apic_send_sipi(p->apic_id, (uint8_t)(page >> PAGE_SHIFT)))
+			return false;
+		uint64_t start = __builtin_ia32_rdtsc();
+		while (!__atomic_load_n(&p->online, __ATOMIC_ACQUIRE) &&
+		       __builtin_ia32_rdtsc() - start < START_TIMEOUT_TSC / 2)
+			cpu_relax();
+	}
+	return p->online;
+}
+
+unsigned smp_start_aps(const struct boot_info *bi)
+{
+	uint32_t self = apic_id();
+	unsigned next_id = 1;
+
+	this_cpu()->apic_id = self;
+	__atomic_store_n(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
+	if (!bi->ap_trampoline || read_cr3() >= (1UL << 32)) {
+		if (bi->nr_cpus > 1)
+			log_warn("smp: cannot start other CPUs (trampoline 0x%lx, cr3 0x%lx)\n",
+				 bi->ap_trampoline, read_cr3());
+		return 1;
+	}
+	for (size_t i = 0; i < bi->nr_cpus && next_id < MAX_CPUS; i++) {
+		const struct boot_cpu *c = &bi->cpus[i];
+		if (!c->enabled || c->apic_id == self)
+			continue;
+		struct percpu *p = new_cpu(next_id, c->apic_id);
+		if (!p) {
+			log_err("smp: no memory for CPU with APIC id %u: left out\n", c->apic_id);
+			continue;
+		}
+		if (start_one(bi->ap_trampoline, p))
+			next_id++;
+		else
+			log_err("smp: CPU with APIC id %u did not start: left out\n", c->apic_id);
+	}
+	return __atomic_load_n(&nr_cpus_online, __ATOMIC_SEQ_CST);
+}
