@@ -42,7 +42,7 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Iinclude -I. \
 	-DSEALVISOR_HOST -MMD -MP
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 HOST_LIB_SRCS := $(wildcard mm/*.c) hv/fmt.c hv/sha256.c hv/vm.c hv/audit.c hv/hypercall.c \
-	hv/run.c hv/cpuid.c hv/object_map.c boot/config.c arch/x86/svm/npt.c arch/x86/vmx/ept.c
+	hv/run.c hv/cpuid.c hv/object_map.c hv/shootdown.c boot/config.c arch/x86/svm/npt.c arch/x86/vmx/ept.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o)

@@ -8,6 +8,7 @@
 #include <sealvisor/errno.h>
 #include "hv/log.h"
 #include "hv/shutdown.h"
+#include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
 
@@ -35,7 +36,7 @@ static void map_invalidate(struct memobj *obj, void *ctx, uint64_t start, uint64
 	if (n < 0)
 		panic("stage-2 zap of the control partition failed (%ld)", n);
 	if (n > 0) {
-		virt->flush_vm(m->vm);
+		vm_shootdown(m->vm);
 		stage2_free_retired(&m->vm->s2);
 	}
 }
@@ -75,7 +76,7 @@ static void unmap(struct object_map *m)
 {
 	memobj_remove_mapper(m->obj, &m->mapper);
 	if (stage2_zap(&m->vm->s2, m->gpa, m->len) > 0) {
-		virt->flush_vm(m->vm);
+		vm_shootdown(m->vm);
 		stage2_free_retired(&m->vm->s2);
 	}
 	memobj_unmap(m->obj, m->writable);

@@ -59,17 +59,18 @@ struct virt_ops {
 	void (*vm_destroy)(struct vm *vm);
 	int (*vcpu_init)(struct vcpu *v, const struct sv_vcpu_regs *r);
 	void (*vcpu_destroy)(struct vcpu *v);
-	/* Enters the guest until it exits. Flushes the VM's TLB context first
-	 * if the VM's stage-2 generation moved since this vCPU last ran. */
+	/* Enters the guest until it exits, between vcpu_enter and vcpu_exited
+	 * (hv/shootdown.h), flushing the VM's TLB context first when
+	 * vcpu_enter says so. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
 	/* Moves RIP past the instruction that exited (len bytes if the CPU
 	 * does not say). */
 	void (*skip_instruction)(struct vcpu *v, unsigned len);
 	void (*inject_gp)(struct vcpu *v);
 	uint64_t (*get_rip)(struct vcpu *v);
-	/* Called after a zap: the VM's translations may be cached in TLBs.
-	 * When it returns, no CPU may use them any more. */
-	void (*flush_vm)(struct vm *vm);
+	/* Sends the shootdown IPI to a CPU (hv/shootdown.h): if it is in
+	 * guest mode, it exits. */
+	void (*kick_cpu)(unsigned cpu);
 	/* The next vcpu_run of v ends with VMEXIT_PREEMPT if the guest runs a
 	 * whole time slice without exiting. */
 	void (*preemption_arm)(struct vcpu *v);

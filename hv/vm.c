@@ -5,6 +5,7 @@
 #include "hv/log.h"
 #include "hv/shutdown.h"
 #include "hv/string.h"
+#include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
 
@@ -101,9 +102,9 @@ struct region *vm_find_region(struct vm *vm, uint64_t gpa)
 /*
  * The owner callback (memobj lock held; lock order object -> stage-2):
  * every translation of pages [start, end) of obj in this VM goes, the
- * generation moves, and the backend is told to flush, all before the
- * object frees a single page; stage-2 table pages the zap emptied are
- * freed only after that flush too.
+ * generation moves, and every CPU in the VM is kicked out and waited for
+ * (vm_shootdown), all before the object frees a single page; stage-2 table
+ * pages the zap emptied are freed only after that too.
  */
 static void vm_invalidate(struct memobj *obj, void *owner, uint64_t start, uint64_t end)
 {
@@ -124,7 +125,7 @@ static void vm_invalidate(struct memobj *obj, void *owner, uint64_t start, uint6
 		zapped |= n > 0;
 	}
 	if (zapped) {
-		virt->flush_vm(vm);
+		vm_shootdown(vm);
 		stage2_free_retired(&vm->s2);
 	}
 }
@@ -197,8 +198,12 @@ int vm_finalize(struct vm *vm)
 	return 0;
 }
 
+void (*vm_fault_race_hook)(struct vm *vm, uint64_t gpa);
+
 /* The seed's get_lock_pfn/put_unlock_pfn path: the object lock is held
- * from lookup to installation, so a punch cannot slip in between. */
+ * from lookup to installation, so a punch cannot slip in between: it
+ * waits, then zaps what was installed. (This is what KVM's
+ * mmu_invalidate_seq retry achieves without a lock across the two.) */
 int vm_handle_fault(struct vm *vm, uint64_t gpa)
 {
 	struct region *r = vm_find_region(vm, gpa);
@@ -211,6 +216,8 @@ int vm_handle_fault(struct vm *vm, uint64_t gpa)
 	int err = memobj_get_page(r->obj, off >> PAGE_SHIFT, &pa, &order);
 	if (err)
 		return err;
+	if (vm_fault_race_hook)
+		vm_fault_race_hook(vm, gpa);
 	uint64_t base = gpa & ~(SIZE_2M - 1);
 	/* A 2 MiB leaf when the object holds an extent here and the region
 	 * covers the whole 2 MiB at the same alignment. */
@@ -237,7 +244,7 @@ void vm_destroy(struct vm *vm)
 	vm_unmap_all(vm);
 	/* Every translation goes before any object is let go. */
 	stage2_zap(&vm->s2, 0, S2_GPA_LIMIT);
-	virt->flush_vm(vm);
+	vm_shootdown(vm);
 	for (unsigned i = 0; i < vm->nr_regions; i++) {
 		memobj_unregister_owner(vm->regions[i].obj, vm);
 		memobj_close(vm->regions[i].obj);

@@ -73,6 +73,9 @@ int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
 int vm_finalize(struct vm *vm);
 /* Resolves a stage-2 fault on a guest region: 0, or -errno (unbacked). */
 int vm_handle_fault(struct vm *vm, uint64_t gpa);
+/* Host tests only (NULL otherwise): runs between the page lookup and its
+ * installation, to race a punch against that window. */
+extern void (*vm_fault_race_hook)(struct vm *vm, uint64_t gpa);
 uint64_t vm_memobj_pages(struct vm *vm);
 
 /* The control partition's own memory: a host pointer to [gpa, gpa+len)
@@ -82,7 +85,7 @@ void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 /*
  * Whether this vCPU must flush its VM's cached translations (ASID / VPID /
  * EPT context) before it enters: true once after each stage-2 generation
- * change (a zap). Backends call it right before entering the guest.
+ * change (a zap). Called through vcpu_enter (hv/shootdown.h).
  */
 static inline bool vcpu_take_flush(struct vcpu *v)
 {

@@ -47,6 +47,13 @@ static void on_timer(struct trap_frame *f)
 	eoi();
 }
 
+/* The kick's work is done by the exit it caused (hv/shootdown.c). */
+static void on_kick(struct trap_frame *f)
+{
+	(void)f;
+	eoi();
+}
+
 /* Anything else that arrives (a device the firmware left enabled): note
  * it once and acknowledge it; it must not stop the hypervisor. */
 static void on_stray(struct trap_frame *f)
@@ -67,6 +74,7 @@ void apic_init(void)
 	for (unsigned v = 32; v < 256; v++)
 		trap_set_handler(v, on_stray);
 	trap_set_handler(APIC_TIMER_VECTOR, on_timer);
+	trap_set_handler(APIC_KICK_VECTOR, on_kick);
 	apic_enable();
 }
 
@@ -106,6 +114,11 @@ int apic_send_init(uint32_t dest)
 int apic_send_sipi(uint32_t dest, uint8_t page)
 {
 	return send_ipi(dest, ICR_STARTUP | ICR_ASSERT | page);
+}
+
+void apic_send_kick(uint32_t dest)
+{
+	send_ipi(dest, ICR_ASSERT | APIC_KICK_VECTOR);
 }
 
 void apic_timer_arm(uint32_t ticks)

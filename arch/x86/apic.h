@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #define APIC_TIMER_VECTOR 0xec
+#define APIC_KICK_VECTOR  0xed   /* shootdown: leave guest mode */
 
 /* Boot CPU: interrupt handlers, legacy PICs masked, then apic_enable. */
 void apic_init(void);
@@ -15,6 +16,8 @@ uint32_t apic_id(void);
  * Returns -EIO if the APIC never reported the IPI as delivered. */
 int apic_send_init(uint32_t apic_id);
 int apic_send_sipi(uint32_t apic_id, uint8_t page);
+/* APIC_KICK_VECTOR to one CPU. */
+void apic_send_kick(uint32_t apic_id);
 /* One-shot timer: fires APIC_TIMER_VECTOR after `ticks` bus ticks / 16. */
 void apic_timer_arm(uint32_t ticks);
 void apic_timer_disarm(void);

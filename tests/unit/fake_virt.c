@@ -4,24 +4,39 @@
 #include "arch/x86/svm/npt.h"
 #include "hv/log.h"
 #include "hv/shutdown.h"
+#include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
 #include "tests/unit/fake_virt.h"
 
 struct fake_event fake_events[256];
 int fake_nevents;
+volatile int fake_kicked[64];
+static __thread unsigned fake_cpu;
+
+void fake_set_cpu(unsigned id)
+{
+	fake_cpu = id;
+}
+
+unsigned hv_cpu_id(void)
+{
+	return fake_cpu;
+}
 struct vm_exit fake_exits[16];
 int fake_nexits, fake_next_exit;
 
 static void record(int type, unsigned vm)
 {
-	if (fake_nevents < 256)
-		fake_events[fake_nevents++] = (struct fake_event){ type, vm, pmm_free_pages() };
+	int i = __atomic_fetch_add(&fake_nevents, 1, __ATOMIC_SEQ_CST);
+	if (i < 256)
+		fake_events[i] = (struct fake_event){ type, vm, pmm_free_pages() };
 }
 
 void fake_reset(void)
 {
 	fake_nevents = fake_nexits = fake_next_exit = 0;
+	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
 }
 
 int fake_count(int type)
@@ -44,9 +59,10 @@ static void fake_vcpu_destroy(struct vcpu *v) { (void)v; }
 
 static void fake_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
-	if (vcpu_take_flush(v))
+	if (vcpu_enter(v))
 		record(EV_ENTRY_FLUSH, v->vm->id);
 	record(EV_ENTRY, v->vm->id);
+	vcpu_exited(v);
 	if (fake_next_exit < fake_nexits)
 		*e = fake_exits[fake_next_exit++];
 	else
@@ -56,7 +72,11 @@ static void fake_vcpu_run(struct vcpu *v, struct vm_exit *e)
 static void fake_skip(struct vcpu *v, unsigned len) { v->arch_pa += len; }
 static void fake_inject_gp(struct vcpu *v) { record(EV_INJECT_GP, v->vm->id); }
 static uint64_t fake_get_rip(struct vcpu *v) { return v->arch_pa; }
-static void fake_flush_vm(struct vm *vm) { record(EV_FLUSH_VM, vm->id); }
+static void fake_kick_cpu(unsigned cpu)
+{
+	record(EV_KICK, cpu);
+	__atomic_store_n(&fake_kicked[cpu], 1, __ATOMIC_SEQ_CST);
+}
 static void fake_preemption_arm(struct vcpu *v) { (void)v; }
 
 static const struct virt_ops fake_ops = {
@@ -64,7 +84,7 @@ static const struct virt_ops fake_ops = {
 	.vm_init = fake_vm_init, .vm_destroy = fake_vm_destroy,
 	.vcpu_init = fake_vcpu_init, .vcpu_destroy = fake_vcpu_destroy,
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
-	.inject_gp = fake_inject_gp, .get_rip = fake_get_rip, .flush_vm = fake_flush_vm,
+	.inject_gp = fake_inject_gp, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm,
 };
 const struct virt_ops *virt = &fake_ops;

@@ -5,13 +5,17 @@
 
 #include "hv/virt.h"
 
-enum { EV_FLUSH_VM = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP };
+enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP };
 
 struct fake_event {
 	int type;
-	unsigned vm;
+	unsigned vm;           /* or the CPU, for EV_KICK */
 	uint64_t free_pages;   /* page allocator free count at the time */
 };
+
+/* Threads stand in for CPUs: each says which one it is. */
+void fake_set_cpu(unsigned id);
+extern volatile int fake_kicked[64];
 
 extern struct fake_event fake_events[256];
 extern int fake_nevents;

@@ -17,6 +17,7 @@ Suite *memobj_smp_suite(void);
 Suite *stage2_suite(void);
 Suite *sha256_suite(void);
 Suite *vm_suite(void);
+Suite *shootdown_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

@@ -8,6 +8,7 @@
 #include "arch/x86/x86.h"
 #include "hv/log.h"
 #include "hv/string.h"
+#include "hv/shootdown.h"
 #include "hv/virt.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
@@ -197,12 +198,14 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 
 	*vmcb64(vmcb, VMCB_RAX) = v->regs.rax;
 	*vmcb8(vmcb, VMCB_TLB_CONTROL) = 0;
+	bool flush = vcpu_enter(v);
 	if (!v->vm->asid)
 		*vmcb8(vmcb, VMCB_TLB_CONTROL) = TLB_FLUSH_ALL;
-	else if (vcpu_take_flush(v))
+	else if (flush)
 		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL;
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
 	svm_enter(v->arch_pa, &v->regs, this_cpu()->svm_host_save_pa);
+	vcpu_exited(v);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
 	decode_exit(vmcb, e);
@@ -233,13 +236,10 @@ static uint64_t svm_get_rip(struct vcpu *v)
 	return *vmcb64(v->arch, VMCB_RIP);
 }
 
-/* The zap already moved the generation, and every vCPU of the VM flushes
- * its ASID before it next enters (svm_vcpu_run). Only the boot CPU runs
- * vCPUs so far, and it is in the hypervisor now, so nothing else is needed;
- * running vCPUs on other CPUs needs an IPI and a wait here (issue 6). */
-static void svm_flush_vm(struct vm *vm)
+/* A physical interrupt makes a CPU in guest mode exit (INTR intercept). */
+static void svm_kick_cpu(unsigned cpu)
 {
-	(void)vm;
+	apic_send_kick(cpus[cpu]->apic_id);
 }
 
 /* The local APIC's one-shot timer; about 100 ms under QEMU. */
@@ -262,6 +262,6 @@ const struct virt_ops svm_ops = {
 	.skip_instruction = svm_skip_instruction,
 	.inject_gp = svm_inject_gp,
 	.get_rip = svm_get_rip,
-	.flush_vm = svm_flush_vm,
+	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
 };

@@ -10,6 +10,7 @@
 #include "arch/x86/x86.h"
 #include "hv/log.h"
 #include "hv/string.h"
+#include "hv/shootdown.h"
 #include "hv/virt.h"
 #include "hv/vm.h"
 #include "mm/heap.h"
@@ -385,9 +386,11 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	struct vmx_vcpu *x = v->arch;
 
 	load(v);
-	if (vcpu_take_flush(v))
+	if (vcpu_enter(v))
 		invept(v->vm);
-	if (vmx_enter(&v->regs, x->launched)) {
+	int failed = vmx_enter(&v->regs, x->launched);
+	vcpu_exited(v);
+	if (failed) {
 		uint64_t err = vmread(VM_INSTR_ERROR);
 		log_err("vmx: VM entry of VM %u vCPU %u failed: error %lu (%s)\n", v->vm->id, v->id,
 			err, vmx_instruction_error_name(err));
@@ -422,11 +425,11 @@ static uint64_t vmx_get_rip(struct vcpu *v)
 	return vmread(GUEST_RIP);
 }
 
-/* As on SVM: the generation moved, each vCPU runs INVEPT before it next
- * enters; only the boot CPU runs vCPUs so far (cross-CPU: issue 6). */
-static void vmx_flush_vm(struct vm *vm)
+/* A physical interrupt makes a CPU in guest mode exit (external-interrupt
+ * exiting). */
+static void vmx_kick_cpu(unsigned cpu)
 {
-	(void)vm;
+	apic_send_kick(cpus[cpu]->apic_id);
 }
 
 /* The VMX preemption timer counts TSC >> shift; without it, the LAPIC's. */
@@ -452,6 +455,6 @@ const struct virt_ops vmx_ops = {
 	.skip_instruction = vmx_skip_instruction,
 	.inject_gp = vmx_inject_gp,
 	.get_rip = vmx_get_rip,
-	.flush_vm = vmx_flush_vm,
+	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,
 };

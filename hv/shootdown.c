@@ -1,0 +1,45 @@
+#include "hv/shootdown.h"
+#include "hv/virt.h"
+#include "hv/vm.h"
+#include "mm/spinlock.h"
+
+struct cpu_state cpu_state[HV_MAX_CPUS];
+
+bool vcpu_enter(struct vcpu *v)
+{
+	struct cpu_state *c = &cpu_state[hv_cpu_id()];
+
+	__atomic_store_n(&c->in_guest, v->vm, __ATOMIC_SEQ_CST);
+	return vcpu_take_flush(v);    /* reads the generation, SC */
+}
+
+void vcpu_exited(struct vcpu *v)
+{
+	struct cpu_state *c = &cpu_state[hv_cpu_id()];
+
+	(void)v;
+	__atomic_add_fetch(&c->exits, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&c->in_guest, NULL, __ATOMIC_RELEASE);
+}
+
+void vm_shootdown(struct vm *vm)
+{
+	unsigned self = hv_cpu_id();
+	uint64_t seen[HV_MAX_CPUS];
+	bool waiting[HV_MAX_CPUS] = { false };
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);   /* after the generation bump */
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		if (i == self || __atomic_load_n(&cpu_state[i].in_guest, __ATOMIC_SEQ_CST) != vm)
+			continue;
+		seen[i] = __atomic_load_n(&cpu_state[i].exits, __ATOMIC_ACQUIRE);
+		waiting[i] = true;
+		virt->kick_cpu(i);
+	}
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		while (waiting[i] &&
+		       __atomic_load_n(&cpu_state[i].exits, __ATOMIC_ACQUIRE) == seen[i] &&
+		       __atomic_load_n(&cpu_state[i].in_guest, __ATOMIC_ACQUIRE) == vm)
+			cpu_relax();
+	}
+}

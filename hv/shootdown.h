@@ -1,0 +1,53 @@
+/*
+ * Making every CPU let go of a VM's translations: the cross-CPU half of
+ * DESIGN invariant 3.
+ *
+ * Protocol. A CPU entering a vCPU of VM v publishes cpu_state.in_guest = v
+ * and then reads v's stage-2 generation, flushing the VM's TLB context if
+ * it moved (vcpu_enter). After the exit it bumps cpu_state.exits and clears
+ * in_guest (vcpu_exited). An invalidation zaps the stage-2 entries and bumps
+ * the generation (stage2_zap), then reads every other CPU's in_guest; each
+ * CPU found inside v is kicked out with an IPI and waited for until its
+ * exits counter moves (vm_shootdown). Only then are pages or retired table
+ * pages freed.
+ *
+ * Memory ordering: the generation bump and the in_guest read on one side,
+ * the in_guest store and the generation read on the other, are all
+ * sequentially consistent. In their single total order either the entering
+ * CPU reads the new generation (and flushes before it enters), or the
+ * invalidating CPU reads in_guest == v (and waits for an exit, after which
+ * the next entry sees the new generation and flushes). A CPU that entered
+ * before the zap is seen as in_guest == v and waited for. So when
+ * vm_shootdown returns, no CPU can use a translation the zap removed.
+ */
+#ifndef HV_SHOOTDOWN_H
+#define HV_SHOOTDOWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HV_MAX_CPUS 64
+
+struct vm;
+struct vcpu;
+
+struct cpu_state {
+	struct vm *in_guest;          /* the VM whose vCPU this CPU runs, or NULL */
+	uint64_t exits;               /* guest exits on this CPU so far */
+};
+
+extern struct cpu_state cpu_state[HV_MAX_CPUS];
+
+/* The calling CPU's index (arch/x86/percpu.c; host tests: the thread's). */
+unsigned hv_cpu_id(void);
+
+/* Backends call these around every guest entry. vcpu_enter returns true
+ * if the VM's TLB context must be flushed before entering. */
+bool vcpu_enter(struct vcpu *v);
+void vcpu_exited(struct vcpu *v);
+
+/* After a zap of vm's stage-2: returns once no other CPU is still in guest
+ * mode with translations from before the zap. */
+void vm_shootdown(struct vm *vm);
+
+#endif
