@@ -129,6 +129,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		}
 		break;
 	}
+	virt->vcpu_put(v);
 	v->running = false;
 	return 0;
 }

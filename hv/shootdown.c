@@ -4,13 +4,21 @@
 #include "mm/spinlock.h"
 
 struct cpu_state cpu_state[HV_MAX_CPUS];
+_Static_assert(SV_MAX_VMS <= sizeof(cpu_state[0].flushed) / sizeof(cpu_state[0].flushed[0]),
+	       "a flush record for every VM slot");
 
 bool vcpu_enter(struct vcpu *v)
 {
 	struct cpu_state *c = &cpu_state[hv_cpu_id()];
+	struct vm *vm = v->vm;
 
-	__atomic_store_n(&c->in_guest, v->vm, __ATOMIC_SEQ_CST);
-	return vcpu_take_flush(v);    /* reads the generation, SC */
+	__atomic_store_n(&c->in_guest, vm, __ATOMIC_SEQ_CST);
+	uint64_t g = __atomic_load_n(&vm->s2.generation, __ATOMIC_SEQ_CST);
+	if (c->flushed[vm->id].serial == vm->serial && c->flushed[vm->id].generation == g)
+		return false;
+	c->flushed[vm->id].serial = vm->serial;
+	c->flushed[vm->id].generation = g;
+	return true;
 }
 
 void vcpu_exited(struct vcpu *v)

@@ -4,7 +4,7 @@
  *
  * Protocol. A CPU entering a vCPU of VM v publishes cpu_state.in_guest = v
  * and then reads v's stage-2 generation, flushing the VM's TLB context if
- * it moved (vcpu_enter). After the exit it bumps cpu_state.exits and clears
+ * it moved since this CPU last flushed for v (vcpu_enter). After the exit it bumps cpu_state.exits and clears
  * in_guest (vcpu_exited). An invalidation zaps the stage-2 entries and bumps
  * the generation (stage2_zap), then reads every other CPU's in_guest; each
  * CPU found inside v is kicked out with an IPI and waited for until its
@@ -34,6 +34,11 @@ struct vcpu;
 struct cpu_state {
 	struct vm *in_guest;          /* the VM whose vCPU this CPU runs, or NULL */
 	uint64_t exits;               /* guest exits on this CPU so far */
+	/* What this CPU's TLB may hold of each VM slot: the VM (by serial,
+	 * as slots and ASIDs are reused) and its generation at the last
+	 * flush here. Tracked per CPU, not per vCPU: a vCPU that moves to
+	 * another CPU meets that CPU's leftovers. */
+	struct { uint64_t serial, generation; } flushed[32];
 };
 
 extern struct cpu_state cpu_state[HV_MAX_CPUS];

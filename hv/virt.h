@@ -59,6 +59,9 @@ struct virt_ops {
 	void (*vm_destroy)(struct vm *vm);
 	int (*vcpu_init)(struct vcpu *v, const struct sv_vcpu_regs *r);
 	void (*vcpu_destroy)(struct vcpu *v);
+	/* This CPU is done with v for now (VCPU_RUN returns): v may run on
+	 * another CPU next (VMX: VMCLEAR, so it can be loaded elsewhere). */
+	void (*vcpu_put)(struct vcpu *v);
 	/* Enters the guest until it exits, between vcpu_enter and vcpu_exited
 	 * (hv/shootdown.h), flushing the VM's TLB context first when
 	 * vcpu_enter says so. */

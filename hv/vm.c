@@ -13,6 +13,7 @@
 #define GUEST_GPA_LIMIT (1UL << 39)   /* 512 GiB: what the guests' tables may reach */
 
 struct vm vms[SV_MAX_VMS];
+static uint64_t next_serial;
 
 struct vm *vm_get(unsigned id)
 {
@@ -27,6 +28,7 @@ static int vm_alloc(unsigned first, struct vm **out)
 			continue;
 		memset(vm, 0, sizeof(*vm));
 		vm->id = i;
+		vm->serial = __atomic_add_fetch(&next_serial, 1, __ATOMIC_RELAXED);
 		int err = stage2_init(&vm->s2, virt->stage2_fmt, i);
 		if (!err && (err = virt->vm_init(vm)))
 			stage2_destroy(&vm->s2);

@@ -39,13 +39,13 @@ struct vcpu {
 	struct guest_regs regs;
 	void *arch;                  /* VMCB / VMCS */
 	uint64_t arch_pa;
-	uint64_t generation_seen;    /* stage-2 generation at the last flush */
 	enum vcpu_pending pending;   /* what the VMM must answer on the next run */
 	uint8_t pending_size;
 };
 
 struct vm {
 	unsigned id;                 /* 0: control partition */
+	uint64_t serial;             /* never reused, unlike id and ASID */
 	bool in_use, is_control, finalized;
 	char name[16];
 	struct stage2 s2;
@@ -81,21 +81,6 @@ uint64_t vm_memobj_pages(struct vm *vm);
 /* The control partition's own memory: a host pointer to [gpa, gpa+len)
  * if all of it is its RAM, else NULL (the caller returns -EFAULT). */
 void *vm_guest_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
-
-/*
- * Whether this vCPU must flush its VM's cached translations (ASID / VPID /
- * EPT context) before it enters: true once after each stage-2 generation
- * change (a zap). Called through vcpu_enter (hv/shootdown.h).
- */
-static inline bool vcpu_take_flush(struct vcpu *v)
-{
-	uint64_t g = __atomic_load_n(&v->vm->s2.generation, __ATOMIC_ACQUIRE);
-
-	if (g == v->generation_seen)
-		return false;
-	v->generation_seen = g;
-	return true;
-}
 
 /* MEMOBJ_MAP / MEMOBJ_UNMAP for the control partition (hv/object_map.c),
  * its faults on mapped ranges, and the mapping covering a gpa. */

@@ -4,6 +4,7 @@
  */
 #include <sealvisor/errno.h>
 #include "arch/x86/apic.h"
+#include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "hv/log.h"
@@ -28,7 +29,6 @@
 #define SPURIOUS_VECTOR 0xff
 
 static volatile uint32_t *apic;
-static volatile bool timer_fired;
 
 static void wr(unsigned reg, uint32_t v)
 {
@@ -43,7 +43,7 @@ static void eoi(void)
 static void on_timer(struct trap_frame *f)
 {
 	(void)f;
-	timer_fired = true;
+	this_cpu()->timer_fired = true;
 	eoi();
 }
 
@@ -123,7 +123,7 @@ void apic_send_kick(uint32_t dest)
 
 void apic_timer_arm(uint32_t ticks)
 {
-	timer_fired = false;
+	this_cpu()->timer_fired = false;
 	wr(REG_LVT_TIMER, APIC_TIMER_VECTOR);   /* one-shot, unmasked */
 	wr(REG_INIT_CNT, ticks);
 }
@@ -136,8 +136,8 @@ void apic_timer_disarm(void)
 
 bool apic_timer_take(void)
 {
-	bool fired = timer_fired;
+	bool fired = this_cpu()->timer_fired;
 
-	timer_fired = false;
+	this_cpu()->timer_fired = false;
 	return fired;
 }

@@ -19,6 +19,7 @@ struct percpu {
 	uint64_t svm_host_save_pa;    /* SVM: VMSAVE area for host state */
 	struct vcpu *vmx_current;     /* VMX: whose VMCS is loaded here */
 	volatile bool online;
+	volatile bool timer_fired;    /* the local APIC's preemption timer */
 };
 
 #define MAX_CPUS 64

@@ -87,7 +87,10 @@ START_TEST(pages_are_freed_only_after_cpus_in_the_vm_left_it)
 
 	for (uint64_t gpa = 0; gpa < 16 * PAGE_SIZE; gpa += PAGE_SIZE)
 		ck_assert_int_eq(vm_handle_fault(vm, gpa), 0);
-	vcpu_take_flush(g.v);                   /* the vCPU is up to date */
+	fake_set_cpu(1);                        /* CPU 1 is up to date for the VM */
+	vcpu_enter(g.v);
+	vcpu_exited(g.v);
+	fake_set_cpu(0);
 	pthread_create(&t, NULL, cpu1, &g);
 	while (!g.entered)
 		;

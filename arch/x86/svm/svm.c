@@ -125,7 +125,6 @@ static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	v->regs = (struct guest_regs){ .rdi = r->rdi, .rsi = r->rsi, .rdx = r->rdx, .rcx = r->rcx };
 	v->arch = vmcb;
 	v->arch_pa = pa;
-	v->generation_seen = ~0UL;    /* flush on first entry */
 	return 0;
 }
 
@@ -133,6 +132,12 @@ static void svm_vcpu_destroy(struct vcpu *v)
 {
 	pmm_free(v->arch_pa, 0);
 	v->arch = NULL;
+}
+
+/* A VMCB is not tied to a CPU (no VMCB state is cached: clean bits 0). */
+static void svm_vcpu_put(struct vcpu *v)
+{
+	(void)v;
 }
 
 static void decode_exit(void *vmcb, struct vm_exit *e)
@@ -258,6 +263,7 @@ const struct virt_ops svm_ops = {
 	.vm_destroy = svm_vm_destroy,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_put = svm_vcpu_put,
 	.vcpu_run = svm_vcpu_run,
 	.skip_instruction = svm_skip_instruction,
 	.inject_gp = svm_inject_gp,

@@ -168,17 +168,6 @@ static uint64_t eptp(struct vm *vm)
 	return vm->s2.root | (3 << 3) | 6;   /* 4-level walk, write-back */
 }
 
-static void load(struct vcpu *v)
-{
-	if (this_cpu()->vmx_current == v)
-		return;
-	uint8_t fail;
-	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(v->arch_pa) : "cc", "memory");
-	if (fail)
-		log_err("vmx: VMPTRLD 0x%lx failed\n", v->arch_pa);
-	this_cpu()->vmx_current = v;
-}
-
 static void host_state(void)
 {
 	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr, idtr;
@@ -203,6 +192,19 @@ static void host_state(void)
 	vmwrite(HOST_SYSENTER_ESP, 0);
 	vmwrite(HOST_SYSENTER_EIP, 0);
 	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
+}
+
+/* Makes v's VMCS current on this CPU, with this CPU's host state. */
+static void load(struct vcpu *v)
+{
+	if (this_cpu()->vmx_current == v)
+		return;
+	uint8_t fail;
+	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(v->arch_pa) : "cc", "memory");
+	if (fail)
+		log_err("vmx: VMPTRLD 0x%lx failed\n", v->arch_pa);
+	this_cpu()->vmx_current = v;
+	host_state();
 }
 
 static void guest_seg(unsigned sel_field, uint16_t sel, uint32_t ar)
@@ -280,11 +282,21 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	vmwrite(EPT_POINTER, eptp(v->vm));
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
-	host_state();
 	guest_state(r);
 	v->regs = (struct guest_regs){ .rdi = r->rdi, .rsi = r->rsi, .rdx = r->rdx, .rcx = r->rcx };
-	v->generation_seen = ~0UL;
 	return fail ? -EIO : 0;
+}
+
+/* VMCLEAR: the VMCS leaves this CPU (written back, launch state clear), so
+ * the next VCPU_RUN may load it on any CPU. */
+static void vmx_vcpu_put(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
+	x->launched = false;
+	if (this_cpu()->vmx_current == v)
+		this_cpu()->vmx_current = NULL;
 }
 
 static void vmx_vcpu_destroy(struct vcpu *v)
@@ -451,6 +463,7 @@ const struct virt_ops vmx_ops = {
 	.vm_destroy = vmx_vm_destroy,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_put = vmx_vcpu_put,
 	.vcpu_run = vmx_vcpu_run,
 	.skip_instruction = vmx_skip_instruction,
 	.inject_gp = vmx_inject_gp,
