@@ -17,6 +17,8 @@
 #include "hv/fmt.h"
 #include "hv/log.h"
 #include "hv/run.h"
+#include "hv/shootdown.h"
+#include "arch/x86/x86.h"
 #include "hv/string.h"
 #include "hv/vm.h"
 #include "mm/phys.h"
@@ -92,6 +94,24 @@ static int copy_modules(struct vm *vm, const struct boot_info *bi, uint64_t star
 	return 0;
 }
 
+unsigned hv_nr_cpus = 1;
+static struct vm *control_vm;
+static volatile bool cpu_has_work[HV_MAX_CPUS];
+
+void hv_start_cpu_work(unsigned cpu)
+{
+	__atomic_store_n(&cpu_has_work[cpu], true, __ATOMIC_RELEASE);
+	virt->kick_cpu(cpu);          /* out of its HLT */
+}
+
+void hv_cpu_main(unsigned cpu)
+{
+	while (!__atomic_load_n(&cpu_has_work[cpu], __ATOMIC_ACQUIRE))
+		cpu_idle();
+	log_debug("control: vCPU %u running on CPU %u\n", cpu, cpu);
+	control_run(control_vm, cpu);
+}
+
 int control_start(const struct boot_info *bi)
 {
 	struct vm *vm;
@@ -107,7 +127,7 @@ int control_start(const struct boot_info *bi)
 	err = load_image(vm, &bi->modules[0], &entry, &end);
 	struct sv_boot_params *bp = vm_guest_ptr(vm, BOOT_PARAMS, sizeof(*bp));
 	*bp = (struct sv_boot_params){ .magic = SV_BOOT_MAGIC, .mem_size = vm->ram_size,
-				       .vendor = virt->vendor };
+				       .vendor = virt->vendor, .nr_cpus = hv_nr_cpus };
 	if (!err)
 		err = copy_modules(vm, bi, end, bp);
 	if (err)
@@ -117,11 +137,13 @@ int control_start(const struct boot_info *bi)
 				     .cr3 = PT_BASE };
 	struct vcpu *v = &vm->vcpus[0];
 	v->vm = vm;
+	v->cr3 = PT_BASE;
 	err = virt->vcpu_init(v, &regs);
 	if (err)
 		return err;
 	v->created = true;
+	control_vm = vm;
 	log_info("control: '%s' loaded (entry 0x%lx, %lu MiB, %u guest images); starting it\n",
 		 bi->modules[0].name, entry, vm->ram_size >> 20, bp->nr_modules);
-	control_run(vm);
+	control_run(vm, 0);
 }

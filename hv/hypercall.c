@@ -6,11 +6,22 @@
 #include "hv/run.h"
 #include "hv/shutdown.h"
 #include "hv/string.h"
+#include "hv/control.h"
+#include "mm/spinlock.h"
 #include "mm/pmm.h"
 
 #define CONSOLE_MAX 4096
 
 bool hypercall_audit;
+
+/*
+ * Hypercalls from several CPUs are serialised by one lock: the VM table,
+ * regions, handles and mappings change only under it. Lock order: hv_lock
+ * -> memory object -> stage-2 -> page allocator. VCPU_RUN drops it while
+ * the guest runs (the vCPU is owned through v->running meanwhile), so one
+ * CPU running a guest never holds up another's hypercalls.
+ */
+static spinlock_t hv_lock = SPINLOCK_INIT;
 
 typedef int64_t (*hc_fn)(struct vm *caller, const uint64_t *a);
 
@@ -248,7 +259,37 @@ static int64_t hc_vcpu_run(struct vm *caller, const uint64_t *a)
 		return -EINVAL;
 	if (!run)
 		return -EFAULT;
-	return vcpu_run_for_vmm(&vm->vcpus[a[1]], run);
+	struct vcpu *v = &vm->vcpus[a[1]];
+	if (v->running)
+		return -EBUSY;          /* on another CPU right now */
+	v->running = true;
+	spin_unlock(&hv_lock);
+	int64_t r = vcpu_run_for_vmm(v, run);
+	spin_lock(&hv_lock);
+	v->running = false;
+	return r;
+}
+
+static int64_t hc_control_vcpu_start(struct vm *caller, const uint64_t *a)
+{
+	struct sv_vcpu_regs regs = { .rip = a[1], .rsp = a[2], .rdi = a[0],
+				     .cr3 = caller->vcpus[0].cr3 };
+	if (a[0] == 0 || a[0] >= hv_nr_cpus || a[0] >= SV_MAX_VCPUS)
+		return -EINVAL;
+	struct vcpu *v = &caller->vcpus[a[0]];
+	if (v->created)
+		return -EEXIST;
+	memset(v, 0, sizeof(*v));
+	v->vm = caller;
+	v->id = (unsigned)a[0];
+	v->cr3 = regs.cr3;
+	int err = virt->vcpu_init(v, &regs);
+	if (err)
+		return err;
+	virt->vcpu_put(v);             /* it runs on CPU a[0], not here */
+	v->created = true;
+	hv_start_cpu_work(v->id);
+	return 0;
 }
 
 static const struct {
@@ -277,6 +318,7 @@ static const struct {
 	[SV_HC_VM_GET_MEASUREMENT] = { hc_vm_get_measurement, false },
 	[SV_HC_VCPU_CREATE] = { hc_vcpu_create, false },
 	[SV_HC_VCPU_RUN] = { hc_vcpu_run, false },
+	[SV_HC_CONTROL_VCPU_START] = { hc_control_vcpu_start, false },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
@@ -287,8 +329,10 @@ int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
 		return -ENOSYS;
 	if (!caller->is_control && !table[nr].any_partition)
 		return -EPERM;
+	spin_lock(&hv_lock);
 	int64_t r = table[nr].fn(caller, a + 1);
 	if (hypercall_audit && vm_audit())
 		panic("ownership audit failed after hypercall %lu", nr);
+	spin_unlock(&hv_lock);
 	return r;
 }

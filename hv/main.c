@@ -92,8 +92,8 @@ void hv_main(struct boot_info *bi)
 	}
 	log_info("%s enabled on the boot CPU\n", virt->name);
 	apic_init();
-	unsigned online = smp_start_aps(bi);
-	log_info("smp: %u of %zu CPUs online\n", online, bi->nr_cpus);
+	hv_nr_cpus = smp_start_aps(bi);
+	log_info("smp: %u of %zu CPUs online\n", hv_nr_cpus, bi->nr_cpus);
 	if (bi->config.selftest && selftest_allocator() != 0)
 		system_shutdown(SV_EXIT_FAIL);
 	hypercall_audit = bi->config.audit;

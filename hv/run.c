@@ -65,11 +65,8 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 
 	if (!v->vm->finalized)
 		return -EPERM;
-	if (v->running)
-		return -EBUSY;
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
-	v->running = true;
 	for (;;) {
 		virt->preemption_arm(v);
 		virt->vcpu_run(v, &e);
@@ -130,7 +127,6 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		break;
 	}
 	virt->vcpu_put(v);
-	v->running = false;
 	return 0;
 }
 
@@ -142,9 +138,9 @@ __attribute__((noreturn)) static void control_fatal(struct vcpu *v, const char *
 	system_shutdown(SV_EXIT_FAIL);
 }
 
-void control_run(struct vm *control)
+void control_run(struct vm *control, unsigned id)
 {
-	struct vcpu *v = &control->vcpus[0];
+	struct vcpu *v = &control->vcpus[id];
 	struct vm_exit e;
 
 	for (;;) {

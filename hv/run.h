@@ -4,10 +4,12 @@
 #include <sealvisor/hypercall.h>
 #include "hv/vm.h"
 
-/* VCPU_RUN: runs a guest vCPU until an exit for its VMM, described in run. */
+/* VCPU_RUN: runs a guest vCPU until an exit for its VMM, described in run.
+ * The caller owns v (v->running) for the duration. */
 int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run);
-/* Runs the control partition's vCPU 0 for ever (ends via SYSTEM_SHUTDOWN). */
-__attribute__((noreturn)) void control_run(struct vm *control);
+/* Runs control-partition vCPU `id` on this CPU for ever (the machine ends
+ * via SYSTEM_SHUTDOWN). */
+__attribute__((noreturn)) void control_run(struct vm *control, unsigned id);
 /* CPUID as partitions see it: the host's, without SVM/VMX, plus ours. */
 void cpuid_emulate(struct guest_regs *r);
 

@@ -40,6 +40,7 @@ struct vcpu {
 	void *arch;                  /* VMCB / VMCS */
 	uint64_t arch_pa;
 	enum vcpu_pending pending;   /* what the VMM must answer on the next run */
+	uint64_t cr3;                /* control partition: its page tables */
 	uint8_t pending_size;
 };
 

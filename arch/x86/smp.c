@@ -5,6 +5,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
+#include "hv/control.h"
 #include "hv/log.h"
 #include "hv/string.h"
 #include "hv/virt.h"
@@ -57,8 +58,7 @@ static void ap_entry(struct percpu *p)
 	}
 	__atomic_add_fetch(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
-	/* Nothing runs on APs yet: vCPUs stay on the boot CPU (issue 6). */
-	halt_forever();
+	hv_cpu_main(p->id);
 }
 
 static void fill_params(uint64_t page, struct percpu *p, uint64_t stack_top)

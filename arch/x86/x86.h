@@ -77,6 +77,14 @@ static inline void cli(void)
 	__asm__ volatile("cli" ::: "memory");
 }
 
+/* Sleeps until an interrupt (a kick IPI) arrives; returns with IF=0. The
+ * check before it cannot miss the wake-up: STI only opens the interrupt
+ * window after HLT has started. */
+static inline void cpu_idle(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
 static inline void halt_forever(void)
 {
 	for (;;)

@@ -47,8 +47,11 @@ enum sv_hypercall {
 	SV_HC_VM_GET_MEASUREMENT = 35,/* (vm, out gpa: 32 bytes) */
 	SV_HC_VCPU_CREATE = 36,       /* (vm, vcpu id, gpa of struct sv_vcpu_regs) */
 	SV_HC_VCPU_RUN = 37,          /* (vm, vcpu id, gpa of struct sv_run) */
+	/* Starts control-partition vCPU n (1 .. nr_cpus-1) on physical CPU n
+	 * at rip with rsp, RDI = n. */
+	SV_HC_CONTROL_VCPU_START = 38,/* (n, rip, rsp) */
 
-	SV_HC_MAX = 38,
+	SV_HC_MAX = 39,
 	/* Numbers from here up, called by a guest, go to its VMM
 	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
 	SV_HC_GUEST_BASE = 0x100,
@@ -129,6 +132,8 @@ struct sv_boot_params {
 	uint64_t free_start;          /* first gpa not used by image, tables or modules */
 	uint32_t nr_modules;
 	uint32_t vendor;              /* 1 = AMD (use VMMCALL), 2 = Intel (VMCALL) */
+	uint32_t nr_cpus;             /* its vCPUs: one per physical CPU online */
+	uint32_t pad;
 	struct sv_module modules[SV_MAX_MODULES];
 };
 
