@@ -11,6 +11,13 @@ __attribute__((noreturn)) void kexit(int status);
 /* A call to the VMM (SV_HC_GUEST_BASE and up). */
 int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1);
 
+/* How many vCPUs this kernel wants (an ELF note the VMM reads). All start
+ * at _start with their id in RDI. */
+#define KERNEL_VCPUS(n)                                                          \
+	__attribute__((section(".note.sealvisor"), aligned(4), used))           \
+	static const struct { uint32_t namesz, descsz, type; char name[12]; uint32_t count; } \
+	sealvisor_vcpus_note = { 10, 4, 1, "sealvisor", (n) }
+
 /* Guest memory the VMM gives every test kernel. */
 #define GUEST_MEM      (96UL << 20)
 #define GUEST_EXTENTS  (64UL << 20)    /* [64 MiB, 96 MiB) is fallocated: 2 MiB extents */

@@ -24,6 +24,15 @@ struct elf64_phdr {
 };
 
 #define ELF_PT_LOAD 1
+#define ELF_PT_NOTE 4
+
+/* A guest image may carry this note (name "sealvisor", type 1) whose
+ * 4-byte descriptor is how many vCPUs it wants; without it, one. */
+#define SV_NOTE_VCPUS 1
+
+struct elf64_note {
+	uint32_t namesz, descsz, type;
+};
 
 /* Checks an x86-64 executable's header and that every program header and
  * every PT_LOAD segment's file bytes lie inside the image. */
@@ -53,6 +62,30 @@ static inline const struct elf64_phdr *elf64_phdrs(const void *img)
 {
 	const struct elf64_ehdr *h = img;
 	return (const void *)((const uint8_t *)img + h->phoff);
+}
+
+/* The sealvisor vCPU-count note, or 1. elf64_check must have passed. */
+static inline uint32_t elf64_vcpus(const void *img, uint64_t size)
+{
+	const struct elf64_phdr *ph = elf64_phdrs(img);
+
+	for (unsigned i = 0; i < ((const struct elf64_ehdr *)img)->phnum; i++) {
+		if (ph[i].type != ELF_PT_NOTE || ph[i].offset > size || ph[i].filesz > size - ph[i].offset)
+			continue;
+		const uint8_t *p = (const uint8_t *)img + ph[i].offset, *end = p + ph[i].filesz;
+		while (p + sizeof(struct elf64_note) <= end) {
+			const struct elf64_note *n = (const void *)p;
+			uint64_t name = (n->namesz + 3) & ~3u, desc = (n->descsz + 3) & ~3u;
+			const uint8_t *nm = p + sizeof(*n);
+			if (nm + name + desc > end)
+				break;
+			if (n->type == SV_NOTE_VCPUS && n->namesz == 10 && n->descsz == 4 &&
+			    nm[0] == 's' && nm[8] == 'r' && nm[9] == 0)
+				return *(const uint32_t *)(nm + name);
+			p = nm + name + desc;
+		}
+	}
+	return 1;
 }
 
 #endif
