@@ -29,7 +29,7 @@ struct guest {
 	unsigned col[SV_MAX_VCPUS];
 	volatile bool done, failed;
 	bool expect_preempt;
-	unsigned preemptions;
+	unsigned preemptions, punches;
 	int status;
 	char why[96];
 	uint8_t measurement[SV_MEASUREMENT_SIZE];
@@ -183,8 +183,10 @@ static void punch(struct guest *g, struct sv_run *run)
 	int64_t r = sv_call4(SV_HC_MEMOBJ_FALLOCATE, g->obj, PUNCH_MODE, gpa, len);
 	uint64_t after = vm_pages(g->vm);
 
-	sv_printf("[vmm] %s: punched [0x%lx, +0x%lx): %s, object pages %lu -> %lu\n", g->name,
-		  gpa, len, sv_strerror(r), before, after);
+	if (++g->punches <= 3)
+		sv_printf("[vmm] %s: punched [0x%lx, +0x%lx): %s, object pages %lu -> %lu%s\n",
+			  g->name, gpa, len, sv_strerror(r), before, after,
+			  g->punches == 3 ? " (further punches not shown)" : "");
 	/* Test kernels write every page of a hole first, so all of them must
 	 * go; other vCPUs may fault some back in at once, never more. */
 	if (r == 0 && (g->nr_vcpus == 1 ? before - after != len / 4096
@@ -195,6 +197,9 @@ static void punch(struct guest *g, struct sv_run *run)
 
 /* Runs one guest vCPU until the guest is done (any vCPU may end it), or
  * until a secondary vCPU halts (its work is over). */
+static void handoff(struct guest *g, struct sv_run *run);
+static bool launch(const struct sv_module *m, struct guest *g);
+
 static void run_vcpu(struct guest *g, unsigned vcpu)
 {
 	struct sv_run run;
@@ -215,6 +220,8 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 				run.hypercall.ret = (int64_t)vm_pages(g->vm);
 			else if (run.hypercall.nr == SV_GUEST_EXPECT_PREEMPT)
 				g->expect_preempt = true, run.hypercall.ret = 0;
+			else if (run.hypercall.nr == SV_GUEST_HANDOFF)
+				handoff(g, &run);
 			break;
 		case SV_EXIT_PREEMPT:
 			if (vcpu)
@@ -321,6 +328,36 @@ static bool launch(const struct sv_module *m, struct guest *g)
 	return !g->failed;
 }
 
+/* Images named "marker" are helpers, run only on a guest's HANDOFF. */
+static const struct sv_module *find_helper(void)
+{
+	for (unsigned i = 0; i < bp->nr_modules; i++) {
+		struct guest probe;
+		set_name(&probe, bp->modules[i].name);
+		if (!strcmp(probe.name, "marker"))
+			return &bp->modules[i];
+	}
+	return NULL;
+}
+
+/* Punch the caller's range, then run the marker guest to completion while
+ * the caller's other vCPUs go on running on the other CPUs: they must
+ * never see the marker through a translation the punch removed. */
+static void handoff(struct guest *g, struct sv_run *run)
+{
+	static struct guest helper;
+	const struct sv_module *m = find_helper();
+
+	punch(g, run);
+	if (run->hypercall.ret)
+		return;
+	if (!m) {
+		run->hypercall.ret = -ENOENT;
+		return fail(g, "HANDOFF without a marker image", 0);
+	}
+	run->hypercall.ret = launch(m, &helper) ? 0 : -EIO;
+}
+
 __attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
 {
 	static struct guest g;
@@ -334,7 +371,8 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 		  bp->nr_modules, bp->mem_size >> 20, bp->nr_cpus);
 	start_secondaries();
 	for (unsigned i = 0; i < bp->nr_modules; i++)
-		launch(&bp->modules[i], &g) ? passed++ : failed++;
+		if (&bp->modules[i] != find_helper())
+			launch(&bp->modules[i], &g) ? passed++ : failed++;
 	if (sv_call2(SV_HC_STATS, (uint64_t)&st, 0) == 0 && (st.memobj_pages || st.vms != 1)) {
 		sv_printf("summary: leak: %lu object pages and %lu VMs left after every guest ended\n",
 			  st.memobj_pages, st.vms - 1);

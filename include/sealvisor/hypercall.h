@@ -62,6 +62,9 @@ enum sv_hypercall {
 #define SV_GUEST_STATS   (SV_HC_GUEST_BASE + 2)   /* () -> memory-object pages of my VM */
 /* "I will never exit: stop me after some preemptions and count it a pass." */
 #define SV_GUEST_EXPECT_PREEMPT (SV_HC_GUEST_BASE + 3)
+/* (gpa, len): punch my memory, then run the "marker" guest to completion
+ * (it fills fresh memory, likely the pages just punched, with its mark). */
+#define SV_GUEST_HANDOFF (SV_HC_GUEST_BASE + 4)
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;
