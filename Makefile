@@ -41,7 +41,9 @@ HV_OBJS := $(HV_C_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASM_SRCS:%.asm=$(BUILD)/hv/%.as
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Iinclude -I. \
 	-DSEALVISOR_HOST -MMD -MP
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
-HOST_LIB_SRCS := $(wildcard mm/*.c) hv/fmt.c hv/sha256.c hv/vm.c hv/audit.c hv/hypercall.c \
+HOST_MM_SRCS := $(wildcard mm/*.c) hv/fmt.c
+HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
+HOST_LIB_SRCS := $(HOST_MM_SRCS) hv/sha256.c hv/vm.c hv/audit.c hv/hypercall.c \
 	hv/run.c hv/cpuid.c hv/object_map.c hv/shootdown.c boot/config.c arch/x86/svm/npt.c arch/x86/vmx/ept.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
@@ -117,7 +119,7 @@ $(BUILD)/host/%.o: %.c
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(HOST_LIB_OBJS)
 	$(Q)$(CC) -pthread $^ -o $@ $(CHECK_LIBS)
 
-$(BUILD)/bench: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_LIB_OBJS)
+$(BUILD)/bench: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_MM_OBJS)
 	$(Q)$(CC) -pthread $^ -o $@
 
 deps:

@@ -54,7 +54,9 @@ static int insert_page(void *c, struct memobj_index *ix, uint64_t *slot,
 	return 0;
 }
 
-/* The page at pgoff, allocating a 4 KiB page if absent. Lock held. */
+/* The page at pgoff, allocating a 4 KiB page if absent, marked dirty: it
+ * is about to be written or mapped, so it must be zeroed when it goes.
+ * Lock held. */
 static int lookup_or_alloc(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order)
 {
 	uint64_t e = idx_lookup(&obj->index, pgoff, order);
@@ -62,13 +64,14 @@ static int lookup_or_alloc(struct memobj *obj, uint64_t pgoff, uint64_t *pa, uns
 
 	if (e) {
 		*pa = e & IE_ADDR;
-		return 0;
+	} else {
+		int r = idx_walk(&obj->index, pgoff, pgoff + 1, true, insert_page, &ctx);
+		if (r)
+			return r == -ENOMEM ? -ENOSPC : r;
+		*pa = ctx.pa;
+		*order = 0;
 	}
-	int r = idx_walk(&obj->index, pgoff, pgoff + 1, true, insert_page, &ctx);
-	if (r)
-		return r == -ENOMEM ? -ENOSPC : r;
-	*pa = ctx.pa;
-	*order = 0;
+	*idx_entry(&obj->index, pgoff) |= IE_DIRTY;
 	return 0;
 }
 

@@ -20,7 +20,7 @@ static void free_leaf_entries(struct memobj *obj, struct memobj_index *ix, uint6
 	uint64_t *leaf = idx_leaf(*slot);
 
 	for (uint64_t i = lo - base; i < hi - base; i++)
-		if ((leaf[i] & mask) == mask)
+		if ((leaf[i] & mask) == mask && (leaf[i] & IE_DIRTY))
 			memobj_zero_data(leaf[i] & IE_ADDR, 0);
 	zero_fence();
 	for (uint64_t i = lo - base; i < hi - base; i++) {
@@ -37,7 +37,8 @@ static void free_leaf_entries(struct memobj *obj, struct memobj_index *ix, uint6
 
 static void free_extent(struct memobj *obj, uint64_t *slot)
 {
-	memobj_zero_data(*slot & IE_ADDR, ORDER_2M);
+	if (*slot & IE_DIRTY)
+		memobj_zero_data(*slot & IE_ADDR, ORDER_2M);
 	zero_fence();
 	memobj_release_data(obj, *slot & IE_ADDR, ORDER_2M);
 	*slot = 0;
@@ -54,7 +55,7 @@ static bool split_extent(struct memobj_index *ix, uint64_t *slot)
 		return false;
 	pmm_split(pa, ORDER_2M);
 	for (unsigned i = 0; i < PAGES_2M; i++)
-		idx_leaf_set(leaf, i, (pa + i * PAGE_SIZE) | IE_PRESENT | (*slot & IE_NEW));
+		idx_leaf_set(leaf, i, (pa + i * PAGE_SIZE) | IE_PRESENT | (*slot & (IE_NEW | IE_DIRTY)));
 	*slot = leaf;
 	return true;
 }

@@ -113,6 +113,18 @@ int idx_walk(struct memobj_index *ix, uint64_t start, uint64_t end, bool create,
 	return r;
 }
 
+uint64_t *idx_entry(struct memobj_index *ix, uint64_t pgoff)
+{
+	if (!ix->root || pgoff >= IDX_MAX_PAGES || !ix->root[pgoff >> L2_SHIFT])
+		return NULL;
+	uint64_t *mid = phys_to_virt(ix->root[pgoff >> L2_SHIFT] & IE_ADDR);
+	uint64_t *slot = &mid[(pgoff >> IDX_SHIFT) & 511];
+	if (!*slot || (*slot & IE_EXTENT))
+		return *slot ? slot : NULL;
+	uint64_t *leaf = idx_leaf(*slot);
+	return leaf[pgoff & 511] ? &leaf[pgoff & 511] : NULL;
+}
+
 uint64_t idx_lookup(struct memobj_index *ix, uint64_t pgoff, unsigned *order)
 {
 	if (!ix->root || pgoff >= IDX_MAX_PAGES)

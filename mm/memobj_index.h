@@ -22,6 +22,7 @@
 #define IE_TABLE   0x2UL    /* middle level: points to a leaf node */
 #define IE_EXTENT  0x4UL    /* middle level: a 2 MiB extent */
 #define IE_NEW     0x8UL    /* allocated by the fallocate in progress */
+#define IE_DIRTY   0x10UL   /* handed out (get_page, write): may hold data */
 #define IE_ADDR    (~0xfffUL)
 
 struct memobj_index {
@@ -51,6 +52,9 @@ uint64_t idx_leaf_alloc(struct memobj_index *ix);
 void idx_leaf_free(struct memobj_index *ix, uint64_t slot);
 unsigned idx_leaf_count(uint64_t slot);
 
+/* Where the entry for pgoff is kept: the leaf entry, or the 2 MiB slot
+ * of an extent (flags set there cover the whole extent); NULL if absent. */
+uint64_t *idx_entry(struct memobj_index *ix, uint64_t pgoff);
 /* The page entry at pgoff (0 if none) and its order (0 or 9). */
 uint64_t idx_lookup(struct memobj_index *ix, uint64_t pgoff, unsigned *order);
 /* Frees every node, root included; the caller freed the pages. */

@@ -29,10 +29,11 @@ struct memobj {
  * Object data pages are zero when they join the object and are zeroed when
  * they leave it (DESIGN invariant 4), so no object ever sees another
  * owner's bytes. memobj_alloc_data returns a zero page (free memory is
- * always zero: see pmm_alloc). A page leaving is
- * zeroed (memobj_zero_data), fenced (zero_fence, once per batch: the
- * zeroing may use non-temporal stores, mm/zero.h) and only then released
- * with memobj_release_data.
+ * always zero: see pmm_alloc). A page leaving that was ever handed out
+ * (IE_DIRTY: get_page, write) is zeroed (memobj_zero_data), fenced
+ * (zero_fence, once per batch: the zeroing may use non-temporal stores,
+ * mm/zero.h) and only then released with memobj_release_data; a page
+ * nobody could have written is still zero and goes back as it is.
  */
 uint64_t memobj_alloc_data(struct memobj *obj, unsigned order);
 void memobj_zero_data(uint64_t pa, unsigned order);

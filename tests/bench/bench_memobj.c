@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,22 @@ static int add_row(const char *name, double secs, int memfd_row)
 	return nrows++;
 }
 
-/* sealvisor: allocate, then punch, the whole GiB; best of RUNS. */
-static void bench_memobj(unsigned flags, int step, const char *alloc_name,
+/* Every page handed out once, as a guest touching all its memory would:
+ * from then on a punch must zero it. Not timed. */
+static void touch_all(struct memobj *o)
+{
+	for (uint64_t pg = 0; pg < SIZE / PAGE_SIZE; pg++) {
+		uint64_t pa;
+		unsigned order;
+		if (memobj_get_page(o, pg, &pa, &order))
+			die("memobj_get_page");
+		memobj_put_page(o, pa);
+	}
+}
+
+/* sealvisor: allocate, then punch, the whole GiB; best of RUNS. With
+ * `written`, every page is handed out in between (so punch zeroes it). */
+static void bench_memobj(unsigned flags, int step, bool written, const char *alloc_name,
 			 const char *punch_name, int memfd_alloc, int memfd_punch)
 {
 	double best_a = 1e9, best_p = 1e9;
@@ -85,6 +100,10 @@ static void bench_memobj(unsigned flags, int step, const char *alloc_name,
 			if (memobj_fallocate(o, 0, off, step ? STEP : SIZE))
 				die("memobj_fallocate");
 		double t1 = now();
+		if (written) {
+			touch_all(o);
+			t1 = now();
+		}
 		for (uint64_t off = 0; off < SIZE; off += step ? STEP : SIZE)
 			if (memobj_fallocate(o, PUNCH, off, step ? STEP : SIZE))
 				die("memobj punch");
@@ -93,7 +112,8 @@ static void bench_memobj(unsigned flags, int step, const char *alloc_name,
 		best_a = t1 - t0 < best_a ? t1 - t0 : best_a;
 		best_p = t2 - t1 < best_p ? t2 - t1 : best_p;
 	}
-	add_row(alloc_name, best_a, memfd_alloc);
+	if (alloc_name)
+		add_row(alloc_name, best_a, memfd_alloc);
 	add_row(punch_name, best_p, memfd_punch);
 }
 
@@ -139,12 +159,16 @@ int main(void)
 	int memset_row = add_row("memset (bound)", best, -1);
 	bench_linux(0, &la1, &lp1);
 	bench_linux(1, &la4, &lp4);
-	bench_memobj(0, 0, "sealvisor fallocate, 2 MiB extents, one call",
+	bench_memobj(0, 0, false, "sealvisor fallocate, 2 MiB extents, one call",
 		     "sealvisor punch, 2 MiB extents, one call", la1, lp1);
-	bench_memobj(MEMOBJ_4K_ONLY, 0, "sealvisor fallocate, 4 KiB pages, one call",
+	bench_memobj(MEMOBJ_4K_ONLY, 0, false, "sealvisor fallocate, 4 KiB pages, one call",
 		     "sealvisor punch, 4 KiB pages, one call", la1, lp1);
-	bench_memobj(0, 1, "sealvisor fallocate, 4 KiB steps",
+	bench_memobj(0, 1, false, "sealvisor fallocate, 4 KiB steps",
 		     "sealvisor punch, 4 KiB steps", la4, lp4);
+	int written = nrows;
+	bench_memobj(0, 0, true, NULL, "sealvisor punch+zero, 2 MiB extents, written", la1, lp1);
+	bench_memobj(MEMOBJ_4K_ONLY, 0, true, NULL, "sealvisor punch+zero, 4 KiB pages, written",
+		     la1, lp1);
 
 	/* Each side zeroes a page once per allocate/punch cycle, at different
 	 * ends: sealvisor when a page leaves an object (punch: free memory is
@@ -162,11 +186,17 @@ int main(void)
 		int a = memset_row + 5 + 2 * i;
 		add_row(cycle_names[i], rows[a].secs + rows[a + 1].secs, linux_cycle[i == 2]);
 	}
+	add_row("cycle: 2 MiB extents, written, vs memfd", rows[memset_row + 5].secs +
+		rows[written].secs, linux_cycle[0]);
+	add_row("cycle: 4 KiB pages, written, vs memfd", rows[memset_row + 7].secs +
+		rows[written + 1].secs, linux_cycle[0]);
 
 	printf("sealvisor memory-object benchmark: 1 GiB per operation, best of %d runs\n", RUNS);
-	printf("(each page is zeroed once per cycle: by sealvisor at punch, by Linux at\n"
-	       " allocation; the memfd rows are Linux shmem with 4 KiB pages on this host;\n"
-	       " x columns are time ratios, below 1.0 is faster)\n\n");
+	printf("(each page is zeroed once per cycle: by sealvisor at punch if it was ever\n"
+	       " handed out, by Linux at allocation or first touch; \"written\" rows hand\n"
+	       " every page out before the punch, so the punch zeroes the whole GiB; the\n"
+	       " memfd rows are Linux shmem with 4 KiB pages on this host; x columns are\n"
+	       " time ratios, below 1.0 is faster)\n\n");
 	printf("%-46s %8s %10s %9s %9s\n", "operation", "GiB/s", "ns/4KiB", "x memset", "x memfd");
 	for (int i = 0; i < nrows; i++) {
 		struct result *r = &rows[i];
