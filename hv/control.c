@@ -108,7 +108,7 @@ void hv_cpu_main(unsigned cpu)
 {
 	while (!__atomic_load_n(&cpu_has_work[cpu], __ATOMIC_ACQUIRE))
 		cpu_idle();
-	log_debug("control: vCPU %u running on CPU %u\n", cpu, cpu);
+	log_info("control: vCPU %u started on CPU %u\n", cpu, cpu);
 	control_run(control_vm, cpu);
 }
 

@@ -78,7 +78,8 @@ done
 for platform in qemu bochs; do
 	$platform guests tests/configs/guests.cfg 0 "${guest_lines[@]}" \
 		"summary: $(echo $KERNELS | wc -w) passed, 0 failed" \
-		'preempted 3 times without exiting' '^sealvisor: exit status 0'
+		'preempted 3 times without exiting' 'control: vCPU 1 started on CPU 1' \
+		'control vCPU 1 runs smp-punch vCPU 1' '^sealvisor: exit status 0'
 	$platform hostile-control tests/configs/hostile.cfg 0 \
 		'hostile-control: [0-9]+ checks, 0 failed' '^sealvisor: exit status 0'
 done

@@ -1,5 +1,6 @@
 /* Just enough ACPI table walking for the reset register (and, later, the MADT). */
 #include "arch/x86/acpi.h"
+#include "hv/boot_info.h"
 #include "hv/string.h"
 
 struct __attribute__((packed)) acpi_rsdp {
@@ -46,4 +47,30 @@ const struct acpi_header *acpi_find_table(uint64_t rsdp_pa, const char sig[4])
 			return t;
 	}
 	return NULL;
+}
+
+/* MADT entry types: 0 processor local APIC, 9 processor local x2APIC. */
+int acpi_madt_cpus(uint64_t rsdp, struct boot_cpu *out, int max)
+{
+	const struct acpi_header *madt = acpi_find_table(rsdp, "APIC");
+	int n = 0;
+
+	if (!madt)
+		return -1;
+	const uint8_t *p = (const uint8_t *)madt + sizeof(*madt) + 8;   /* LAPIC addr, flags */
+	const uint8_t *end = (const uint8_t *)madt + madt->length;
+	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
+		uint32_t id = 0, flags = 0;
+		if (p[0] == 0 && p[1] >= 8) {
+			id = p[3];
+			memcpy(&flags, p + 4, 4);
+		} else if (p[0] == 9 && p[1] >= 16) {
+			memcpy(&id, p + 4, 4);
+			memcpy(&flags, p + 8, 4);
+		}
+		if ((p[0] == 0 || p[0] == 9) && n < max)
+			out[n++] = (struct boot_cpu){ id, flags & 1, 0 };
+		p += p[1];
+	}
+	return n;
 }

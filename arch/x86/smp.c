@@ -1,4 +1,5 @@
 #include <sealvisor/errno.h>
+#include "arch/x86/acpi.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/percpu.h"
@@ -117,21 +118,39 @@ static bool start_one(uint64_t page, struct percpu *p)
 	return p->online;
 }
 
+/* The CPU list: the MADT's where the firmware has ACPI, else the one EFI
+ * MP Services gave boot/ (Bochs's OVMF has no ACPI tables). */
+static const struct boot_cpu *cpu_list(const struct boot_info *bi, size_t *n)
+{
+	static struct boot_cpu madt[BOOT_MAX_CPUS];
+	int found = bi->acpi_rsdp ? acpi_madt_cpus(bi->acpi_rsdp, madt, BOOT_MAX_CPUS) : -1;
+
+	if (found > 0) {
+		*n = (size_t)found;
+		log_debug("smp: %d CPUs listed in the MADT\n", found);
+		return madt;
+	}
+	*n = bi->nr_cpus;
+	return bi->cpus;
+}
+
 unsigned smp_start_aps(const struct boot_info *bi)
 {
 	uint32_t self = apic_id();
 	unsigned next_id = 1;
+	size_t nr;
+	const struct boot_cpu *list = cpu_list(bi, &nr);
 
 	this_cpu()->apic_id = self;
 	__atomic_store_n(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
 	if (!bi->ap_trampoline || read_cr3() >= (1UL << 32)) {
-		if (bi->nr_cpus > 1)
+		if (nr > 1)
 			log_warn("smp: cannot start other CPUs (trampoline 0x%lx, cr3 0x%lx)\n",
 				 bi->ap_trampoline, read_cr3());
 		return 1;
 	}
-	for (size_t i = 0; i < bi->nr_cpus && next_id < MAX_CPUS; i++) {
-		const struct boot_cpu *c = &bi->cpus[i];
+	for (size_t i = 0; i < nr && next_id < MAX_CPUS; i++) {
+		const struct boot_cpu *c = &list[i];
 		if (!c->enabled || c->apic_id == self)
 			continue;
 		struct percpu *p = new_cpu(next_id, c->apic_id);

@@ -4,7 +4,8 @@
 #include "hv/boot_info.h"
 
 /*
- * Starts every enabled CPU of the boot list but this one, one at a time:
+ * Starts every enabled CPU but this one (from the MADT, or the EFI MP
+ * Services list without ACPI), one at a time:
  * INIT-SIPI-SIPI through the trampoline page, then each sets itself up
  * (GDT/TSS/IDT, per-CPU area, local APIC, virtualization) and reports
  * online. A CPU that does not come up in time is reported and left out.

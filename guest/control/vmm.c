@@ -277,6 +277,8 @@ static void secondary(uint64_t cpu)
 	for (;;) {
 		while (__atomic_load_n(&jobs[cpu].state, __ATOMIC_ACQUIRE) != JOB_READY)
 			__asm__ volatile("pause");
+		sv_printf("[vmm] control vCPU %lu runs %s vCPU %u\n", cpu, jobs[cpu].g->name,
+			  jobs[cpu].vcpu);
 		run_vcpu(jobs[cpu].g, jobs[cpu].vcpu);
 		__atomic_store_n(&jobs[cpu].state, JOB_DONE, __ATOMIC_RELEASE);
 	}

@@ -247,6 +247,15 @@ START_TEST(dispatch_checks_rights_and_pointers)
 	ck_assert_int_eq(hc(control, SV_HC_VM_SET_REGION, vm->id, 32 * MB, 4096, h + 1, 0), -EBADF);
 	ck_assert_int_eq(hc(control, SV_HC_VM_DESTROY, 0, 0, 0, 0, 0), -ENOENT);
 	ck_assert_int_eq(hc(control, SV_HC_VM_POPULATE, vm->id, 0, 4 * MB, 1, 0), -EFAULT);
+	/* A guest vCPU running on another CPU cannot be run here too. */
+	struct sv_vcpu_regs r = { .rip = 0x100000 };
+	memcpy(vm_guest_ptr(control, 0x1000, sizeof(r)), &r, sizeof(r));
+	ck_assert_int_eq(vm_finalize(vm), 0);
+	ck_assert_int_eq(hc(control, SV_HC_VCPU_CREATE, vm->id, 0, 0x1000, 0, 0), 0);
+	vm->vcpus[0].running = true;
+	ck_assert_int_eq(hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), -EBUSY);
+	ck_assert_int_eq(hc(control, SV_HC_VM_DESTROY, vm->id, 0, 0, 0, 0), -EBUSY);
+	vm->vcpus[0].running = false;
 	/* Guests may not use the control partition's calls. */
 	ck_assert_int_eq(hc(vm, SV_HC_MEMOBJ_CREATE, 0, 0, 0, 0, 0), -EPERM);
 	ck_assert_int_eq(hc(vm, SV_HC_VM_CREATE, 0, 0, 0, 0, 0), -EPERM);
