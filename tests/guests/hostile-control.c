@@ -143,6 +143,8 @@ static void vms(int64_t g)
 	expect("destroy the control partition", sv_call1(SV_HC_VM_DESTROY, 0), -ENOENT);
 	expect("destroy the second VM", sv_call1(SV_HC_VM_DESTROY, vm2), 0);
 	expect("unknown hypercall", sv_call0(99), -ENOSYS);
+	expect("start control vCPU 0 again", sv_call3(SV_HC_CONTROL_VCPU_START, 0, 0x100000, 0x200000), -EINVAL);
+	expect("start a control vCPU past the CPUs", sv_call3(SV_HC_CONTROL_VCPU_START, bp->nr_cpus, 0x100000, 0x200000), -EINVAL);
 	expect("a guest-to-VMM call made to the hypervisor", sv_call0(SV_GUEST_PUNCH), -ENOSYS);
 }
 
