@@ -21,6 +21,11 @@ void kprintf(const char *fmt, ...)
 void kexit(int status)
 {
 	__asm__ volatile("outl %0, %1" : : "a"((uint32_t)status), "Nd"((uint16_t)0xf4));
+	kpark();
+}
+
+void kpark(void)
+{
 	for (;;)
 		__asm__ volatile("hlt");
 }

@@ -8,6 +8,8 @@
 
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void kexit(int status);
+/* A secondary vCPU whose work is over: HLT, which its VMM takes as "done". */
+__attribute__((noreturn)) void kpark(void);
 /* A call to the VMM (SV_HC_GUEST_BASE and up). */
 int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1);
 

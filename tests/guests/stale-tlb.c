@@ -44,8 +44,7 @@ static void reader(void)
 		sh->reads++;
 	}
 	sh->reader_done = 1;
-	for (;;)
-		__asm__ volatile("hlt");
+	kpark();
 }
 
 __attribute__((section(".text.start"))) void _start(uint64_t id)
