@@ -63,6 +63,8 @@ PART_IMAGES := $(BUILD)/control.elf $(BUILD)/guests/hostile-control.elf \
 	$(GUEST_KERNELS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: all clean run run-bochs debug test unit-test boot-test bench deps
+# Keep every object, also those only reached through pattern rules.
+.SECONDARY:
 all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES)
 
 $(BUILD)/part/%.o: %.c
