@@ -1,4 +1,8 @@
+#include <sealvisor/hypercall.h>
+#include "arch/x86/desc.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/x86.h"
+
 
 /* VM-instruction error numbers (SDM vol. 3, 31.4), by name for the log. */
 const char *vmx_instruction_error_name(uint64_t err)
@@ -34,3 +38,99 @@ const char *vmx_instruction_error_name(uint64_t err)
 		return names[err];
 	return "unknown VM-instruction error";
 }
+
+const char *vmx_exit_reason_name(uint64_t reason)
+{
+	static const char *const names[] = {
+		[0] = "exception or NMI", [1] = "external interrupt", [2] = "triple fault",
+		[3] = "INIT", [4] = "SIPI", [7] = "interrupt window", [8] = "NMI window",
+		[9] = "task switch", [10] = "CPUID", [12] = "HLT", [13] = "INVD", [14] = "INVLPG",
+		[15] = "RDPMC", [16] = "RDTSC", [18] = "VMCALL", [19] = "VMCLEAR",
+		[20] = "VMLAUNCH", [21] = "VMPTRLD", [22] = "VMPTRST", [23] = "VMREAD",
+		[24] = "VMRESUME", [25] = "VMWRITE", [26] = "VMXOFF", [27] = "VMXON",
+		[28] = "control-register access", [29] = "MOV DR", [30] = "I/O instruction",
+		[31] = "RDMSR", [32] = "WRMSR", [33] = "entry failure: invalid guest state",
+		[34] = "entry failure: MSR loading", [36] = "MWAIT", [39] = "MONITOR",
+		[40] = "PAUSE", [41] = "entry failure: machine check", [43] = "TPR below threshold",
+		[44] = "APIC access", [48] = "EPT violation", [49] = "EPT misconfiguration",
+		[50] = "INVEPT", [51] = "RDTSCP", [52] = "preemption timer", [53] = "INVVPID",
+		[54] = "WBINVD", [55] = "XSETBV",
+	};
+	reason &= 0xffff;
+	return reason < sizeof(names) / sizeof(names[0]) && names[reason] ? names[reason]
+									   : "unnamed exit";
+}
+
+/* This CPU's state to come back to: VMX switches it on every exit. */
+void vmcs_write_host_state(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr, idtr;
+
+	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR3, read_cr3());
+	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(HOST_CS_SEL, SEL_CODE64);
+	vmwrite(HOST_SS_SEL, SEL_DATA);
+	vmwrite(HOST_DS_SEL, SEL_DATA);
+	vmwrite(HOST_ES_SEL, SEL_DATA);
+	vmwrite(HOST_FS_SEL, 0);
+	vmwrite(HOST_GS_SEL, 0);
+	vmwrite(HOST_TR_SEL, SEL_TSS);
+	vmwrite(HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmwrite(HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	vmwrite(HOST_TR_BASE, desc_tss_base());
+	vmwrite(HOST_GDTR_BASE, gdtr.base);
+	vmwrite(HOST_IDTR_BASE, idtr.base);
+	vmwrite(HOST_SYSENTER_CS, 0);
+	vmwrite(HOST_SYSENTER_ESP, 0);
+	vmwrite(HOST_SYSENTER_EIP, 0);
+	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
+}
+
+static void guest_seg(unsigned sel_field, uint16_t sel, uint32_t ar)
+{
+	unsigned i = (sel_field - GUEST_ES_SEL) / 2;
+
+	vmwrite(sel_field, sel);
+	vmwrite(GUEST_ES_LIMIT + 2 * i, ar == 0x10000 ? 0 : (ar == 0x8b ? 0x67 : 0xffffffff));
+	vmwrite(GUEST_ES_AR + 2 * i, ar);
+	vmwrite(GUEST_ES_BASE + 2 * i, 0);
+}
+
+/* 64-bit mode from the first instruction, as the SVM backend: flat
+ * segments, paging with the partition's tables, CR0.EM (no FPU state is
+ * switched). CR4.VMXE is required in VMX operation and hidden by a shadow. */
+void vmcs_write_guest_state(const struct sv_vcpu_regs *r)
+{
+	uint64_t cr0 = (0x80050037UL | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1);
+	uint64_t cr4 = (0x20UL | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
+
+	guest_seg(GUEST_CS_SEL, 0x08, 0xa09b);
+	guest_seg(GUEST_SS_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_DS_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_ES_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_FS_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_GS_SEL, 0x10, 0xc093);
+	guest_seg(GUEST_TR_SEL, 0x18, 0x8b);
+	guest_seg(GUEST_LDTR_SEL, 0, 0x10000);      /* unusable */
+	vmwrite(GUEST_GDTR_BASE, 0);
+	vmwrite(GUEST_GDTR_LIMIT, 0);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0);
+	vmwrite(GUEST_CR0, cr0);
+	vmwrite(GUEST_CR3, r->cr3);
+	vmwrite(GUEST_CR4, cr4);
+	vmwrite(CR0_MASK, 0);
+	vmwrite(CR4_MASK, CR4_VMXE);
+	vmwrite(CR4_SHADOW, cr4 & ~CR4_VMXE);
+	vmwrite(GUEST_EFER, EFER_LME | EFER_LMA | EFER_NXE);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_RSP, r->rsp);
+	vmwrite(GUEST_RIP, r->rip);
+	vmwrite(GUEST_RFLAGS, 2);
+	vmwrite(GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(GUEST_ACTIVITY, 0);
+	vmwrite(VMCS_LINK_PTR, ~0UL);
+}
+

@@ -41,6 +41,26 @@ enum vmcs_field {
 	HOST_IDTR_BASE = 0x6c0e, HOST_SYSENTER_ESP = 0x6c10, HOST_SYSENTER_EIP = 0x6c12,
 };
 
+/* VMX capability and related MSRs */
+#define MSR_VMX_PINBASED       0x481
+#define MSR_VMX_PROCBASED      0x482
+#define MSR_VMX_EXIT           0x483
+#define MSR_VMX_ENTRY          0x484
+#define MSR_VMX_MISC           0x485
+#define MSR_VMX_CR0_FIXED0     0x486
+#define MSR_VMX_CR0_FIXED1     0x487
+#define MSR_VMX_CR4_FIXED0     0x488
+#define MSR_VMX_CR4_FIXED1     0x489
+#define MSR_VMX_PROCBASED2     0x48b
+#define MSR_VMX_TRUE_PINBASED  0x48d
+#define MSR_VMX_TRUE_PROCBASED 0x48e
+#define MSR_VMX_TRUE_EXIT      0x48f
+#define MSR_VMX_TRUE_ENTRY     0x490
+#define MSR_FS_BASE            0xc0000100
+#define MSR_GS_BASE            0xc0000101
+#define EFER_LME               (1UL << 8)
+#define EFER_LMA               (1UL << 10)
+
 /* Exit reasons (basic, bits 15:0) */
 #define EXIT_EXCEPTION_NMI   0
 #define EXIT_EXTERNAL_INTR   1
@@ -73,5 +93,11 @@ static inline int vmwrite(uint64_t field, uint64_t value)
 }
 
 const char *vmx_instruction_error_name(uint64_t err);
+const char *vmx_exit_reason_name(uint64_t reason);
+
+struct sv_vcpu_regs;
+void vmcs_write_host_state(void);
+/* 64-bit mode from the first instruction, like the SVM backend. */
+void vmcs_write_guest_state(const struct sv_vcpu_regs *r);
 
 #endif
