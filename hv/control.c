@@ -104,6 +104,22 @@ void hv_start_cpu_work(unsigned cpu)
 	virt->kick_cpu(cpu);          /* out of its HLT */
 }
 
+static volatile bool vcpu_wake[HV_MAX_CPUS];
+
+void hv_wake_control_vcpu(unsigned cpu)
+{
+	__atomic_store_n(&vcpu_wake[cpu], true, __ATOMIC_SEQ_CST);
+	virt->kick_cpu(cpu);
+}
+
+/* The flag is set before the kick and consumed here, so a wake-up that
+ * comes before the HLT exit is not lost. */
+void hv_control_vcpu_halt(unsigned cpu)
+{
+	while (!__atomic_exchange_n(&vcpu_wake[cpu], false, __ATOMIC_SEQ_CST))
+		cpu_idle();
+}
+
 void hv_cpu_main(unsigned cpu)
 {
 	while (!__atomic_load_n(&cpu_has_work[cpu], __ATOMIC_ACQUIRE))

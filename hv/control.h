@@ -14,5 +14,8 @@ extern unsigned hv_nr_cpus;
 __attribute__((noreturn)) void hv_cpu_main(unsigned cpu);
 /* Wakes CPU `cpu` to run its control-partition vCPU (VCPU_START). */
 void hv_start_cpu_work(unsigned cpu);
+/* Control vCPU `cpu` executed HLT: sleep until hv_wake_control_vcpu. */
+void hv_control_vcpu_halt(unsigned cpu);
+void hv_wake_control_vcpu(unsigned cpu);
 
 #endif

@@ -292,6 +292,14 @@ static int64_t hc_control_vcpu_start(struct vm *caller, const uint64_t *a)
 	return 0;
 }
 
+static int64_t hc_control_vcpu_wake(struct vm *caller, const uint64_t *a)
+{
+	if (a[0] == 0 || a[0] >= hv_nr_cpus || a[0] >= SV_MAX_VCPUS || !caller->vcpus[a[0]].created)
+		return -EINVAL;
+	hv_wake_control_vcpu((unsigned)a[0]);
+	return 0;
+}
+
 static const struct {
 	hc_fn fn;
 	bool any_partition;
@@ -319,6 +327,7 @@ static const struct {
 	[SV_HC_VCPU_CREATE] = { hc_vcpu_create, false },
 	[SV_HC_VCPU_RUN] = { hc_vcpu_run, false },
 	[SV_HC_CONTROL_VCPU_START] = { hc_control_vcpu_start, false },
+	[SV_HC_CONTROL_VCPU_WAKE] = { hc_control_vcpu_wake, false },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])

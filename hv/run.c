@@ -4,6 +4,7 @@
 #include <sealvisor/errno.h>
 #include "hv/hypercall.h"
 #include "hv/log.h"
+#include "hv/control.h"
 #include "hv/run.h"
 #include "hv/shutdown.h"
 
@@ -173,7 +174,13 @@ void control_run(struct vm *control, unsigned id)
 				break;
 			control_fatal(v, "access outside its memory and its mappings", &e);
 		case VMEXIT_HLT:
-			control_fatal(v, "halted", &e);
+			/* Its secondary vCPUs wait for work in HLT; vCPU 0 has
+			 * nobody to wake it. */
+			if (id == 0)
+				control_fatal(v, "vCPU 0 halted", &e);
+			virt->skip_instruction(v, LEN_HLT);
+			hv_control_vcpu_halt(id);
+			break;
 		case VMEXIT_SHUTDOWN:
 			control_fatal(v, "triple fault", &e);
 		default:

@@ -260,6 +260,7 @@ static void run_guest(struct guest *g)
 		jobs[k].g = g;
 		jobs[k].vcpu = k;
 		__atomic_store_n(&jobs[k].state, JOB_READY, __ATOMIC_RELEASE);
+		sv_call1(SV_HC_CONTROL_VCPU_WAKE, k);
 	}
 	run_vcpu(g, 0);
 	g->done = true;                  /* the others stop at their next exit */
@@ -275,8 +276,9 @@ static void secondary(uint64_t cpu)
 {
 	__atomic_add_fetch(&secondaries_up, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
+		/* HLT: the hypervisor lets the CPU sleep until vCPU 0 wakes us. */
 		while (__atomic_load_n(&jobs[cpu].state, __ATOMIC_ACQUIRE) != JOB_READY)
-			__asm__ volatile("pause");
+			__asm__ volatile("hlt");
 		sv_printf("[vmm] control vCPU %lu runs %s vCPU %u\n", cpu, jobs[cpu].g->name,
 			  jobs[cpu].vcpu);
 		run_vcpu(jobs[cpu].g, jobs[cpu].vcpu);

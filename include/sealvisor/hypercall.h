@@ -50,8 +50,11 @@ enum sv_hypercall {
 	/* Starts control-partition vCPU n (1 .. nr_cpus-1) on physical CPU n
 	 * at rip with rsp, RDI = n. */
 	SV_HC_CONTROL_VCPU_START = 38,/* (n, rip, rsp) */
+	/* Wakes control-partition vCPU n if it is in HLT (it sleeps on its CPU
+	 * until then; a wake-up sent before its HLT is not lost). */
+	SV_HC_CONTROL_VCPU_WAKE = 39, /* (n) */
 
-	SV_HC_MAX = 39,
+	SV_HC_MAX = 40,
 	/* Numbers from here up, called by a guest, go to its VMM
 	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
 	SV_HC_GUEST_BASE = 0x100,

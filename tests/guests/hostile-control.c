@@ -145,6 +145,8 @@ static void vms(int64_t g)
 	expect("unknown hypercall", sv_call0(99), -ENOSYS);
 	expect("start control vCPU 0 again", sv_call3(SV_HC_CONTROL_VCPU_START, 0, 0x100000, 0x200000), -EINVAL);
 	expect("start a control vCPU past the CPUs", sv_call3(SV_HC_CONTROL_VCPU_START, bp->nr_cpus, 0x100000, 0x200000), -EINVAL);
+	expect("wake control vCPU 0", sv_call1(SV_HC_CONTROL_VCPU_WAKE, 0), -EINVAL);
+	expect("wake a control vCPU never started", sv_call1(SV_HC_CONTROL_VCPU_WAKE, 1), -EINVAL);
 	expect("a guest-to-VMM call made to the hypervisor", sv_call0(SV_GUEST_PUNCH), -ENOSYS);
 }
 

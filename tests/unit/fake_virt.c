@@ -119,3 +119,8 @@ void hv_start_cpu_work(unsigned cpu)
 {
 	(void)cpu;
 }
+
+void hv_wake_control_vcpu(unsigned cpu)
+{
+	(void)cpu;
+}
