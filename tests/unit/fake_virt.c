@@ -124,3 +124,8 @@ void hv_wake_control_vcpu(unsigned cpu)
 {
 	(void)cpu;
 }
+
+void hv_control_vcpu_halt(unsigned cpu)
+{
+	(void)cpu;
+}
