@@ -1,5 +1,5 @@
 # sealvisor — the one build entry point.
-#   make            build build/BOOTX64.EFI
+#   make            build build/BOOTX64.EFI and the partition images
 #   make run        boot it under QEMU/OVMF (SVM+NPT); exit status is the hypervisor's
 #   make run-bochs  boot it under Bochs (VMX+EPT)
 #   make debug      QEMU paused with a gdb stub; prints the gdb command line

@@ -73,9 +73,8 @@ static void debug_fault(int kind)
 
 void hv_main(struct boot_info *bi)
 {
-	struct mem_summary sum;
-
 	static struct percpu boot_cpu;
+	struct mem_summary sum;
 
 	desc_init_cpu(&boot_cpu, NULL);
 	trap_init();
