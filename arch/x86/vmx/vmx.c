@@ -298,7 +298,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 		return;
 	}
 	x->launched = true;
-	apic_timer_disarm();
+	if (!vmx.preempt_timer)
+		apic_timer_disarm();   /* only the fallback uses the LAPIC timer */
 	decode_exit(e);
 	if (e->reason == VMEXIT_FAILED)
 		log_err("vmx: VM entry of VM %u vCPU %u failed: exit reason 0x%lx (%s), "
