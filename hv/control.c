@@ -151,13 +151,8 @@ int control_start(const struct boot_info *bi)
 	build_page_tables(vm);
 	struct sv_vcpu_regs regs = { .rip = entry, .rsp = vm->ram_size - 8, .rdi = BOOT_PARAMS,
 				     .cr3 = PT_BASE };
-	struct vcpu *v = &vm->vcpus[0];
-	v->vm = vm;
-	v->cr3 = PT_BASE;
-	err = virt->vcpu_init(v, &regs);
-	if (err)
+	if ((err = vcpu_create(vm, 0, &regs)))
 		return err;
-	v->created = true;
 	control_vm = vm;
 	log_info("control: '%s' loaded (entry 0x%lx, %lu MiB, %u guest images); starting it\n",
 		 bi->modules[0].name, entry, vm->ram_size >> 20, bp->nr_modules);

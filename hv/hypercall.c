@@ -237,18 +237,8 @@ static int64_t hc_vcpu_create(struct vm *caller, const uint64_t *a)
 		return -EINVAL;
 	if (!r)
 		return -EFAULT;
-	struct vcpu *v = &vm->vcpus[a[1]];
-	if (v->created)
-		return -EEXIST;
 	struct sv_vcpu_regs copy = *r;   /* the caller may change it under us */
-	memset(v, 0, sizeof(*v));
-	v->vm = vm;
-	v->id = (unsigned)a[1];
-	int err = virt->vcpu_init(v, &copy);
-	if (err)
-		return err;
-	v->created = true;
-	return 0;
+	return vcpu_create(vm, (unsigned)a[1], &copy);
 }
 
 static int64_t hc_vcpu_run(struct vm *caller, const uint64_t *a)
@@ -262,6 +252,8 @@ static int64_t hc_vcpu_run(struct vm *caller, const uint64_t *a)
 	struct vcpu *v = &vm->vcpus[a[1]];
 	if (v->running)
 		return -EBUSY;          /* on another CPU right now */
+	if (v->entry_failed)
+		return -EIO;            /* its state is whatever the CPU left */
 	v->running = true;
 	spin_unlock(&hv_lock);
 	int64_t r = vcpu_run_for_vmm(v, run);
@@ -276,19 +268,10 @@ static int64_t hc_control_vcpu_start(struct vm *caller, const uint64_t *a)
 				     .cr3 = caller->vcpus[0].cr3 };
 	if (a[0] == 0 || a[0] >= hv_nr_cpus || a[0] >= SV_MAX_VCPUS)
 		return -EINVAL;
-	struct vcpu *v = &caller->vcpus[a[0]];
-	if (v->created)
-		return -EEXIST;
-	memset(v, 0, sizeof(*v));
-	v->vm = caller;
-	v->id = (unsigned)a[0];
-	v->cr3 = regs.cr3;
-	int err = virt->vcpu_init(v, &regs);
+	int err = vcpu_create(caller, (unsigned)a[0], &regs);
 	if (err)
 		return err;
-	virt->vcpu_put(v);             /* it runs on CPU a[0], not here */
-	v->created = true;
-	hv_start_cpu_work(v->id);
+	hv_start_cpu_work((unsigned)a[0]);   /* it runs on CPU a[0], not here */
 	return 0;
 }
 

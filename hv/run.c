@@ -69,6 +69,9 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
 	for (;;) {
+		/* A failed entry may leave anything in the control block (QEMU
+		 * leaves the hypervisor's own RIP): report what the vCPU had. */
+		uint64_t rip = virt->get_rip(v);
 		virt->preemption_arm(v);
 		virt->vcpu_run(v, &e);
 		switch (e.reason) {
@@ -113,6 +116,14 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		case VMEXIT_HLT:
 			virt->skip_instruction(v, LEN_HLT);
 			run->exit_reason = SV_EXIT_HLT;
+			break;
+		case VMEXIT_FAILED:
+			log_warn("VM %u vCPU %u: entry at rip 0x%lx refused (0x%lx %s): it will "
+				 "not run again\n", v->vm->id, v->id, rip, e.raw, e.name ? e.name : "?");
+			v->entry_failed = true;
+			run->exit_reason = SV_EXIT_SHUTDOWN;
+			run->shutdown.rip = rip;
+			run->shutdown.code = e.raw;
 			break;
 		default:
 			log_warn("VM %u vCPU %u: exit 0x%lx (%s, info 0x%lx 0x%lx) at rip 0x%lx: "

@@ -1,23 +1,28 @@
 #include "hv/shootdown.h"
+#include "hv/shutdown.h"
 #include "hv/virt.h"
 #include "hv/vm.h"
 #include "mm/spinlock.h"
 
 struct cpu_state cpu_state[HV_MAX_CPUS];
-_Static_assert(SV_MAX_VMS <= sizeof(cpu_state[0].flushed) / sizeof(cpu_state[0].flushed[0]),
-	       "a flush record for every VM slot");
+void (*vcpu_enter_race_hook)(struct vcpu *v);
 
 bool vcpu_enter(struct vcpu *v)
 {
 	struct cpu_state *c = &cpu_state[hv_cpu_id()];
 	struct vm *vm = v->vm;
 
+	if (vm->tlb_tag > SV_MAX_VMS)
+		panic("VM %u has TLB tag %u (at most %u)", vm->id, vm->tlb_tag, SV_MAX_VMS);
+	/* Publish first, then read (the ordering argument above). */
 	__atomic_store_n(&c->in_guest, vm, __ATOMIC_SEQ_CST);
+	if (vcpu_enter_race_hook)
+		vcpu_enter_race_hook(v);
 	uint64_t g = __atomic_load_n(&vm->s2.generation, __ATOMIC_SEQ_CST);
-	if (c->flushed[vm->id].serial == vm->serial && c->flushed[vm->id].generation == g)
+	if (c->tag[vm->tlb_tag].serial == vm->serial && c->tag[vm->tlb_tag].generation == g)
 		return false;
-	c->flushed[vm->id].serial = vm->serial;
-	c->flushed[vm->id].generation = g;
+	c->tag[vm->tlb_tag].serial = vm->serial;
+	c->tag[vm->tlb_tag].generation = g;
 	return true;
 }
 

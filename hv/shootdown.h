@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sealvisor/hypercall.h>
 
 #define HV_MAX_CPUS 64
 
@@ -34,11 +35,12 @@ struct vcpu;
 struct cpu_state {
 	struct vm *in_guest;          /* the VM whose vCPU this CPU runs, or NULL */
 	uint64_t exits;               /* guest exits on this CPU so far */
-	/* What this CPU's TLB may hold of each VM slot: the VM (by serial,
-	 * as slots and ASIDs are reused) and its generation at the last
-	 * flush here. Tracked per CPU, not per vCPU: a vCPU that moves to
-	 * another CPU meets that CPU's leftovers. */
-	struct { uint64_t serial, generation; } flushed[32];
+	/* What this CPU's TLB may hold under each tag (struct vm tlb_tag):
+	 * the VM that last ran with it here (by serial: slots, ASIDs and
+	 * VPIDs are reused, and two VMs may share a tag when ASIDs run out)
+	 * and its generation at the last flush. Tracked per CPU, not per
+	 * vCPU: a vCPU that moves to another CPU meets that CPU's leftovers. */
+	struct { uint64_t serial, generation; } tag[SV_MAX_VMS + 1];
 };
 
 extern struct cpu_state cpu_state[HV_MAX_CPUS];
@@ -47,8 +49,13 @@ extern struct cpu_state cpu_state[HV_MAX_CPUS];
 unsigned hv_cpu_id(void);
 
 /* Backends call these around every guest entry. vcpu_enter returns true
- * if the VM's TLB context must be flushed before entering. */
+ * if the TLB entries under the VM's tag must be flushed before entering:
+ * the VM's generation moved since this CPU last flushed for it, or another
+ * VM used the tag here since. */
 bool vcpu_enter(struct vcpu *v);
+/* Host tests only (NULL otherwise): runs in vcpu_enter between publishing
+ * in_guest and reading the generation. */
+extern void (*vcpu_enter_race_hook)(struct vcpu *v);
 void vcpu_exited(struct vcpu *v);
 
 /* After a zap of vm's stage-2: returns once no other CPU is still in guest

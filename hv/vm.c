@@ -2,7 +2,9 @@
  * stage-2 fault path, launch measurement, destruction. */
 #include <sealvisor/errno.h>
 #include "hv/fmt.h"
+#include "hv/invalidate.h"
 #include "hv/log.h"
+#include "hv/measure.h"
 #include "hv/shutdown.h"
 #include "hv/string.h"
 #include "hv/shootdown.h"
@@ -35,7 +37,7 @@ static int vm_alloc(unsigned first, struct vm **out)
 		if (err)
 			return err;
 		vm->in_use = true;
-		sha256_init(&vm->launch);
+		launch_start(&vm->launch);
 		*out = vm;
 		return 0;
 	}
@@ -103,33 +105,25 @@ struct region *vm_find_region(struct vm *vm, uint64_t gpa)
 
 /*
  * The owner callback (memobj lock held; lock order object -> stage-2):
- * every translation of pages [start, end) of obj in this VM goes, the
- * generation moves, and every CPU in the VM is kicked out and waited for
- * (vm_shootdown), all before the object frees a single page; stage-2 table
- * pages the zap emptied are freed only after that too.
+ * every translation of pages [start, end) of obj in this VM goes through
+ * the invalidation bracket (hv/invalidate.h) before the object frees a
+ * single page.
  */
 static void vm_invalidate(struct memobj *obj, void *owner, uint64_t start, uint64_t end)
 {
 	struct vm *vm = owner;
-	bool zapped = false;
+	struct vm_invalidation inv;
 
+	vm_invalidate_begin(&inv, vm);
 	for (unsigned i = 0; i < vm->nr_regions; i++) {
 		struct region *r = &vm->regions[i];
 		uint64_t lo = r->offset >> PAGE_SHIFT, hi = (r->offset + r->size) >> PAGE_SHIFT;
 		if (r->obj != obj || end <= lo || start >= hi)
 			continue;
 		uint64_t s = start > lo ? start : lo, e = end < hi ? end : hi;
-		int64_t n = stage2_zap(&vm->s2, r->gpa + ((s - lo) << PAGE_SHIFT),
-				       (e - s) << PAGE_SHIFT);
-		if (n < 0)
-			panic("stage-2 zap of VM %u failed (%ld): cannot free pages safely",
-			      vm->id, n);
-		zapped |= n > 0;
+		vm_invalidate_range(&inv, r->gpa + ((s - lo) << PAGE_SHIFT), (e - s) << PAGE_SHIFT);
 	}
-	if (zapped) {
-		vm_shootdown(vm);
-		stage2_free_retired(&vm->s2);
-	}
+	vm_invalidate_end(&inv);
 }
 
 static void vm_fallocated(struct memobj *obj, void *owner, uint64_t start, uint64_t end)
@@ -139,6 +133,26 @@ static void vm_fallocated(struct memobj *obj, void *owner, uint64_t start, uint6
 
 static const struct memobj_owner_ops vm_owner_ops = { vm_invalidate, vm_fallocated };
 
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* -EEXIST if [gpa, +size) overlaps a region, or [offset, +size) of obj is
+ * already bound: one object page at two gpas would let measured pages be
+ * changed through an alias. */
+static int region_conflicts(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj,
+			    uint64_t offset)
+{
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		struct region *r = &vm->regions[i];
+		if (ranges_overlap(gpa, size, r->gpa, r->size) ||
+		    (r->obj == obj && ranges_overlap(offset, size, r->offset, r->size)))
+			return -EEXIST;
+	}
+	return 0;
+}
+
 int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj, uint64_t offset)
 {
 	if (vm->is_control || vm->finalized)
@@ -147,32 +161,25 @@ int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj
 	    size > GUEST_GPA_LIMIT - gpa || offset > MEMOBJ_MAX_SIZE ||
 	    size > MEMOBJ_MAX_SIZE - offset)
 		return -EINVAL;
-	for (unsigned i = 0; i < vm->nr_regions; i++) {
-		struct region *r = &vm->regions[i];
-		if (gpa < r->gpa + r->size && r->gpa < gpa + size)
-			return -EEXIST;
-	}
+	int err = region_conflicts(vm, gpa, size, obj, offset);
+	if (err)
+		return err;
 	if (vm->nr_regions == SV_MAX_REGIONS)
 		return -ENOSPC;
-	int err = memobj_register_owner(obj, vm, &vm_owner_ops);
-	if (err)
+	if ((err = memobj_register_owner(obj, vm, &vm_owner_ops)))
 		return err;
 	memobj_get(obj);
 	vm->regions[vm->nr_regions++] = (struct region){ gpa, size, obj, offset };
 	return 0;
 }
 
-/* Copies into private memory through the object (never through a mapping
- * the control partition could keep) and extends the launch digest with
- * gpa, length and contents. */
-int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
+void (*vm_populate_race_hook)(struct vm *vm, uint64_t gpa);
+
+/* Calls fn on each page-sized piece of guest range [gpa, +len) of region
+ * r, with the object page locked (memobj_get_page allocates it). */
+static int for_each_region_page(struct vm *vm, struct region *r, uint64_t gpa, uint64_t len,
+				const void *src, bool measure)
 {
-	if (vm->is_control || vm->finalized)
-		return -EPERM;
-	struct region *r = vm_find_region(vm, gpa);
-	if (!r || len > r->size - (gpa - r->gpa))
-		return -EINVAL;
-	uint64_t le[2] = { gpa, len };
 	for (uint64_t done = 0; done < len;) {
 		uint64_t off = r->offset + (gpa - r->gpa) + done, pa;
 		uint64_t n = PAGE_SIZE - (off & ~PAGE_MASK);
@@ -182,21 +189,85 @@ int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 		int err = memobj_get_page(r->obj, off >> PAGE_SHIFT, &pa, &order);
 		if (err)
 			return err;
-		memcpy((uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK), (const uint8_t *)src + done, n);
+		uint8_t *dst = (uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK);
+		if (measure) {
+			memcpy(dst, (const uint8_t *)src + done, n);
+			if (vm_populate_race_hook)
+				vm_populate_race_hook(vm, gpa + done);
+			/* What landed, not the source: another control vCPU
+			 * may be rewriting the source right now. */
+			sha256_update(&vm->launch, dst, n);
+		}
 		memobj_put_page(r->obj, pa);
 		done += n;
 	}
-	sha256_update(&vm->launch, le, sizeof(le));
-	sha256_update(&vm->launch, src, len);
+	return 0;
+}
+
+/*
+ * Copies into private memory through the object (never through a mapping
+ * the control partition could keep) and measures it. Two passes: the first
+ * only allocates, so a shortage fails before any byte lands or is hashed;
+ * the second cannot fail (the pages are there, and hv_lock keeps punches
+ * and truncation out), so the digest always describes guest memory.
+ */
+int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
+{
+	if (vm->is_control || vm->finalized)
+		return -EPERM;
+	struct region *r = vm_find_region(vm, gpa);
+	if (!r || len > r->size - (gpa - r->gpa))
+		return -EINVAL;
+	if (!(memobj_get_seals(r->obj) & MEMOBJ_SEAL_GUEST))
+		return -EPERM;      /* the VMM could rewrite "measured" bytes later */
+	int err = for_each_region_page(vm, r, gpa, len, NULL, false);
+	if (err)
+		return err;
+	launch_populate_head(&vm->launch, gpa, len);
+	if ((err = for_each_region_page(vm, r, gpa, len, src, true)))
+		panic("populate of VM %u at 0x%lx lost a page it had just allocated (%d)",
+		      vm->id, gpa, err);
 	return 0;
 }
 
 int vm_finalize(struct vm *vm)
 {
+	bool any_vcpu = false;
+
 	if (vm->is_control || vm->finalized)
 		return -EPERM;
+	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
+		any_vcpu |= vm->vcpus[i].created;
+	if (!any_vcpu)
+		return -EINVAL;
+	launch_layout(&vm->launch, vm);
 	sha256_final(&vm->launch, vm->measurement);
 	vm->finalized = true;
+	return 0;
+}
+
+/* The one place a vCPU comes to life, for guests and the control
+ * partition alike. The backend leaves it unloaded (vcpu_put): it may run
+ * on any CPU next. */
+int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
+{
+	if (id >= SV_MAX_VCPUS)
+		return -EINVAL;
+	if (!vm->is_control && vm->finalized)
+		return -EPERM;      /* its initial state is part of the measurement */
+	struct vcpu *v = &vm->vcpus[id];
+	if (v->created)
+		return -EEXIST;
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->id = id;
+	v->cr3 = regs->cr3;
+	v->initial = *regs;
+	int err = virt->vcpu_init(v, regs);
+	if (err)
+		return err;
+	virt->vcpu_put(v);
+	v->created = true;
 	return 0;
 }
 
@@ -238,15 +309,22 @@ uint64_t vm_memobj_pages(struct vm *vm)
 	return memobj_owner_pages(vm);
 }
 
+/*
+ * Every translation goes (one invalidation, every CPU) before any object
+ * is let go; a GUEST object's pages go with its VM (memobj_unregister_owner:
+ * it is bound for life).
+ */
 void vm_destroy(struct vm *vm)
 {
+	struct vm_invalidation inv;
+
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
 		if (vm->vcpus[i].created)
 			virt->vcpu_destroy(&vm->vcpus[i]);
 	vm_unmap_all(vm);
-	/* Every translation goes before any object is let go. */
-	stage2_zap(&vm->s2, 0, S2_GPA_LIMIT);
-	vm_shootdown(vm);
+	vm_invalidate_begin(&inv, vm);
+	vm_invalidate_range(&inv, 0, S2_GPA_LIMIT);
+	vm_invalidate_end(&inv);
 	for (unsigned i = 0; i < vm->nr_regions; i++) {
 		memobj_unregister_owner(vm->regions[i].obj, vm);
 		memobj_close(vm->regions[i].obj);

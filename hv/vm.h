@@ -12,6 +12,7 @@
 #include "hv/sha256.h"
 #include "hv/virt.h"
 #include "mm/memobj.h"
+#include "mm/spinlock.h"
 #include "mm/stage2.h"
 
 struct region {
@@ -36,12 +37,14 @@ struct vcpu {
 	struct vm *vm;
 	unsigned id;
 	bool created, running;
+	bool entry_failed;           /* the CPU refused its state: it never runs again */
 	struct guest_regs regs;
 	void *arch;                  /* VMCB / VMCS */
 	uint64_t arch_pa;
 	enum vcpu_pending pending;   /* what the VMM must answer on the next run */
 	uint64_t cr3;                /* control partition: its page tables */
 	uint8_t pending_size;
+	struct sv_vcpu_regs initial; /* as created: part of the launch measurement */
 };
 
 struct vm {
@@ -50,7 +53,11 @@ struct vm {
 	bool in_use, is_control, finalized;
 	char name[16];
 	struct stage2 s2;
-	unsigned asid;               /* or VPID */
+	unsigned asid;               /* or VPID; 0: none of its own */
+	/* What TLB entries of this VM are tagged with on a CPU (backend's
+	 * choice, at most SV_MAX_VMS): VMs that share a tag share TLB
+	 * entries, so every change of hands on a CPU flushes (vcpu_enter). */
+	unsigned tlb_tag;
 	struct region regions[SV_MAX_REGIONS];
 	unsigned nr_regions;
 	struct vcpu vcpus[SV_MAX_VCPUS];
@@ -59,6 +66,10 @@ struct vm {
 	/* Control partition only: its RAM, one contiguous block at gpa 0. */
 	uint64_t ram_hpa, ram_size;
 	struct memobj *handles[SV_MAX_HANDLES];
+	/* Guards maps[]: taken by MEMOBJ_MAP/UNMAP and by the control
+	 * partition's faults on its mappings, from slot lookup to stage-2
+	 * install. Lock order: hv_lock -> maps_lock -> object -> stage-2. */
+	spinlock_t maps_lock;
 	struct object_map maps[SV_MAX_MAPS];
 };
 
@@ -70,13 +81,22 @@ int vm_create_control(uint64_t ram_size, struct vm **out);
 void vm_destroy(struct vm *vm);
 int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj, uint64_t offset);
 struct region *vm_find_region(struct vm *vm, uint64_t gpa);
+/* Copies src into a GUEST-sealed region and measures the bytes that
+ * landed (hv/measure.c has the format). -EPERM into an unsealed region. */
 int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len);
+/* Measures the layout and every vCPU, then seals the launch. */
 int vm_finalize(struct vm *vm);
+/* Creates vCPU id of vm with its initial registers (a guest's only before
+ * finalize: they are measured). */
+int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs);
 /* Resolves a stage-2 fault on a guest region: 0, or -errno (unbacked). */
 int vm_handle_fault(struct vm *vm, uint64_t gpa);
-/* Host tests only (NULL otherwise): runs between the page lookup and its
- * installation, to race a punch against that window. */
+/* Host tests only (NULL otherwise): run inside the windows they race,
+ * between a fault's page lookup and its installation, and between a
+ * populate's copy and its measurement. */
 extern void (*vm_fault_race_hook)(struct vm *vm, uint64_t gpa);
+extern void (*vm_populate_race_hook)(struct vm *vm, uint64_t gpa);
+extern void (*vm_map_fault_race_hook)(struct vm *vm, uint64_t gpa);
 uint64_t vm_memobj_pages(struct vm *vm);
 
 /* The control partition's own memory: a host pointer to [gpa, gpa+len)

@@ -203,7 +203,7 @@ int memobj_register_owner(struct memobj *obj, void *owner, const struct memobj_o
 	if (!owner || !ops)
 		return -EINVAL;
 	spin_lock(&obj->lock);
-	if (obj->owner && obj->owner != owner)
+	if (obj->orphaned || (obj->owner && obj->owner != owner))
 		err = -EPERM;
 	else {
 		obj->owner = owner;
@@ -213,6 +213,12 @@ int memobj_register_owner(struct memobj *obj, void *owner, const struct memobj_o
 	return err;
 }
 
+/*
+ * A GUEST object is its VM's for life (like a guest_memfd file): when the
+ * owner lets go, every page is removed (owner callback first, then zeroed
+ * and freed) and no owner can ever register again, so nobody can bind the
+ * dead guest's memory and read it through code of their own.
+ */
 int memobj_unregister_owner(struct memobj *obj, void *owner)
 {
 	int err = 0;
@@ -221,6 +227,10 @@ int memobj_unregister_owner(struct memobj *obj, void *owner)
 	if (!owner || obj->owner != owner)
 		err = -EPERM;
 	else {
+		if (obj->seals & MEMOBJ_SEAL_GUEST) {
+			memobj_remove_range(obj, 0, IDX_MAX_PAGES);
+			obj->orphaned = true;
+		}
 		obj->owner = NULL;
 		obj->owner_ops = NULL;
 	}

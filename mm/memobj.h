@@ -31,6 +31,12 @@
  *    leave a failed SEAL_GUEST with the mapping marked unwritable).
  *  - One invalidate_range call covers a whole punch/shrink/close range,
  *    before any page of it is freed (the seed calls it page by page).
+ *  - A GUEST object is bound to its owner for life, like a guest_memfd
+ *    file to its VM: when the owner unregisters (its VM is destroyed),
+ *    every page is removed, zeroed and freed at once, and registering any
+ *    owner afterwards is -EPERM. The seed lets the object outlive its
+ *    guest with the guest's data in it, ready to be bound to a new VM
+ *    whose code the managing partition writes (issue 9).
  */
 #ifndef MM_MEMOBJ_H
 #define MM_MEMOBJ_H
@@ -93,7 +99,9 @@ unsigned memobj_peek_seals(const struct memobj *obj);
 /* fallocate(mode, offset, len): mode 0 / KEEP_SIZE allocate, PUNCH_HOLE|KEEP_SIZE punch. */
 int memobj_fallocate(struct memobj *obj, unsigned mode, uint64_t off, uint64_t len);
 
-/* Owner (memfd_register_guest). */
+/* Owner (memfd_register_guest): -EPERM if another owner holds it, or if
+ * it is a GUEST object whose owner is gone. Unregistering a GUEST object
+ * removes all its pages. */
 int memobj_register_owner(struct memobj *obj, void *owner, const struct memobj_owner_ops *ops);
 int memobj_unregister_owner(struct memobj *obj, void *owner);
 

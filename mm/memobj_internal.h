@@ -18,6 +18,7 @@ struct memobj {
 	unsigned maps, writable_maps;   /* mappings into the managing partition */
 	void *owner;
 	const struct memobj_owner_ops *owner_ops;
+	bool orphaned;                  /* a GUEST object whose VM is gone */
 	struct memobj_mapper *mappers;
 	struct memobj_index index;
 	struct memobj *next, *prev;     /* all objects, under objects_lock */

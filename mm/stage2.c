@@ -180,51 +180,33 @@ int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, uns
 	return err;
 }
 
-/* Replaces a 2 MiB leaf by a table of its 512 pages. */
-static int split_large(struct stage2 *s, uint64_t pd, unsigned i)
-{
-	uint64_t e = table_va(pd)[i], pt = new_table(s);
-
-	if (!pt)
-		return -ENOMEM;
-	for (unsigned j = 0; j < ENTRIES; j++)
-		set_entry(pt, j, s->fmt->leaf(s->fmt->addr(e) + j * PAGE_SIZE, 0, s->fmt->prot(e)),
-			  s->fmt);
-	set_entry(pd, i, s->fmt->table(pt), s->fmt);
-	s->leaves += ENTRIES - 1;
-	return 0;
-}
-
 struct zap {
 	uint64_t start, end;
 	int64_t removed;
-	int err;
 };
 
-/* Zaps [z->start, z->end) inside `table` at `level` covering `base`.
- * Returns true if the table became empty. */
+/*
+ * Zaps every translation overlapping [z->start, z->end) inside `table` at
+ * `level` covering `base`. A 2 MiB leaf only partly covered goes whole:
+ * splitting it would need a table page, and a zap must never allocate (it
+ * runs when memory may be exhausted, and cannot fail halfway). The guest
+ * faults the rest of the 2 MiB back in, 4 KiB at a time where the object
+ * split its extent. Returns true if the table became empty.
+ */
 static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t base,
 		      struct zap *z)
 {
 	uint64_t size = level_size(level), *t = table_va(table);
 
-	for (unsigned i = 0; i < ENTRIES && !z->err; i++) {
+	for (unsigned i = 0; i < ENTRIES; i++) {
 		uint64_t lo = base + i * size, hi = lo + size;
 		if (hi <= z->start || lo >= z->end || !s->fmt->present(t[i]))
 			continue;
-		bool whole = lo >= z->start && hi <= z->end;
-		bool leaf = level == 0 || (level == 1 && s->fmt->large(t[i]));
-		if (leaf && whole) {
+		if (level == 0 || (level == 1 && s->fmt->large(t[i]))) {
 			set_entry(table, i, 0, s->fmt);
 			s->leaves--;
 			z->removed++;
 			continue;
-		}
-		if (leaf) {                    /* a 2 MiB leaf partly covered */
-			z->err = split_large(s, table, i);
-			if (z->err)
-				break;
-			z->removed++;
 		}
 		uint64_t child = s->fmt->addr(t[i]);
 		if (zap_level(s, child, level - 1, lo, z)) {
@@ -237,7 +219,7 @@ static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t
 
 int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len)
 {
-	struct zap z = { gpa, gpa + len, 0, 0 };
+	struct zap z = { gpa, gpa + len, 0 };
 
 	if ((gpa | len) & ~PAGE_MASK || gpa >= S2_GPA_LIMIT || len > S2_GPA_LIMIT - gpa)
 		return -EINVAL;
@@ -246,7 +228,7 @@ int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len)
 	if (z.removed)
 		__atomic_add_fetch(&s->generation, 1, __ATOMIC_SEQ_CST);
 	spin_unlock(&s->lock);
-	return z.err ? z.err : z.removed;
+	return z.removed;
 }
 
 bool stage2_lookup(struct stage2 *s, uint64_t gpa, uint64_t *hpa, unsigned *level)

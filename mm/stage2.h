@@ -67,14 +67,14 @@ void stage2_destroy(struct stage2 *s);
  */
 int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, unsigned prot);
 /*
- * Removes every translation in [gpa, gpa + len) (page-aligned), splitting
- * a 2 MiB leaf that is only partly covered. Returns the number of leaves
- * removed or split (and bumps the generation if any), or -ENOMEM if a
- * split needed a table page (nothing removed then).
+ * Removes every translation overlapping [gpa, gpa + len) (page-aligned): a
+ * 2 MiB leaf only partly inside goes whole (never split: a zap allocates
+ * nothing and cannot fail on a valid range). Returns the number of leaves
+ * removed (and bumps the generation if any), or -EINVAL for a bad range.
  */
 int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len);
-/* Frees the retired tables: only after the VM's TLBs were flushed on every
- * CPU (virt->flush_vm). */
+/* Frees the retired tables: only after no CPU can still use the VM's old
+ * translations (vm_shootdown, hv/shootdown.h). */
 void stage2_free_retired(struct stage2 *s);
 /* The translation of gpa: hpa of its 4 KiB page and the leaf level. */
 bool stage2_lookup(struct stage2 *s, uint64_t gpa, uint64_t *hpa, unsigned *level);

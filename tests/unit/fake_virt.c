@@ -26,6 +26,16 @@ unsigned hv_cpu_id(void)
 struct vm_exit fake_exits[16];
 int fake_nexits, fake_next_exit;
 
+static void record(int type, unsigned vm);
+
+/* The VMX backend's INVEPT (arch/x86/vmx/vmx_tlb.c), recorded. */
+uint64_t fake_last_invept;
+void vmx_invept_single(uint64_t eptp)
+{
+	fake_last_invept = eptp;
+	record(EV_INVEPT, 0);
+}
+
 static void record(int type, unsigned vm)
 {
 	int i = __atomic_fetch_add(&fake_nevents, 1, __ATOMIC_SEQ_CST);
@@ -47,7 +57,14 @@ int fake_count(int type)
 	return n;
 }
 
-static int fake_vm_init(struct vm *vm) { vm->asid = vm->id + 1; return 0; }
+unsigned fake_nr_tags = SV_MAX_VMS + 1;
+
+/* Like SVM with nr_tags ASIDs: slots past them share tag 1. */
+static int fake_vm_init(struct vm *vm)
+{
+	vm->asid = vm->tlb_tag = vm->id + 1 < fake_nr_tags ? vm->id + 1 : 1;
+	return 0;
+}
 static void fake_vm_destroy(struct vm *vm) { (void)vm; }
 static int fake_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 {
@@ -67,6 +84,9 @@ static void fake_vcpu_run(struct vcpu *v, struct vm_exit *e)
 		*e = fake_exits[fake_next_exit++];
 	else
 		*e = (struct vm_exit){ .reason = VMEXIT_SHUTDOWN };
+	/* Like QEMU's failed VMRUN: the control block holds a host address. */
+	if (e->reason == VMEXIT_FAILED)
+		v->arch_pa = (uint64_t)(uintptr_t)&fake_vcpu_run;
 }
 
 static void fake_skip(struct vcpu *v, unsigned len) { v->arch_pa += len; }

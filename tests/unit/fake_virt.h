@@ -5,7 +5,7 @@
 
 #include "hv/virt.h"
 
-enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP };
+enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT };
 
 struct fake_event {
 	int type;
@@ -21,6 +21,11 @@ extern struct fake_event fake_events[256];
 extern int fake_nevents;
 extern struct vm_exit fake_exits[16];   /* what the next runs return, in order */
 extern int fake_nexits, fake_next_exit;
+
+/* TLB tags the fake hands out (like ASIDs): VM slots from nr_tags - 1 on
+ * share tag 1. */
+extern unsigned fake_nr_tags;
+extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
 
 void fake_reset(void);
 int fake_count(int type);

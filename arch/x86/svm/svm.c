@@ -4,6 +4,7 @@
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
+#include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/x86.h"
 #include "hv/log.h"
@@ -13,8 +14,6 @@
 #include "hv/vm.h"
 #include "mm/pmm.h"
 
-#define TLB_FLUSH_ALL   1
-#define TLB_FLUSH_ASID  3
 #define EVENTINJ_VALID  (1UL << 31)
 #define EVENTINJ_EXC    (3UL << 8)
 #define EVENTINJ_ERR    (1UL << 11)
@@ -55,11 +54,9 @@ static int svm_hardware_enable(void)
 	return 0;
 }
 
-/* ASID 0 is the host's. A VM without an ASID of its own shares ASID 1 and
- * flushes the whole TLB on every entry. */
 static int svm_vm_init(struct vm *vm)
 {
-	vm->asid = vm->id + 1 < cpu_features.nr_asids ? vm->id + 1 : 0;
+	svm_assign_asid(vm, cpu_features.nr_asids);
 	return 0;
 }
 
@@ -117,7 +114,6 @@ static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 		INTERCEPT_SKINIT;
 	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	*vmcb64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
-	*vmcb32(vmcb, VMCB_ASID) = v->vm->asid ? v->vm->asid : 1;
 	*vmcb64(vmcb, VMCB_VINTR) = 1UL << 24;   /* V_INTR_MASKING: guest IF never hides host IRQs */
 	*vmcb64(vmcb, VMCB_NP_ENABLE) = 1;
 	*vmcb64(vmcb, VMCB_NCR3) = v->vm->s2.root;
@@ -202,12 +198,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	void *vmcb = v->arch;
 
 	*vmcb64(vmcb, VMCB_RAX) = v->regs.rax;
-	*vmcb8(vmcb, VMCB_TLB_CONTROL) = 0;
-	bool flush = vcpu_enter(v);
-	if (!v->vm->asid)
-		*vmcb8(vmcb, VMCB_TLB_CONTROL) = TLB_FLUSH_ALL;
-	else if (flush)
-		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_FLUSH_ASID : TLB_FLUSH_ALL;
+	svm_tlb_prepare(v, vmcb, flush_by_asid);
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
 	svm_enter(v->arch_pa, &v->regs, this_cpu()->svm_host_save_pa);
 	vcpu_exited(v);

@@ -7,6 +7,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_tlb.h"
 #include "arch/x86/x86.h"
 #include "hv/log.h"
 #include "hv/string.h"
@@ -133,21 +134,15 @@ static int vmx_hardware_enable(void)
 	return 0;
 }
 
-/* VPID 0 is the host's. */
 static int vmx_vm_init(struct vm *vm)
 {
-	vm->asid = (vmx.proc2 & PROC2_VPID) ? vm->id + 1 : 0;
+	vmx_assign_vpid(vm, vmx.proc2 & PROC2_VPID);
 	return 0;
 }
 
 static void vmx_vm_destroy(struct vm *vm)
 {
 	(void)vm;
-}
-
-static uint64_t eptp(struct vm *vm)
-{
-	return vm->s2.root | (3 << 3) | 6;   /* 4-level walk, write-back */
 }
 
 /* Makes v's VMCS current on this CPU, with this CPU's host state. */
@@ -189,7 +184,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	vmwrite(EXCEPTION_BITMAP, 0);
 	/* Reloaded on every entry; preemption_arm shortens it for guests. */
 	vmwrite(PREEMPT_TIMER, 0xffffffff);
-	vmwrite(EPT_POINTER, eptp(v->vm));
+	vmwrite(EPT_POINTER, vmx_eptp(v->vm));
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
 	vmcs_write_guest_state(r);
@@ -219,10 +214,9 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
-/* Drops the VM's EPT-derived translations on this CPU (single context). */
-static void invept(struct vm *vm)
+void vmx_invept_single(uint64_t eptp)
 {
-	struct { uint64_t eptp, zero; } desc = { eptp(vm), 0 };
+	struct { uint64_t eptp, zero; } desc = { eptp, 0 };
 
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1UL) : "cc", "memory");
 }
@@ -286,8 +280,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	struct vmx_vcpu *x = v->arch;
 
 	load(v);
-	if (vcpu_enter(v))
-		invept(v->vm);
+	vmx_tlb_prepare(v);
 	int failed = vmx_enter(&v->regs, x->launched);
 	vcpu_exited(v);
 	if (failed) {

@@ -1,0 +1,23 @@
+/* SVM ASIDs and TLB_CONTROL (arch/x86/svm/svm_tlb.h). */
+#include "arch/x86/svm/svm_tlb.h"
+#include "arch/x86/svm/vmcb.h"
+#include "hv/shootdown.h"
+#include "hv/vm.h"
+
+void svm_assign_asid(struct vm *vm, unsigned nr_asids)
+{
+	vm->asid = vm->id + 1 < nr_asids ? vm->id + 1 : 1;
+	/* The tag is the ASID: VMs sharing ASID 1 share TLB entries, so
+	 * vcpu_enter flushes whenever it changes hands on a CPU. */
+	vm->tlb_tag = vm->asid;
+}
+
+void svm_tlb_prepare(struct vcpu *v, void *vmcb, bool flush_by_asid)
+{
+	*vmcb32(vmcb, VMCB_ASID) = v->vm->asid;
+	if (vcpu_enter(v))
+		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_CONTROL_FLUSH_ASID
+							       : TLB_CONTROL_FLUSH_ALL;
+	else
+		*vmcb8(vmcb, VMCB_TLB_CONTROL) = TLB_CONTROL_NONE;
+}

@@ -1,0 +1,29 @@
+/* The invalidation bracket (hv/invalidate.h). */
+#include "hv/invalidate.h"
+#include "hv/shootdown.h"
+#include "hv/shutdown.h"
+#include "hv/vm.h"
+
+void vm_invalidate_begin(struct vm_invalidation *inv, struct vm *vm)
+{
+	*inv = (struct vm_invalidation){ .vm = vm };
+}
+
+void vm_invalidate_range(struct vm_invalidation *inv, uint64_t gpa, uint64_t len)
+{
+	int64_t n = stage2_zap(&inv->vm->s2, gpa, len);
+
+	/* Callers pass ranges inside a region or mapping they validated:
+	 * a rejected range is a broken invariant, not bad input. */
+	if (n < 0)
+		panic("stage-2 zap of VM %u [0x%lx, +0x%lx) refused (%ld)", inv->vm->id, gpa, len, n);
+	inv->zapped |= n > 0;
+}
+
+void vm_invalidate_end(struct vm_invalidation *inv)
+{
+	if (!inv->zapped)
+		return;
+	vm_shootdown(inv->vm);
+	stage2_free_retired(&inv->vm->s2);
+}
