@@ -128,12 +128,12 @@ int vm_map_fault(struct vm *vm, uint64_t gpa, bool write)
 	else if (write && !m->writable)
 		err = -EACCES;
 	if (!err) {
+		if (vm_map_fault_race_hook)
+			vm_map_fault_race_hook(vm, gpa);
 		uint64_t off = m->offset + (gpa - m->gpa);
 		err = memobj_get_page(m->obj, off >> PAGE_SHIFT, &pa, &order);
 	}
 	if (!err) {
-		if (vm_map_fault_race_hook)
-			vm_map_fault_race_hook(vm, gpa);
 		err = stage2_map(&vm->s2, gpa & PAGE_MASK, pa, S2_LEVEL_4K,
 				 m->writable ? S2_READ | S2_WRITE : S2_READ);
 		memobj_put_page(m->obj, pa);

@@ -92,7 +92,7 @@ int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs);
 /* Resolves a stage-2 fault on a guest region: 0, or -errno (unbacked). */
 int vm_handle_fault(struct vm *vm, uint64_t gpa);
 /* Host tests only (NULL otherwise): run inside the windows they race,
- * between a fault's page lookup and its installation, and between a
+ * between a fault's lookup and its installation, and between a
  * populate's copy and its measurement. */
 extern void (*vm_fault_race_hook)(struct vm *vm, uint64_t gpa);
 extern void (*vm_populate_race_hook)(struct vm *vm, uint64_t gpa);

@@ -1,0 +1,386 @@
+/*
+ * Issue 9's breaks, each tried the way an attacker would, on the host with
+ * the fake backend: a control mapping faulting while it is unmapped, a
+ * GUEST object outliving its VM, a populate source rewritten mid-call, a
+ * launch layout the digest does not describe, a punch with memory
+ * exhausted, a TLB tag shared between VMs, a failed entry's RIP.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <sealvisor/errno.h>
+#include "hv/hypercall.h"
+#include "hv/shootdown.h"
+#include "hv/vm.h"
+#include "mm/pmm.h"
+#include "tests/unit/fake_virt.h"
+#include "tests/unit/unit.h"
+
+#define MB (1UL << 20)
+#define PUNCH (MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE)
+#define MAP_GPA (64 * MB)
+
+static uint64_t free0;
+
+static void setup(void)
+{
+	arena_pmm(0, 96 * MB);
+	memset(vms, 0, sizeof(vms));
+	memset(cpu_state, 0, sizeof(cpu_state));
+	fake_reset();
+	fake_set_cpu(0);
+	fake_nr_tags = SV_MAX_VMS + 1;
+	free0 = pmm_free_pages();
+}
+
+static void teardown(void)
+{
+	vm_fault_race_hook = NULL;
+	vm_populate_race_hook = NULL;
+	vm_map_fault_race_hook = NULL;
+	vcpu_enter_race_hook = NULL;
+	for (unsigned i = 0; i < SV_MAX_VMS; i++)
+		if (vms[i].in_use)
+			vm_destroy(&vms[i]);
+	ck_assert_uint_eq(memobj_nr_objects(), 0);
+	ck_assert_uint_eq(pmm_free_pages(), free0);   /* nothing leaked */
+	arena_unmap();
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static struct memobj *guest_object(uint64_t size)
+{
+	struct memobj *o;
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &o), 0);
+	ck_assert_int_eq(memobj_add_seals(o, MEMOBJ_SEAL_GUEST), 0);
+	ck_assert_int_eq(memobj_set_size(o, size), 0);
+	return o;
+}
+
+static struct memobj *shared_object(uint64_t size)
+{
+	struct memobj *o;
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &o), 0);
+	ck_assert_int_eq(memobj_set_size(o, size), 0);
+	return o;
+}
+
+static int64_t hc(struct vm *caller, uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
+		  uint64_t d, uint64_t e)
+{
+	return hypercall_dispatch(caller, (uint64_t[7]){ nr, a, b, c, d, e, 0 });
+}
+
+/* ---- break 1: a control mapping's fault against its unmap ---- */
+
+struct unmapper {
+	struct vm *control;
+	volatile bool started, done;
+};
+
+static struct unmapper unmapper;
+
+static void *unmap_on_cpu1(void *arg)
+{
+	struct unmapper *u = arg;
+
+	fake_set_cpu(1);
+	u->started = true;
+	ck_assert_int_eq(vm_unmap_object(u->control, MAP_GPA), 0);
+	u->done = true;
+	return NULL;
+}
+
+/* Runs inside the fault, between finding the mapping and looking up its
+ * page: CPU 1 unmaps (the mapping holds the object's last reference, so
+ * the object goes too) and gets as far as it can in 50 ms. */
+static void unmap_during_fault(struct vm *vm, uint64_t gpa)
+{
+	pthread_t t;
+	(void)vm, (void)gpa;
+	vm_map_fault_race_hook = NULL;
+	pthread_create(&t, NULL, unmap_on_cpu1, &unmapper);
+	while (!unmapper.started)
+		;
+	sleep_ms(50);
+	pthread_detach(t);
+}
+
+START_TEST(a_control_fault_never_installs_after_the_unmap)
+{
+	struct vm *control;
+	struct memobj *o = shared_object(4 * PAGE_SIZE);
+	uint64_t hpa;
+	unsigned level;
+
+	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
+	ck_assert_int_eq(vm_map_object(control, o, 0, MAP_GPA, 4 * PAGE_SIZE, true), 0);
+	memobj_close(o);                       /* the mapping holds the last reference */
+	unmapper = (struct unmapper){ .control = control };
+	vm_map_fault_race_hook = unmap_during_fault;
+	ck_assert_int_eq(vm_map_fault(control, MAP_GPA + PAGE_SIZE, true), 0);
+	while (!unmapper.done)
+		;
+	ck_assert(!stage2_lookup(&control->s2, MAP_GPA + PAGE_SIZE, &hpa, &level));
+	ck_assert_int_eq(vm_audit(), 0);
+	ck_assert_int_eq(vm_map_fault(control, MAP_GPA + PAGE_SIZE, false), -EFAULT);
+}
+END_TEST
+
+/* ---- break 2: a GUEST object outlives its VM ---- */
+
+START_TEST(a_guest_object_loses_its_pages_with_its_vm_and_never_binds_again)
+{
+	struct memobj *g = guest_object(4 * MB);
+	struct vm *victim, *thief;
+	static const char secret[] = "the victim's secret";
+
+	ck_assert_int_eq(vm_create_guest(&victim), 0);
+	ck_assert_int_eq(vm_set_region(victim, 0, 4 * MB, g, 0), 0);
+	ck_assert_int_eq(vm_populate(victim, 0x3000, secret, sizeof(secret)), 0);
+	ck_assert_int_eq(vm_handle_fault(victim, 0x3000), 0);
+	ck_assert_uint_gt(memobj_nr_pages(g), 0);
+	unsigned id = victim->id;
+	vm_destroy(victim);
+	ck_assert_uint_eq(memobj_nr_pages(g), 0);        /* freed, though still open */
+	ck_assert_int_eq(vm_create_guest(&thief), 0);
+	ck_assert_uint_eq(thief->id, id);                  /* even the same slot */
+	ck_assert_int_eq(vm_set_region(thief, 0, 4 * MB, g, 0), -EPERM);
+	struct vm *other;
+	ck_assert_int_eq(vm_create_guest(&other), 0);
+	ck_assert_int_eq(vm_set_region(other, 0, 4 * MB, g, 0), -EPERM);
+	memobj_close(g);
+}
+END_TEST
+
+/* ---- break 3: the populate source rewritten during the call ---- */
+
+static uint8_t *flip_src;
+
+static void flip_source(struct vm *vm, uint64_t gpa)
+{
+	(void)vm, (void)gpa;
+	memset(flip_src, 0xcc, PAGE_SIZE);      /* what a second control vCPU does */
+}
+
+static void launch(struct vm **vm, struct memobj **o, const void *src, uint64_t rip)
+{
+	*o = guest_object(2 * MB);
+	ck_assert_int_eq(vm_create_guest(vm), 0);
+	ck_assert_int_eq(vm_set_region(*vm, 0, 2 * MB, *o, 0), 0);
+	ck_assert_int_eq(vm_populate(*vm, 0x1000, src, PAGE_SIZE), 0);
+	ck_assert_int_eq(vcpu_create(*vm, 0, &(struct sv_vcpu_regs){ .rip = rip }), 0);
+	ck_assert_int_eq(vm_finalize(*vm), 0);
+}
+
+START_TEST(populate_measures_the_bytes_that_landed)
+{
+	static uint8_t src[PAGE_SIZE], original[PAGE_SIZE];
+	struct vm *a, *b;
+	struct memobj *oa, *ob;
+	uint64_t hpa;
+	unsigned level;
+
+	memset(original, 0x5a, sizeof(original));
+	memcpy(src, original, sizeof(src));
+	flip_src = src;
+	vm_populate_race_hook = flip_source;
+	launch(&a, &oa, src, 0x1000);
+	vm_populate_race_hook = NULL;
+	launch(&b, &ob, original, 0x1000);
+	/* Same bytes landed in both: same digest, and the guest has them. */
+	ck_assert_mem_eq(a->measurement, b->measurement, SV_MEASUREMENT_SIZE);
+	ck_assert_int_eq(vm_handle_fault(a, 0x1000), 0);
+	ck_assert(stage2_lookup(&a->s2, 0x1000, &hpa, &level));
+	ck_assert_mem_eq(phys_to_virt(hpa), original, PAGE_SIZE);
+	memobj_close(oa);
+	memobj_close(ob);
+}
+END_TEST
+
+/* ---- break 4: the measurement describes the whole launch ---- */
+
+START_TEST(populate_only_into_guest_sealed_regions)
+{
+	struct memobj *shared = shared_object(2 * MB);
+	struct vm *vm;
+	static const char img[] = "code";
+
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, shared, 0), 0);
+	ck_assert_int_eq(vm_populate(vm, 0x1000, img, sizeof(img)), -EPERM);
+	ck_assert_uint_eq(memobj_nr_pages(shared), 0);     /* nothing landed */
+	memobj_close(shared);
+}
+END_TEST
+
+START_TEST(regions_may_not_overlap_or_alias_by_even_one_page)
+{
+	struct memobj *g = guest_object(8 * MB);
+	struct vm *vm;
+
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 4 * MB, 2 * MB, g, 0), 0);
+	/* gpa ranges sharing exactly one page, either side */
+	ck_assert_int_eq(vm_set_region(vm, 6 * MB - PAGE_SIZE, 2 * MB, g, 4 * MB), -EEXIST);
+	ck_assert_int_eq(vm_set_region(vm, 2 * MB + PAGE_SIZE, 2 * MB, g, 4 * MB), -EEXIST);
+	/* the same object pages at another gpa: by one page, either side */
+	ck_assert_int_eq(vm_set_region(vm, 16 * MB, 2 * MB, g, 2 * MB - PAGE_SIZE), -EEXIST);
+	ck_assert_int_eq(vm_set_region(vm, 16 * MB, 2 * MB, g, 2 * MB - PAGE_SIZE * 511), -EEXIST);
+	ck_assert_int_eq(vm_set_region(vm, 16 * MB, 2 * MB, g, 2 * MB), 0);   /* adjacent: fine */
+	ck_assert_int_eq(vm_set_region(vm, 6 * MB, 2 * MB, g, 4 * MB), 0);
+	ck_assert_uint_eq(vm->nr_regions, 3);
+	memobj_close(g);
+}
+END_TEST
+
+/* Digest of a 1-page launch at rip with n vCPUs and the object's seals. */
+static void measure_variant(uint8_t out[32], uint64_t rip, unsigned nr_vcpus, unsigned seals)
+{
+	static uint8_t page[PAGE_SIZE] = { 0xf4 };
+	struct memobj *o = guest_object(2 * MB);
+	struct vm *vm;
+
+	ck_assert_int_eq(memobj_add_seals(o, seals), 0);
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, o, 0), 0);
+	ck_assert_int_eq(vm_populate(vm, 0, page, PAGE_SIZE), 0);
+	for (unsigned i = 0; i < nr_vcpus; i++)
+		ck_assert_int_eq(vcpu_create(vm, i, &(struct sv_vcpu_regs){ .rip = rip }), 0);
+	ck_assert_int_eq(vm_finalize(vm), 0);
+	ck_assert_int_eq(vcpu_create(vm, nr_vcpus, &(struct sv_vcpu_regs){ .rip = rip }), -EPERM);
+	memcpy(out, vm->measurement, 32);
+	vm_destroy(vm);
+	memobj_close(o);
+}
+
+START_TEST(entry_point_vcpu_count_and_seals_are_measured)
+{
+	uint8_t base[32], other_rip[32], more_vcpus[32], more_seals[32], again[32];
+
+	measure_variant(base, 0x0, 1, 0);
+	measure_variant(again, 0x0, 1, 0);
+	measure_variant(other_rip, 0x10, 1, 0);
+	measure_variant(more_vcpus, 0x0, 2, 0);
+	measure_variant(more_seals, 0x0, 1, MEMOBJ_SEAL_SEAL);
+	ck_assert_mem_eq(base, again, 32);
+	ck_assert(memcmp(base, other_rip, 32) != 0);
+	ck_assert(memcmp(base, more_vcpus, 32) != 0);
+	ck_assert(memcmp(base, more_seals, 32) != 0);
+}
+END_TEST
+
+/* ---- break 5: memory exhausted, then a punch inside a 2 MiB leaf ---- */
+
+START_TEST(a_punch_inside_a_2m_leaf_works_with_no_free_memory)
+{
+	struct memobj *g = guest_object(4 * MB);
+	struct vm *vm;
+	unsigned level;
+	uint64_t hpa, hoard = 0;
+
+	ck_assert_int_eq(memobj_fallocate(g, 0, 0, 4 * MB), 0);    /* 2 MiB extents */
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 4 * MB, g, 0), 0);
+	ck_assert_int_eq(vm_handle_fault(vm, 2 * MB + 0x5000), 0);
+	ck_assert(stage2_lookup(&vm->s2, 2 * MB, &hpa, &level));
+	ck_assert_uint_eq(level, S2_LEVEL_2M);
+	/* Take every free page, linked through its first word. */
+	for (uint64_t pa; (pa = pmm_alloc(0, OWNER_HV, 0)); hoard = pa)
+		*(uint64_t *)phys_to_virt(pa) = hoard;
+	ck_assert_uint_eq(pmm_free_pages(), 0);
+	ck_assert_int_eq(memobj_fallocate(g, PUNCH, 2 * MB + 0x5000, PAGE_SIZE), 0);
+	ck_assert(!stage2_lookup(&vm->s2, 2 * MB, &hpa, &level));   /* the whole leaf went */
+	ck_assert_int_eq(vm_audit(), 0);
+	while (hoard) {
+		uint64_t next = *(uint64_t *)phys_to_virt(hoard);
+		*(uint64_t *)phys_to_virt(hoard) = 0;
+		pmm_free(hoard, 0);
+		hoard = next;
+	}
+	ck_assert_int_eq(vm_handle_fault(vm, 2 * MB + 0x6000), 0);  /* the rest faults back */
+	ck_assert_int_eq(vm_audit(), 0);
+	memobj_close(g);
+}
+END_TEST
+
+/* ---- break 6: a TLB tag shared between VMs ---- */
+
+static void enter_and_exit(struct vcpu *v, bool *flushed)
+{
+	*flushed = vcpu_enter(v);
+	vcpu_exited(v);
+}
+
+START_TEST(vms_sharing_a_tlb_tag_flush_whenever_it_changes_hands)
+{
+	struct vm *control, *guest;
+	bool flushed;
+
+	fake_nr_tags = 2;                     /* only the control partition has its own */
+	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
+	ck_assert_int_eq(vm_create_guest(&guest), 0);
+	ck_assert_uint_eq(guest->tlb_tag, control->tlb_tag);
+	control->vcpus[0].vm = control;
+	guest->vcpus[0].vm = guest;
+	enter_and_exit(&control->vcpus[0], &flushed);
+	ck_assert(flushed);                                   /* first time here */
+	enter_and_exit(&control->vcpus[0], &flushed);
+	ck_assert(!flushed);
+	enter_and_exit(&guest->vcpus[0], &flushed);
+	ck_assert(flushed);                                   /* the tag changed hands */
+	enter_and_exit(&control->vcpus[0], &flushed);
+	ck_assert(flushed);                                   /* and back */
+	enter_and_exit(&control->vcpus[0], &flushed);
+	ck_assert(!flushed);
+}
+END_TEST
+
+/* ---- break 7: a failed entry reports a hypervisor address ---- */
+
+START_TEST(a_failed_entry_reports_the_vcpus_own_rip_and_the_vcpu_stays_dead)
+{
+	struct memobj *g = guest_object(2 * MB);
+	struct vm *control, *vm;
+	static const uint8_t code[PAGE_SIZE] = { 0xf4 };
+
+	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, g, 0), 0);
+	ck_assert_int_eq(vm_populate(vm, 0, code, PAGE_SIZE), 0);
+	ck_assert_int_eq(vcpu_create(vm, 0, &(struct sv_vcpu_regs){ .rip = 0x1234, .cr3 = ~0UL }), 0);
+	ck_assert_int_eq(vm_finalize(vm), 0);
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_FAILED, .raw = 33 };
+	struct sv_run *run = vm_guest_ptr(control, 0x2000, sizeof(*run));
+	ck_assert_int_eq(hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(run->shutdown.rip, 0x1234);
+	ck_assert_uint_eq(run->shutdown.code, 33);
+	ck_assert_int_eq(hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), -EIO);
+	memobj_close(g);
+}
+END_TEST
+
+Suite *isolation_suite(void)
+{
+	Suite *s = suite_create("isolation");
+	TCase *tc = tcase_create("attacks");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_control_fault_never_installs_after_the_unmap);
+	tcase_add_test(tc, a_guest_object_loses_its_pages_with_its_vm_and_never_binds_again);
+	tcase_add_test(tc, populate_measures_the_bytes_that_landed);
+	tcase_add_test(tc, populate_only_into_guest_sealed_regions);
+	tcase_add_test(tc, regions_may_not_overlap_or_alias_by_even_one_page);
+	tcase_add_test(tc, entry_point_vcpu_count_and_seals_are_measured);
+	tcase_add_test(tc, a_punch_inside_a_2m_leaf_works_with_no_free_memory);
+	tcase_add_test(tc, vms_sharing_a_tlb_tag_flush_whenever_it_changes_hands);
+	tcase_add_test(tc, a_failed_entry_reports_the_vcpus_own_rip_and_the_vcpu_stays_dead);
+	suite_add_tcase(s, tc);
+	return s;
+}
