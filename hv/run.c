@@ -180,10 +180,14 @@ void control_run(struct vm *control, unsigned id)
 		case VMEXIT_MSR:
 			virt->inject_gp(v);
 			break;
-		case VMEXIT_NPF:
-			if (vm_map_fault(control, e.gpa, e.write) == 0)
+		case VMEXIT_NPF: {
+			int err = vm_map_fault(control, e.gpa, e.write);
+			if (err == 0)
 				break;
-			control_fatal(v, "access outside its memory and its mappings", &e);
+			control_fatal(v, err == -EFAULT ? "access outside its memory and its mappings"
+				      : err == -EACCES ? "write to a read-only mapping"
+				      : "no memory left for a page of its mapping", &e);
+		}
 		case VMEXIT_HLT:
 			/* Its secondary vCPUs wait for work in HLT; vCPU 0 has
 			 * nobody to wake it. */

@@ -131,7 +131,17 @@ static void vm_fallocated(struct memobj *obj, void *owner, uint64_t start, uint6
 	(void)obj, (void)owner, (void)start, (void)end;   /* faults map lazily */
 }
 
-static const struct memobj_owner_ops vm_owner_ops = { vm_invalidate, vm_fallocated };
+/* Before VM_FINALIZE a GUEST object's pages hold exactly what the digest
+ * says was populated: a punch or truncation then would change the launch
+ * unmeasured. Object lock held, hence the peek. */
+static int vm_may_remove(struct memobj *obj, void *owner)
+{
+	struct vm *vm = owner;
+
+	return !vm->finalized && (memobj_peek_seals(obj) & MEMOBJ_SEAL_GUEST) ? -EBUSY : 0;
+}
+
+static const struct memobj_owner_ops vm_owner_ops = { vm_invalidate, vm_fallocated, vm_may_remove };
 
 static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {

@@ -102,20 +102,25 @@ unsigned memobj_get_seals(struct memobj *obj)
 	return s;
 }
 
-/* shmem_setattr: seals first, then GUEST's alignment, then the change. */
+/* shmem_setattr: seals first, then GUEST's alignment, then the owner's
+ * consent to lose pages, then the change. */
+static int size_change_allowed(struct memobj *obj, uint64_t size)
+{
+	if ((size < obj->size && (obj->seals & MEMOBJ_SEAL_SHRINK)) ||
+	    (size > obj->size && (obj->seals & MEMOBJ_SEAL_GROW)))
+		return -EPERM;
+	if ((obj->seals & MEMOBJ_SEAL_GUEST) && (size & ~PAGE_MASK))
+		return -EINVAL;
+	return size < obj->size ? memobj_may_remove(obj) : 0;
+}
+
 int memobj_set_size(struct memobj *obj, uint64_t size)
 {
-	int err = 0;
-
 	if (size > MEMOBJ_MAX_SIZE)
 		return -EFBIG;
 	spin_lock(&obj->lock);
-	if ((size < obj->size && (obj->seals & MEMOBJ_SEAL_SHRINK)) ||
-	    (size > obj->size && (obj->seals & MEMOBJ_SEAL_GROW)))
-		err = -EPERM;
-	else if ((obj->seals & MEMOBJ_SEAL_GUEST) && (size & ~PAGE_MASK))
-		err = -EINVAL;
-	else if (size < obj->size) {
+	int err = size_change_allowed(obj, size);
+	if (!err && size < obj->size) {
 		/* Truncation drops every page past the new EOF, including
 		 * those fallocated past the old EOF with KEEP_SIZE. */
 		uint64_t first = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;

@@ -53,6 +53,11 @@ struct memobj_owner_ops {
 	void (*invalidate_range)(struct memobj *obj, void *owner, uint64_t start, uint64_t end);
 	/* Pages [start, end) were allocated by fallocate. */
 	void (*fallocate)(struct memobj *obj, void *owner, uint64_t start, uint64_t end);
+	/* Optional: may punch-hole or truncation remove pages now? 0 or
+	 * -errno, which the call returns before changing anything (a VM
+	 * refuses while its launch is measured: the digest describes what
+	 * was populated, and a punch would change it unmeasured). */
+	int (*may_remove)(struct memobj *obj, void *owner);
 };
 
 /* Lifecycle. create returns -EINVAL for unknown flags, -ENOMEM. */

@@ -80,6 +80,13 @@ static int remove_block(void *c, struct memobj_index *ix, uint64_t *slot,
 	return 0;
 }
 
+int memobj_may_remove(struct memobj *obj)
+{
+	if (!obj->owner || !obj->owner_ops->may_remove)
+		return 0;
+	return obj->owner_ops->may_remove(obj, obj->owner);
+}
+
 /* Owner first, then every mapper: all translations of [start, end) go. */
 static void memobj_invalidate_only(struct memobj *obj, uint64_t start, uint64_t end)
 {
@@ -212,6 +219,9 @@ static int falloc_punch(struct memobj *obj, uint64_t off, uint64_t len)
 		return -EPERM;
 	if ((obj->seals & MEMOBJ_SEAL_GUEST) && ((off | len) & ~PAGE_MASK))
 		return -EINVAL;
+	int err = memobj_may_remove(obj);
+	if (err)
+		return err;
 	if (first > last) {            /* inside one page */
 		memobj_zero_partial(obj, off, len);
 		return 0;

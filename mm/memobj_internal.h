@@ -40,6 +40,8 @@ uint64_t memobj_alloc_data(struct memobj *obj, unsigned order);
 void memobj_zero_data(uint64_t pa, unsigned order);
 void memobj_release_data(struct memobj *obj, uint64_t pa, unsigned order);
 
+/* The owner's may_remove verdict (0 without an owner or the op). */
+int memobj_may_remove(struct memobj *obj);
 /* Removes every page in [start, end) (pages), calling the owner's
  * invalidate_range first. Object lock held. */
 void memobj_remove_range(struct memobj *obj, uint64_t start, uint64_t end);

@@ -43,6 +43,14 @@ static void record(int type, unsigned vm)
 		fake_events[i] = (struct fake_event){ type, vm, pmm_free_pages() };
 }
 
+void fake_launch(struct vm *vm)
+{
+	if (!vm->vcpus[0].created && vcpu_create(vm, 0, &(struct sv_vcpu_regs){ 0 }))
+		abort();
+	if (vm_finalize(vm))
+		abort();
+}
+
 void fake_reset(void)
 {
 	fake_nevents = fake_nexits = fake_next_exit = 0;

@@ -28,6 +28,9 @@ extern unsigned fake_nr_tags;
 extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
 
 void fake_reset(void);
+/* Creates vCPU 0 (if need be) and finalizes: a GUEST object's pages can
+ * be punched only once its VM's launch is measured. */
+void fake_launch(struct vm *vm);
 int fake_count(int type);
 
 #endif

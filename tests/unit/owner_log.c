@@ -22,4 +22,4 @@ static void on_fallocate(struct memobj *obj, void *owner, uint64_t s, uint64_t e
 	record(owner, CB_FALLOCATE, s, e);
 }
 
-const struct memobj_owner_ops owner_log_ops = { on_invalidate, on_fallocate };
+const struct memobj_owner_ops owner_log_ops = { on_invalidate, on_fallocate, NULL };

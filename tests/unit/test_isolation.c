@@ -275,6 +275,28 @@ START_TEST(entry_point_vcpu_count_and_seals_are_measured)
 }
 END_TEST
 
+/* Before FINALIZE the pages hold what the digest says: a punch or a
+ * truncation would change the launch unmeasured. */
+START_TEST(measured_pages_stay_until_the_launch_is_finalized)
+{
+	struct memobj *g = guest_object(4 * MB);
+	struct vm *vm;
+	static const char img[] = "measured";
+
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 4 * MB, g, 0), 0);
+	ck_assert_int_eq(vm_populate(vm, 0x1000, img, sizeof(img)), 0);
+	ck_assert_int_eq(memobj_fallocate(g, PUNCH, 0, 4 * MB), -EBUSY);
+	ck_assert_int_eq(memobj_set_size(g, 0), -EBUSY);
+	ck_assert_int_eq(memobj_set_size(g, 8 * MB), 0);              /* growing is harmless */
+	ck_assert_uint_eq(memobj_nr_pages(g), 1);
+	fake_launch(vm);
+	ck_assert_int_eq(memobj_fallocate(g, PUNCH, 0, 4 * MB), 0);   /* the guest's to ask */
+	ck_assert_uint_eq(memobj_nr_pages(g), 0);
+	memobj_close(g);
+}
+END_TEST
+
 /* ---- break 5: memory exhausted, then a punch inside a 2 MiB leaf ---- */
 
 START_TEST(a_punch_inside_a_2m_leaf_works_with_no_free_memory)
@@ -294,6 +316,7 @@ START_TEST(a_punch_inside_a_2m_leaf_works_with_no_free_memory)
 	for (uint64_t pa; (pa = pmm_alloc(0, OWNER_HV, 0)); hoard = pa)
 		*(uint64_t *)phys_to_virt(pa) = hoard;
 	ck_assert_uint_eq(pmm_free_pages(), 0);
+	fake_launch(vm);
 	ck_assert_int_eq(memobj_fallocate(g, PUNCH, 2 * MB + 0x5000, PAGE_SIZE), 0);
 	ck_assert(!stage2_lookup(&vm->s2, 2 * MB, &hpa, &level));   /* the whole leaf went */
 	ck_assert_int_eq(vm_audit(), 0);
@@ -378,6 +401,7 @@ Suite *isolation_suite(void)
 	tcase_add_test(tc, populate_only_into_guest_sealed_regions);
 	tcase_add_test(tc, regions_may_not_overlap_or_alias_by_even_one_page);
 	tcase_add_test(tc, entry_point_vcpu_count_and_seals_are_measured);
+	tcase_add_test(tc, measured_pages_stay_until_the_launch_is_finalized);
 	tcase_add_test(tc, a_punch_inside_a_2m_leaf_works_with_no_free_memory);
 	tcase_add_test(tc, vms_sharing_a_tlb_tag_flush_whenever_it_changes_hands);
 	tcase_add_test(tc, a_failed_entry_reports_the_vcpus_own_rip_and_the_vcpu_stays_dead);

@@ -80,6 +80,7 @@ START_TEST(the_zap_of_a_punch_honours_the_region_object_offset)
 
 	ck_assert_int_eq(vm_create_guest(&vm), 0);
 	ck_assert_int_eq(vm_set_region(vm, 1 * MB, 2 * MB, g, 4 * MB), 0);
+	fake_launch(vm);
 	for (uint64_t p = 0; p < 8; p++)
 		ck_assert_int_eq(vm_handle_fault(vm, 1 * MB + p * PAGE_SIZE), 0);
 	ck_assert_int_eq(memobj_fallocate(g, PUNCH, 4 * MB + 3 * PAGE_SIZE, PAGE_SIZE), 0);
@@ -260,6 +261,7 @@ START_TEST(an_entry_that_races_a_zap_either_flushes_or_is_waited_for)
 
 	ck_assert_int_eq(vm_create_guest(&vm), 0);
 	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, race_obj, 0), 0);
+	fake_launch(vm);
 	ck_assert_int_eq(vm_handle_fault(vm, 0), 0);
 	vm->vcpus[0].vm = vm;
 	fake_set_cpu(1);
@@ -321,6 +323,7 @@ START_TEST(vmx_entries_after_a_zap_invept_the_vms_eptp)
 	vmx_assign_vpid(vm, true);
 	ck_assert_uint_eq(vm->asid, vm->id + 1);
 	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, g, 0), 0);
+	fake_launch(vm);
 	ck_assert_int_eq(vm_handle_fault(vm, 0), 0);
 	vm->vcpus[0].vm = vm;
 	vmx_tlb_prepare(&vm->vcpus[0]);

@@ -35,7 +35,7 @@ static void setup(void)
 	ck_assert_int_eq(vm_create_guest(&vm), 0);
 	ck_assert_int_eq(vm_create_guest(&other), 0);
 	ck_assert_int_eq(vm_set_region(vm, 0, 4 * MB, obj, 0), 0);
-	vm->vcpus[0].vm = vm;
+	fake_launch(vm);
 	other->vcpus[0].vm = other;
 }
 

@@ -71,6 +71,7 @@ START_TEST(punch_zaps_exactly_the_punched_range)
 	for (uint64_t gpa = 0; gpa < 0x10000; gpa += PAGE_SIZE)
 		ck_assert_int_eq(vm_handle_fault(vm, gpa), 0);
 	ck_assert_int_eq(vm_handle_fault(vm, 6 * MB), 0);
+	fake_launch(vm);
 	ck_assert_int_eq(memobj_fallocate(obj, PUNCH, 0x3000, 0x2000), 0);
 	for (uint64_t gpa = 0; gpa < 0x10000; gpa += PAGE_SIZE)
 		ck_assert_msg(mapped(gpa, NULL) == (gpa < 0x3000 || gpa >= 0x5000),
@@ -85,6 +86,7 @@ START_TEST(punch_moves_the_generation_and_frees_tables_after)
 	for (uint64_t gpa = 0; gpa < 0x8000; gpa += PAGE_SIZE)
 		ck_assert_int_eq(vm_handle_fault(vm, gpa), 0);
 	uint64_t before = pmm_free_pages(), gen = vm->s2.generation;
+	fake_launch(vm);
 	ck_assert_int_eq(memobj_fallocate(obj, PUNCH, 0, 0x8000), 0);
 	ck_assert_uint_eq(vm->s2.generation, gen + 1);
 	ck_assert_uint_eq(vm->s2.nr_retired, 0);
@@ -96,6 +98,7 @@ END_TEST
 START_TEST(punch_of_unmapped_pages_needs_no_flush)
 {
 	uint64_t gen = vm->s2.generation;
+	fake_launch(vm);
 	ck_assert_int_eq(memobj_fallocate(obj, PUNCH, 0, 0x8000), 0);
 	ck_assert_uint_eq(vm->s2.generation, gen);
 }
@@ -109,6 +112,7 @@ START_TEST(partial_punch_drops_the_2m_leaf_and_the_rest_faults_back)
 	ck_assert_int_eq(vm_handle_fault(vm, 5 * MB), 0);
 	ck_assert(mapped(4 * MB, &level));
 	ck_assert_uint_eq(level, 1);
+	fake_launch(vm);
 	ck_assert_int_eq(memobj_fallocate(obj, PUNCH, 4 * MB + 64 * 1024, 16 * 1024), 0);
 	for (uint64_t gpa = 4 * MB; gpa < 6 * MB; gpa += 60 * 1024)
 		ck_assert_msg(!mapped(gpa, NULL), "gpa 0x%lx", gpa);
@@ -135,6 +139,7 @@ START_TEST(vcpu_flushes_once_after_each_zap)
 	ck_assert_int_eq(vm_handle_fault(vm, 0x1000), 0);
 	virt->vcpu_run(v, &e);                   /* a new mapping needs no flush */
 	ck_assert_int_eq(fake_count(EV_ENTRY_FLUSH), 1);
+	fake_launch(vm);
 	ck_assert_int_eq(memobj_fallocate(obj, PUNCH, 0x1000, 0x1000), 0);
 	virt->vcpu_run(v, &e);
 	virt->vcpu_run(v, &e);
