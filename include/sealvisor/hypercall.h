@@ -41,11 +41,21 @@ enum sv_hypercall {
 	/* VMs (control partition). */
 	SV_HC_VM_CREATE = 30,         /* () -> vm id */
 	SV_HC_VM_DESTROY = 31,        /* (vm) */
+	/* Binds [offset, +size) of an object at gpa. -EEXIST if the gpa range
+	 * or the object range overlaps a region of the VM; -EPERM if another
+	 * VM owns the object, or it is a GUEST object whose VM was destroyed
+	 * (its pages went with that VM). */
 	SV_HC_VM_SET_REGION = 32,     /* (vm, gpa, size, handle, offset) */
-	SV_HC_VM_POPULATE = 33,       /* (vm, gpa, src gpa, len): before finalize */
+	/* Before finalize, into a GUEST-sealed region only (else -EPERM):
+	 * copies and measures the bytes that landed. Until finalize, pages of
+	 * a GUEST object bound to the VM cannot be punched (-EBUSY). */
+	SV_HC_VM_POPULATE = 33,       /* (vm, gpa, src gpa, len) */
+	/* Measures the layout and every vCPU; -EINVAL without a vCPU. */
 	SV_HC_VM_FINALIZE = 34,       /* (vm) */
 	SV_HC_VM_GET_MEASUREMENT = 35,/* (vm, out gpa: 32 bytes) */
+	/* Before finalize (after: -EPERM): its initial state is measured. */
 	SV_HC_VCPU_CREATE = 36,       /* (vm, vcpu id, gpa of struct sv_vcpu_regs) */
+	/* -EIO for a vCPU whose entry the CPU refused (it never runs again). */
 	SV_HC_VCPU_RUN = 37,          /* (vm, vcpu id, gpa of struct sv_run) */
 	/* Starts control-partition vCPU n (1 .. nr_cpus-1) on physical CPU n
 	 * at rip with rsp, RDI = n. */
