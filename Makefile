@@ -1,5 +1,6 @@
 # sealvisor — the one build entry point.
-#   make            build build/BOOTX64.EFI and the partition images
+#   make            build build/BOOTX64.EFI, the partition images and the
+#                   launch-measurement verifier build/tools/sv-measure
 #   make run        boot it under QEMU/OVMF (SVM+NPT); exit status is the hypervisor's
 #   make run-bochs  boot it under Bochs (VMX+EPT)
 #   make debug      QEMU paused with a gdb stub; prints the gdb command line
@@ -47,8 +48,10 @@ HOST_LIB_SRCS := $(HOST_MM_SRCS) hv/sha256.c hv/vm.c hv/audit.c hv/hypercall.c \
 	hv/run.c hv/cpuid.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
 	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
+# The verifier's stream writer: the tool and the unit tests share it.
+TOOL_LIB_OBJS := $(BUILD)/host/tests/tools/launch_stream.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o) $(TOOL_LIB_OBJS)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 
 # Partition images (control partition, guest test kernels): freestanding
@@ -66,7 +69,7 @@ PART_IMAGES := $(BUILD)/control.elf $(BUILD)/guests/hostile-control.elf \
 .PHONY: all clean run run-bochs debug test unit-test boot-test bench deps
 # Keep every object, also those only reached through pattern rules.
 .SECONDARY:
-all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES)
+all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES) $(BUILD)/tools/sv-measure
 
 $(BUILD)/part/%.o: %.c
 	@mkdir -p $(@D)
@@ -118,6 +121,13 @@ $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  HOSTCC  $<")
 	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
+
+# Host tool: plain hosted C, none of the hypervisor's code but the shared
+# headers (ABI, ELF64, the VMM's layout).
+$(BUILD)/tools/sv-measure: $(BUILD)/host/tests/tools/sv-measure.o $(TOOL_LIB_OBJS)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  HOSTLD  $@")
+	$(Q)$(CC) $^ -o $@
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(HOST_LIB_OBJS)
 	$(Q)$(CC) -pthread $^ -o $@ $(CHECK_LIBS)

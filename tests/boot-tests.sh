@@ -109,5 +109,39 @@ printf 'guests.cfg %s\ndefault.cfg %s\nmodified %s\n' "$m1" "$m2" "$m3" > "$log"
 check measurement-stable 0 $([ -n "$m1" ] && [ "$m1" = "$m2" ]; echo $?) "$log"
 check measurement-changes 0 $([ -n "$m3" ] && [ "$m3" != "$m1" ]; echo $?) "$log"
 
+# The verifier's side: every launch digest a guest reported must be the one
+# tests/tools/sv-measure computes from its image alone, hashed by coreutils'
+# sha256sum (format v1, README "Launch measurement"). The marker helper is
+# launched by stale-tlb's handoffs, once or more: every launch must agree.
+verify_measurements() {  # verify_measurements LOG NAME...
+	local log=$1 name want got why
+	shift
+	for name in "$@"; do
+		why=""
+		if ! want=$(SV_MEASURE="$build/tools/sv-measure" tests/tools/sv-measure.sh \
+			"$build/guests/$name.elf" 2>&1); then
+			why="sv-measure failed on $build/guests/$name.elf: $want"
+		fi
+		got=$(tr -d '\r' < "$log" | sed -n -E "s/.*\[vmm\] $name: measurement ([0-9a-f]{64}).*/\1/p" |
+			sort -u | tr '\n' ' ')
+		got=${got% }
+		if [ -z "$why" ] && [ -z "$got" ]; then
+			why="no measurement reported for $name (sv-measure computes $want)"
+		elif [ -z "$why" ] && [ "$got" != "$want" ]; then
+			why="hypervisor reported $got, sv-measure computes $want"
+		fi
+		if [ -z "$why" ]; then
+			passed=$((passed + 1))
+			echo "PASS measurement-verified/$(basename "$log" .log)/$name"
+		else
+			failed=$((failed + 1))
+			echo "FAIL measurement-verified/$(basename "$log" .log)/$name: $why (log: $log)"
+		fi
+	done
+}
+verify_measurements "$logdir/qemu-guests.log" $KERNELS marker
+verify_measurements "$logdir/bochs-guests.log" $KERNELS marker
+verify_measurements "$logdir/qemu-modified.log" hello-modified
+
 echo "boot tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

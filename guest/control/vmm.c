@@ -1,19 +1,20 @@
 /*
  * The control partition: a small, untrusted VMM. For every guest image it
  * was given it creates a GUEST-sealed memory object, binds it, populates
- * the image and the guest's page tables (measured), finalizes, runs the
- * vCPUs while emulating COM1 output and the 0xf4 exit port, serves the
- * guest's punch-hole requests, and reports. Then it shuts the machine down
- * with the overall result.
+ * the image and the guest's page tables, creates the vCPUs, finalizes (all
+ * of that is measured), runs the vCPUs while emulating COM1 output and the
+ * 0xf4 exit port, serves the guest's punch-hole requests, and reports. Then
+ * it shuts the machine down with the overall result. The launch layout is
+ * guest/control/layout.h, shared with the verifier tests/tools/sv-measure.
  *
  * It has one vCPU per physical CPU. vCPU 0 runs the show and guest vCPU 0;
  * guest vCPU k runs on control vCPU k, which waits for such a job.
  */
 #include <sealvisor/elf64.h>
+#include "guest/control/layout.h"
 #include "guest/lib/kernel.h"
 #include "guest/lib/sv.h"
 
-#define PT_GPA 0x1000UL
 #define PUNCH_MODE (MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE)
 #define MAX_EXITS 2000000
 #define MAX_PREEMPTIONS 200     /* about 20 s of guest time without an exit */
@@ -76,16 +77,13 @@ static uint64_t vm_pages(int64_t vm)
 	return sv_call2(SV_HC_STATS, (uint64_t)&st, (uint64_t)vm) ? ~0UL : st.vm_memobj_pages;
 }
 
-/* Page tables for the guest: the first 1 GiB identity-mapped, 2 MiB pages. */
+/* Page tables for the guest (layout.h), built in free memory above the
+ * secondaries' stacks. */
 static void *guest_page_tables(void)
 {
-	uint64_t *pt = (uint64_t *)scratch;   /* above the secondaries' stacks */
+	uint64_t *pt = (uint64_t *)scratch;
 
-	memset(pt, 0, 3 * 4096);
-	pt[0] = (PT_GPA + 0x1000) | 3;
-	pt[512] = (PT_GPA + 0x2000) | 3;
-	for (uint64_t i = 0; i < 512; i++)
-		pt[1024 + i] = (i << 21) | 0x83;
+	layout_page_tables(pt, PT_GPA);
 	return pt;
 }
 
@@ -101,8 +99,27 @@ static int64_t load(struct guest *g, const struct sv_module *m, uint64_t *entry)
 			r = sv_call4(SV_HC_VM_POPULATE, g->vm, ph[i].paddr,
 				     (uint64_t)img + ph[i].offset, ph[i].filesz);
 	if (!r)
-		r = sv_call4(SV_HC_VM_POPULATE, g->vm, PT_GPA, (uint64_t)guest_page_tables(), 3 * 4096);
+		r = sv_call4(SV_HC_VM_POPULATE, g->vm, PT_GPA, (uint64_t)guest_page_tables(), PT_SIZE);
 	*entry = ((const struct elf64_ehdr *)img)->entry;
+	return r;
+}
+
+/* The vCPUs are part of the launch: the hypervisor takes them only before
+ * VM_FINALIZE and measures their initial registers. */
+static int64_t create_vcpus(struct guest *g, const struct sv_module *m, uint64_t entry)
+{
+	int64_t r = 0;
+
+	g->nr_vcpus = elf64_vcpus((const void *)m->gpa, m->size);
+	if (g->nr_vcpus > bp->nr_cpus || g->nr_vcpus > SV_MAX_VCPUS) {
+		sv_printf("[vmm] %s: wants %u vCPUs, this machine runs %u\n", g->name, g->nr_vcpus,
+			  bp->nr_cpus);
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < g->nr_vcpus && !r; i++) {
+		struct sv_vcpu_regs regs = layout_vcpu_regs(entry, i, GUEST_MEM, PT_GPA);
+		r = sv_call3(SV_HC_VCPU_CREATE, g->vm, i, (uint64_t)&regs);
+	}
 	return r;
 }
 
@@ -113,29 +130,18 @@ static int64_t create(struct guest *g, const struct sv_module *m)
 
 	if ((g->obj = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING)) < 0)
 		return g->obj;
-	if ((r = sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g->obj, MEMOBJ_SEAL_GUEST)) ||
+	if ((r = sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g->obj, GUEST_SEALS)) ||
 	    (r = sv_call2(SV_HC_MEMOBJ_SET_SIZE, g->obj, GUEST_MEM)) ||
 	    (r = sv_call4(SV_HC_MEMOBJ_FALLOCATE, g->obj, 0, GUEST_EXTENTS, GUEST_MEM - GUEST_EXTENTS)))
 		return r;
 	if ((g->vm = sv_call0(SV_HC_VM_CREATE)) < 0)
 		return g->vm;
-	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, 0, GUEST_MEM, g->obj, 0)) ||
-	    (r = load(g, m, &entry)) || (r = sv_call1(SV_HC_VM_FINALIZE, g->vm)) ||
-	    (r = sv_call2(SV_HC_VM_GET_MEASUREMENT, g->vm, (uint64_t)g->measurement)))
+	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, GUEST_REGION_GPA, GUEST_MEM, g->obj,
+			  GUEST_REGION_OFFSET)) ||
+	    (r = load(g, m, &entry)) || (r = create_vcpus(g, m, entry)) ||
+	    (r = sv_call1(SV_HC_VM_FINALIZE, g->vm)))
 		return r;
-	g->nr_vcpus = elf64_vcpus((const void *)m->gpa, m->size);
-	if (g->nr_vcpus > bp->nr_cpus || g->nr_vcpus > SV_MAX_VCPUS) {
-		sv_printf("[vmm] %s: wants %u vCPUs, this machine runs %u\n", g->name, g->nr_vcpus,
-			  bp->nr_cpus);
-		return -EINVAL;
-	}
-	for (unsigned i = 0; i < g->nr_vcpus && !r; i++) {
-		/* Each vCPU gets its own 1 MiB of stack below the top. */
-		struct sv_vcpu_regs regs = { .rip = entry, .rsp = GUEST_MEM - i * (1UL << 20) - 8,
-					     .rdi = i, .cr3 = PT_GPA };
-		r = sv_call3(SV_HC_VCPU_CREATE, g->vm, i, (uint64_t)&regs);
-	}
-	return r;
+	return sv_call2(SV_HC_VM_GET_MEASUREMENT, g->vm, (uint64_t)g->measurement);
 }
 
 /* COM1 output, a line at a time, tagged with the guest (and vCPU). */

@@ -20,8 +20,7 @@ int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1);
 	static const struct { uint32_t namesz, descsz, type; char name[12]; uint32_t count; } \
 	sealvisor_vcpus_note = { 10, 4, 1, "sealvisor", (n) }
 
-/* Guest memory the VMM gives every test kernel. */
-#define GUEST_MEM      (96UL << 20)
-#define GUEST_EXTENTS  (64UL << 20)    /* [64 MiB, 96 MiB) is fallocated: 2 MiB extents */
+/* The memory, page tables and initial registers the demo VMM gives every
+ * test kernel: guest/control/layout.h. */
 
 #endif

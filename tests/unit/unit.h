@@ -20,6 +20,7 @@ Suite *vm_suite(void);
 Suite *shootdown_suite(void);
 Suite *isolation_suite(void);
 Suite *rules_suite(void);
+Suite *measure_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

@@ -1,0 +1,67 @@
+/*
+ * The demo VMM's launch layout: everything about a guest's launch that is
+ * not in its ELF image. The VMM (guest/control/vmm.c) builds launches from
+ * it and the verifier (tests/tools/sv-measure) recomputes their launch
+ * measurement from it, so the two can only disagree if one of them stops
+ * including this header. Header-only; compiles freestanding (partition
+ * build) and on the host.
+ *
+ * A launch of image IMG under this layout is, in order:
+ *   one GUEST-sealed object of GUEST_MEM bytes, seals GUEST_SEALS (nothing
+ *   else is ever added), bound at gpa GUEST_REGION_GPA, object offset
+ *   GUEST_REGION_OFFSET, size GUEST_MEM;
+ *   VM_POPULATE of each PT_LOAD segment with filesz > 0, in program-header
+ *   order: gpa = p_paddr, the filesz file bytes at p_offset;
+ *   VM_POPULATE of the page tables (layout_page_tables) at PT_GPA, PT_SIZE;
+ *   vCPUs 0 .. n-1 (n from the image's vCPU note) with layout_vcpu_regs;
+ *   VM_FINALIZE.
+ */
+#ifndef GUEST_CONTROL_LAYOUT_H
+#define GUEST_CONTROL_LAYOUT_H
+
+#include <stdint.h>
+#include <sealvisor/hypercall.h>
+#include <sealvisor/memobj.h>
+
+/* Guest memory the VMM gives every test kernel. */
+#define GUEST_MEM      (96UL << 20)
+#define GUEST_EXTENTS  (64UL << 20)    /* [64 MiB, 96 MiB) is fallocated: 2 MiB extents */
+
+/* The one region: all of the object, at gpa 0. */
+#define GUEST_REGION_GPA     0UL
+#define GUEST_REGION_OFFSET  0UL
+/* The object is created with MEMOBJ_ALLOW_SEALING (no seals) and gets
+ * exactly these: its seals at VM_FINALIZE, which the measurement covers. */
+#define GUEST_SEALS          MEMOBJ_SEAL_GUEST
+
+/* The guest's page tables: PML4, PDPT, PD in three consecutive pages. */
+#define PT_GPA   0x1000UL
+#define PT_SIZE  (3 * 4096UL)
+
+/* vCPU i's stack starts 1 MiB * i below the top of guest memory. */
+#define VCPU_STACK_SPACING (1UL << 20)
+
+/* Fills pt (PT_SIZE bytes) with tables, to be loaded at pt_gpa, that
+ * identity-map the first 1 GiB with 2 MiB pages (present, writable). */
+static inline void layout_page_tables(uint64_t pt[PT_SIZE / 8], uint64_t pt_gpa)
+{
+	for (unsigned i = 0; i < PT_SIZE / 8; i++)
+		pt[i] = 0;
+	pt[0] = (pt_gpa + 0x1000) | 3;              /* PML4[0] -> PDPT */
+	pt[512] = (pt_gpa + 0x2000) | 3;            /* PDPT[0] -> PD */
+	for (uint64_t i = 0; i < 512; i++)
+		pt[1024 + i] = (i << 21) | 0x83;     /* PD[i]: 2 MiB page, present, writable */
+}
+
+/* vCPU i's initial registers: every vCPU starts at the entry point with its
+ * id in RDI (the test kernels' _start(id)) and its own stack; -8 keeps the
+ * SysV alignment of a function entered by a call. */
+static inline struct sv_vcpu_regs layout_vcpu_regs(uint64_t entry, unsigned i, uint64_t mem,
+						   uint64_t pt_gpa)
+{
+	struct sv_vcpu_regs r = { .rip = entry, .rsp = mem - i * VCPU_STACK_SPACING - 8,
+				  .rdi = i, .cr3 = pt_gpa };
+	return r;
+}
+
+#endif

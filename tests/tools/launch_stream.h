@@ -1,0 +1,52 @@
+/*
+ * Launch measurement format v1, the verifier's side: the records the
+ * hypervisor hashes, written to any byte sink, and the whole stream of a
+ * demo-VMM launch of an ELF image (guest/control/layout.h). Host code only;
+ * used by tests/tools/sv-measure and the unit tests. Written from the
+ * format's description (README "Launch measurement"), never from hv/vm.c,
+ * so that it can disagree with the hypervisor.
+ */
+#ifndef TESTS_TOOLS_LAUNCH_STREAM_H
+#define TESTS_TOOLS_LAUNCH_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sealvisor/hypercall.h>
+
+#define LS_FORMAT_VERSION 1
+#define LS_REC_POPULATE 1
+#define LS_REC_REGION 2
+#define LS_REC_VCPU_COUNT 3
+#define LS_REC_VCPU 4
+
+struct ls_sink {
+	void (*write)(void *ctx, const void *data, size_t len);
+	void *ctx;
+};
+
+/* The records, each a sequence of u64 little-endian fields. */
+void ls_header(const struct ls_sink *s);
+void ls_populate(const struct ls_sink *s, uint64_t gpa, const void *data, uint64_t len);
+void ls_region(const struct ls_sink *s, uint64_t gpa, uint64_t size, uint64_t offset,
+	       uint64_t seals);
+void ls_vcpu_count(const struct ls_sink *s, uint64_t n);
+void ls_vcpu(const struct ls_sink *s, uint64_t id, const struct sv_vcpu_regs *r);
+
+/* What a demo-VMM launch depends on besides the image. */
+struct demo_layout {
+	uint64_t mem;          /* guest memory: the one region's size */
+	uint64_t pt_gpa;       /* where the page tables go (and CR3) */
+	uint64_t seals;        /* the object's seals at VM_FINALIZE */
+};
+
+/* The demo VMM's own values (layout.h). */
+void demo_layout_default(struct demo_layout *l);
+
+/* Writes the whole v1 stream of the demo VMM launching img (size bytes)
+ * under l, and returns 0. If the launch would fail or the image is
+ * malformed, writes nothing, puts a message naming the offending value in
+ * err and returns -1. */
+int demo_launch_stream(const void *img, size_t size, const struct demo_layout *l,
+		       const struct ls_sink *s, char *err, size_t errlen);
+
+#endif
