@@ -149,12 +149,28 @@ static void check_memobj_pages(struct vm *control, const struct pmm_stats *st, c
 			  pages, by_owner);
 }
 
+/* A control-partition leaf above its RAM grants write only through a
+ * writable mapping (vm_audit checks owners, not rights). */
+static int check_map_rights(void *ctx, uint64_t gpa, uint64_t hpa, unsigned level, unsigned prot)
+{
+	struct vm *control = ctx;
+	struct object_map *m = vm_find_map(control, gpa);
+
+	(void)hpa, (void)level;
+	if (gpa >= control->ram_size && (prot & S2_WRITE) && (!m || !m->writable))
+		return -1;
+	return 0;
+}
+
 void fuzz_check_step(struct vm *control, const char *what)
 {
 	struct pmm_stats st;
 
 	if (vm_audit())
 		fuzz_fail("ownership audit (vm_audit) failed after %s", what);
+	if (stage2_for_each(&control->s2, check_map_rights, control))
+		fuzz_fail("after %s: the control partition can write through a read-only mapping",
+			  what);
 	pmm_get_stats(&st);
 	check_pmm_totals(control, &st, what);
 	check_stage2_pages(&st, what);
