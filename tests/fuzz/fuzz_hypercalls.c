@@ -59,15 +59,25 @@ static void trace_print(const struct step *s)
 		s->a[1], s->a[2], s->a[3], s->a[4], s->a[5], s->ret);
 }
 
-static void record(const char *what, const uint64_t a[7], int64_t ret)
+/* Called before the step runs, so a live trace shows the step a panic or
+ * a sanitizer stopped in; record_ret fills in the result. */
+static void record(const char *what, const uint64_t a[7])
 {
 	struct step *s = &trace[nr_trace++ % NELEMS(trace)];
 
 	s->what = what;
 	memcpy(s->a, a, sizeof(s->a));
-	s->ret = ret;
+	s->ret = -999999;
 	if (trace_live)
-		trace_print(s);
+		fprintf(stderr, "  %-18s [%#lx] %#lx %#lx %#lx %#lx %#lx ...\n", what, a[0], a[1],
+			a[2], a[3], a[4], a[5]);
+}
+
+static void record_ret(int64_t ret)
+{
+	trace[(nr_trace - 1) % NELEMS(trace)].ret = ret;
+	if (trace_live)
+		fprintf(stderr, "    -> %ld\n", ret);
 }
 
 void fuzz_trace_dump(void)
@@ -250,8 +260,9 @@ static int64_t hc(uint64_t nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
 	/* The host stub of a successful shutdown exits the process. */
 	if (nr == SV_HC_SYSTEM_SHUTDOWN && a1 <= 255)
 		return -EINVAL;
+	record(hc_name(nr), a);
 	int64_t r = hypercall_dispatch(control, a);
-	record(hc_name(nr), a, r);
+	record_ret(r);
 	fuzz_check_step(control, hc_name(nr));
 	return r;
 }
@@ -474,8 +485,9 @@ static void op_guest_fault(struct input *in)
 
 	if (!vm || !vm->finalized)
 		return;
+	record("guest fault", (uint64_t[7]){ 0, vm->id, gpa });
 	int r = vm_handle_fault(vm, gpa);
-	record("guest fault", (uint64_t[7]){ 0, vm->id, gpa }, r);
+	record_ret(r);
 	fuzz_check_step(control, "vm_handle_fault");
 }
 
@@ -484,9 +496,10 @@ static void op_map_fault(struct input *in)
 {
 	uint64_t gpa = pick_map_gpa(in) + byte(in) * 8;
 	bool write = byte(in) & 1;
-	int r = vm_map_fault(control, gpa, write);
 
-	record("control map fault", (uint64_t[7]){ 0, gpa, write }, r);
+	record("control map fault", (uint64_t[7]){ 0, gpa, write });
+	int r = vm_map_fault(control, gpa, write);
+	record_ret(r);
 	fuzz_check_step(control, "vm_map_fault");
 }
 
@@ -503,8 +516,9 @@ static void op_guest_hypercall(struct input *in)
 	if (!vm)
 		return;
 	uint64_t free = pmm_free_pages(), objs = memobj_nr_objects();
+	record("guest hypercall", a);
 	int64_t r = hypercall_dispatch(vm, a);
-	record("guest hypercall", a, r);
+	record_ret(r);
 	bool open = nr == SV_HC_CONSOLE_WRITE || nr == SV_HC_STATS;
 	if (open ? r >= 0 : (r != -EPERM && r != -ENOSYS))
 		fuzz_fail("guest VM %u: hypercall %s returned %ld", vm->id, hc_name(nr), r);
