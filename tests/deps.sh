@@ -4,7 +4,8 @@
 set -euo pipefail
 
 PACKAGES=(make gcc binutils gnu-efi nasm mtools dosfstools qemu-system-x86 ovmf
-	  check pkg-config bochs bochsbios vgabios seabios)
+	  check pkg-config bochs bochsbios vgabios seabios
+	  clang libclang-rt-14-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
