@@ -30,11 +30,11 @@ static struct memobj *handle(struct vm *caller, uint64_t h)
 	return h < SV_MAX_HANDLES ? caller->handles[h] : NULL;
 }
 
-/* A guest VM named by the control partition. */
+/* A guest VM named by the control partition: the whole 64-bit id is
+ * checked before it is narrowed (2^32 must not name VM 0). */
 static struct vm *guest(uint64_t id)
 {
-	struct vm *vm = id ? vm_get(id) : NULL;
-	return vm;
+	return id && id < SV_MAX_VMS ? vm_get((unsigned)id) : NULL;
 }
 
 #define OBJ_OR_EBADF(o, caller, h)             \

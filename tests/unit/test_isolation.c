@@ -389,6 +389,22 @@ START_TEST(a_failed_entry_reports_the_vcpus_own_rip_and_the_vcpu_stays_dead)
 }
 END_TEST
 
+/* Found by the fuzzer: VM ids are 64-bit in the ABI; 2^32 must not
+ * truncate to 0 and name the control partition. */
+START_TEST(a_vm_id_past_32_bits_names_no_vm)
+{
+	struct vm *control;
+
+	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
+	for (uint64_t id = 1UL << 32; id; id <<= 1) {
+		ck_assert_int_eq(hc(control, SV_HC_VM_DESTROY, id, 0, 0, 0, 0), -ENOENT);
+		ck_assert_int_eq(hc(control, SV_HC_VM_FINALIZE, id, 0, 0, 0, 0), -ENOENT);
+		ck_assert_int_eq(hc(control, SV_HC_VM_SET_REGION, id + 1, 0, 4096, 0, 0), -ENOENT);
+	}
+	ck_assert(control->in_use);
+}
+END_TEST
+
 Suite *isolation_suite(void)
 {
 	Suite *s = suite_create("isolation");
@@ -405,6 +421,7 @@ Suite *isolation_suite(void)
 	tcase_add_test(tc, a_punch_inside_a_2m_leaf_works_with_no_free_memory);
 	tcase_add_test(tc, vms_sharing_a_tlb_tag_flush_whenever_it_changes_hands);
 	tcase_add_test(tc, a_failed_entry_reports_the_vcpus_own_rip_and_the_vcpu_stays_dead);
+	tcase_add_test(tc, a_vm_id_past_32_bits_names_no_vm);
 	suite_add_tcase(s, tc);
 	return s;
 }
