@@ -38,9 +38,6 @@ struct input {
 static struct vm *control;
 static uint64_t free_baseline;
 static bool trace_live;
-/* FUZZ_SKIP=vmid: no VM ids of 2^32 and up (finding vm-id-truncation), to
- * look past that bug until it is fixed. */
-static bool skip_vm_id_truncation;
 
 /* ---- Step trace: recorded raw, formatted only when someone reads it. ---- */
 
@@ -179,7 +176,7 @@ static uint64_t pick_vm_id(struct input *in)
 
 	if (b < 0xf0)
 		return b % 5;
-	return skip_vm_id_truncation ? bad[b % 3] : bad[b % NELEMS(bad)];
+	return bad[b % NELEMS(bad)];
 }
 
 static uint64_t pick_vcpu_id(struct input *in)
@@ -614,7 +611,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	trace_live = getenv("FUZZ_TRACE") && *getenv("FUZZ_TRACE") == '1';
-	skip_vm_id_truncation = getenv("FUZZ_SKIP") && strstr(getenv("FUZZ_SKIP"), "vmid");
 	fuzz_arena_init(FUZZ_ARENA_BYTES);
 	memset(vms, 0, sizeof(vms));
 	if (vm_create_control(FUZZ_CONTROL_RAM, &control))
