@@ -16,6 +16,7 @@ int main(void)
 	srunner_add_suite(sr, sha256_suite());
 	srunner_add_suite(sr, vm_suite());
 	srunner_add_suite(sr, shootdown_suite());
+	srunner_add_suite(sr, races_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

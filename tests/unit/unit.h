@@ -18,6 +18,7 @@ Suite *stage2_suite(void);
 Suite *sha256_suite(void);
 Suite *vm_suite(void);
 Suite *shootdown_suite(void);
+Suite *races_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset
