@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the exact command to run.
 set -euo pipefail
 
-PACKAGES=(make gcc binutils gnu-efi nasm mtools dosfstools qemu-system-x86 ovmf
+PACKAGES=(make gcc libtsan2 binutils gnu-efi nasm mtools dosfstools qemu-system-x86 ovmf
 	  check pkg-config bochs bochsbios vgabios seabios
 	  clang libclang-rt-14-dev)
 

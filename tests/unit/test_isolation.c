@@ -80,7 +80,7 @@ static int64_t hc(struct vm *caller, uint64_t nr, uint64_t a, uint64_t b, uint64
 
 struct unmapper {
 	struct vm *control;
-	volatile bool started, done;
+	bool started, done;
 };
 
 static struct unmapper unmapper;
@@ -90,9 +90,9 @@ static void *unmap_on_cpu1(void *arg)
 	struct unmapper *u = arg;
 
 	fake_set_cpu(1);
-	u->started = true;
+	__atomic_store_n(&u->started, true, __ATOMIC_RELEASE);
 	ck_assert_int_eq(vm_unmap_object(u->control, MAP_GPA), 0);
-	u->done = true;
+	__atomic_store_n(&u->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -105,7 +105,7 @@ static void unmap_during_fault(struct vm *vm, uint64_t gpa)
 	(void)vm, (void)gpa;
 	vm_map_fault_race_hook = NULL;
 	pthread_create(&t, NULL, unmap_on_cpu1, &unmapper);
-	while (!unmapper.started)
+	while (!__atomic_load_n(&unmapper.started, __ATOMIC_ACQUIRE))
 		;
 	sleep_ms(50);
 	pthread_detach(t);
@@ -124,7 +124,7 @@ START_TEST(a_control_fault_never_installs_after_the_unmap)
 	unmapper = (struct unmapper){ .control = control };
 	vm_map_fault_race_hook = unmap_during_fault;
 	ck_assert_int_eq(vm_map_fault(control, MAP_GPA + PAGE_SIZE, true), 0);
-	while (!unmapper.done)
+	while (!__atomic_load_n(&unmapper.done, __ATOMIC_ACQUIRE))
 		;
 	ck_assert(!stage2_lookup(&control->s2, MAP_GPA + PAGE_SIZE, &hpa, &level));
 	ck_assert_int_eq(vm_audit(), 0);

@@ -417,6 +417,9 @@ Suite *memobj_model_suite(void)
 	TCase *tc = tcase_create("random");
 
 	tcase_set_timeout(tc, 300);
+	/* One thread, and most of the ThreadSanitizer run's time: that run
+	 * (make tsan-test) leaves out this tag. */
+	tcase_set_tags(tc, "single-threaded-slow");
 	tcase_add_test(tc, random_sequences_match_the_model);
 	suite_add_tcase(s, tc);
 	return s;

@@ -95,7 +95,7 @@ START_TEST(the_zap_of_a_punch_honours_the_region_object_offset)
 END_TEST
 
 /* CPU 1 runs the control partition until it is kicked. */
-static volatile bool cpu1_inside, cpu1_stop;
+static bool cpu1_inside, cpu1_stop;
 
 static void *control_on_cpu1(void *arg)
 {
@@ -103,8 +103,9 @@ static void *control_on_cpu1(void *arg)
 
 	fake_set_cpu(1);
 	vcpu_enter(v);
-	cpu1_inside = true;
-	while (!__atomic_load_n(&fake_kicked[1], __ATOMIC_SEQ_CST) && !cpu1_stop)
+	__atomic_store_n(&cpu1_inside, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&fake_kicked[1], __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&cpu1_stop, __ATOMIC_ACQUIRE))
 		;
 	vcpu_exited(v);
 	return NULL;
@@ -122,10 +123,10 @@ START_TEST(a_punch_of_a_control_mapping_shoots_down_the_other_cpus)
 	ck_assert_int_eq(vm_map_fault(control, MAP_GPA, true), 0);
 	cpu1_inside = cpu1_stop = false;
 	pthread_create(&t, NULL, control_on_cpu1, &control->vcpus[1]);
-	while (!cpu1_inside)
+	while (!__atomic_load_n(&cpu1_inside, __ATOMIC_ACQUIRE))
 		;
 	ck_assert_int_eq(memobj_fallocate(o, PUNCH, 0, PAGE_SIZE), 0);
-	cpu1_stop = true;
+	__atomic_store_n(&cpu1_stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(fake_count(EV_KICK), 1);
 	ck_assert(!mapped(control, MAP_GPA));
@@ -134,10 +135,10 @@ START_TEST(a_punch_of_a_control_mapping_shoots_down_the_other_cpus)
 	fake_reset();
 	cpu1_inside = cpu1_stop = false;
 	pthread_create(&t, NULL, control_on_cpu1, &control->vcpus[1]);
-	while (!cpu1_inside)
+	while (!__atomic_load_n(&cpu1_inside, __ATOMIC_ACQUIRE))
 		;
 	ck_assert_int_eq(vm_unmap_object(control, MAP_GPA), 0);
-	cpu1_stop = true;
+	__atomic_store_n(&cpu1_stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(fake_count(EV_KICK), 1);
 	memobj_close(o);
@@ -232,7 +233,6 @@ END_TEST
  * read the generation must make it flush. The hook runs in that window on
  * the entering CPU while CPU 0 zaps. */
 static struct memobj *race_obj;
-static volatile bool zapped;
 
 static void *punch_on_cpu0(void *arg)
 {

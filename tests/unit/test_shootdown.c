@@ -52,7 +52,7 @@ static void teardown(void)
  * leave guest mode, and notes what the page allocator looked like then. */
 struct guest_cpu {
 	struct vcpu *v;
-	volatile bool entered, stop;
+	bool entered, stop;      /* flags between threads: __atomic only */
 	uint64_t free_at_exit;
 	bool flushed_on_reentry;
 };
@@ -69,8 +69,9 @@ static void *cpu1(void *arg)
 
 	fake_set_cpu(1);
 	vcpu_enter(g->v);
-	g->entered = true;
-	while (!__atomic_load_n(&fake_kicked[1], __ATOMIC_SEQ_CST) && !g->stop)
+	__atomic_store_n(&g->entered, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&fake_kicked[1], __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE))
 		;
 	sleep_ms(30);                       /* a slow exit */
 	g->free_at_exit = pmm_free_pages();
@@ -92,7 +93,7 @@ START_TEST(pages_are_freed_only_after_cpus_in_the_vm_left_it)
 	vcpu_exited(g.v);
 	fake_set_cpu(0);
 	pthread_create(&t, NULL, cpu1, &g);
-	while (!g.entered)
+	while (!__atomic_load_n(&g.entered, __ATOMIC_ACQUIRE))
 		;
 	uint64_t before = pmm_free_pages();
 	ck_assert_int_eq(memobj_fallocate(obj, PUNCH, 0, 16 * PAGE_SIZE), 0);
@@ -111,23 +112,23 @@ START_TEST(cpus_in_other_vms_are_left_alone)
 
 	ck_assert_int_eq(vm_handle_fault(vm, 0), 0);
 	pthread_create(&t, NULL, cpu1, &g);
-	while (!g.entered)
+	while (!__atomic_load_n(&g.entered, __ATOMIC_ACQUIRE))
 		;
 	ck_assert_int_eq(memobj_fallocate(obj, PUNCH, 0, PAGE_SIZE), 0);
 	ck_assert_int_eq(fake_count(EV_KICK), 0);
-	g.stop = true;
+	__atomic_store_n(&g.stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	ck_assert(!g.flushed_on_reentry);
 }
 END_TEST
 
-static volatile bool racing;
+static bool racing;              /* __atomic only: read by the faulting thread */
 
 static void *faulter(void *arg)
 {
 	(void)arg;
 	fake_set_cpu(1);
-	for (unsigned i = 0; racing; i++)
+	for (unsigned i = 0; __atomic_load_n(&racing, __ATOMIC_ACQUIRE); i++)
 		vm_handle_fault(vm, (i % 64) * PAGE_SIZE);
 	return NULL;
 }
@@ -139,14 +140,14 @@ START_TEST(a_fault_racing_a_punch_never_maps_a_freed_page)
 {
 	pthread_t t;
 
-	racing = true;
+	__atomic_store_n(&racing, true, __ATOMIC_RELEASE);
 	pthread_create(&t, NULL, faulter, NULL);
 	for (int i = 0; i < 3000; i++) {
 		ck_assert_int_eq(memobj_fallocate(obj, PUNCH, 0, 64 * PAGE_SIZE), 0);
 		if (i % 100 == 0)
 			ck_assert_int_eq(vm_audit(), 0);
 	}
-	racing = false;
+	__atomic_store_n(&racing, false, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(vm_audit(), 0);
 }
