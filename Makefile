@@ -58,7 +58,7 @@ PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
 PART_LIB := guest/lib/rt.c hv/fmt.c hv/string.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o
-GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb marker
+GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights marker
 PART_IMAGES := $(BUILD)/control.elf $(BUILD)/guests/hostile-control.elf \
 	$(GUEST_KERNELS:%=$(BUILD)/guests/%.elf)
 
