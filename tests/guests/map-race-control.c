@@ -46,8 +46,8 @@
 #define MAP_A (256 * MB)
 #define MAP_B (MAP_A + NPAGES * PAGE)   /* same 2 MiB as A: same stage-2 table */
 #define MAP_C (512 * MB)
-#define ROUNDS 3
-#define ITERS 40
+#define ROUNDS 2
+#define ITERS 20
 #define DPAGES 16
 #define DECOY 0xdec0dec0dec0dec0UL
 #define PUNCH (MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE)
@@ -81,13 +81,8 @@ static void toucher(void)
 	}
 }
 
-static uint64_t page_buf[512] __attribute__((aligned(4096)));
-
-static void fill(uint64_t v)
-{
-	for (unsigned i = 0; i < 512; i++)
-		page_buf[i] = v;
-}
+static uint64_t obuf[NPAGES * 512] __attribute__((aligned(4096)));
+static uint64_t dbuf[DPAGES * 512] __attribute__((aligned(4096)));
 
 static void wait_sweeps(uint64_t n)
 {
@@ -104,11 +99,9 @@ static void one_round(unsigned r, int64_t d)
 
 	expect("create the object", o >= 0, 1);
 	expect("size it", sv_call2(SV_HC_MEMOBJ_SET_SIZE, o, NPAGES * PAGE), 0);
-	for (uint64_t p = 0; p < NPAGES; p++) {
-		fill(pat(r, p));
-		expect("fill it", sv_call4(SV_HC_MEMOBJ_WRITE, o, p * PAGE, (uint64_t)page_buf, PAGE),
-		       PAGE);
-	}
+	for (uint64_t i = 0; i < NPAGES * 512; i++)
+		obuf[i] = pat(r, i / 512);
+	expect("fill it", sv_call4(SV_HC_MEMOBJ_WRITE, o, 0, (uint64_t)obuf, sizeof(obuf)), sizeof(obuf));
 	expect("map it at A", sv_call5(SV_HC_MEMOBJ_MAP, o, 0, MAP_A, NPAGES * PAGE, 0), 0);
 	round_nr = r;
 	stop = false;
@@ -124,9 +117,7 @@ static void one_round(unsigned r, int64_t d)
 		if (start + len > NPAGES)
 			len = NPAGES - start;
 		CALL(sv_call4(SV_HC_MEMOBJ_FALLOCATE, o, PUNCH, start * PAGE, len * PAGE) == 0);
-		fill(DECOY);
-		for (uint64_t p = 0; p < DPAGES; p++)
-			CALL(sv_call4(SV_HC_MEMOBJ_WRITE, d, p * PAGE, (uint64_t)page_buf, PAGE) == PAGE);
+		CALL(sv_call4(SV_HC_MEMOBJ_WRITE, d, 0, (uint64_t)dbuf, sizeof(dbuf)) == sizeof(dbuf));
 		CALL(sv_call5(SV_HC_MEMOBJ_MAP, o, 0, MAP_B, NPAGES * PAGE, 1) == 0);
 		for (uint64_t p = start; p < start + len; p++)
 			for (unsigned q = 0; q < 512; q++)
@@ -178,6 +169,8 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 		int64_t d = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING);
 		expect("create the decoy", d >= 0, 1);
 		expect("size the decoy", sv_call2(SV_HC_MEMOBJ_SET_SIZE, d, DPAGES * PAGE), 0);
+		for (uint64_t i = 0; i < DPAGES * 512; i++)
+			dbuf[i] = DECOY;
 		for (unsigned r = 1; r <= ROUNDS; r++)
 			one_round(r, d);
 		expect("close the decoy", sv_call1(SV_HC_MEMOBJ_CLOSE, d), 0);

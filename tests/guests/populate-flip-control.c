@@ -23,7 +23,7 @@
 #define GMEM (4 * MB)
 #define CODE_GPA 0x100000UL
 #define DATA_GPA 0x200000UL
-#define FLIP_LEN (64 * 1024UL)
+#define FLIP_LEN (16 * 1024UL)   /* 512 report exits: each VCPU_RUN is audited */
 #define REPORT_NR (SV_HC_GUEST_BASE + 0xf0)
 
 /* The guest: for (off = 0; off < FLIP_LEN; off += 32) report(off,
@@ -43,13 +43,13 @@ __asm__(".pushsection .rodata.flip_guest, \"a\"\n"
 	"flip_guest_call:\n"
 	"	vmmcall\n"
 	"	add $32, %rbx\n"
-	"	cmp $0x10000, %rbx\n"
+	"	cmp $0x4000, %rbx\n"
 	"	jb 1b\n"
 	"2:	hlt\n"
 	"	jmp 2b\n"
 	"flip_guest_end:\n"
 	".popsection\n");
-_Static_assert(FLIP_LEN == 0x10000 && DATA_GPA == 0x200000 && REPORT_NR == 0x1f0,
+_Static_assert(FLIP_LEN == 0x4000 && DATA_GPA == 0x200000 && REPORT_NR == 0x1f0,
 	       "the assembly above hard-codes these");
 
 static uint64_t src[FLIP_LEN / 8] __attribute__((aligned(4096)));
