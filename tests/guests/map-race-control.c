@@ -55,6 +55,15 @@
 static volatile unsigned round_nr;
 static volatile bool stop;
 static volatile uint64_t sweeps, bad, bad_value, bad_page, zeros;
+/* Liveness of the churner's zaps: a zap of our stage-2 table kicks vCPU 1
+ * out of guest mode and waits for it. The churner bumps `progress` around
+ * every call; if one call lasts STALL_SWEEPS of the toucher's sweeps, the
+ * kick did not work (vCPU 1 never exits on its own: it only reads mapped
+ * memory). The toucher then counts a stall and from then on executes
+ * CPUID (an exit) every sweep, so the rest of the test is not held up. */
+#define STALL_SWEEPS 200000
+static volatile uint64_t progress, stalls;
+static volatile bool in_call, cooperative;
 
 static uint64_t pat(unsigned round, uint64_t page)
 {
@@ -67,7 +76,18 @@ static void toucher(void)
 	const volatile uint64_t *a = (const volatile uint64_t *)MAP_A;
 	unsigned r = round_nr;
 
+	uint64_t seen = ~0UL, since = 0;
+
 	for (uint64_t s = 0; !__atomic_load_n(&stop, __ATOMIC_ACQUIRE); s++) {
+		uint64_t now = __atomic_load_n(&progress, __ATOMIC_ACQUIRE);
+		if (now != seen || !in_call)
+			seen = now, since = 0;
+		else if (++since == STALL_SWEEPS)
+			stalls++, cooperative = true;
+		if (cooperative) {
+			uint32_t eax = 0, ebx, ecx = 0, edx;
+			__asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+		}
 		for (uint64_t p = 0; p < NPAGES; p++) {
 			uint64_t v = a[p * 512 + (s + p) % 512];
 			if (!v)
@@ -105,13 +125,13 @@ static void one_round(unsigned r, int64_t d)
 	expect("map it at A", sv_call5(SV_HC_MEMOBJ_MAP, o, 0, MAP_A, NPAGES * PAGE, 0), 0);
 	round_nr = r;
 	stop = false;
-	sweeps = zeros = 0;
+	sweeps = zeros = stalls = 0;
 	worker_run(toucher);
 	wait_sweeps(1);
 	uint64_t sweeps_before = sweeps;
 
 	/* Calls in the loop are counted and reported once, not per call. */
-#define CALL(cond) (calls++, ok += (cond) ? 1 : 0)
+#define CALL(cond) (progress++, in_call = true, calls++, ok += (cond) ? 1 : 0, in_call = false)
 	for (unsigned i = 0; i < ITERS; i++) {
 		uint64_t start = (i * 7) % NPAGES, len = 1 + i % 8;
 		if (start + len > NPAGES)
@@ -148,6 +168,10 @@ static void one_round(unsigned r, int64_t d)
 		  "read %lu punched pages during the churn, %lu foreign values\n", r, calls, churn_sweeps,
 		  sweeps, churn_zeros, bad);
 	expect("the toucher ran during the churn", churn_sweeps > 0, 1);
+	if (stalls)
+		sv_printf("FAIL %lu churn call(s) waited %u+ sweeps for vCPU 1 to leave guest mode: "
+			  "the shootdown kick did not make it exit\n", stalls, STALL_SWEEPS);
+	expect("every zap got vCPU 1 out of guest mode by itself (no stall)", stalls, 0);
 	expect("the toucher read pages fresh from a punch (it raced the churn)", churn_zeros > 0, 1);
 	if (bad)
 		sv_printf("FAIL toucher read 0x%lx in page %lu of round %u\n", bad_value, bad_page, r);
