@@ -25,18 +25,6 @@ static void __attribute__((unused)) expect(const char *what, int64_t got, int64_
 		  want, sv_strerror(want));
 }
 
-/* Under memory exhaustion: success, or an out-of-memory errno. */
-static void __attribute__((unused)) expect_ok_or_oom(const char *what, int64_t got)
-{
-	checks++;
-	sv_printf("%s: %s\n", what, sv_strerror(got));
-	if (got == 0 || got == -ENOMEM || got == -ENOSPC)
-		return;
-	failures++;
-	sv_printf("FAIL %s: got %ld (%s), expected success, ENOMEM or ENOSPC\n", what, got,
-		  sv_strerror(got));
-}
-
 static struct sv_stats __attribute__((unused)) stats(uint64_t vm)
 {
 	struct sv_stats st;
