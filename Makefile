@@ -63,8 +63,10 @@ PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
 PART_LIB := guest/lib/rt.c hv/fmt.c hv/string.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o
-GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb marker
-PART_IMAGES := $(BUILD)/control.elf $(BUILD)/guests/hostile-control.elf \
+GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights marker
+# Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
+HOSTILE_CONTROLS := hostile-control map-race-control populate-flip-control exhaust-control
+PART_IMAGES := $(BUILD)/control.elf $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf) \
 	$(GUEST_KERNELS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: all clean run run-bochs debug test unit-test boot-test bench deps
@@ -81,7 +83,9 @@ $(BUILD)/control.elf: $(BUILD)/part/guest/control/vmm.o $(KERNEL_LIB_OBJS) guest
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
-$(BUILD)/guests/hostile-control.elf: $(BUILD)/part/tests/guests/hostile-control.o $(PART_LIB_OBJS) guest/partition.ld
+# populate-flip-control computes launch digests itself: it links SHA-256.
+$(BUILD)/guests/populate-flip-control.elf: $(BUILD)/part/hv/sha256.o
+$(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(PART_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@

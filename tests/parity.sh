@@ -15,11 +15,16 @@ result() {
 	esac
 }
 
-hostile() {
-	local log=$1
+hostile() {  # hostile LOG PARTITION
+	local log=$1 name=$2 line status
 	[ -f "$log" ] || { echo "not run"; return; }
-	tr -d '\r' < "$log" | sed -n -E 's/.*hostile-control: ([0-9]+) checks, 0 failed.*/PASS (\1 checks)/p' |
-		head -n 1 | grep . || echo "FAIL"
+	line=$(tr -d '\r' < "$log" | sed -n -E "s/.*$name: ([0-9]+) checks, ([0-9]+) failed.*/\\1 \\2/p" | head -n 1)
+	status=$(tr -d '\r' < "$log" | sed -n -E 's/^sealvisor: exit status ([0-9]+)$/\1/p' | tail -n 1)
+	case "$line" in
+	*" 0") echo "PASS (${line% *} checks)" ;;
+	?*) echo "FAIL (${line#* } of ${line% *} checks)" ;;
+	*) echo "FAIL (exit status ${status:-none}, no summary)" ;;
+	esac
 }
 
 echo "| test kernel | SVM + NPT (QEMU) | VMX + EPT (Bochs) |"
@@ -27,4 +32,9 @@ echo "|---|---|---|"
 for k in $kernels; do
 	echo "| $k | $(result "$logdir/qemu-guests.log" "$k") | $(result "$logdir/bochs-guests.log" "$k") |"
 done
-echo "| hostile-control | $(hostile "$logdir/qemu-hostile-control.log") | $(hostile "$logdir/bochs-hostile-control.log") |"
+# Hostile control partitions: partition name, boot-test log name.
+for p in hostile-control:hostile-control map-race-control:map-race \
+	populate-flip-control:populate-flip exhaust-control:exhaust; do
+	name=${p%%:*} log=${p#*:}
+	echo "| $name | $(hostile "$logdir/qemu-$log.log" "$name") | $(hostile "$logdir/bochs-$log.log" "$name") |"
+done
