@@ -185,10 +185,11 @@ int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj
 
 void (*vm_populate_race_hook)(struct vm *vm, uint64_t gpa);
 
-/* Calls fn on each page-sized piece of guest range [gpa, +len) of region
- * r, with the object page locked (memobj_get_page allocates it). */
-static int for_each_region_page(struct vm *vm, struct region *r, uint64_t gpa, uint64_t len,
-				const void *src, bool measure)
+/* Walks guest range [gpa, +len) of region r a page at a time, each object
+ * page locked (memobj_get_page allocates it); with measure, copies src in
+ * and extends the digest with what landed. */
+static int populate_pages(struct vm *vm, struct region *r, uint64_t gpa, uint64_t len,
+			  const void *src, bool measure)
 {
 	for (uint64_t done = 0; done < len;) {
 		uint64_t off = r->offset + (gpa - r->gpa) + done, pa;
@@ -230,11 +231,11 @@ int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 		return -EINVAL;
 	if (!(memobj_get_seals(r->obj) & MEMOBJ_SEAL_GUEST))
 		return -EPERM;      /* the VMM could rewrite "measured" bytes later */
-	int err = for_each_region_page(vm, r, gpa, len, NULL, false);
+	int err = populate_pages(vm, r, gpa, len, NULL, false);
 	if (err)
 		return err;
 	launch_populate_head(&vm->launch, gpa, len);
-	if ((err = for_each_region_page(vm, r, gpa, len, src, true)))
+	if ((err = populate_pages(vm, r, gpa, len, src, true)))
 		panic("populate of VM %u at 0x%lx lost a page it had just allocated (%d)",
 		      vm->id, gpa, err);
 	return 0;

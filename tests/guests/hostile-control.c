@@ -4,23 +4,9 @@
  * hypervisor must stay up, and nothing may leak. Run with debug.audit = on
  * so the stage-2 tables are audited after every call.
  */
-#include "guest/lib/sv.h"
+#include "tests/guests/hostile.h"
 
-#define MB (1UL << 20)
 #define MAP_AT (256 * MB)     /* above the 64 MiB of RAM, inside our page tables */
-
-static unsigned checks, failures;
-static struct sv_boot_params *bp;
-
-static void expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got == want)
-		return;
-	failures++;
-	sv_printf("FAIL %s: got %ld (%s), expected %ld (%s)\n", what, got, sv_strerror(got),
-		  want, sv_strerror(want));
-}
 
 static int64_t new_obj(void)
 {
