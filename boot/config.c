@@ -2,9 +2,9 @@
 #include <stdint.h>
 #include <sealvisor/errno.h>
 #include "boot/config.h"
-#include "hv/fmt.h"
+#include "lib/fmt.h"
 #include "hv/log.h"
-#include "hv/string.h"
+#include "lib/string.h"
 
 void config_defaults(struct config *cfg)
 {

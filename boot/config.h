@@ -6,30 +6,7 @@
 #define BOOT_CONFIG_H
 
 #include <stddef.h>
-#include <stdbool.h>
-
-#define CONFIG_PATH_MAX 64
-#define CONFIG_MAX_GUESTS 16
-#define CONFIG_ERR_MAX 160
-
-enum debug_fault {
-	DEBUG_FAULT_NONE,
-	DEBUG_FAULT_UD2,   /* invalid opcode */
-	DEBUG_FAULT_PF,    /* read of the unmapped page 0 */
-	DEBUG_FAULT_GP,    /* non-canonical access */
-	DEBUG_FAULT_DE,    /* divide by zero */
-	DEBUG_FAULT_BP,    /* int3 */
-};
-
-struct config {
-	char control[CONFIG_PATH_MAX];                 /* control partition image */
-	char guests[CONFIG_MAX_GUESTS][CONFIG_PATH_MAX];
-	int nr_guests;
-	int log_level;                                 /* enum log_level */
-	int debug_fault;                               /* enum debug_fault */
-	bool selftest;                                 /* allocator self-check at boot */
-	bool audit;                                    /* stage-2 audit after each hypercall */
-};
+#include "hv/config.h"
 
 void config_defaults(struct config *cfg);
 

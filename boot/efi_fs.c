@@ -1,9 +1,10 @@
 /* Reading \sealvisor.cfg and the images it names from the boot volume. */
 #include <efi.h>
 #include <sealvisor/errno.h>
+#include "boot/config.h"
 #include "boot/efi.h"
 #include "hv/log.h"
-#include "hv/string.h"
+#include "lib/string.h"
 
 #define CONFIG_FILE "sealvisor.cfg"
 #define MAX_FILE_SIZE (256UL << 20)

@@ -10,7 +10,7 @@
 #include "version.h"
 #include "hv/log.h"
 #include "hv/shutdown.h"
-#include "hv/string.h"
+#include "lib/string.h"
 
 #define EXIT_BOOT_TRIES 8
 

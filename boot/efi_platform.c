@@ -3,7 +3,7 @@
 #include "arch/x86/x86.h"
 #include "boot/efi.h"
 #include "hv/log.h"
-#include "hv/string.h"
+#include "lib/string.h"
 
 /* PI spec EFI_MP_SERVICES_PROTOCOL; gnu-efi does not ship it. */
 #define MP_SERVICES_GUID \

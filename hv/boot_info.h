@@ -8,24 +8,8 @@
 
 #include <stdint.h>
 #include <stddef.h>
-#include "boot/config.h"
-
-enum mem_type {
-	MEM_RESERVED = 0,
-	MEM_USABLE,        /* free RAM */
-	MEM_BOOT_RECLAIM,  /* firmware boot-services memory: free once we own the CPU */
-	MEM_LOADER,        /* the hypervisor image and what boot/ loaded: kept */
-	MEM_ACPI,
-	MEM_RUNTIME_CODE,
-	MEM_RUNTIME_DATA,
-	MEM_MMIO,
-};
-
-struct mem_region {
-	uint64_t base;
-	uint64_t pages;
-	uint32_t type;     /* enum mem_type */
-};
+#include "hv/config.h"
+#include "mm/mem_region.h"
 
 struct boot_module {
 	char name[CONFIG_PATH_MAX];
@@ -58,6 +42,5 @@ struct boot_info {
 	void (*firmware_poweroff)(int status);
 };
 
-const char *mem_type_name(uint32_t type);
 
 #endif

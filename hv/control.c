@@ -14,12 +14,12 @@
 #include <sealvisor/elf64.h>
 #include <sealvisor/errno.h>
 #include "hv/control.h"
-#include "hv/fmt.h"
+#include "lib/fmt.h"
 #include "hv/log.h"
 #include "hv/run.h"
 #include "hv/shootdown.h"
 #include "arch/x86/x86.h"
-#include "hv/string.h"
+#include "lib/string.h"
 #include "hv/vm.h"
 #include "mm/phys.h"
 

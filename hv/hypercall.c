@@ -5,7 +5,7 @@
 #include "hv/log.h"
 #include "hv/run.h"
 #include "hv/shutdown.h"
-#include "hv/string.h"
+#include "lib/string.h"
 #include "hv/control.h"
 #include "mm/spinlock.h"
 #include "mm/pmm.h"

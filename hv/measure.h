@@ -21,7 +21,7 @@
 #define HV_MEASURE_H
 
 #include <stdint.h>
-#include "hv/sha256.h"
+#include "lib/sha256.h"
 
 #define LAUNCH_FORMAT_VERSION 1
 

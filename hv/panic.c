@@ -1,6 +1,6 @@
 #include <stdarg.h>
 #include "arch/x86/trap.h"
-#include "hv/fmt.h"
+#include "lib/fmt.h"
 #include "hv/log.h"
 #include "hv/shutdown.h"
 

@@ -1,12 +1,12 @@
 /* Partitions: creation, guest-memory regions bound to memory objects, the
  * stage-2 fault path, launch measurement, destruction. */
 #include <sealvisor/errno.h>
-#include "hv/fmt.h"
+#include "lib/fmt.h"
 #include "hv/invalidate.h"
 #include "hv/log.h"
 #include "hv/measure.h"
 #include "hv/shutdown.h"
-#include "hv/string.h"
+#include "lib/string.h"
 #include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sealvisor/hypercall.h>
-#include "hv/sha256.h"
+#include "lib/sha256.h"
 #include "hv/virt.h"
 #include "mm/memobj.h"
 #include "mm/spinlock.h"

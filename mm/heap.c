@@ -3,7 +3,7 @@
 #include "mm/heap.h"
 #include "mm/pmm.h"
 #include "mm/spinlock.h"
-#include "hv/string.h"
+#include "lib/string.h"
 
 #define NR_CLASSES 7            /* 16 .. 1024 bytes */
 #define MIN_SHIFT 4

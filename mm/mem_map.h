@@ -1,12 +1,12 @@
 /*
- * Builds the page allocator from the firmware memory map (hv/boot_info.h).
+ * Builds the page allocator from the firmware memory map (mm/mem_region.h).
  * Host-testable: it only reads the region list and calls mm/pmm.
  */
 #ifndef MM_MEM_MAP_H
 #define MM_MEM_MAP_H
 
 #include <stddef.h>
-#include "hv/boot_info.h"
+#include "mm/mem_region.h"
 
 struct mem_summary {
 	uint64_t total_pages;     /* every RAM-like region, reserved or not */

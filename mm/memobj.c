@@ -1,7 +1,7 @@
 /* Memory objects: lifecycle, seals, size, mapping accounting, owner. */
 #include <stdbool.h>
 #include <sealvisor/errno.h>
-#include "hv/string.h"
+#include "lib/string.h"
 #include "mm/heap.h"
 #include "mm/memobj_internal.h"
 #include "mm/pmm.h"

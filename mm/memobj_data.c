@@ -1,6 +1,6 @@
 /* Memory-object data: page allocation, read/write, the stage-2 fault path. */
 #include <sealvisor/errno.h>
-#include "hv/string.h"
+#include "lib/string.h"
 #include "mm/memobj_internal.h"
 #include "mm/pmm.h"
 #include "mm/zero.h"

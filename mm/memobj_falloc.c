@@ -2,7 +2,7 @@
  * shmem_undo_range). Every function here runs with the object lock held. */
 #include <stdbool.h>
 #include <sealvisor/errno.h>
-#include "hv/string.h"
+#include "lib/string.h"
 #include "mm/memobj_internal.h"
 #include "mm/pmm.h"
 #include "mm/zero.h"

@@ -1,5 +1,5 @@
 #include <sealvisor/errno.h>
-#include "hv/string.h"
+#include "lib/string.h"
 #include "mm/memobj_index.h"
 #include "mm/pmm.h"
 

@@ -3,7 +3,7 @@
 #include "mm/pmm.h"
 #include "mm/spinlock.h"
 #include "mm/zero.h"
-#include "hv/string.h"
+#include "lib/string.h"
 
 #define NIL 0xffffffffu
 

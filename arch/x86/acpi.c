@@ -1,7 +1,7 @@
 /* Just enough ACPI table walking for the reset register (and, later, the MADT). */
 #include "arch/x86/acpi.h"
 #include "hv/boot_info.h"
-#include "hv/string.h"
+#include "lib/string.h"
 
 struct __attribute__((packed)) acpi_rsdp {
 	char sig[8];

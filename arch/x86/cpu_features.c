@@ -1,7 +1,7 @@
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/x86.h"
-#include "hv/fmt.h"
-#include "hv/string.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
 
 #define MSR_VMX_BASIC             0x480
 #define MSR_VMX_PROCBASED_CTLS    0x482

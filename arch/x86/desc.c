@@ -3,7 +3,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/percpu.h"
 #include "hv/hv.h"
-#include "hv/string.h"
+#include "lib/string.h"
 
 #define IST_SIZE (16 * 1024)
 

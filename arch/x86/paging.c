@@ -2,7 +2,7 @@
 #include <sealvisor/errno.h>
 #include "arch/x86/paging.h"
 #include "arch/x86/x86.h"
-#include "hv/string.h"
+#include "lib/string.h"
 #include "mm/pmm.h"
 
 #define PTE_P   (1UL << 0)

@@ -8,7 +8,7 @@
 #include "arch/x86/x86.h"
 #include "hv/control.h"
 #include "hv/log.h"
-#include "hv/string.h"
+#include "lib/string.h"
 #include "hv/virt.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"

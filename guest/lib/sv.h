@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sealvisor/hypercall.h>
-#include "hv/fmt.h"
-#include "hv/string.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
 
 /* Which instruction calls the hypervisor: set once at start-up. */
 extern uint8_t sv_vendor;

@@ -10,7 +10,7 @@
  * (RDI = offset, RSI/RDX/R10/R8 = the bytes), then halt. From those bytes
  * we build the format-v1 measurement stream (spec: header, one record per
  * populate, the region, vCPU-count and vCPU records at finalize) and hash
- * it with the hypervisor's own SHA-256 code (hv/sha256.c, linked into
+ * it with the hypervisor's own SHA-256 code (lib/sha256.c, linked into
  * this image only): VM_GET_MEASUREMENT must return that digest.
  *
  * A hypervisor that copies the source and then hashes it again (reading
@@ -18,7 +18,7 @@
  * reads differ. Run with debug.audit = on.
  */
 #include "tests/guests/hostile.h"
-#include "hv/sha256.h"
+#include "lib/sha256.h"
 
 #define GMEM (4 * MB)
 #define CODE_GPA 0x100000UL

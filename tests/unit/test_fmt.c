@@ -1,7 +1,7 @@
 /* sv_snprintf against the C library's snprintf, format by format. */
 #include <stdio.h>
 #include <string.h>
-#include "hv/fmt.h"
+#include "lib/fmt.h"
 #include "tests/unit/unit.h"
 
 #define SAME(...)                                                           \

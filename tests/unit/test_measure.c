@@ -11,7 +11,7 @@
 #include <sealvisor/elf64.h>
 #include "guest/control/layout.h"
 #include "hv/hypercall.h"
-#include "hv/sha256.h"
+#include "lib/sha256.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
 #include "tests/tools/launch_stream.h"

@@ -1,7 +1,7 @@
-/* hv/sha256.c against the FIPS 180-2 examples and a long input. */
+/* lib/sha256.c against the FIPS 180-2 examples and a long input. */
 #include <stdio.h>
 #include <string.h>
-#include "hv/sha256.h"
+#include "lib/sha256.h"
 #include "tests/unit/unit.h"
 
 static void hex(const uint8_t d[32], char out[65])

@@ -10,7 +10,7 @@
 #include "arch/x86/vmx/vmx_tlb.h"
 #include "arch/x86/x86.h"
 #include "hv/log.h"
-#include "hv/string.h"
+#include "lib/string.h"
 #include "hv/shootdown.h"
 #include "hv/virt.h"
 #include "hv/vm.h"

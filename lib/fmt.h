@@ -1,6 +1,6 @@
 /* The hypervisor's one formatter: a small printf subset, tested on the host. */
-#ifndef HV_FMT_H
-#define HV_FMT_H
+#ifndef LIB_FMT_H
+#define LIB_FMT_H
 
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 #include <stdint.h>
 #include <stdbool.h>
-#include "hv/fmt.h"
+#include "lib/fmt.h"
 
 struct out {
 	char *buf;

@@ -1,6 +1,6 @@
-/* String functions: libc's on the host, hv/string.c in the hypervisor. */
-#ifndef HV_STRING_H
-#define HV_STRING_H
+/* String functions: libc's on the host, lib/string.c in the hypervisor. */
+#ifndef LIB_STRING_H
+#define LIB_STRING_H
 
 #include <stddef.h>
 

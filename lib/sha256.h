@@ -1,6 +1,6 @@
 /* SHA-256 (FIPS 180-4) for launch measurements; tested on the host. */
-#ifndef HV_SHA256_H
-#define HV_SHA256_H
+#ifndef LIB_SHA256_H
+#define LIB_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>

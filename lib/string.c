@@ -4,7 +4,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include "hv/string.h"
+#include "lib/string.h"
 
 void *memset(void *d, int c, size_t n)
 {
