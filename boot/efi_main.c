@@ -5,6 +5,7 @@
 #include <efi.h>
 #include <sealvisor/errno.h>
 #include "arch/x86/serial.h"
+#include "boot/config.h"
 #include "boot/efi.h"
 #include "hv/hv.h"
 #include "version.h"
