@@ -1,5 +1,5 @@
 /* Hypercall dispatch: every argument is checked against the caller's
- * rights before anything changes (DESIGN invariant 5). */
+ * rights before anything changes. */
 #include <sealvisor/errno.h>
 #include "hv/hypercall.h"
 #include "hv/log.h"
@@ -23,7 +23,31 @@ bool hypercall_audit;
  */
 static spinlock_t hv_lock = SPINLOCK_INIT;
 
-typedef int64_t (*hc_fn)(struct vm *caller, const uint64_t *a);
+/*
+ * The argument registers (RDI, RSI, RDX, R10, R8), named per call: a
+ * handler reads a->rw.handle, never a register number.
+ */
+union hc_args {
+	uint64_t reg[5];
+	struct { uint64_t gpa, len; } console;
+	struct { uint64_t status; } shutdown;
+	struct { uint64_t out, vm; } stats;
+	struct { uint64_t flags; } create;
+	struct { uint64_t handle, value; } obj;      /* value: size or seals */
+	struct { uint64_t handle, offset, buf, len; } rw;
+	struct { uint64_t handle, offset, gpa, len, writable; } map;
+	struct { uint64_t gpa; } unmap;
+	struct { uint64_t handle, mode, offset, len; } falloc;
+	struct { uint64_t id; } vm;
+	struct { uint64_t vm, gpa, size, handle, offset; } region;
+	struct { uint64_t vm, gpa, src, len; } populate;
+	struct { uint64_t vm, out; } measurement;
+	struct { uint64_t vm, vcpu, regs; } vcpu_create;
+	struct { uint64_t vm, vcpu, run; } vcpu_run;
+	struct { uint64_t n, rip, rsp; } control_vcpu;
+};
+
+typedef int64_t (*hc_fn)(struct vm *caller, const union hc_args *a);
 
 static struct memobj *handle(struct vm *caller, uint64_t h)
 {
@@ -37,46 +61,38 @@ static struct vm *guest(uint64_t id)
 	return id && id < SV_MAX_VMS ? vm_get((unsigned)id) : NULL;
 }
 
-#define OBJ_OR_EBADF(o, caller, h)             \
-	struct memobj *o = handle(caller, h);  \
-	if (!o)                                \
-		return -EBADF
-
-#define VM_OR_ENOENT(vm, id)        \
-	struct vm *vm = guest(id);  \
-	if (!vm)                    \
-		return -ENOENT
-
-static int64_t hc_console_write(struct vm *caller, const uint64_t *a)
+static int64_t hc_console_write(struct vm *caller, const union hc_args *a)
 {
-	if (a[1] > CONSOLE_MAX)
+	uint64_t len = a->console.len;
+
+	if (len > CONSOLE_MAX)
 		return -EINVAL;
-	const char *s = vm_guest_ptr(caller, a[0], a[1]);
+	const char *s = vm_guest_ptr(caller, a->console.gpa, len);
 	if (!s)
 		return -EFAULT;
 	uint64_t start = 0;
-	for (uint64_t i = 0; i <= a[1]; i++) {
-		if (i < a[1] && s[i] != '\n')
+	for (uint64_t i = 0; i <= len; i++) {
+		if (i < len && s[i] != '\n')
 			continue;
-		if (i > start || (i < a[1] && s[i] == '\n'))
+		if (i > start || (i < len && s[i] == '\n'))
 			console_printf("[%s] %.*s\n", caller->name, (int)(i - start), s + start);
 		start = i + 1;
 	}
-	return (int64_t)a[1];
+	return (int64_t)len;
 }
 
-static int64_t hc_shutdown(struct vm *caller, const uint64_t *a)
+static int64_t hc_shutdown(struct vm *caller, const union hc_args *a)
 {
-	if (a[0] > 255)
+	if (a->shutdown.status > 255)
 		return -EINVAL;
-	log_info("control partition asks to shut down with status %lu\n", a[0]);
+	log_info("control partition asks to shut down with status %lu\n", a->shutdown.status);
 	(void)caller;
-	system_shutdown((int)a[0]);
+	system_shutdown((int)a->shutdown.status);
 }
 
-static int64_t hc_stats(struct vm *caller, const uint64_t *a)
+static int64_t hc_stats(struct vm *caller, const union hc_args *a)
 {
-	struct sv_stats *st = vm_guest_ptr(caller, a[0], sizeof(*st));
+	struct sv_stats *st = vm_guest_ptr(caller, a->stats.out, sizeof(*st));
 	struct pmm_stats p;
 
 	if (!st)
@@ -91,90 +107,115 @@ static int64_t hc_stats(struct vm *caller, const uint64_t *a)
 	};
 	for (unsigned i = 0; i < SV_MAX_VMS; i++)
 		st->vms += vms[i].in_use;
-	struct vm *vm = guest(a[1]);
+	struct vm *vm = guest(a->stats.vm);
 	if (vm)
 		st->vm_memobj_pages = vm_memobj_pages(vm);
 	return 0;
 }
 
-static int64_t hc_memobj_create(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_create(struct vm *caller, const union hc_args *a)
 {
 	unsigned h;
 
-	if (a[0] > 0xffffffffUL)
+	if (a->create.flags > 0xffffffffUL)
 		return -EINVAL;
 	for (h = 0; h < SV_MAX_HANDLES && caller->handles[h]; h++)
 		;
 	if (h == SV_MAX_HANDLES)
 		return -ENOSPC;
-	int err = memobj_create((unsigned)a[0], &caller->handles[h]);
+	int err = memobj_create((unsigned)a->create.flags, &caller->handles[h]);
 	return err ? err : (int64_t)h;
 }
 
-static int64_t hc_memobj_close(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_close(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	caller->handles[a[0]] = NULL;
+	struct memobj *o = handle(caller, a->obj.handle);
+
+	if (!o)
+		return -EBADF;
+	caller->handles[a->obj.handle] = NULL;
 	memobj_close(o);
 	return 0;
 }
 
-static int64_t hc_memobj_set_size(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_set_size(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	return memobj_set_size(o, a[1]);
+	struct memobj *o = handle(caller, a->obj.handle);
+
+	return o ? memobj_set_size(o, a->obj.value) : -EBADF;
 }
 
-static int64_t hc_memobj_get_size(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_get_size(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	return (int64_t)memobj_get_size(o);
+	struct memobj *o = handle(caller, a->obj.handle);
+
+	return o ? (int64_t)memobj_get_size(o) : -EBADF;
 }
 
-static int64_t hc_memobj_add_seals(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_add_seals(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	return a[1] > 0xffffffffUL ? -EINVAL : memobj_add_seals(o, (unsigned)a[1]);
+	struct memobj *o = handle(caller, a->obj.handle);
+
+	if (!o)
+		return -EBADF;
+	return a->obj.value > 0xffffffffUL ? -EINVAL : memobj_add_seals(o, (unsigned)a->obj.value);
 }
 
-static int64_t hc_memobj_get_seals(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_get_seals(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	return memobj_get_seals(o);
+	struct memobj *o = handle(caller, a->obj.handle);
+
+	return o ? (int64_t)memobj_get_seals(o) : -EBADF;
 }
 
-static int64_t hc_memobj_read(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_read(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	void *buf = vm_guest_ptr(caller, a[2], a[3]);
-	return buf ? memobj_read(o, a[1], buf, a[3]) : -EFAULT;
+	struct memobj *o = handle(caller, a->rw.handle);
+
+	if (!o)
+		return -EBADF;
+	void *buf = vm_guest_ptr(caller, a->rw.buf, a->rw.len);
+	return buf ? memobj_read(o, a->rw.offset, buf, a->rw.len) : -EFAULT;
 }
 
-static int64_t hc_memobj_write(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_write(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	const void *buf = vm_guest_ptr(caller, a[2], a[3]);
-	return buf ? memobj_write(o, a[1], buf, a[3]) : -EFAULT;
+	struct memobj *o = handle(caller, a->rw.handle);
+
+	if (!o)
+		return -EBADF;
+	const void *buf = vm_guest_ptr(caller, a->rw.buf, a->rw.len);
+	return buf ? memobj_write(o, a->rw.offset, buf, a->rw.len) : -EFAULT;
 }
 
-static int64_t hc_memobj_map(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_map(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	return a[4] > 1 ? -EINVAL : vm_map_object(caller, o, a[1], a[2], a[3], a[4]);
+	struct memobj *o = handle(caller, a->map.handle);
+
+	if (!o)
+		return -EBADF;
+	if (a->map.writable > 1)
+		return -EINVAL;
+	return vm_map_object(caller, o, a->map.offset, a->map.gpa, a->map.len, a->map.writable);
 }
 
-static int64_t hc_memobj_unmap(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_unmap(struct vm *caller, const union hc_args *a)
 {
-	return vm_unmap_object(caller, a[0]);
+	return vm_unmap_object(caller, a->unmap.gpa);
 }
 
-static int64_t hc_memobj_fallocate(struct vm *caller, const uint64_t *a)
+static int64_t hc_memobj_fallocate(struct vm *caller, const union hc_args *a)
 {
-	OBJ_OR_EBADF(o, caller, a[0]);
-	return a[1] > 0xffffffffUL ? -EOPNOTSUPP : memobj_fallocate(o, (unsigned)a[1], a[2], a[3]);
+	struct memobj *o = handle(caller, a->falloc.handle);
+
+	if (!o)
+		return -EBADF;
+	if (a->falloc.mode > 0xffffffffUL)
+		return -EOPNOTSUPP;
+	return memobj_fallocate(o, (unsigned)a->falloc.mode, a->falloc.offset, a->falloc.len);
 }
 
-static int64_t hc_vm_create(struct vm *caller, const uint64_t *a)
+static int64_t hc_vm_create(struct vm *caller, const union hc_args *a)
 {
 	struct vm *vm;
 
@@ -183,10 +224,13 @@ static int64_t hc_vm_create(struct vm *caller, const uint64_t *a)
 	return err ? err : (int64_t)vm->id;
 }
 
-static int64_t hc_vm_destroy(struct vm *caller, const uint64_t *a)
+static int64_t hc_vm_destroy(struct vm *caller, const union hc_args *a)
 {
-	VM_OR_ENOENT(vm, a[0]);
+	struct vm *vm = guest(a->vm.id);
+
 	(void)caller;
+	if (!vm)
+		return -ENOENT;
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
 		if (vm->vcpus[i].running)
 			return -EBUSY;
@@ -194,33 +238,45 @@ static int64_t hc_vm_destroy(struct vm *caller, const uint64_t *a)
 	return 0;
 }
 
-static int64_t hc_vm_set_region(struct vm *caller, const uint64_t *a)
+static int64_t hc_vm_set_region(struct vm *caller, const union hc_args *a)
 {
-	VM_OR_ENOENT(vm, a[0]);
-	OBJ_OR_EBADF(o, caller, a[3]);
-	return vm_set_region(vm, a[1], a[2], o, a[4]);
+	struct vm *vm = guest(a->region.vm);
+	struct memobj *o = handle(caller, a->region.handle);
+
+	if (!vm)
+		return -ENOENT;
+	if (!o)
+		return -EBADF;
+	return vm_set_region(vm, a->region.gpa, a->region.size, o, a->region.offset);
 }
 
-static int64_t hc_vm_populate(struct vm *caller, const uint64_t *a)
+static int64_t hc_vm_populate(struct vm *caller, const union hc_args *a)
 {
-	VM_OR_ENOENT(vm, a[0]);
-	const void *src = vm_guest_ptr(caller, a[2], a[3]);
+	struct vm *vm = guest(a->populate.vm);
+
+	if (!vm)
+		return -ENOENT;
+	const void *src = vm_guest_ptr(caller, a->populate.src, a->populate.len);
 	if (!src)
 		return -EFAULT;
-	return vm_populate(vm, a[1], src, a[3]);
+	return vm_populate(vm, a->populate.gpa, src, a->populate.len);
 }
 
-static int64_t hc_vm_finalize(struct vm *caller, const uint64_t *a)
+static int64_t hc_vm_finalize(struct vm *caller, const union hc_args *a)
 {
-	VM_OR_ENOENT(vm, a[0]);
+	struct vm *vm = guest(a->vm.id);
+
 	(void)caller;
-	return vm_finalize(vm);
+	return vm ? vm_finalize(vm) : -ENOENT;
 }
 
-static int64_t hc_vm_get_measurement(struct vm *caller, const uint64_t *a)
+static int64_t hc_vm_get_measurement(struct vm *caller, const union hc_args *a)
 {
-	VM_OR_ENOENT(vm, a[0]);
-	uint8_t *out = vm_guest_ptr(caller, a[1], SV_MEASUREMENT_SIZE);
+	struct vm *vm = guest(a->measurement.vm);
+
+	if (!vm)
+		return -ENOENT;
+	uint8_t *out = vm_guest_ptr(caller, a->measurement.out, SV_MEASUREMENT_SIZE);
 	if (!out)
 		return -EFAULT;
 	if (!vm->finalized)
@@ -229,27 +285,33 @@ static int64_t hc_vm_get_measurement(struct vm *caller, const uint64_t *a)
 	return 0;
 }
 
-static int64_t hc_vcpu_create(struct vm *caller, const uint64_t *a)
+static int64_t hc_vcpu_create(struct vm *caller, const union hc_args *a)
 {
-	VM_OR_ENOENT(vm, a[0]);
-	const struct sv_vcpu_regs *r = vm_guest_ptr(caller, a[2], sizeof(*r));
-	if (a[1] >= SV_MAX_VCPUS)
+	struct vm *vm = guest(a->vcpu_create.vm);
+
+	if (!vm)
+		return -ENOENT;
+	if (a->vcpu_create.vcpu >= SV_MAX_VCPUS)
 		return -EINVAL;
+	const struct sv_vcpu_regs *r = vm_guest_ptr(caller, a->vcpu_create.regs, sizeof(*r));
 	if (!r)
 		return -EFAULT;
 	struct sv_vcpu_regs copy = *r;   /* the caller may change it under us */
-	return vcpu_create(vm, (unsigned)a[1], &copy);
+	return vcpu_create(vm, (unsigned)a->vcpu_create.vcpu, &copy);
 }
 
-static int64_t hc_vcpu_run(struct vm *caller, const uint64_t *a)
+static int64_t hc_vcpu_run(struct vm *caller, const union hc_args *a)
 {
-	VM_OR_ENOENT(vm, a[0]);
-	struct sv_run *run = vm_guest_ptr(caller, a[2], sizeof(*run));
-	if (a[1] >= SV_MAX_VCPUS || !vm->vcpus[a[1]].created)
+	struct vm *vm = guest(a->vcpu_run.vm);
+
+	if (!vm)
+		return -ENOENT;
+	if (a->vcpu_run.vcpu >= SV_MAX_VCPUS || !vm->vcpus[a->vcpu_run.vcpu].created)
 		return -EINVAL;
+	struct sv_run *run = vm_guest_ptr(caller, a->vcpu_run.run, sizeof(*run));
 	if (!run)
 		return -EFAULT;
-	struct vcpu *v = &vm->vcpus[a[1]];
+	struct vcpu *v = &vm->vcpus[a->vcpu_run.vcpu];
 	if (v->running)
 		return -EBUSY;          /* on another CPU right now */
 	if (v->entry_failed)
@@ -262,24 +324,28 @@ static int64_t hc_vcpu_run(struct vm *caller, const uint64_t *a)
 	return r;
 }
 
-static int64_t hc_control_vcpu_start(struct vm *caller, const uint64_t *a)
+static int64_t hc_control_vcpu_start(struct vm *caller, const union hc_args *a)
 {
-	struct sv_vcpu_regs regs = { .rip = a[1], .rsp = a[2], .rdi = a[0],
-				     .cr3 = caller->vcpus[0].cr3 };
-	if (a[0] == 0 || a[0] >= hv_nr_cpus || a[0] >= SV_MAX_VCPUS)
+	uint64_t n = a->control_vcpu.n;
+	struct sv_vcpu_regs regs = { .rip = a->control_vcpu.rip, .rsp = a->control_vcpu.rsp,
+				     .rdi = n, .cr3 = caller->vcpus[0].cr3 };
+
+	if (n == 0 || n >= hv_nr_cpus || n >= SV_MAX_VCPUS)
 		return -EINVAL;
-	int err = vcpu_create(caller, (unsigned)a[0], &regs);
+	int err = vcpu_create(caller, (unsigned)n, &regs);
 	if (err)
 		return err;
-	hv_start_cpu_work((unsigned)a[0]);   /* it runs on CPU a[0], not here */
+	hv_start_cpu_work((unsigned)n);   /* it runs on CPU n, not here */
 	return 0;
 }
 
-static int64_t hc_control_vcpu_wake(struct vm *caller, const uint64_t *a)
+static int64_t hc_control_vcpu_wake(struct vm *caller, const union hc_args *a)
 {
-	if (a[0] == 0 || a[0] >= hv_nr_cpus || a[0] >= SV_MAX_VCPUS || !caller->vcpus[a[0]].created)
+	uint64_t n = a->control_vcpu.n;
+
+	if (n == 0 || n >= hv_nr_cpus || n >= SV_MAX_VCPUS || !caller->vcpus[n].created)
 		return -EINVAL;
-	hv_wake_control_vcpu((unsigned)a[0]);
+	hv_wake_control_vcpu((unsigned)n);
 	return 0;
 }
 
@@ -321,8 +387,9 @@ int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
 		return -ENOSYS;
 	if (!caller->is_control && !table[nr].any_partition)
 		return -EPERM;
+	union hc_args args = { .reg = { a[1], a[2], a[3], a[4], a[5] } };
 	spin_lock(&hv_lock);
-	int64_t r = table[nr].fn(caller, a + 1);
+	int64_t r = table[nr].fn(caller, &args);
 	if (hypercall_audit && vm_audit())
 		panic("ownership audit failed after hypercall %lu", nr);
 	spin_unlock(&hv_lock);
