@@ -60,6 +60,39 @@ static int64_t exit_hypercall(struct vcpu *v, struct sv_run *run)
 	return 0;
 }
 
+/*
+ * Exits every partition kind handles alike: spurious and host-interrupt
+ * exits, CPUID, MSRs, and calls of the hypervisor's own ABI (whose rights
+ * hypercall_dispatch checks against the caller: a guest gets -EPERM). True
+ * if handled: the vCPU goes straight back in.
+ */
+static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
+{
+	struct guest_regs *r = &v->regs;
+
+	switch (e->reason) {
+	case VMEXIT_NONE:
+	case VMEXIT_INTR:
+		return true;
+	case VMEXIT_CPUID:
+		cpuid_emulate(r);
+		virt->skip_instruction(v, LEN_CPUID);
+		return true;
+	case VMEXIT_MSR:
+		virt->inject_gp(v);
+		return true;
+	case VMEXIT_HYPERCALL:
+		if (!v->vm->is_control && r->rax >= SV_HC_GUEST_BASE)
+			return false;          /* a guest's call for its VMM */
+		virt->skip_instruction(v, LEN_VMMCALL);
+		r->rax = hypercall_dispatch(v->vm, (uint64_t[7]){ r->rax, r->rdi, r->rsi, r->rdx,
+								  r->r10, r->r8, r->r9 });
+		return true;
+	default:
+		return false;
+	}
+}
+
 int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 {
 	struct vm_exit e;
@@ -74,10 +107,9 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		uint64_t rip = virt->get_rip(v);
 		virt->preemption_arm(v);
 		virt->vcpu_run(v, &e);
-		switch (e.reason) {
-		case VMEXIT_NONE:
-		case VMEXIT_INTR:
+		if (handle_common_exit(v, &e))
 			continue;
+		switch (e.reason) {
 		case VMEXIT_PREEMPT:
 			run->exit_reason = SV_EXIT_PREEMPT;
 			break;
@@ -97,22 +129,8 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			break;
 		case VMEXIT_HYPERCALL:
 			virt->skip_instruction(v, LEN_VMMCALL);
-			if (v->regs.rax >= SV_HC_GUEST_BASE) {
-				exit_hypercall(v, run);
-				break;
-			}
-			/* The hypervisor ABI is not for guests: the rules it
-			 * enforces are the control partition's. */
-			v->regs.rax = hypercall_dispatch(v->vm, (uint64_t[7]){ v->regs.rax, v->regs.rdi,
-					v->regs.rsi, v->regs.rdx, v->regs.r10, v->regs.r8, v->regs.r9 });
-			continue;
-		case VMEXIT_CPUID:
-			cpuid_emulate(&v->regs);
-			virt->skip_instruction(v, LEN_CPUID);
-			continue;
-		case VMEXIT_MSR:
-			virt->inject_gp(v);
-			continue;
+			exit_hypercall(v, run);
+			break;
 		case VMEXIT_HLT:
 			virt->skip_instruction(v, LEN_HLT);
 			run->exit_reason = SV_EXIT_HLT;
@@ -157,28 +175,16 @@ void control_run(struct vm *control, unsigned id)
 
 	for (;;) {
 		virt->vcpu_run(v, &e);
+		if (handle_common_exit(v, &e))
+			continue;
 		switch (e.reason) {
-		case VMEXIT_NONE:
-		case VMEXIT_INTR:
 		case VMEXIT_PREEMPT:
-			break;
-		case VMEXIT_HYPERCALL:
-			virt->skip_instruction(v, LEN_VMMCALL);
-			v->regs.rax = hypercall_dispatch(control, (uint64_t[7]){ v->regs.rax, v->regs.rdi,
-					v->regs.rsi, v->regs.rdx, v->regs.r10, v->regs.r8, v->regs.r9 });
-			break;
-		case VMEXIT_CPUID:
-			cpuid_emulate(&v->regs);
-			virt->skip_instruction(v, LEN_CPUID);
 			break;
 		case VMEXIT_IO:
 			/* It owns no devices: reads float high, writes vanish. */
 			if (e.in)
 				v->regs.rax |= size_mask(e.size);
 			virt->skip_instruction(v, 0);
-			break;
-		case VMEXIT_MSR:
-			virt->inject_gp(v);
 			break;
 		case VMEXIT_NPF: {
 			int err = vm_map_fault(control, e.gpa, e.write);
