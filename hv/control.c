@@ -14,11 +14,10 @@
 #include <sealvisor/elf64.h>
 #include <sealvisor/errno.h>
 #include "hv/control.h"
+#include "hv/cpu_work.h"
 #include "lib/fmt.h"
 #include "hv/log.h"
 #include "hv/run.h"
-#include "hv/shootdown.h"
-#include "arch/x86/x86.h"
 #include "lib/string.h"
 #include "hv/vm.h"
 #include "mm/phys.h"
@@ -94,40 +93,6 @@ static int copy_modules(struct vm *vm, const struct boot_info *bi, uint64_t star
 	return 0;
 }
 
-unsigned hv_nr_cpus = 1;
-static struct vm *control_vm;
-static volatile bool cpu_has_work[HV_MAX_CPUS];
-
-void hv_start_cpu_work(unsigned cpu)
-{
-	__atomic_store_n(&cpu_has_work[cpu], true, __ATOMIC_RELEASE);
-	virt->kick_cpu(cpu);          /* out of its HLT */
-}
-
-static volatile bool vcpu_wake[HV_MAX_CPUS];
-
-void hv_wake_control_vcpu(unsigned cpu)
-{
-	__atomic_store_n(&vcpu_wake[cpu], true, __ATOMIC_SEQ_CST);
-	virt->kick_cpu(cpu);
-}
-
-/* The flag is set before the kick and consumed here, so a wake-up that
- * comes before the HLT exit is not lost. */
-void hv_control_vcpu_halt(unsigned cpu)
-{
-	while (!__atomic_exchange_n(&vcpu_wake[cpu], false, __ATOMIC_SEQ_CST))
-		cpu_idle();
-}
-
-void hv_cpu_main(unsigned cpu)
-{
-	while (!__atomic_load_n(&cpu_has_work[cpu], __ATOMIC_ACQUIRE))
-		cpu_idle();
-	log_info("control: vCPU %u started on CPU %u\n", cpu, cpu);
-	control_run(control_vm, cpu);
-}
-
 int control_start(const struct boot_info *bi)
 {
 	struct vm *vm;
@@ -153,7 +118,6 @@ int control_start(const struct boot_info *bi)
 				     .cr3 = PT_BASE };
 	if ((err = vcpu_create(vm, 0, &regs)))
 		return err;
-	control_vm = vm;
 	log_info("control: '%s' loaded (entry 0x%lx, %lu MiB, %u guest images); starting it\n",
 		 bi->modules[0].name, entry, vm->ram_size >> 20, bp->nr_modules);
 	control_run(vm, 0);

@@ -6,7 +6,7 @@
 #include "hv/run.h"
 #include "hv/shutdown.h"
 #include "lib/string.h"
-#include "hv/control.h"
+#include "hv/cpu_work.h"
 #include "mm/spinlock.h"
 #include "mm/pmm.h"
 

@@ -9,6 +9,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "hv/control.h"
+#include "hv/cpu_work.h"
 #include "hv/hv.h"
 #include "hv/hypercall.h"
 #include "version.h"

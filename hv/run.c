@@ -4,7 +4,7 @@
 #include <sealvisor/errno.h>
 #include "hv/hypercall.h"
 #include "hv/log.h"
-#include "hv/control.h"
+#include "hv/cpu_work.h"
 #include "hv/run.h"
 #include "hv/shutdown.h"
 

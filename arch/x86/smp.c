@@ -6,7 +6,7 @@
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
-#include "hv/control.h"
+#include "hv/cpu_work.h"
 #include "hv/log.h"
 #include "lib/string.h"
 #include "hv/virt.h"
