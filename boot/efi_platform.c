@@ -43,9 +43,9 @@ void efi_find_cpus(EFI_SYSTEM_TABLE *st, struct boot_info *bi)
 		bi->nr_cpus = 1;
 		return;
 	}
-	if (total > BOOT_MAX_CPUS)
-		log_warn("boot: %lu CPUs reported, using the first %d\n", total, BOOT_MAX_CPUS);
-	for (UINTN i = 0; i < total && bi->nr_cpus < BOOT_MAX_CPUS; i++) {
+	if (total > HV_MAX_CPUS)
+		log_warn("boot: %lu CPUs reported, using the first %d\n", total, HV_MAX_CPUS);
+	for (UINTN i = 0; i < total && bi->nr_cpus < HV_MAX_CPUS; i++) {
 		struct mp_processor_info info;
 		memset(&info, 0, sizeof(info));
 		if (EFI_ERROR(mp->get_processor_info(mp, i, &info)))

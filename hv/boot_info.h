@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "hv/config.h"
+#include "hv/limits.h"
 #include "mm/mem_region.h"
 
 struct boot_module {
@@ -24,7 +25,6 @@ struct boot_cpu {
 };
 
 #define BOOT_MAX_REGIONS 512
-#define BOOT_MAX_CPUS 64
 #define BOOT_MAX_MODULES (CONFIG_MAX_GUESTS + 1)
 
 struct boot_info {
@@ -33,7 +33,7 @@ struct boot_info {
 	size_t nr_regions;
 	struct boot_module modules[BOOT_MAX_MODULES];
 	size_t nr_modules;
-	struct boot_cpu cpus[BOOT_MAX_CPUS];
+	struct boot_cpu cpus[HV_MAX_CPUS];
 	size_t nr_cpus;
 	uint64_t acpi_rsdp;          /* 0 if the firmware has no ACPI tables */
 	uint64_t ap_trampoline;      /* a page below 1 MiB for AP start-up, or 0 */

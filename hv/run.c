@@ -156,7 +156,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		}
 		break;
 	}
-	virt->vcpu_put(v);
+	virt_vcpu_put(v);
 	return 0;
 }
 

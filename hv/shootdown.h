@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <sealvisor/hypercall.h>
 
-#define HV_MAX_CPUS 64
+#include "hv/limits.h"
 
 struct vm;
 struct vcpu;

@@ -3,6 +3,9 @@
  * kvm_x86_ops: generic hypervisor code calls through `virt` and never asks
  * which vendor it runs on. arch/x86/svm and arch/x86/vmx each provide one;
  * host tests provide a fake that records what generic code asked for.
+ * Ops marked OPTIONAL may be NULL (nothing to do for that backend); generic
+ * code calls them through the virt_*() helpers below, every other op
+ * directly.
  */
 #ifndef HV_VIRT_H
 #define HV_VIRT_H
@@ -56,11 +59,12 @@ struct virt_ops {
 	uint8_t vendor;                          /* SV_VENDOR_* */
 	int (*hardware_enable)(void);            /* this CPU; 0 or -errno */
 	int (*vm_init)(struct vm *vm);           /* ASID / VPID */
-	void (*vm_destroy)(struct vm *vm);
+	void (*vm_destroy)(struct vm *vm);       /* OPTIONAL */
 	int (*vcpu_init)(struct vcpu *v, const struct sv_vcpu_regs *r);
 	void (*vcpu_destroy)(struct vcpu *v);
-	/* This CPU is done with v for now (VCPU_RUN returns): v may run on
-	 * another CPU next (VMX: VMCLEAR, so it can be loaded elsewhere). */
+	/* OPTIONAL. This CPU is done with v for now (VCPU_RUN returns): v
+	 * may run on another CPU next (VMX: VMCLEAR, so it can be loaded
+	 * elsewhere). */
 	void (*vcpu_put)(struct vcpu *v);
 	/* Enters the guest until it exits, between vcpu_enter and vcpu_exited
 	 * (hv/shootdown.h), flushing the VM's TLB context first when
@@ -80,6 +84,18 @@ struct virt_ops {
 };
 
 extern const struct virt_ops *virt;
+
+static inline void virt_vm_destroy(struct vm *vm)
+{
+	if (virt->vm_destroy)
+		virt->vm_destroy(vm);
+}
+
+static inline void virt_vcpu_put(struct vcpu *v)
+{
+	if (virt->vcpu_put)
+		virt->vcpu_put(v);
+}
 
 /* Picks the backend the CPU supports; -ENODEV (and logs why) if none. */
 int virt_select(void);

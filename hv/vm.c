@@ -277,7 +277,7 @@ int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
 	int err = virt->vcpu_init(v, regs);
 	if (err)
 		return err;
-	virt->vcpu_put(v);
+	virt_vcpu_put(v);
 	v->created = true;
 	return 0;
 }
@@ -344,7 +344,7 @@ void vm_destroy(struct vm *vm)
 		if (vm->handles[i])
 			memobj_close(vm->handles[i]);
 	stage2_destroy(&vm->s2);
-	virt->vm_destroy(vm);
+	virt_vm_destroy(vm);
 	if (vm->ram_hpa)
 		pmm_free(vm->ram_hpa, __builtin_ctzl(vm->ram_size >> PAGE_SHIFT));
 	vm->in_use = false;

@@ -4,8 +4,7 @@
 
 #define MSR_GS_BASE 0xc0000101
 
-struct percpu *cpus[MAX_CPUS];
-unsigned nr_cpus_online;
+struct percpu *cpus[HV_MAX_CPUS];
 
 void percpu_install(struct percpu *p)
 {

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "hv/limits.h"
 
 struct vcpu;
 
@@ -16,16 +17,11 @@ struct percpu {
 	uint32_t apic_id;
 	uint64_t stack_lo, stack_hi;  /* the CPU's main stack, for backtraces */
 	void *desc;                   /* its GDT/TSS/IST stacks (arch/x86/desc.c) */
-	uint64_t svm_host_save_pa;    /* SVM: VMSAVE area for host state */
-	struct vcpu *vmx_current;     /* VMX: whose VMCS is loaded here */
 	volatile bool online;
 	volatile bool timer_fired;    /* the local APIC's preemption timer */
 };
 
-#define MAX_CPUS 64
-
-extern struct percpu *cpus[MAX_CPUS];
-extern unsigned nr_cpus_online;
+extern struct percpu *cpus[HV_MAX_CPUS];
 
 static inline struct percpu *this_cpu(void)
 {

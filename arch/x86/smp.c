@@ -38,6 +38,10 @@ _Static_assert(__builtin_offsetof(struct ap_params, entry) == 0x40, "ap_params l
 extern const uint8_t ap_trampoline[], ap_trampoline_pm32[], ap_trampoline_lm64[],
 	ap_trampoline_end[];
 
+/* CPUs that came up, counted as they report in during smp_start_aps (the
+ * hypervisor's count is hv_nr_cpus, set from what this returns). */
+static unsigned nr_cpus_online;
+
 static void tsc_delay(uint64_t cycles)
 {
 	uint64_t start = __builtin_ia32_rdtsc();
@@ -122,8 +126,8 @@ static bool start_one(uint64_t page, struct percpu *p)
  * MP Services gave boot/ (Bochs's OVMF has no ACPI tables). */
 static const struct boot_cpu *cpu_list(const struct boot_info *bi, size_t *n)
 {
-	static struct boot_cpu madt[BOOT_MAX_CPUS];
-	int found = bi->acpi_rsdp ? acpi_madt_cpus(bi->acpi_rsdp, madt, BOOT_MAX_CPUS) : -1;
+	static struct boot_cpu madt[HV_MAX_CPUS];
+	int found = bi->acpi_rsdp ? acpi_madt_cpus(bi->acpi_rsdp, madt, HV_MAX_CPUS) : -1;
 
 	if (found > 0) {
 		*n = (size_t)found;
@@ -149,7 +153,7 @@ unsigned smp_start_aps(const struct boot_info *bi)
 				 bi->ap_trampoline, read_cr3());
 		return 1;
 	}
-	for (size_t i = 0; i < nr && next_id < MAX_CPUS; i++) {
+	for (size_t i = 0; i < nr && next_id < HV_MAX_CPUS; i++) {
 		const struct boot_cpu *c = &list[i];
 		if (!c->enabled || c->apic_id == self)
 			continue;

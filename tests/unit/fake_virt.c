@@ -73,14 +73,12 @@ static int fake_vm_init(struct vm *vm)
 	vm->asid = vm->tlb_tag = vm->id + 1 < fake_nr_tags ? vm->id + 1 : 1;
 	return 0;
 }
-static void fake_vm_destroy(struct vm *vm) { (void)vm; }
 static int fake_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 {
 	v->arch_pa = r->rip;   /* the fake keeps RIP here */
 	return 0;
 }
 static void fake_vcpu_destroy(struct vcpu *v) { (void)v; }
-static void fake_vcpu_put(struct vcpu *v) { (void)v; }
 
 static void fake_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
@@ -109,9 +107,8 @@ static void fake_preemption_arm(struct vcpu *v) { (void)v; }
 
 static const struct virt_ops fake_ops = {
 	.name = "FAKE", .stage2_fmt = &npt_fmt, .vendor = SV_VENDOR_AMD,
-	.vm_init = fake_vm_init, .vm_destroy = fake_vm_destroy,
+	.vm_init = fake_vm_init,
 	.vcpu_init = fake_vcpu_init, .vcpu_destroy = fake_vcpu_destroy,
-	.vcpu_put = fake_vcpu_put,
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_gp = fake_inject_gp, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm,

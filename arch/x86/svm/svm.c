@@ -26,6 +26,8 @@ void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa)
 /* Shared by every CPU and VM (read-only once set up). */
 static uint64_t iopm_pa, msrpm_pa;
 static bool flush_by_asid;
+/* Each CPU's VMSAVE area for the host state VMRUN does not switch. */
+static uint64_t host_save_pa[HV_MAX_CPUS];
 
 static int svm_hardware_enable(void)
 {
@@ -34,7 +36,7 @@ static int svm_hardware_enable(void)
 		return -EACCES;
 	}
 	uint64_t hsave = pmm_alloc(0, OWNER_HV, 0);
-	this_cpu()->svm_host_save_pa = pmm_alloc(0, OWNER_HV, 0);
+	host_save_pa[this_cpu()->id] = pmm_alloc(0, OWNER_HV, 0);
 	if (!iopm_pa) {
 		iopm_pa = pmm_alloc(2, OWNER_HV, 0);      /* 12 KiB used */
 		msrpm_pa = pmm_alloc(1, OWNER_HV, 0);     /* 8 KiB */
@@ -45,7 +47,7 @@ static int svm_hardware_enable(void)
 		memset(phys_to_virt(iopm_pa), 0xff, 4 * PAGE_SIZE);
 		memset(phys_to_virt(msrpm_pa), 0xff, 2 * PAGE_SIZE);
 	}
-	if (!hsave || !this_cpu()->svm_host_save_pa)
+	if (!hsave || !host_save_pa[this_cpu()->id])
 		return -ENOMEM;
 	flush_by_asid = !!(cpuid(0x8000000a, 0).edx & (1u << 6));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
@@ -58,11 +60,6 @@ static int svm_vm_init(struct vm *vm)
 {
 	svm_assign_asid(vm, cpu_features.nr_asids);
 	return 0;
-}
-
-static void svm_vm_destroy(struct vm *vm)
-{
-	(void)vm;
 }
 
 static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attr, uint32_t limit)
@@ -131,11 +128,6 @@ static void svm_vcpu_destroy(struct vcpu *v)
 }
 
 /* A VMCB is not tied to a CPU (no VMCB state is cached: clean bits 0). */
-static void svm_vcpu_put(struct vcpu *v)
-{
-	(void)v;
-}
-
 static void decode_exit(void *vmcb, struct vm_exit *e)
 {
 	uint64_t code = *vmcb64(vmcb, VMCB_EXITCODE);
@@ -200,7 +192,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	*vmcb64(vmcb, VMCB_RAX) = v->regs.rax;
 	svm_tlb_prepare(v, vmcb, flush_by_asid);
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
-	svm_enter(v->arch_pa, &v->regs, this_cpu()->svm_host_save_pa);
+	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
 	vcpu_exited(v);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
@@ -251,10 +243,8 @@ const struct virt_ops svm_ops = {
 	.vendor = SV_VENDOR_AMD,
 	.hardware_enable = svm_hardware_enable,
 	.vm_init = svm_vm_init,
-	.vm_destroy = svm_vm_destroy,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_destroy = svm_vcpu_destroy,
-	.vcpu_put = svm_vcpu_put,
 	.vcpu_run = svm_vcpu_run,
 	.skip_instruction = svm_skip_instruction,
 	.inject_gp = svm_inject_gp,

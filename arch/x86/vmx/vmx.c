@@ -51,6 +51,9 @@ static struct {
 
 static void vmx_on_nmi(struct trap_frame *f);
 
+/* Whose VMCS is current on each CPU (load() skips a redundant VMPTRLD). */
+static struct vcpu *vmcs_current[HV_MAX_CPUS];
+
 /* One helper applies every control: bits the CPU forces to 1 are added,
  * bits it cannot set are an error naming the MSR. */
 static int adjust(const char *what, uint32_t msr, uint32_t want, uint32_t optional, uint32_t *out)
@@ -146,21 +149,16 @@ static int vmx_vm_init(struct vm *vm)
 	return 0;
 }
 
-static void vmx_vm_destroy(struct vm *vm)
-{
-	(void)vm;
-}
-
 /* Makes v's VMCS current on this CPU, with this CPU's host state. */
 static void load(struct vcpu *v)
 {
-	if (this_cpu()->vmx_current == v)
+	if (vmcs_current[this_cpu()->id] == v)
 		return;
 	uint8_t fail;
 	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(v->arch_pa) : "cc", "memory");
 	if (fail)
 		log_err("vmx: VMPTRLD 0x%lx failed\n", v->arch_pa);
-	this_cpu()->vmx_current = v;
+	vmcs_current[this_cpu()->id] = v;
 	vmcs_write_host_state();
 }
 
@@ -182,7 +180,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	x->preempt_ticks = 0xffffffff;   /* preemption_arm shortens it for guests */
 	v->arch = x;
 	v->arch_pa = pa;
-	this_cpu()->vmx_current = NULL;
+	vmcs_current[this_cpu()->id] = NULL;
 	load(v);
 	vmwrite(PIN_CONTROLS, vmx.pin);
 	vmwrite(PROC_CONTROLS, vmx.proc);
@@ -206,15 +204,15 @@ static void vmx_vcpu_put(struct vcpu *v)
 
 	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
 	x->launched = false;
-	if (this_cpu()->vmx_current == v)
-		this_cpu()->vmx_current = NULL;
+	if (vmcs_current[this_cpu()->id] == v)
+		vmcs_current[this_cpu()->id] = NULL;
 }
 
 static void vmx_vcpu_destroy(struct vcpu *v)
 {
 	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
-	if (this_cpu()->vmx_current == v)
-		this_cpu()->vmx_current = NULL;
+	if (vmcs_current[this_cpu()->id] == v)
+		vmcs_current[this_cpu()->id] = NULL;
 	pmm_free(v->arch_pa, 0);
 	kfree(v->arch);
 	v->arch = NULL;
@@ -403,7 +401,6 @@ const struct virt_ops vmx_ops = {
 	.vendor = SV_VENDOR_INTEL,
 	.hardware_enable = vmx_hardware_enable,
 	.vm_init = vmx_vm_init,
-	.vm_destroy = vmx_vm_destroy,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.vcpu_put = vmx_vcpu_put,
