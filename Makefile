@@ -5,6 +5,7 @@
 #   make run-bochs  boot it under Bochs (VMX+EPT)
 #   make debug      QEMU paused with a gdb stub; prints the gdb command line
 #   make test       host unit tests (plain and under ThreadSanitizer), fuzz smoke run, boot tests under QEMU and Bochs
+#   make check-layout  include picture; fails on an include running back up (part of make test)
 #   make fuzz       long libFuzzer run of the hypercall harness (FUZZ_RUNS)
 #   make bench      host benchmarks (figures only)
 
@@ -194,7 +195,14 @@ unit-test: $(BUILD)/unit-tests
 boot-test: all
 	tests/boot-tests.sh $(BUILD)
 
+# The folder-level include picture; fails on an include running up from
+# mm/ or lib/, or on a module cycle not allowed in the script.
+.PHONY: check-layout
+check-layout:
+	tests/include-graph.sh
+
 test: deps
+	$(MAKE) check-layout
 	$(MAKE) unit-test
 	$(MAKE) fuzz-smoke
 	$(MAKE) tsan-test
