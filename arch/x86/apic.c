@@ -17,6 +17,7 @@
 #define REG_ICR_HIGH  0x310
 #define ICR_INIT      (5u << 8)
 #define ICR_STARTUP   (6u << 8)
+#define ICR_NMI       (4u << 8)
 #define ICR_ASSERT    (1u << 14)
 #define ICR_PENDING   (1u << 12)
 #define REG_SVR       0xf0
@@ -119,6 +120,11 @@ int apic_send_sipi(uint32_t dest, uint8_t page)
 void apic_send_kick(uint32_t dest)
 {
 	send_ipi(dest, ICR_ASSERT | APIC_KICK_VECTOR);
+}
+
+void apic_send_nmi(uint32_t dest)
+{
+	send_ipi(dest, ICR_NMI | ICR_ASSERT);
 }
 
 void apic_timer_arm(uint32_t ticks)

@@ -18,6 +18,8 @@ int apic_send_init(uint32_t apic_id);
 int apic_send_sipi(uint32_t apic_id, uint8_t page);
 /* APIC_KICK_VECTOR to one CPU. */
 void apic_send_kick(uint32_t apic_id);
+/* An NMI to one CPU (the VMX kick's second half, arch/x86/vmx/vmx.c). */
+void apic_send_nmi(uint32_t apic_id);
 /* One-shot timer: fires APIC_TIMER_VECTOR after `ticks` bus ticks / 16. */
 void apic_timer_arm(uint32_t ticks);
 void apic_timer_disarm(void);

@@ -5,6 +5,7 @@
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/trap.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_tlb.h"
@@ -22,6 +23,7 @@
 
 #define PIN_EXTINT      (1u << 0)
 #define PIN_NMI         (1u << 3)
+#define BLOCKED_BY_NMI  (1u << 3)   /* guest interruptibility state */
 #define PIN_PREEMPT     (1u << 6)
 #define PROC_HLT        (1u << 7)
 #define PROC_IO         (1u << 24)
@@ -36,6 +38,7 @@
 
 struct vmx_vcpu {
 	bool launched;
+	uint32_t preempt_ticks;     /* VMX preemption timer, loaded at each entry */
 };
 
 int vmx_enter(struct guest_regs *regs, int launched);
@@ -45,6 +48,8 @@ static struct {
 	bool preempt_timer;
 	unsigned preempt_shift;     /* the timer ticks at TSC >> shift */
 } vmx;
+
+static void vmx_on_nmi(struct trap_frame *f);
 
 /* One helper applies every control: bits the CPU forces to 1 are added,
  * bits it cannot set are an error naming the MSR. */
@@ -114,6 +119,7 @@ static int vmx_hardware_enable(void)
 		err = setup_controls();
 	if (err)
 		return err;
+	trap_set_handler(2, vmx_on_nmi);   /* kicks come as NMIs too */
 	uint64_t region = pmm_alloc(0, OWNER_HV, 0);
 	if (!region)
 		return -ENOMEM;
@@ -172,6 +178,8 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	}
 	*(uint32_t *)phys_to_virt(pa) = cpu_features.vmx_basic & 0x7fffffff;
 	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	x->launched = false;
+	x->preempt_ticks = 0xffffffff;   /* preemption_arm shortens it for guests */
 	v->arch = x;
 	v->arch_pa = pa;
 	this_cpu()->vmx_current = NULL;
@@ -182,8 +190,6 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	vmwrite(EXIT_CONTROLS, vmx.exit);
 	vmwrite(ENTRY_CONTROLS, vmx.entry);
 	vmwrite(EXCEPTION_BITMAP, 0);
-	/* Reloaded on every entry; preemption_arm shortens it for guests. */
-	vmwrite(PREEMPT_TIMER, 0xffffffff);
 	vmwrite(EPT_POINTER, vmx_eptp(v->vm));
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
@@ -232,8 +238,20 @@ static void decode_exit(struct vm_exit *e)
 		return;
 	}
 	switch (reason & 0xffff) {
-	case EXIT_EXTERNAL_INTR:
 	case EXIT_EXCEPTION_NMI:
+		/* Only NMIs exit here (the exception bitmap is empty): a kick
+		 * (vmx_kick_cpu). An NMI exit leaves NMIs blocked on this CPU
+		 * until an IRET, so do one; and Bochs also saves the guest as
+		 * blocked by NMI, which would stop the next kick from making it
+		 * exit. No NMI is ever delivered to a guest, so that is never
+		 * the guest's real state. */
+		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
+		__asm__ volatile("mov %%ss, %%eax; push %%rax; lea 8(%%rsp), %%rax; push %%rax; pushfq; "
+				 "mov %%cs, %%eax; push %%rax; lea 1f(%%rip), %%rax; push %%rax; iretq; 1:"
+				 ::: "rax", "cc", "memory");
+		/* The kick's fixed IPI is pending too. */
+		/* fall through */
+	case EXIT_EXTERNAL_INTR:
 		/* Let the host take it now (IF is 0 everywhere else). */
 		__asm__ volatile("sti; nop; cli" ::: "memory");
 		e->reason = apic_timer_take() ? VMEXIT_PREEMPT : VMEXIT_INTR;
@@ -280,6 +298,10 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	struct vmx_vcpu *x = v->arch;
 
 	load(v);
+	/* Before vcpu_enter publishes in_guest: from then on vmx_on_nmi may
+	 * zero it for this entry. */
+	if (vmx.preempt_timer)
+		vmwrite(PREEMPT_TIMER, x->preempt_ticks);
 	vmx_tlb_prepare(v);
 	int failed = vmx_enter(&v->regs, x->launched);
 	vcpu_exited(v);
@@ -319,19 +341,58 @@ static uint64_t vmx_get_rip(struct vcpu *v)
 	return vmread(GUEST_RIP);
 }
 
-/* A physical interrupt makes a CPU in guest mode exit (external-interrupt
- * exiting). */
+/*
+ * Kicking a CPU out of guest mode (hv/shootdown.c) and out of HLT.
+ *
+ * The fixed IPI alone is enough on hardware: with external-interrupt
+ * exiting it makes a CPU in guest mode exit whatever the guest's
+ * RFLAGS.IF, and one that arrives just before VM entry (the host runs with
+ * IF=0) is still pending at entry and makes the guest exit at once.
+ *
+ * Bochs (2.7, and its master branch still) does not honour that for a
+ * guest entered with RFLAGS.IF=0, as all of ours are: VM entry re-evaluates
+ * interrupt masking (setEFlags, handleCpuContextChange ->
+ * handleInterruptMaskChange) before it sets in_vmx_guest, so with IF=0 the
+ * LAPIC interrupt stays masked as in the host, and nothing unmasks it
+ * until the guest itself changes IF. The IPI waits in the IRR and the CPU
+ * stays in the guest until its preemption timer expires (2^32 TSC cycles
+ * for the control partition).
+ *
+ * So the kick also sends an NMI, which Bochs and hardware both turn into
+ * an NMI exit (NMI exiting) whatever the guest's IF. An NMI that reaches
+ * the target in the host is taken at once (NMIs ignore IF): if that CPU
+ * is between publishing in_guest and VM entry, vmx_on_nmi zeroes the
+ * preemption timer so the entry exits before any guest instruction.
+ * The fixed IPI stays: it is what wakes a CPU from HLT without a lost
+ * wake-up (cpu_idle's STI shadow does not hold off an NMI).
+ */
 static void vmx_kick_cpu(unsigned cpu)
 {
 	apic_send_kick(cpus[cpu]->apic_id);
+	apic_send_nmi(cpus[cpu]->apic_id);
+}
+
+/* An NMI in the host: a kick (or a stray one), nothing to do, except
+ * between vcpu_enter and the VM exit, where the VMCS of the vCPU about to
+ * run is current (vmx_vcpu_run). There it must still make that entry
+ * exit: preemption timer 0 exits before the guest runs an instruction.
+ * vmx_vcpu_run loads the real value before each entry, before in_guest
+ * is set, so this never outlives the entry. (Without the preemption
+ * timer the fixed IPI has to do: it does on hardware.) */
+static void vmx_on_nmi(struct trap_frame *f)
+{
+	(void)f;
+	if (vmx.preempt_timer && __atomic_load_n(&cpu_state[hv_cpu_id()].in_guest, __ATOMIC_RELAXED))
+		vmwrite(PREEMPT_TIMER, 0);
 }
 
 /* The VMX preemption timer counts TSC >> shift; without it, the LAPIC's. */
 static void vmx_preemption_arm(struct vcpu *v)
 {
-	load(v);
+	struct vmx_vcpu *x = v->arch;
+
 	if (vmx.preempt_timer)
-		vmwrite(PREEMPT_TIMER, (20000000UL >> vmx.preempt_shift) ?: 1);
+		x->preempt_ticks = (20000000UL >> vmx.preempt_shift) ?: 1;
 	else
 		apic_timer_arm(6000000u);
 }
