@@ -5,6 +5,7 @@
 #   make run-bochs  boot it under Bochs (VMX+EPT)
 #   make debug      QEMU paused with a gdb stub; prints the gdb command line
 #   make test       host unit tests (plain and under ThreadSanitizer), fuzz smoke run, boot tests under QEMU and Bochs
+#   make check-layout  include picture; fails on an include running back up (part of make test)
 #   make fuzz       long libFuzzer run of the hypercall harness (FUZZ_RUNS)
 #   make bench      host benchmarks (figures only)
 
@@ -84,7 +85,7 @@ $(BUILD)/control.elf: $(BUILD)/part/guest/control/vmm.o $(KERNEL_LIB_OBJS) guest
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
 # populate-flip-control computes launch digests itself: it links SHA-256.
-$(BUILD)/guests/populate-flip-control.elf: $(BUILD)/part/hv/sha256.o
+$(BUILD)/guests/populate-flip-control.elf: $(BUILD)/part/lib/sha256.o
 $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(PART_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
@@ -194,7 +195,14 @@ unit-test: $(BUILD)/unit-tests
 boot-test: all
 	tests/boot-tests.sh $(BUILD)
 
+# The folder-level include picture; fails on an include running up from
+# mm/ or lib/, or on a module cycle not allowed in the script.
+.PHONY: check-layout
+check-layout:
+	tests/include-graph.sh
+
 test: deps
+	$(MAKE) check-layout
 	$(MAKE) unit-test
 	$(MAKE) fuzz-smoke
 	$(MAKE) tsan-test

@@ -1,7 +1,7 @@
 /*
  * The ownership audit (test builds: debug.audit = on): after every
  * hypercall, every stage-2 leaf of every VM is checked against the page
- * metadata. DESIGN invariant 1: each mapped page has one recorded owner;
+ * metadata. docs/ARCHITECTURE.md, invariant 1: each mapped page has one recorded owner;
  * invariant 2: the control partition maps only its own RAM and pages of
  * the (never GUEST) objects it mapped, at a gpa inside that mapping, and a
  * guest maps only pages of the memory objects bound to it, at a gpa inside

@@ -1,6 +1,6 @@
 /*
  * Making every CPU let go of a VM's translations: the cross-CPU half of
- * DESIGN invariant 3.
+ * docs/ARCHITECTURE.md, invariant 3.
  *
  * Protocol. A CPU entering a vCPU of VM v publishes cpu_state.in_guest = v
  * and then reads v's stage-2 generation, flushing the VM's TLB context if

@@ -112,7 +112,7 @@ void vm_unmap_all(struct vm *vm);
 int vm_map_fault(struct vm *vm, uint64_t gpa, bool write);
 struct object_map *vm_find_map(struct vm *vm, uint64_t gpa);
 
-/* DESIGN invariants 1-2 over every stage-2 table: 0, or -EINVAL after
+/* docs/ARCHITECTURE.md, invariants 1-2, over every stage-2 table: 0, or -EINVAL after
  * logging the offending entry. */
 int vm_audit(void);
 

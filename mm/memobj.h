@@ -4,7 +4,7 @@
  * guest memory. Offsets and sizes are in bytes; callback ranges are in pages,
  * [start, end) with end exclusive.
  *
- * Locking. Each object has one spinlock. Lock order (DESIGN.md):
+ * Locking. Each object has one spinlock. Lock order (docs/ARCHITECTURE.md):
  *
  *     memory object  ->  VM stage-2  ->  page allocator (innermost)
  *
@@ -23,7 +23,7 @@
  *  - read of a GUEST object is -EPERM at any offset (the seed returns 0 for
  *    an offset past EOF before it reaches the GUEST check).
  *  - GUEST's page-alignment rule applies to allocation too, not only to
- *    punch-hole (DESIGN.md: a guest object has no partial pages).
+ *    punch-hole (docs/ARCHITECTURE.md: a guest object has no partial pages).
  *  - memobj_get_page refuses offsets at or past EOF (-EINVAL), like the
  *    shmem fault path; the seed's SGP_WRITE lookup would allocate there and
  *    undo a shrink.

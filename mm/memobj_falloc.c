@@ -100,7 +100,7 @@ void memobj_remove_range(struct memobj *obj, uint64_t start, uint64_t end)
 {
 	if (start >= end)
 		return;
-	/* Every mapping goes before any page does (DESIGN invariant 3). */
+	/* Every mapping goes before any page does (docs/ARCHITECTURE.md, invariant 3). */
 	memobj_invalidate_only(obj, start, end);
 	idx_walk(&obj->index, start, end, false, remove_block, obj);
 }

@@ -18,7 +18,7 @@ static uint64_t *node_alloc(struct memobj_index *ix)
 static void node_free(struct memobj_index *ix, uint64_t *node)
 {
 	/* Node pages hold only physical addresses, but zero them anyway:
-	 * DESIGN invariant 4 holds for every page that changes owner. */
+	 * docs/ARCHITECTURE.md, invariant 4, holds for every page that changes owner. */
 	memset(node, 0, PAGE_SIZE);
 	pmm_free_zeroed(virt_to_phys(node), 0);
 	ix->nodes--;

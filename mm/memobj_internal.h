@@ -28,7 +28,7 @@ struct memobj {
 
 /*
  * Object data pages are zero when they join the object and are zeroed when
- * they leave it (DESIGN invariant 4), so no object ever sees another
+ * they leave it (docs/ARCHITECTURE.md, invariant 4), so no object ever sees another
  * owner's bytes. memobj_alloc_data returns a zero page (free memory is
  * always zero: see pmm_alloc). A page leaving that was ever handed out
  * (IE_DIRTY: get_page, write) is zeroed (memobj_zero_data), fenced

@@ -253,7 +253,7 @@ static int free_block(uint64_t pa, unsigned order)
 	return 0;
 }
 
-/* DESIGN invariant 4 in one place: a page is zeroed before it can change
+/* docs/ARCHITECTURE.md, invariant 4, in one place: a page is zeroed before it can change
  * owner, so every block freed here is zero when it reaches the free lists. */
 int pmm_free(uint64_t pa, unsigned order)
 {

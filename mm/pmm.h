@@ -1,6 +1,6 @@
 /*
  * Physical page allocator: a binary buddy allocator over page frames, with a
- * metadata entry for every page in the managed span (DESIGN invariant 1:
+ * metadata entry for every page in the managed span (docs/ARCHITECTURE.md, invariant 1:
  * every page has exactly one owner, recorded here).
  *
  * Blocks are aligned to their size in *physical* address terms, so an
@@ -80,7 +80,7 @@ int pmm_mark_fixed(uint64_t base, uint64_t len, uint8_t owner_type);
  */
 uint64_t pmm_alloc(unsigned order, uint8_t owner_type, uint64_t owner);
 /*
- * Zeroes the block, then frees it (DESIGN invariant 4: a page is zeroed
+ * Zeroes the block, then frees it (docs/ARCHITECTURE.md, invariant 4: a page is zeroed
  * before it changes owner). -EINVAL, and nothing touched, for a double
  * free, a foreign/fixed page, or an order mismatch.
  */

@@ -5,7 +5,7 @@
  * (level 0) or 2 MiB (level 1).
  *
  * Locking: one spinlock a table set, taken inside every call. Lock order
- * (DESIGN.md): memory object -> stage-2 -> page allocator.
+ * (docs/ARCHITECTURE.md, "Lock order"): memory object -> stage-2 -> page allocator.
  *
  * Every zap that removes a translation bumps `generation` before it
  * returns; a CPU must flush the VM's TLB entries (ASID / VPID / EPT
