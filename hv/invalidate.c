@@ -2,7 +2,7 @@
 #include "hv/invalidate.h"
 #include "hv/shootdown.h"
 #include "hv/shutdown.h"
-#include "hv/vm.h"
+#include "hv/partition.h"
 
 void vm_invalidate_begin(struct vm_invalidation *inv, struct vm *vm)
 {

@@ -1,6 +1,6 @@
 /* Launch measurement records (format in hv/measure.h). */
 #include "hv/measure.h"
-#include "hv/vm.h"
+#include "hv/partition.h"
 
 static void put_u64s(struct sha256 *h, const uint64_t *v, unsigned n)
 {

@@ -1,7 +1,7 @@
 #include "hv/shootdown.h"
 #include "hv/shutdown.h"
 #include "hv/virt.h"
-#include "hv/vm.h"
+#include "hv/partition.h"
 #include "mm/spinlock.h"
 
 struct cpu_state cpu_state[HV_MAX_CPUS];

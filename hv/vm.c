@@ -7,7 +7,6 @@
 #include "hv/measure.h"
 #include "hv/shutdown.h"
 #include "lib/string.h"
-#include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
 

@@ -33,7 +33,6 @@ cd "$(dirname "$0")/.."
 # One line per allowed cycle: "sorted members separated by spaces|reason".
 ALLOWED_CYCLES=(
 	"hv/cpu_work hv/hypercall hv/run|the run loops call hypercall_dispatch (a partition's VMCALL), VCPU_RUN and CONTROL_VCPU_START/WAKE call into the run loops and the CPU hand-off, and a woken CPU runs control_run: the dispatcher and the run loop are each other's callers (issue 10 allows hypercall <-> run; cpu_work is the CPU hand-off split out of it)"
-	"hv/invalidate hv/measure hv/shootdown hv/vm|struct vm (hv/vm.h) is the data every VM service works on, and vm.c calls those services: the invalidation bracket, the shootdown and the launch records read struct vm, vm.c calls them"
 )
 
 FOLDERS="boot hv mm arch lib guest include tests"

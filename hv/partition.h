@@ -1,0 +1,79 @@
+/*
+ * The partition data structures: VMs, their vCPUs, regions and the control
+ * partition's object mappings. Types only, so that the code vm.c calls
+ * (invalidation, measurement, shootdown) can read a VM without including
+ * vm.c's interface; the operations are in hv/vm.h.
+ */
+#ifndef HV_PARTITION_H
+#define HV_PARTITION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sealvisor/hypercall.h>
+#include "lib/sha256.h"
+#include "hv/virt.h"
+#include "mm/memobj.h"
+#include "mm/spinlock.h"
+#include "mm/stage2.h"
+
+struct region {
+	uint64_t gpa, size;          /* guest-physical range */
+	struct memobj *obj;          /* a reference held by the VM */
+	uint64_t offset;             /* byte offset of gpa in the object */
+};
+
+/* An object range the control partition mapped into its own space
+ * (MEMOBJ_MAP), above its RAM. Never a GUEST object. */
+struct object_map {
+	bool used, writable;
+	uint64_t gpa, len, offset;
+	struct memobj *obj;          /* a reference held by the mapping */
+	struct memobj_mapper mapper; /* ctx: this struct */
+	struct vm *vm;
+};
+
+enum vcpu_pending { PENDING_NONE, PENDING_IO_IN, PENDING_HYPERCALL };
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	bool created, running;
+	bool entry_failed;           /* the CPU refused its state: it never runs again */
+	struct guest_regs regs;
+	void *arch;                  /* VMCB / VMCS */
+	uint64_t arch_pa;
+	enum vcpu_pending pending;   /* what the VMM must answer on the next run */
+	uint64_t cr3;                /* control partition: its page tables */
+	uint8_t pending_size;
+	struct sv_vcpu_regs initial; /* as created: part of the launch measurement */
+};
+
+struct vm {
+	unsigned id;                 /* 0: control partition */
+	uint64_t serial;             /* never reused, unlike id and ASID */
+	bool in_use, is_control, finalized;
+	char name[16];
+	struct stage2 s2;
+	unsigned asid;               /* or VPID; 0: none of its own */
+	/* What TLB entries of this VM are tagged with on a CPU (backend's
+	 * choice, at most SV_MAX_VMS): VMs that share a tag share TLB
+	 * entries, so every change of hands on a CPU flushes (vcpu_enter). */
+	unsigned tlb_tag;
+	struct region regions[SV_MAX_REGIONS];
+	unsigned nr_regions;
+	struct vcpu vcpus[SV_MAX_VCPUS];
+	struct sha256 launch;        /* the measurement in progress */
+	uint8_t measurement[SV_MEASUREMENT_SIZE];
+	/* Control partition only: its RAM, one contiguous block at gpa 0. */
+	uint64_t ram_hpa, ram_size;
+	struct memobj *handles[SV_MAX_HANDLES];
+	/* Guards maps[]: taken by MEMOBJ_MAP/UNMAP and by the control
+	 * partition's faults on its mappings, from slot lookup to stage-2
+	 * install. Lock order: hv_lock -> maps_lock -> object -> stage-2. */
+	spinlock_t maps_lock;
+	struct object_map maps[SV_MAX_MAPS];
+};
+
+extern struct vm vms[SV_MAX_VMS];
+
+#endif
