@@ -134,7 +134,7 @@ struct sv_stats {
 #define SV_MEASUREMENT_SIZE 32
 
 /* Boot parameters the hypervisor gives the control partition (RDI). */
-#define SV_BOOT_MAGIC 0x73766f6f74ULL   /* "svboot" */
+#define SV_BOOT_MAGIC 0x7376626f6f74ULL   /* "svboot", first letter in the high byte */
 #define SV_MAX_MODULES 16
 
 struct sv_module {
