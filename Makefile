@@ -84,7 +84,7 @@ $(BUILD)/control.elf: $(BUILD)/part/guest/control/vmm.o $(KERNEL_LIB_OBJS) guest
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
 # populate-flip-control computes launch digests itself: it links SHA-256.
-$(BUILD)/guests/populate-flip-control.elf: $(BUILD)/part/hv/sha256.o
+$(BUILD)/guests/populate-flip-control.elf: $(BUILD)/part/lib/sha256.o
 $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(PART_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
