@@ -43,7 +43,7 @@ HV_OBJS := $(HV_C_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASM_SRCS:%.asm=$(BUILD)/hv/%.as
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Iinclude -I. \
 	-DSEALVISOR_HOST -MMD -MP
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
-HOST_MM_SRCS := $(wildcard mm/*.c) lib/fmt.c
+HOST_MM_SRCS := $(wildcard mm/*.c) lib/fmt.c lib/errno_name.c
 HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/audit.c hv/hypercall.c \
 	hv/run.c hv/cpuid.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
@@ -60,7 +60,7 @@ BENCH_SRCS := $(wildcard tests/bench/*.c)
 PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-omit-frame-pointer -Iinclude -I. -MMD -MP
-PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c
+PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights marker

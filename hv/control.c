@@ -14,6 +14,7 @@
 #include <sealvisor/elf64.h>
 #include <sealvisor/errno.h>
 #include "hv/control.h"
+#include "lib/errno_name.h"
 #include "lib/fmt.h"
 #include "hv/log.h"
 #include "hv/run.h"
@@ -137,7 +138,7 @@ int control_start(const struct boot_info *bi)
 		return -ENOENT;
 	int err = vm_create_control(CONTROL_RAM, &vm);
 	if (err) {
-		log_err("control: cannot create the control partition (%d)\n", err);
+		log_err("control: cannot create the control partition: %s (%d)\n", errno_name(err), err);
 		return err;
 	}
 	err = load_image(vm, &bi->modules[0], &entry, &end);

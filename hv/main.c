@@ -16,6 +16,7 @@
 #include "hv/selftest.h"
 #include "hv/shutdown.h"
 #include "hv/virt.h"
+#include "lib/errno_name.h"
 #include "mm/heap.h"
 #include "mm/mem_map.h"
 #include "mm/pmm.h"
@@ -24,15 +25,15 @@ static void take_memory(struct boot_info *bi, struct mem_summary *sum)
 {
 	int err = mem_map_init(bi->regions, bi->nr_regions, sum);
 	if (err)
-		panic("memory map unusable for the page allocator (%d)", err);
+		panic("memory map unusable for the page allocator: %s (%d)", errno_name(err), err);
 	/* Firmware tables and stack live in boot-services memory: replace them
 	 * before that memory is handed to the allocator. */
 	err = paging_init(bi->regions, bi->nr_regions, bi->ap_trampoline);
 	if (err)
-		panic("cannot build the hypervisor page tables (%d)", err);
+		panic("cannot build the hypervisor page tables: %s (%d)", errno_name(err), err);
 	err = mem_map_reclaim_boot(bi->regions, bi->nr_regions, sum);
 	if (err)
-		panic("cannot reclaim boot-services memory (%d)", err);
+		panic("cannot reclaim boot-services memory: %s (%d)", errno_name(err), err);
 	heap_init();
 }
 
@@ -101,6 +102,6 @@ void hv_main(struct boot_info *bi)
 		log_info("no control partition configured: nothing more to run\n");
 		system_shutdown(SV_EXIT_OK);
 	}
-	log_err("control partition failed to start (%d)\n", err);
+	log_err("control partition failed to start: %s (%d)\n", errno_name(err), err);
 	system_shutdown(SV_EXIT_CONFIG);
 }

@@ -50,10 +50,16 @@ static uint64_t scratch;              /* free control-partition memory */
 static struct job jobs[SV_MAX_VCPUS];
 static volatile unsigned secondaries_up;
 
+/* err: the hypercall result that failed, or 0 when no call failed (then
+ * the reason says it all: never "(ok)"). */
 static void fail(struct guest *g, const char *why, int64_t err)
 {
-	if (!__atomic_exchange_n(&g->failed, true, __ATOMIC_SEQ_CST))
-		sv_snprintf(g->why, sizeof(g->why), "%s (%s)", why, sv_strerror(err));
+	if (__atomic_exchange_n(&g->failed, true, __ATOMIC_SEQ_CST))
+		;
+	else if (err)
+		sv_snprintf(g->why, sizeof(g->why), "%s (%s %ld)", why, sv_strerror(err), err);
+	else
+		sv_snprintf(g->why, sizeof(g->why), "%s", why);
 	g->done = true;
 }
 
@@ -175,8 +181,12 @@ static void io(struct guest *g, unsigned vcpu, struct sv_run *run)
 	else if (run->io.port == 0xf4) {
 		g->status = (int)run->io.data;
 		g->done = true;
-		if (g->status)
-			fail(g, "guest reported failure", 0);
+		if (g->status) {
+			char why[64];
+			sv_snprintf(why, sizeof(why), "guest reported failure: status %d",
+				    g->status);
+			fail(g, why, 0);
+		}
 	}
 }
 
@@ -300,7 +310,8 @@ static void start_secondaries(void)
 		int64_t r = sv_call3(SV_HC_CONTROL_VCPU_START, cpu, (uint64_t)secondary,
 				     stack + STACK_SIZE - 8);
 		if (r)
-			sv_printf("[vmm] control vCPU %u did not start: %s\n", cpu, sv_strerror(r));
+			sv_printf("[vmm] control vCPU %u did not start: %s (%ld)\n", cpu,
+				  sv_strerror(r), r);
 	}
 	while (secondaries_up + 1 < bp->nr_cpus)
 		__asm__ volatile("pause");

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include "guest/lib/sv.h"
+#include "lib/errno_name.h"
 
 uint8_t sv_vendor;
 
@@ -31,23 +32,11 @@ void sv_shutdown(int status)
 		__asm__ volatile("hlt");
 }
 
+/* The name from lib/errno_name.c's table (the hypervisor logs use the
+ * same one); a value >= 0 is not an error. */
 const char *sv_strerror(int64_t err)
 {
-	switch (-err) {
-	case 0: return "ok";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EINVAL: return "EINVAL";
-	case EFBIG: return "EFBIG";
-	case ENOSPC: return "ENOSPC";
-	case ENOSYS: return "ENOSYS";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENOEXEC: return "ENOEXEC";
-	default: return "error";
-	}
+	if (err > 0)
+		return "a value, not an error";
+	return errno_name(err);
 }
