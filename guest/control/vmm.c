@@ -386,10 +386,11 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	unsigned passed = 0, failed = 0;
 
 	bp = params;
-	sv_vendor = bp->vendor;
+	sv_control_init(bp, "sealvisor demo VMM");
 	scratch = (bp->free_start + 4095) & ~4095UL;
-	sv_printf("sealvisor demo VMM: %u guest image(s), %lu MiB of memory, %u CPUs\n",
-		  bp->nr_modules, bp->mem_size >> 20, bp->nr_cpus);
+	sv_printf("sealvisor demo VMM: ABI %u.%u, %u guest image(s), %lu MiB of memory, %u CPUs\n",
+		  sv_abi_version() >> 16, sv_abi_version() & 0xffff, bp->nr_modules,
+		  bp->mem_size >> 20, bp->nr_cpus);
 	start_secondaries();
 	for (unsigned i = 0; i < bp->nr_modules; i++)
 		if (&bp->modules[i] != find_helper())
