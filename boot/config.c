@@ -41,6 +41,7 @@ struct ctx {
 	int line;
 	char *err;
 	size_t errlen;
+	int first_guest_line;   /* 0: no guest line yet */
 };
 
 #define fail(c, ...) config_fail(c, __VA_ARGS__)
@@ -96,6 +97,11 @@ static int set_path(struct ctx *c, char *dst, const char *key, const char *v,
 			return fail(c, "bad character '%c' in %s path '%.*s'",
 				    ch, key, (int)n, v);
 	}
+	/* The firmware opens paths from the volume root already: a leading
+	 * '/' became "\\\\x" there, which it refused with a baffling error. */
+	if (n && v[0] == '/')
+		return fail(c, "%s path '%.*s' must be relative to the volume root "
+			    "(write '%.*s')", key, (int)n, v, (int)n - 1, v + 1);
 	for (size_t i = 0; i + 1 < n; i++)
 		if (v[i] == '.' && v[i + 1] == '.')
 			return fail(c, "%s path '%.*s' must not contain '..'",
@@ -116,8 +122,8 @@ static int set_key(struct ctx *c, struct config *cfg, const char *k, size_t kn,
 		if (cfg->nr_guests >= CONFIG_MAX_GUESTS)
 			return fail(c, "more than %d guest lines", CONFIG_MAX_GUESTS);
 		int r = set_path(c, cfg->guests[cfg->nr_guests], "guest", v, vn);
-		if (r == 0)
-			cfg->nr_guests++;
+		if (r == 0 && cfg->nr_guests++ == 0)
+			c->first_guest_line = c->line;
 		return r;
 	}
 	if (eq(k, kn, "log.level"))
@@ -173,7 +179,7 @@ int config_parse(struct config *cfg, const char *file, const char *text,
 		 size_t len, char *err, size_t errlen)
 {
 	struct config work = *cfg;
-	struct ctx c = { file, 0, err, errlen };
+	struct ctx c = { file, 0, err, errlen, 0 };
 	size_t start = 0;
 
 	if (errlen)
@@ -187,6 +193,13 @@ int config_parse(struct config *cfg, const char *file, const char *text,
 		if (r)
 			return r;
 		start = end + 1;
+	}
+	if (work.nr_guests && !work.control[0]) {
+		/* Guests are launched by the control partition: without one
+		 * they would be silently ignored. */
+		c.line = c.first_guest_line;
+		return fail(&c, "'guest =' without 'control =': guests are launched by a "
+			    "control partition (e.g. 'control = control.elf')");
 	}
 	*cfg = work;
 	return 0;

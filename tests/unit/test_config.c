@@ -59,6 +59,12 @@ static const struct {
 	{ "selftest = maybe\n", "sealvisor.cfg:1: bad value 'maybe' for selftest" },
 	{ "guest = ../escape.elf\n", "sealvisor.cfg:1: guest path '../escape.elf' must not contain '..'" },
 	{ "guest = a b.elf\n", "sealvisor.cfg:1: bad character ' ' in guest path 'a b.elf'" },
+	{ "control = /control.elf\n", "sealvisor.cfg:1: control path '/control.elf' must be "
+	  "relative to the volume root (write 'control.elf')" },
+	{ "control = c.elf\nguest = /guests/a.elf\n", "sealvisor.cfg:2: guest path "
+	  "'/guests/a.elf' must be relative to the volume root (write 'guests/a.elf')" },
+	{ "# no control\n\nguest = a.elf\nguest = b.elf\n", "sealvisor.cfg:3: 'guest =' without "
+	  "'control =': guests are launched by a control partition (e.g. 'control = control.elf')" },
 	{ "control = x\x01y\n", "sealvisor.cfg:1: invalid byte 0x01" },
 	{ "control = "
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
@@ -75,21 +81,22 @@ END_TEST
 START_TEST(error_leaves_config_unchanged)
 {
 	config_defaults(&cfg);
-	const char *text = "guest = a.elf\nlog.level = debug\nbogus\n";
+	const char *text = "control = c.elf\nguest = a.elf\nlog.level = debug\nbogus\n";
 	ck_assert_int_eq(config_parse(&cfg, "x.cfg", text, strlen(text), err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(cfg.nr_guests, 0);
 	ck_assert_int_eq(cfg.log_level, LOG_INFO);
-	ck_assert_str_eq(err, "x.cfg:3: expected 'key = value', found 'bogus'");
+	ck_assert_int_eq(cfg.control[0], 0);
+	ck_assert_str_eq(err, "x.cfg:4: expected 'key = value', found 'bogus'");
 }
 END_TEST
 
 START_TEST(too_many_guests_is_an_error)
 {
-	char text[2048] = "";
+	char text[2048] = "control = c.elf\n";
 	for (int i = 0; i <= CONFIG_MAX_GUESTS; i++)
 		strcat(text, "guest = g.elf\n");
 	ck_assert_int_eq(parse(text), -EINVAL);
-	ck_assert_str_eq(err, "sealvisor.cfg:17: more than 16 guest lines");
+	ck_assert_str_eq(err, "sealvisor.cfg:18: more than 16 guest lines");
 }
 END_TEST
 
