@@ -49,6 +49,11 @@ static struct sv_boot_params *bp;
 static uint64_t scratch;              /* free control-partition memory */
 static struct job jobs[SV_MAX_VCPUS];
 static volatile unsigned secondaries_up;
+/* Control vCPUs this VMM uses: one per CPU, at most SV_MAX_VCPUS (the
+ * most vCPUs a guest can have, so more would never get a job). */
+static unsigned vmm_cpus;
+
+enum result { PASSED, FAILED, SKIPPED };
 
 /* err: the hypercall result that failed, or 0 when no call failed (then
  * the reason says it all: never "(ok)"). */
@@ -117,9 +122,9 @@ static int64_t create_vcpus(struct guest *g, const struct sv_module *m, uint64_t
 	int64_t r = 0;
 
 	g->nr_vcpus = elf64_vcpus((const void *)m->gpa, m->size);
-	if (g->nr_vcpus > bp->nr_cpus || g->nr_vcpus > SV_MAX_VCPUS) {
-		sv_printf("[vmm] %s: wants %u vCPUs, this machine runs %u\n", g->name, g->nr_vcpus,
-			  bp->nr_cpus);
+	if (g->nr_vcpus > vmm_cpus) {
+		sv_printf("[vmm] %s: wants %u vCPUs, this VMM runs %u\n", g->name, g->nr_vcpus,
+			  vmm_cpus);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < g->nr_vcpus && !r; i++) {
@@ -214,7 +219,7 @@ static void punch(struct guest *g, struct sv_run *run)
 /* Runs one guest vCPU until the guest is done (any vCPU may end it), or
  * until a secondary vCPU halts (its work is over). */
 static void handoff(struct guest *g, struct sv_run *run);
-static bool launch(const struct sv_module *m, struct guest *g);
+static enum result launch(const struct sv_module *m, struct guest *g);
 
 static void run_vcpu(struct guest *g, unsigned vcpu)
 {
@@ -304,7 +309,12 @@ static void secondary(uint64_t cpu)
 
 static void start_secondaries(void)
 {
-	for (unsigned cpu = 1; cpu < bp->nr_cpus && cpu < SV_MAX_VCPUS; cpu++) {
+	vmm_cpus = bp->nr_cpus < SV_MAX_VCPUS ? bp->nr_cpus : SV_MAX_VCPUS;
+	if (vmm_cpus < bp->nr_cpus)
+		sv_printf("[vmm] the machine has %u CPUs; this VMM uses the first %u (SV_MAX_VCPUS, "
+			  "the most vCPUs a guest can have): the others stay idle\n", bp->nr_cpus,
+			  vmm_cpus);
+	for (unsigned cpu = 1; cpu < vmm_cpus; cpu++) {
 		uint64_t stack = scratch;
 		scratch += STACK_SIZE;
 		int64_t r = sv_call3(SV_HC_CONTROL_VCPU_START, cpu, (uint64_t)secondary,
@@ -313,7 +323,7 @@ static void start_secondaries(void)
 			sv_printf("[vmm] control vCPU %u did not start: %s (%ld)\n", cpu,
 				  sv_strerror(r), r);
 	}
-	while (secondaries_up + 1 < bp->nr_cpus)
+	while (secondaries_up + 1 < vmm_cpus)
 		__asm__ volatile("pause");
 	sv_printf("sealvisor demo VMM: %u vCPUs running\n", secondaries_up + 1);
 }
@@ -324,7 +334,21 @@ static void hex(const uint8_t *d, char *out)
 		sv_snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-static bool launch(const struct sv_module *m, struct guest *g)
+/* A kernel that wants more vCPUs than there are CPUs (e.g. SMP=1) cannot
+ * test what it is for: it is skipped, not failed. More than SV_MAX_VCPUS
+ * is a broken image, which fails in create_vcpus. */
+static bool skip(struct guest *g, const struct sv_module *m)
+{
+	unsigned want = elf64_vcpus((const void *)m->gpa, m->size);
+
+	if (want <= vmm_cpus || want > SV_MAX_VCPUS)
+		return false;
+	sv_printf("summary: %s SKIP reason: needs %u vCPUs, the machine runs %u\n", g->name,
+		  want, vmm_cpus);
+	return true;
+}
+
+static enum result launch(const struct sv_module *m, struct guest *g)
 {
 	char digest[2 * SV_MEASUREMENT_SIZE + 1];
 	int64_t r;
@@ -332,6 +356,8 @@ static bool launch(const struct sv_module *m, struct guest *g)
 	memset(g, 0, sizeof(*g));
 	g->obj = g->vm = -1;
 	set_name(g, m->name);
+	if (skip(g, m))
+		return SKIPPED;
 	r = create(g, m);
 	if (r)
 		fail(g, "set-up failed", r);
@@ -346,7 +372,7 @@ static bool launch(const struct sv_module *m, struct guest *g)
 		fail(g, "MEMOBJ_CLOSE failed", r);
 	sv_printf("summary: %s %s measurement=%s%s%s\n", g->name, g->failed ? "FAIL" : "PASS",
 		  digest, g->failed ? " reason: " : "", g->failed ? g->why : "");
-	return !g->failed;
+	return g->failed ? FAILED : PASSED;
 }
 
 /* Images named "marker" are helpers, run only on a guest's HANDOFF. */
@@ -376,14 +402,14 @@ static void handoff(struct guest *g, struct sv_run *run)
 		run->hypercall.ret = -ENOENT;
 		return fail(g, "HANDOFF without a marker image", 0);
 	}
-	run->hypercall.ret = launch(m, &helper) ? 0 : -EIO;
+	run->hypercall.ret = launch(m, &helper) == PASSED ? 0 : -EIO;
 }
 
 __attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
 {
 	static struct guest g;
 	struct sv_stats st;
-	unsigned passed = 0, failed = 0;
+	unsigned count[3] = { 0, 0, 0 };   /* by enum result */
 
 	bp = params;
 	sv_control_init(bp, "sealvisor demo VMM");
@@ -394,12 +420,13 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	start_secondaries();
 	for (unsigned i = 0; i < bp->nr_modules; i++)
 		if (&bp->modules[i] != find_helper())
-			launch(&bp->modules[i], &g) ? passed++ : failed++;
+			count[launch(&bp->modules[i], &g)]++;
 	if (sv_call2(SV_HC_STATS, (uint64_t)&st, 0) == 0 && (st.memobj_pages || st.vms != 1)) {
 		sv_printf("summary: leak: %lu object pages and %lu VMs left after every guest ended\n",
 			  st.memobj_pages, st.vms - 1);
-		failed++;
+		count[FAILED]++;
 	}
-	sv_printf("summary: %u passed, %u failed\n", passed, failed);
-	sv_shutdown(failed ? 1 : 0);
+	sv_printf("summary: %u passed, %u failed, %u skipped\n", count[PASSED], count[FAILED],
+		  count[SKIPPED]);
+	sv_shutdown(count[FAILED] ? 1 : 0);
 }
