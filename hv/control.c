@@ -24,7 +24,6 @@
 #include "hv/vm.h"
 #include "mm/phys.h"
 
-#define CONTROL_RAM    (64UL << 20)
 #define BOOT_PARAMS    0x1000UL
 #define PT_BASE        0x2000UL
 #define IMAGE_MIN      0x100000UL

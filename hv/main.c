@@ -102,6 +102,14 @@ void hv_main(struct boot_info *bi)
 		log_info("no control partition configured: nothing more to run\n");
 		system_shutdown(SV_EXIT_OK);
 	}
+	if (err == -ENOMEM) {
+		/* Too little RAM is the machine's limit, not a bad config. */
+		log_err("not enough memory: the control partition's %lu MiB could not be "
+			"allocated from the %lu MiB free: give the machine more RAM (the README "
+			"says how much)\n",
+			CONTROL_RAM >> 20, pmm_free_pages() >> 8);
+		system_shutdown(SV_EXIT_BOOT);
+	}
 	log_err("control partition failed to start: %s (%d)\n", errno_name(err), err);
 	system_shutdown(SV_EXIT_CONFIG);
 }

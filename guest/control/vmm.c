@@ -375,6 +375,33 @@ static enum result launch(const struct sv_module *m, struct guest *g)
 	return g->failed ? FAILED : PASSED;
 }
 
+/* The most guest memory alive at once: one guest, or two while stale-tlb
+ * hands off to the marker helper; GUEST_MEM each (a kernel may touch all
+ * of it), plus room for their stage-2 tables and the hypervisor's heap. */
+#define GUEST_SLACK (8UL << 20)
+
+static const struct sv_module *find_helper(void);
+
+/* Too little RAM would fail guests one by one with ENOMEM far from the
+ * cause: say how much is needed instead and stop with status 4 (the
+ * machine, not the configuration or a test). */
+static void check_memory(void)
+{
+	struct sv_stats st;
+	unsigned at_once = find_helper() ? 2 : 1;
+	uint64_t need = at_once * GUEST_MEM + GUEST_SLACK, have;
+
+	if (!bp->nr_modules || sv_call2(SV_HC_STATS, (uint64_t)&st, 0))
+		return;
+	have = st.free_pages * 4096;
+	if (have >= need)
+		return;
+	sv_printf("[vmm] not enough memory: its guests need %lu MiB free at once, the hypervisor "
+		  "has %lu MiB free: give the machine at least %lu MiB more RAM\n", need >> 20,
+		  have >> 20, (need - have + (1UL << 20) - 1) >> 20);
+	sv_shutdown(4);
+}
+
 /* Images named "marker" are helpers, run only on a guest's HANDOFF. */
 static const struct sv_module *find_helper(void)
 {
@@ -417,6 +444,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	sv_printf("sealvisor demo VMM: ABI %u.%u, %u guest image(s), %lu MiB of memory, %u CPUs\n",
 		  sv_abi_version() >> 16, sv_abi_version() & 0xffff, bp->nr_modules,
 		  bp->mem_size >> 20, bp->nr_cpus);
+	check_memory();
 	start_secondaries();
 	for (unsigned i = 0; i < bp->nr_modules; i++)
 		if (&bp->modules[i] != find_helper())
