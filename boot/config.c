@@ -111,6 +111,25 @@ static int set_path(struct ctx *c, char *dst, const char *key, const char *v,
 	return 0;
 }
 
+/* A decimal number in [0, max], no sign, no suffix. */
+static int set_uint(struct ctx *c, unsigned *dst, const char *key, const char *v, size_t n,
+		    unsigned max)
+{
+	uint64_t x = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9' || x > max)
+			return fail(c, "bad value '%.*s' for %s: a number of seconds, 0 to %u",
+				    (int)n, v, key, max);
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	if (x > max)
+		return fail(c, "bad value '%.*s' for %s: a number of seconds, 0 to %u",
+			    (int)n, v, key, max);
+	*dst = (unsigned)x;
+	return 0;
+}
+
 static int set_key(struct ctx *c, struct config *cfg, const char *k, size_t kn,
 		   const char *v, size_t vn)
 {
@@ -126,6 +145,8 @@ static int set_key(struct ctx *c, struct config *cfg, const char *k, size_t kn,
 			c->first_guest_line = c->line;
 		return r;
 	}
+	if (eq(k, kn, "watchdog"))
+		return set_uint(c, &cfg->watchdog_s, "watchdog", v, vn, CONFIG_WATCHDOG_MAX);
 	if (eq(k, kn, "log.level"))
 		return lookup(c, log_levels, "log.level", v, vn, &cfg->log_level);
 	if (eq(k, kn, "debug.fault"))

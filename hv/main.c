@@ -16,6 +16,8 @@
 #include "hv/selftest.h"
 #include "hv/shutdown.h"
 #include "hv/virt.h"
+#include "hv/clock.h"
+#include "hv/watchdog.h"
 #include "lib/errno_name.h"
 #include "mm/heap.h"
 #include "mm/mem_map.h"
@@ -53,6 +55,7 @@ static void print_banner(const struct boot_info *bi, const struct mem_summary *s
 	console_printf("cpus: %zu (%zu enabled), vendor %s\n", bi->nr_cpus, online,
 		       cpu_features.vendor);
 	console_printf("virtualization: %s\n", virt_desc);
+	console_printf("clock: TSC %lu kHz (measured against the firmware)\n", bi->tsc_per_ms);
 	console_printf("acpi: %s\n", bi->acpi_rsdp ? "RSDP found" : "no tables");
 	console_printf("image: loaded at 0x%lx, %lu KiB\n", bi->image_base, bi->image_size >> 10);
 }
@@ -97,6 +100,8 @@ void hv_main(struct boot_info *bi)
 	if (bi->config.selftest && selftest_allocator() != 0)
 		system_shutdown(SV_EXIT_FAIL);
 	hypercall_audit = bi->config.audit;
+	clock_init(bi->tsc_per_ms);
+	watchdog_init(bi->config.watchdog_s);
 	int err = control_start(bi);
 	if (err == -ENOENT) {
 		log_info("no control partition configured: nothing more to run\n");

@@ -24,6 +24,7 @@ START_TEST(good_file_sets_every_key)
 		"  guest =  guests/punch.elf  \n"
 		"log.level = debug\n"
 		"debug.fault = ud2\n"
+		"watchdog = 30\n"
 		"selftest = off";          /* no final newline */
 	ck_assert_int_eq(parse(text), 0);
 	ck_assert_str_eq(cfg.control, "control.elf");
@@ -33,6 +34,7 @@ START_TEST(good_file_sets_every_key)
 	ck_assert_int_eq(cfg.log_level, LOG_DEBUG);
 	ck_assert_int_eq(cfg.debug_fault, DEBUG_FAULT_UD2);
 	ck_assert(!cfg.selftest);
+	ck_assert_uint_eq(cfg.watchdog_s, 30);
 	ck_assert_str_eq(err, "");
 }
 END_TEST
@@ -43,6 +45,7 @@ START_TEST(empty_file_keeps_defaults)
 	ck_assert_int_eq(cfg.log_level, LOG_INFO);
 	ck_assert(cfg.selftest);
 	ck_assert_int_eq(cfg.nr_guests, 0);
+	ck_assert_uint_eq(cfg.watchdog_s, 0);      /* off */
 }
 END_TEST
 
@@ -58,6 +61,10 @@ static const struct {
 	{ "debug.fault = segv\n", "sealvisor.cfg:1: bad value 'segv' for debug.fault" },
 	{ "selftest = maybe\n", "sealvisor.cfg:1: bad value 'maybe' for selftest" },
 	{ "guest = ../escape.elf\n", "sealvisor.cfg:1: guest path '../escape.elf' must not contain '..'" },
+	{ "watchdog = -1\n", "sealvisor.cfg:1: bad value '-1' for watchdog: a number of seconds, 0 to 86400" },
+	{ "watchdog = 5s\n", "sealvisor.cfg:1: bad value '5s' for watchdog: a number of seconds, 0 to 86400" },
+	{ "watchdog = 86401\n", "sealvisor.cfg:1: bad value '86401' for watchdog: a number of seconds, 0 to 86400" },
+	{ "watchdog = 99999999999999999999999\n", "sealvisor.cfg:1: bad value '99999999999999999999999' for watchdog: a number of seconds, 0 to 86400" },
 	{ "guest = a b.elf\n", "sealvisor.cfg:1: bad character ' ' in guest path 'a b.elf'" },
 	{ "control = /control.elf\n", "sealvisor.cfg:1: control path '/control.elf' must be "
 	  "relative to the volume root (write 'control.elf')" },

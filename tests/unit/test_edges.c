@@ -3,7 +3,13 @@
 #include <sealvisor/hypercall.h>
 #include "hv/run.h"
 #include "hv/virt.h"
+#include <time.h>
+#include "hv/clock.h"
+#include "hv/shutdown.h"
+#include "hv/vm.h"
+#include "hv/watchdog.h"
 #include "lib/errno_name.h"
+#include "lib/ratelimit.h"
 #include "tests/unit/unit.h"
 
 START_TEST(errno_names_come_from_one_table)
@@ -52,6 +58,81 @@ START_TEST(abi_check_takes_the_same_major_and_a_minor_at_least_ours)
 }
 END_TEST
 
+START_TEST(ratelimit_gives_a_burst_per_window_then_counts_what_it_held_back)
+{
+	struct ratelimit rl = { 0 };
+	uint64_t report;
+	unsigned allowed = 0;
+
+	for (int i = 0; i < 25; i++)
+		allowed += ratelimit_allow(&rl, 1000 + i, 1000, 20, &report);
+	ck_assert_uint_eq(allowed, 20);
+	ck_assert_uint_eq(report, 0);
+	/* Still the same window (starts at 1000, lasts 1000). */
+	ck_assert(!ratelimit_allow(&rl, 1999, 1000, 20, &report));
+	ck_assert_uint_eq(report, 0);
+	/* The next window opens: the 6 held back are reported once. */
+	ck_assert(ratelimit_allow(&rl, 2000, 1000, 20, &report));
+	ck_assert_uint_eq(report, 6);
+	ck_assert(ratelimit_allow(&rl, 3500, 1000, 20, &report));
+	ck_assert_uint_eq(report, 0);
+}
+END_TEST
+
+static struct vm wd_control = { .is_control = true }, wd_guest = { .id = 1 };
+static struct vcpu wd_vcpu = { .vm = &wd_control };
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* clock_init(1000): 1000 TSC ticks make a "millisecond", so the 1 s
+ * watchdog is a million ticks, well under a millisecond of real time. */
+START_TEST(control_hypercalls_keep_the_watchdog_quiet)
+{
+	clock_init(1000);
+	watchdog_init(1);
+	for (double end = now_s() + 0.05; now_s() < end;) {
+		watchdog_progress(&wd_control);
+		watchdog_before_entry(&wd_vcpu);
+	}
+}
+END_TEST
+
+/* Exits with 100 + SV_EXIT_WATCHDOG (fake system_shutdown). */
+START_TEST(a_partition_without_hypercalls_is_stopped)
+{
+	clock_init(1000);
+	watchdog_init(1);
+	for (;;)
+		watchdog_before_entry(&wd_vcpu);
+}
+END_TEST
+
+START_TEST(guest_hypercalls_are_not_control_progress)
+{
+	clock_init(1000);
+	watchdog_init(1);
+	for (;;) {
+		watchdog_progress(&wd_guest);
+		watchdog_before_entry(&wd_vcpu);
+	}
+}
+END_TEST
+
+START_TEST(watchdog_off_never_stops)
+{
+	clock_init(1000);
+	watchdog_init(0);
+	for (double end = now_s() + 0.05; now_s() < end;)
+		watchdog_before_entry(&wd_vcpu);
+}
+END_TEST
+
 Suite *edges_suite(void)
 {
 	Suite *s = suite_create("edges");
@@ -60,6 +141,11 @@ Suite *edges_suite(void)
 	tcase_add_test(tc, errno_names_come_from_one_table);
 	tcase_add_test(tc, cpuid_reports_the_abi_version);
 	tcase_add_test(tc, abi_check_takes_the_same_major_and_a_minor_at_least_ours);
+	tcase_add_test(tc, ratelimit_gives_a_burst_per_window_then_counts_what_it_held_back);
+	tcase_add_test(tc, control_hypercalls_keep_the_watchdog_quiet);
+	tcase_add_exit_test(tc, a_partition_without_hypercalls_is_stopped, 100 + SV_EXIT_WATCHDOG);
+	tcase_add_exit_test(tc, guest_hypercalls_are_not_control_progress, 100 + SV_EXIT_WATCHDOG);
+	tcase_add_test(tc, watchdog_off_never_stops);
 	suite_add_tcase(s, tc);
 	return s;
 }
