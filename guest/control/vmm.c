@@ -339,6 +339,8 @@ static void hex(const uint8_t *d, char *out)
  * is a broken image, which fails in create_vcpus. */
 static bool skip(struct guest *g, const struct sv_module *m)
 {
+	if (elf64_check((const void *)m->gpa, m->size))
+		return false;          /* not an image: create() fails it with the errno */
 	unsigned want = elf64_vcpus((const void *)m->gpa, m->size);
 
 	if (want <= vmm_cpus || want > SV_MAX_VCPUS)
