@@ -90,11 +90,13 @@ static double now_s(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* clock_init(1000): 1000 TSC ticks make a "millisecond", so the 1 s
- * watchdog is a million ticks, well under a millisecond of real time. */
+/* clock_init(1000000): a million TSC ticks make a "millisecond", so the
+ * 1 s watchdog is 10^9 ticks, a few tenths of a second of real time: long
+ * against one loop step even under ThreadSanitizer or a descheduling,
+ * short enough for the tests that wait for it to fire. */
 START_TEST(control_hypercalls_keep_the_watchdog_quiet)
 {
-	clock_init(1000);
+	clock_init(1000000);
 	watchdog_init(1);
 	for (double end = now_s() + 0.05; now_s() < end;) {
 		watchdog_progress(&wd_control);
@@ -106,7 +108,7 @@ END_TEST
 /* Exits with 100 + SV_EXIT_WATCHDOG (fake system_shutdown). */
 START_TEST(a_partition_without_hypercalls_is_stopped)
 {
-	clock_init(1000);
+	clock_init(1000000);
 	watchdog_init(1);
 	for (;;)
 		watchdog_before_entry(&wd_vcpu);
@@ -115,7 +117,7 @@ END_TEST
 
 START_TEST(guest_hypercalls_are_not_control_progress)
 {
-	clock_init(1000);
+	clock_init(1000000);
 	watchdog_init(1);
 	for (;;) {
 		watchdog_progress(&wd_guest);
@@ -126,7 +128,7 @@ END_TEST
 
 START_TEST(watchdog_off_never_stops)
 {
-	clock_init(1000);
+	clock_init(1000000);
 	watchdog_init(0);
 	for (double end = now_s() + 0.05; now_s() < end;)
 		watchdog_before_entry(&wd_vcpu);
