@@ -1,7 +1,8 @@
 # sealvisor — the one build entry point.
 #   make            build build/BOOTX64.EFI, the partition images and the
 #                   launch-measurement verifier build/tools/sv-measure
-#   make run        boot it under QEMU/OVMF (SVM+NPT); exit status is the hypervisor's
+#   make run        boot it under QEMU/OVMF (SVM+NPT); prints the hypervisor's exit
+#                   status, but make itself exits 0 or 2: ./run exits with it
 #   make run-bochs  boot it under Bochs (VMX+EPT)
 #   make debug      QEMU paused with a gdb stub; prints the gdb command line
 #   make test       host unit tests (plain and under ThreadSanitizer), fuzz smoke run, boot tests under QEMU and Bochs
@@ -44,10 +45,10 @@ HV_OBJS := $(HV_C_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASM_SRCS:%.asm=$(BUILD)/hv/%.as
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Iinclude -I. \
 	-DSEALVISOR_HOST -MMD -MP
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
-HOST_MM_SRCS := $(wildcard mm/*.c) lib/fmt.c
+HOST_MM_SRCS := $(wildcard mm/*.c) lib/fmt.c lib/errno_name.c
 HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/audit.c hv/hypercall.c \
-	hv/run.c hv/cpuid.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
+	hv/run.c hv/cpuid.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
 	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 # The verifier's stream writer: the tool and the unit tests share it.
@@ -61,16 +62,17 @@ BENCH_SRCS := $(wildcard tests/bench/*.c)
 PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie \
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-fno-omit-frame-pointer -Iinclude -I. -MMD -MP
-PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c
+PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights marker
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
-HOSTILE_CONTROLS := hostile-control map-race-control populate-flip-control exhaust-control
+HOSTILE_CONTROLS := hostile-control map-race-control populate-flip-control exhaust-control \
+	spin-control
 PART_IMAGES := $(BUILD)/control.elf $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf) \
 	$(GUEST_KERNELS:%=$(BUILD)/guests/%.elf)
 
-.PHONY: all clean run run-bochs debug test unit-test boot-test bench deps
+.PHONY: all clean run run-bochs debug test unit-test boot-test bench deps help image
 # Keep every object, also those only reached through pattern rules.
 .SECONDARY:
 all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES) $(BUILD)/tools/sv-measure
@@ -180,11 +182,53 @@ tsan-test: $(TSAN_DIR)/unit-tests
 deps:
 	@tests/deps.sh
 
+# The FAT boot image (an ESP) for a USB stick: tests/esp.sh, the same
+# layout every QEMU boot uses.
+IMAGE ?= $(BUILD)/sealvisor.img
+image: all
+	@tests/esp.sh $(BUILD) $(CONFIG) $(IMAGE)
+	@echo "wrote $(IMAGE): EFI/BOOT/BOOTX64.EFI, sealvisor.cfg ($(CONFIG)) and the images it names"
+
+help:
+	@echo 'Targets:'
+	@echo '  make             build $(BUILD)/BOOTX64.EFI, the partition images, $(BUILD)/tools/sv-measure'
+	@echo '  make run         boot under QEMU/OVMF (SVM+NPT); ./run does the same and exits'
+	@echo '                   with the hypervisor status (make exits 0 or 2)'
+	@echo '  make run-bochs   boot under Bochs (VMX+EPT)'
+	@echo '  make debug       QEMU paused with a gdb stub on :1234; prints the gdb command'
+	@echo '  make image       write $(IMAGE), a FAT boot image (ESP) for a USB stick'
+	@echo '  make test        unit tests, ThreadSanitizer, fuzz smoke run, boot tests'
+	@echo '  make unit-test   host unit tests only'
+	@echo '  make tsan-test   host unit tests under ThreadSanitizer'
+	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
+	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
+	@echo '  make bench       host benchmarks'
+	@echo '  make deps        install (as root) or name the Debian packages needed'
+	@echo '  make clean       remove $(BUILD)'
+	@echo 'Variables (make VAR=value, or in the environment):'
+	@echo '  CONFIG=path      sealvisor.cfg to boot (default tests/configs/default.cfg)'
+	@echo '  V=1              show full compiler commands'
+	@echo '  BUILD=dir        build directory (default build)'
+	@echo '  IMAGE=path       where make image writes (default $$(BUILD)/sealvisor.img)'
+	@echo 'Run-script variables (environment; make run, ./run, tests/run-*.sh):'
+	@echo '  SMP=n            QEMU CPUs (default 2)'
+	@echo '  MEM=size         QEMU RAM, e.g. 512M (default 1G)'
+	@echo '  TIMEOUT=s        seconds before the run is stopped with status 124'
+	@echo '                   (default 120 QEMU, 300 Bochs)'
+	@echo '  CPUS=n MEGS=n    Bochs CPUs (default 2) and RAM in MiB (default 512)'
+	@echo '  KEEP=1           Bochs: keep its work directory (bochs.log, com1.out)'
+	@echo '  BACKEND=bochs    ./run only: boot under Bochs'
+
+# make can only exit 0 or 2: say which status the hypervisor gave, and point
+# at ./run, whose own exit status is that status.
+RUN_STATUS = status=$$?; [ $$status -eq 0 ] || echo "make $@: sealvisor exit status \
+$$status (make exits 2 on any failure; ./run exits with the status itself)" >&2; exit $$status
+
 run: deps all
-	tests/run-qemu.sh $(BUILD) $(CONFIG)
+	@tests/run-qemu.sh $(BUILD) $(CONFIG); $(RUN_STATUS)
 
 run-bochs: deps all
-	tests/run-bochs.sh $(BUILD) $(CONFIG)
+	@tests/run-bochs.sh $(BUILD) $(CONFIG); $(RUN_STATUS)
 
 debug: deps all
 	tests/debug-qemu.sh $(BUILD) $(CONFIG)

@@ -41,6 +41,7 @@ struct ctx {
 	int line;
 	char *err;
 	size_t errlen;
+	int first_guest_line;   /* 0: no guest line yet */
 };
 
 #define fail(c, ...) config_fail(c, __VA_ARGS__)
@@ -96,12 +97,36 @@ static int set_path(struct ctx *c, char *dst, const char *key, const char *v,
 			return fail(c, "bad character '%c' in %s path '%.*s'",
 				    ch, key, (int)n, v);
 	}
+	/* The firmware opens paths from the volume root already: a leading
+	 * '/' became "\\\\x" there, which it refused with a baffling error. */
+	if (n && v[0] == '/')
+		return fail(c, "%s path '%.*s' must be relative to the volume root "
+			    "(write '%.*s')", key, (int)n, v, (int)n - 1, v + 1);
 	for (size_t i = 0; i + 1 < n; i++)
 		if (v[i] == '.' && v[i + 1] == '.')
 			return fail(c, "%s path '%.*s' must not contain '..'",
 				    key, (int)n, v);
 	memcpy(dst, v, n);
 	dst[n] = '\0';
+	return 0;
+}
+
+/* A decimal number in [0, max], no sign, no suffix. */
+static int set_uint(struct ctx *c, unsigned *dst, const char *key, const char *v, size_t n,
+		    unsigned max)
+{
+	uint64_t x = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9' || x > max)
+			return fail(c, "bad value '%.*s' for %s: a number of seconds, 0 to %u",
+				    (int)n, v, key, max);
+		x = x * 10 + (unsigned)(v[i] - '0');
+	}
+	if (x > max)
+		return fail(c, "bad value '%.*s' for %s: a number of seconds, 0 to %u",
+			    (int)n, v, key, max);
+	*dst = (unsigned)x;
 	return 0;
 }
 
@@ -116,10 +141,12 @@ static int set_key(struct ctx *c, struct config *cfg, const char *k, size_t kn,
 		if (cfg->nr_guests >= CONFIG_MAX_GUESTS)
 			return fail(c, "more than %d guest lines", CONFIG_MAX_GUESTS);
 		int r = set_path(c, cfg->guests[cfg->nr_guests], "guest", v, vn);
-		if (r == 0)
-			cfg->nr_guests++;
+		if (r == 0 && cfg->nr_guests++ == 0)
+			c->first_guest_line = c->line;
 		return r;
 	}
+	if (eq(k, kn, "watchdog"))
+		return set_uint(c, &cfg->watchdog_s, "watchdog", v, vn, CONFIG_WATCHDOG_MAX);
 	if (eq(k, kn, "log.level"))
 		return lookup(c, log_levels, "log.level", v, vn, &cfg->log_level);
 	if (eq(k, kn, "debug.fault"))
@@ -173,7 +200,7 @@ int config_parse(struct config *cfg, const char *file, const char *text,
 		 size_t len, char *err, size_t errlen)
 {
 	struct config work = *cfg;
-	struct ctx c = { file, 0, err, errlen };
+	struct ctx c = { file, 0, err, errlen, 0 };
 	size_t start = 0;
 
 	if (errlen)
@@ -187,6 +214,13 @@ int config_parse(struct config *cfg, const char *file, const char *text,
 		if (r)
 			return r;
 		start = end + 1;
+	}
+	if (work.nr_guests && !work.control[0]) {
+		/* Guests are launched by the control partition: without one
+		 * they would be silently ignored. */
+		c.line = c.first_guest_line;
+		return fail(&c, "'guest =' without 'control =': guests are launched by a "
+			    "control partition (e.g. 'control = control.elf')");
 	}
 	*cfg = work;
 	return 0;

@@ -119,6 +119,17 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, EFI_BOOT_SERVICES *bs,
 	return s;
 }
 
+/* TSC ticks in a 10 ms firmware Stall: the hypervisor's only time base
+ * (hv/clock.h). */
+static uint64_t measure_tsc(EFI_BOOT_SERVICES *bs)
+{
+	uint64_t t0 = __builtin_ia32_rdtsc();
+
+	if (EFI_ERROR(bs->Stall(10000)))
+		return 0;
+	return (__builtin_ia32_rdtsc() - t0) / 10;
+}
+
 static void hv_entry(void *arg)
 {
 	hv_main(arg);
@@ -142,6 +153,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->acpi_rsdp = efi_find_rsdp(st);
 	efi_find_cpus(st, bi);
 	bi->ap_trampoline = efi_reserve_low_page(st);
+	bi->tsc_per_ms = measure_tsc(st->BootServices);
 
 	log_info("boot: leaving UEFI boot services\n");
 	EFI_STATUS s = exit_boot_services(image, st->BootServices, &map, &map_size, &desc_size);

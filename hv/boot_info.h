@@ -38,6 +38,7 @@ struct boot_info {
 	uint64_t acpi_rsdp;          /* 0 if the firmware has no ACPI tables */
 	uint64_t ap_trampoline;      /* a page below 1 MiB for AP start-up, or 0 */
 	uint64_t image_base, image_size;
+	uint64_t tsc_per_ms;         /* measured against the firmware; 0 if unknown */
 	/* Firmware power-off, callable after ExitBootServices; may be NULL. */
 	void (*firmware_poweroff)(int status);
 };

@@ -10,6 +10,7 @@
 #define CONFIG_PATH_MAX 64
 #define CONFIG_MAX_GUESTS 16
 #define CONFIG_ERR_MAX 160
+#define CONFIG_WATCHDOG_MAX 86400   /* seconds: a day */
 
 enum debug_fault {
 	DEBUG_FAULT_NONE,
@@ -28,6 +29,7 @@ struct config {
 	int debug_fault;                               /* enum debug_fault */
 	bool selftest;                                 /* allocator self-check at boot */
 	bool audit;                                    /* stage-2 audit after each hypercall */
+	unsigned watchdog_s;                           /* 0: off (hv/watchdog.h) */
 };
 
 #endif

@@ -15,6 +15,7 @@
 #include <sealvisor/errno.h>
 #include "hv/control.h"
 #include "hv/cpu_work.h"
+#include "lib/errno_name.h"
 #include "lib/fmt.h"
 #include "hv/log.h"
 #include "hv/run.h"
@@ -22,7 +23,6 @@
 #include "hv/vm.h"
 #include "mm/phys.h"
 
-#define CONTROL_RAM    (64UL << 20)
 #define BOOT_PARAMS    0x1000UL
 #define PT_BASE        0x2000UL
 #define IMAGE_MIN      0x100000UL
@@ -102,7 +102,7 @@ int control_start(const struct boot_info *bi)
 		return -ENOENT;
 	int err = vm_create_control(CONTROL_RAM, &vm);
 	if (err) {
-		log_err("control: cannot create the control partition (%d)\n", err);
+		log_err("control: cannot create the control partition: %s (%d)\n", errno_name(err), err);
 		return err;
 	}
 	err = load_image(vm, &bi->modules[0], &entry, &end);

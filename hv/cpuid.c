@@ -13,8 +13,10 @@ void cpuid_emulate(struct guest_regs *r)
 	struct cpuid_regs c;
 
 	if (leaf == SV_CPUID_LEAF) {
-		c = (struct cpuid_regs){ SV_CPUID_LEAF, SV_CPUID_SIG_EBX, SV_CPUID_SIG_ECX,
+		c = (struct cpuid_regs){ SV_CPUID_ABI_LEAF, SV_CPUID_SIG_EBX, SV_CPUID_SIG_ECX,
 					 SV_CPUID_SIG_EDX };
+	} else if (leaf == SV_CPUID_ABI_LEAF) {
+		c = (struct cpuid_regs){ SV_ABI_VERSION, 0, 0, 0 };
 	} else if (leaf > SV_CPUID_LEAF && leaf < SV_CPUID_LEAF + 0x100) {
 		c = (struct cpuid_regs){ 0, 0, 0, 0 };
 	} else {

@@ -5,6 +5,8 @@
 #include "hv/log.h"
 #include "hv/run.h"
 #include "hv/shutdown.h"
+#include "hv/trace.h"
+#include "hv/watchdog.h"
 #include "lib/string.h"
 #include "hv/cpu_work.h"
 #include "mm/spinlock.h"
@@ -393,5 +395,7 @@ int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
 	if (hypercall_audit && vm_audit())
 		panic("ownership audit failed after hypercall %lu", nr);
 	spin_unlock(&hv_lock);
+	watchdog_progress(caller);
+	trace_hypercall(caller, a, r);
 	return r;
 }

@@ -3,6 +3,7 @@
 #include "hv/shootdown.h"
 #include "hv/shutdown.h"
 #include "hv/partition.h"
+#include "lib/errno_name.h"
 
 void vm_invalidate_begin(struct vm_invalidation *inv, struct vm *vm)
 {
@@ -16,7 +17,8 @@ void vm_invalidate_range(struct vm_invalidation *inv, uint64_t gpa, uint64_t len
 	/* Callers pass ranges inside a region or mapping they validated:
 	 * a rejected range is a broken invariant, not bad input. */
 	if (n < 0)
-		panic("stage-2 zap of VM %u [0x%lx, +0x%lx) refused (%ld)", inv->vm->id, gpa, len, n);
+		panic("stage-2 zap of VM %u [0x%lx, +0x%lx) refused: %s (%ld)", inv->vm->id, gpa, len,
+		      errno_name(n), n);
 	inv->zapped |= n > 0;
 }
 

@@ -20,6 +20,11 @@ void log_set_level(int level)
 	log_level = level;
 }
 
+int log_enabled(int level)
+{
+	return level <= log_level;
+}
+
 void console_write(const char *s, unsigned long len)
 {
 	spin_lock(&console_lock);

@@ -5,6 +5,8 @@
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_set_level(int level);
+/* Would a line at this level print? (Spares callers the formatting.) */
+int log_enabled(int level);
 void log_printf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Unconditional output without prefix (banner, dumps). */
 void console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

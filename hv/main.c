@@ -17,6 +17,9 @@
 #include "hv/selftest.h"
 #include "hv/shutdown.h"
 #include "hv/virt.h"
+#include "hv/clock.h"
+#include "hv/watchdog.h"
+#include "lib/errno_name.h"
 #include "mm/heap.h"
 #include "mm/mem_map.h"
 #include "mm/pmm.h"
@@ -25,15 +28,15 @@ static void take_memory(struct boot_info *bi, struct mem_summary *sum)
 {
 	int err = mem_map_init(bi->regions, bi->nr_regions, sum);
 	if (err)
-		panic("memory map unusable for the page allocator (%d)", err);
+		panic("memory map unusable for the page allocator: %s (%d)", errno_name(err), err);
 	/* Firmware tables and stack live in boot-services memory: replace them
 	 * before that memory is handed to the allocator. */
 	err = paging_init(bi->regions, bi->nr_regions, bi->ap_trampoline);
 	if (err)
-		panic("cannot build the hypervisor page tables (%d)", err);
+		panic("cannot build the hypervisor page tables: %s (%d)", errno_name(err), err);
 	err = mem_map_reclaim_boot(bi->regions, bi->nr_regions, sum);
 	if (err)
-		panic("cannot reclaim boot-services memory (%d)", err);
+		panic("cannot reclaim boot-services memory: %s (%d)", errno_name(err), err);
 	heap_init();
 }
 
@@ -53,6 +56,7 @@ static void print_banner(const struct boot_info *bi, const struct mem_summary *s
 	console_printf("cpus: %zu (%zu enabled), vendor %s\n", bi->nr_cpus, online,
 		       cpu_features.vendor);
 	console_printf("virtualization: %s\n", virt_desc);
+	console_printf("clock: TSC %lu kHz (measured against the firmware)\n", bi->tsc_per_ms);
 	console_printf("acpi: %s\n", bi->acpi_rsdp ? "RSDP found" : "no tables");
 	console_printf("image: loaded at 0x%lx, %lu KiB\n", bi->image_base, bi->image_size >> 10);
 }
@@ -97,11 +101,21 @@ void hv_main(struct boot_info *bi)
 	if (bi->config.selftest && selftest_allocator() != 0)
 		system_shutdown(SV_EXIT_FAIL);
 	hypercall_audit = bi->config.audit;
+	clock_init(bi->tsc_per_ms);
+	watchdog_init(bi->config.watchdog_s);
 	int err = control_start(bi);
 	if (err == -ENOENT) {
 		log_info("no control partition configured: nothing more to run\n");
 		system_shutdown(SV_EXIT_OK);
 	}
-	log_err("control partition failed to start (%d)\n", err);
+	if (err == -ENOMEM) {
+		/* Too little RAM is the machine's limit, not a bad config. */
+		log_err("not enough memory: the control partition's %lu MiB could not be "
+			"allocated from the %lu MiB free: give the machine more RAM (the README "
+			"says how much)\n",
+			CONTROL_RAM >> 20, pmm_free_pages() >> 8);
+		system_shutdown(SV_EXIT_BOOT);
+	}
+	log_err("control partition failed to start: %s (%d)\n", errno_name(err), err);
 	system_shutdown(SV_EXIT_CONFIG);
 }

@@ -7,6 +7,8 @@
 #include "hv/cpu_work.h"
 #include "hv/run.h"
 #include "hv/shutdown.h"
+#include "hv/trace.h"
+#include "hv/watchdog.h"
 
 #define LEN_VMMCALL 3
 #define LEN_CPUID 2
@@ -107,6 +109,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		uint64_t rip = virt->get_rip(v);
 		virt->preemption_arm(v);
 		virt->vcpu_run(v, &e);
+		trace_exit(v, &e);
 		if (handle_common_exit(v, &e))
 			continue;
 		switch (e.reason) {
@@ -174,7 +177,9 @@ void control_run(struct vm *control, unsigned id)
 	struct vm_exit e;
 
 	for (;;) {
+		watchdog_before_entry(v);
 		virt->vcpu_run(v, &e);
+		trace_exit(v, &e);
 		if (handle_common_exit(v, &e))
 			continue;
 		switch (e.reason) {

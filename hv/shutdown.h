@@ -7,7 +7,8 @@ enum sv_exit_status {
 	SV_EXIT_FAIL = 1,     /* a self-check or guest test failed */
 	SV_EXIT_CONFIG = 2,   /* bad sealvisor.cfg or a missing image */
 	SV_EXIT_PANIC = 3,    /* CPU exception or broken internal invariant */
-	SV_EXIT_BOOT = 4,     /* firmware or hardware set-up failed */
+	SV_EXIT_BOOT = 4,     /* firmware or hardware set-up failed, or too little RAM */
+	SV_EXIT_WATCHDOG = 5, /* the control partition stopped making progress */
 };
 
 /*

@@ -8,6 +8,7 @@
 #include "hv/shutdown.h"
 #include "lib/string.h"
 #include "hv/vm.h"
+#include "lib/errno_name.h"
 #include "mm/pmm.h"
 
 #define SIZE_2M (2UL << 20)
@@ -235,8 +236,8 @@ int vm_populate(struct vm *vm, uint64_t gpa, const void *src, uint64_t len)
 		return err;
 	launch_populate_head(&vm->launch, gpa, len);
 	if ((err = populate_pages(vm, r, gpa, len, src, true)))
-		panic("populate of VM %u at 0x%lx lost a page it had just allocated (%d)",
-		      vm->id, gpa, err);
+		panic("populate of VM %u at 0x%lx lost a page it had just allocated: %s (%d)",
+		      vm->id, gpa, errno_name(err), err);
 	return 0;
 }
 

@@ -7,9 +7,10 @@ logdir=$1 kernels=$2
 result() {
 	local log=$1 name=$2 line
 	[ -f "$log" ] || { echo "not run"; return; }
-	line=$(tr -d '\r' < "$log" | grep -E "summary: $name (PASS|FAIL)" | head -n 1)
+	line=$(tr -d '\r' < "$log" | grep -E "summary: $name (PASS|FAIL|SKIP)" | head -n 1)
 	case "$line" in
 	*" $name PASS"*) echo "PASS" ;;
+	*" $name SKIP"*) echo "SKIP" ;;
 	*" $name FAIL"*) echo "FAIL" ;;
 	*) echo "no result" ;;
 	esac
@@ -20,6 +21,9 @@ hostile() {  # hostile LOG PARTITION
 	[ -f "$log" ] || { echo "not run"; return; }
 	line=$(tr -d '\r' < "$log" | sed -n -E "s/.*$name: ([0-9]+) checks, ([0-9]+) failed.*/\\1 \\2/p" | head -n 1)
 	status=$(tr -d '\r' < "$log" | sed -n -E 's/^sealvisor: exit status ([0-9]+)$/\1/p' | tail -n 1)
+	if tr -d '\r' < "$log" | grep -q '^\[control\] SKIP: '; then
+		echo "SKIP"; return
+	fi
 	case "$line" in
 	*" 0") echo "PASS (${line% *} checks)" ;;
 	?*) echo "FAIL (${line#* } of ${line% *} checks)" ;;

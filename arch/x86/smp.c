@@ -8,6 +8,7 @@
 #include "arch/x86/x86.h"
 #include "hv/cpu_work.h"
 #include "hv/log.h"
+#include "lib/errno_name.h"
 #include "lib/string.h"
 #include "hv/virt.h"
 #include "mm/heap.h"
@@ -57,8 +58,8 @@ static void ap_entry(struct percpu *p)
 	apic_enable();
 	int err = virt->hardware_enable();
 	if (err) {
-		log_err("smp: CPU %u (APIC %u): %s cannot be enabled (%d)\n", p->id, p->apic_id,
-			virt->name, err);
+		log_err("smp: CPU %u (APIC %u): %s cannot be enabled: %s (%d)\n", p->id,
+			p->apic_id, virt->name, errno_name(err), err);
 		halt_forever();
 	}
 	__atomic_add_fetch(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);

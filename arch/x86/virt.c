@@ -6,6 +6,11 @@
 extern const struct virt_ops svm_ops, vmx_ops;
 const struct virt_ops *virt;
 
+static const char *yes_no(bool b)
+{
+	return b ? "yes" : "no";
+}
+
 int virt_select(void)
 {
 	const struct cpu_features *f = &cpu_features;
@@ -15,9 +20,11 @@ int virt_select(void)
 	else if (f->vmx && f->ept)
 		virt = &vmx_ops;
 	else {
-		log_err("virt: need SVM with NPT or VMX with EPT; this CPU (%s) has %s%s%s%s\n",
-			f->vendor, f->svm ? "SVM " : "", f->npt ? "NPT " : "",
-			f->vmx ? "VMX " : "", f->ept ? "EPT" : "");
+		/* Every feature named with yes/no: a list of only the present
+		 * ones read as cut off when it was short or empty. */
+		log_err("virt: need SVM with NPT or VMX with EPT; this CPU (%s) has SVM: %s, "
+			"NPT: %s, VMX: %s, EPT: %s\n", f->vendor, yes_no(f->svm), yes_no(f->npt),
+			yes_no(f->vmx), yes_no(f->ept));
 		return -ENODEV;
 	}
 	return 0;

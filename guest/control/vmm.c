@@ -49,11 +49,22 @@ static struct sv_boot_params *bp;
 static uint64_t scratch;              /* free control-partition memory */
 static struct job jobs[SV_MAX_VCPUS];
 static volatile unsigned secondaries_up;
+/* Control vCPUs this VMM uses: one per CPU, at most SV_MAX_VCPUS (the
+ * most vCPUs a guest can have, so more would never get a job). */
+static unsigned vmm_cpus;
 
+enum result { PASSED, FAILED, SKIPPED };
+
+/* err: the hypercall result that failed, or 0 when no call failed (then
+ * the reason says it all: never "(ok)"). */
 static void fail(struct guest *g, const char *why, int64_t err)
 {
-	if (!__atomic_exchange_n(&g->failed, true, __ATOMIC_SEQ_CST))
-		sv_snprintf(g->why, sizeof(g->why), "%s (%s)", why, sv_strerror(err));
+	if (__atomic_exchange_n(&g->failed, true, __ATOMIC_SEQ_CST))
+		;
+	else if (err)
+		sv_snprintf(g->why, sizeof(g->why), "%s (%s %ld)", why, sv_strerror(err), err);
+	else
+		sv_snprintf(g->why, sizeof(g->why), "%s", why);
 	g->done = true;
 }
 
@@ -111,9 +122,9 @@ static int64_t create_vcpus(struct guest *g, const struct sv_module *m, uint64_t
 	int64_t r = 0;
 
 	g->nr_vcpus = elf64_vcpus((const void *)m->gpa, m->size);
-	if (g->nr_vcpus > bp->nr_cpus || g->nr_vcpus > SV_MAX_VCPUS) {
-		sv_printf("[vmm] %s: wants %u vCPUs, this machine runs %u\n", g->name, g->nr_vcpus,
-			  bp->nr_cpus);
+	if (g->nr_vcpus > vmm_cpus) {
+		sv_printf("[vmm] %s: wants %u vCPUs, this VMM runs %u\n", g->name, g->nr_vcpus,
+			  vmm_cpus);
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < g->nr_vcpus && !r; i++) {
@@ -175,8 +186,12 @@ static void io(struct guest *g, unsigned vcpu, struct sv_run *run)
 	else if (run->io.port == 0xf4) {
 		g->status = (int)run->io.data;
 		g->done = true;
-		if (g->status)
-			fail(g, "guest reported failure", 0);
+		if (g->status) {
+			char why[64];
+			sv_snprintf(why, sizeof(why), "guest reported failure: status %d",
+				    g->status);
+			fail(g, why, 0);
+		}
 	}
 }
 
@@ -204,7 +219,7 @@ static void punch(struct guest *g, struct sv_run *run)
 /* Runs one guest vCPU until the guest is done (any vCPU may end it), or
  * until a secondary vCPU halts (its work is over). */
 static void handoff(struct guest *g, struct sv_run *run);
-static bool launch(const struct sv_module *m, struct guest *g);
+static enum result launch(const struct sv_module *m, struct guest *g);
 
 static void run_vcpu(struct guest *g, unsigned vcpu)
 {
@@ -294,15 +309,21 @@ static void secondary(uint64_t cpu)
 
 static void start_secondaries(void)
 {
-	for (unsigned cpu = 1; cpu < bp->nr_cpus && cpu < SV_MAX_VCPUS; cpu++) {
+	vmm_cpus = bp->nr_cpus < SV_MAX_VCPUS ? bp->nr_cpus : SV_MAX_VCPUS;
+	if (vmm_cpus < bp->nr_cpus)
+		sv_printf("[vmm] the machine has %u CPUs; this VMM uses the first %u (SV_MAX_VCPUS, "
+			  "the most vCPUs a guest can have): the others stay idle\n", bp->nr_cpus,
+			  vmm_cpus);
+	for (unsigned cpu = 1; cpu < vmm_cpus; cpu++) {
 		uint64_t stack = scratch;
 		scratch += STACK_SIZE;
 		int64_t r = sv_call3(SV_HC_CONTROL_VCPU_START, cpu, (uint64_t)secondary,
 				     stack + STACK_SIZE - 8);
 		if (r)
-			sv_printf("[vmm] control vCPU %u did not start: %s\n", cpu, sv_strerror(r));
+			sv_printf("[vmm] control vCPU %u did not start: %s (%ld)\n", cpu,
+				  sv_strerror(r), r);
 	}
-	while (secondaries_up + 1 < bp->nr_cpus)
+	while (secondaries_up + 1 < vmm_cpus)
 		__asm__ volatile("pause");
 	sv_printf("sealvisor demo VMM: %u vCPUs running\n", secondaries_up + 1);
 }
@@ -313,7 +334,23 @@ static void hex(const uint8_t *d, char *out)
 		sv_snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
-static bool launch(const struct sv_module *m, struct guest *g)
+/* A kernel that wants more vCPUs than there are CPUs (e.g. SMP=1) cannot
+ * test what it is for: it is skipped, not failed. More than SV_MAX_VCPUS
+ * is a broken image, which fails in create_vcpus. */
+static bool skip(struct guest *g, const struct sv_module *m)
+{
+	if (elf64_check((const void *)m->gpa, m->size))
+		return false;          /* not an image: create() fails it with the errno */
+	unsigned want = elf64_vcpus((const void *)m->gpa, m->size);
+
+	if (want <= vmm_cpus || want > SV_MAX_VCPUS)
+		return false;
+	sv_printf("summary: %s SKIP reason: needs %u vCPUs, the machine runs %u\n", g->name,
+		  want, vmm_cpus);
+	return true;
+}
+
+static enum result launch(const struct sv_module *m, struct guest *g)
 {
 	char digest[2 * SV_MEASUREMENT_SIZE + 1];
 	int64_t r;
@@ -321,6 +358,8 @@ static bool launch(const struct sv_module *m, struct guest *g)
 	memset(g, 0, sizeof(*g));
 	g->obj = g->vm = -1;
 	set_name(g, m->name);
+	if (skip(g, m))
+		return SKIPPED;
 	r = create(g, m);
 	if (r)
 		fail(g, "set-up failed", r);
@@ -335,7 +374,34 @@ static bool launch(const struct sv_module *m, struct guest *g)
 		fail(g, "MEMOBJ_CLOSE failed", r);
 	sv_printf("summary: %s %s measurement=%s%s%s\n", g->name, g->failed ? "FAIL" : "PASS",
 		  digest, g->failed ? " reason: " : "", g->failed ? g->why : "");
-	return !g->failed;
+	return g->failed ? FAILED : PASSED;
+}
+
+/* The most guest memory alive at once: one guest, or two while stale-tlb
+ * hands off to the marker helper; GUEST_MEM each (a kernel may touch all
+ * of it), plus room for their stage-2 tables and the hypervisor's heap. */
+#define GUEST_SLACK (8UL << 20)
+
+static const struct sv_module *find_helper(void);
+
+/* Too little RAM would fail guests one by one with ENOMEM far from the
+ * cause: say how much is needed instead and stop with status 4 (the
+ * machine, not the configuration or a test). */
+static void check_memory(void)
+{
+	struct sv_stats st;
+	unsigned at_once = find_helper() ? 2 : 1;
+	uint64_t need = at_once * GUEST_MEM + GUEST_SLACK, have;
+
+	if (!bp->nr_modules || sv_call2(SV_HC_STATS, (uint64_t)&st, 0))
+		return;
+	have = st.free_pages * 4096;
+	if (have >= need)
+		return;
+	sv_printf("[vmm] not enough memory: its guests need %lu MiB free at once, the hypervisor "
+		  "has %lu MiB free: give the machine at least %lu MiB more RAM\n", need >> 20,
+		  have >> 20, (need - have + (1UL << 20) - 1) >> 20);
+	sv_shutdown(4);
 }
 
 /* Images named "marker" are helpers, run only on a guest's HANDOFF. */
@@ -365,29 +431,32 @@ static void handoff(struct guest *g, struct sv_run *run)
 		run->hypercall.ret = -ENOENT;
 		return fail(g, "HANDOFF without a marker image", 0);
 	}
-	run->hypercall.ret = launch(m, &helper) ? 0 : -EIO;
+	run->hypercall.ret = launch(m, &helper) == PASSED ? 0 : -EIO;
 }
 
 __attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
 {
 	static struct guest g;
 	struct sv_stats st;
-	unsigned passed = 0, failed = 0;
+	unsigned count[3] = { 0, 0, 0 };   /* by enum result */
 
 	bp = params;
-	sv_vendor = bp->vendor;
+	sv_control_init(bp, "sealvisor demo VMM");
 	scratch = (bp->free_start + 4095) & ~4095UL;
-	sv_printf("sealvisor demo VMM: %u guest image(s), %lu MiB of memory, %u CPUs\n",
-		  bp->nr_modules, bp->mem_size >> 20, bp->nr_cpus);
+	sv_printf("sealvisor demo VMM: ABI %u.%u, %u guest image(s), %lu MiB of memory, %u CPUs\n",
+		  sv_abi_version() >> 16, sv_abi_version() & 0xffff, bp->nr_modules,
+		  bp->mem_size >> 20, bp->nr_cpus);
+	check_memory();
 	start_secondaries();
 	for (unsigned i = 0; i < bp->nr_modules; i++)
 		if (&bp->modules[i] != find_helper())
-			launch(&bp->modules[i], &g) ? passed++ : failed++;
+			count[launch(&bp->modules[i], &g)]++;
 	if (sv_call2(SV_HC_STATS, (uint64_t)&st, 0) == 0 && (st.memobj_pages || st.vms != 1)) {
 		sv_printf("summary: leak: %lu object pages and %lu VMs left after every guest ended\n",
 			  st.memobj_pages, st.vms - 1);
-		failed++;
+		count[FAILED]++;
 	}
-	sv_printf("summary: %u passed, %u failed\n", passed, failed);
-	sv_shutdown(failed ? 1 : 0);
+	sv_printf("summary: %u passed, %u failed, %u skipped\n", count[PASSED], count[FAILED],
+		  count[SKIPPED]);
+	sv_shutdown(count[FAILED] ? 1 : 0);
 }

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include "guest/lib/sv.h"
+#include "lib/errno_name.h"
 
 uint8_t sv_vendor;
 
@@ -31,23 +32,49 @@ void sv_shutdown(int status)
 		__asm__ volatile("hlt");
 }
 
+/* The name from lib/errno_name.c's table (the hypervisor logs use the
+ * same one); a value >= 0 is not an error. */
 const char *sv_strerror(int64_t err)
 {
-	switch (-err) {
-	case 0: return "ok";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EINVAL: return "EINVAL";
-	case EFBIG: return "EFBIG";
-	case ENOSPC: return "ENOSPC";
-	case ENOSYS: return "ENOSYS";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENOEXEC: return "ENOEXEC";
-	default: return "error";
-	}
+	if (err > 0)
+		return "a value, not an error";
+	return errno_name(err);
+}
+
+static void cpuid_leaf(uint32_t leaf, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(0));
+}
+
+/* The hypervisor's ABI version from CPUID, or 0 if it has none (not
+ * sealvisor, or one from before the version leaf). */
+uint32_t sv_abi_version(void)
+{
+	uint32_t r[4];
+
+	cpuid_leaf(SV_CPUID_LEAF, r);
+	if (r[1] != SV_CPUID_SIG_EBX || r[2] != SV_CPUID_SIG_ECX || r[3] != SV_CPUID_SIG_EDX ||
+	    r[0] < SV_CPUID_ABI_LEAF)
+		return 0;
+	cpuid_leaf(SV_CPUID_ABI_LEAF, r);
+	return r[0];
+}
+
+/* Every control partition starts here: a partition built for another ABI
+ * would misread every call, so it refuses before the first one but
+ * CONSOLE_WRITE and SYSTEM_SHUTDOWN (stable since version 1.0). Status 2:
+ * the configuration names an image this hypervisor cannot run. */
+void sv_control_init(const struct sv_boot_params *bp, const char *who)
+{
+	uint32_t v;
+
+	sv_vendor = bp->vendor;
+	v = sv_abi_version();
+	if (sv_abi_compatible(v))
+		return;
+	sv_printf("%s: hypervisor ABI version %u.%u, this image needs %u.%u or a later "
+		  "%u.x: refusing to run\n", who, v >> 16, v & 0xffff, SV_ABI_MAJOR,
+		  SV_ABI_MINOR, SV_ABI_MAJOR);
+	sv_shutdown(2);
 }

@@ -40,5 +40,9 @@ static inline int64_t sv_call(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2
 void sv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void sv_shutdown(int status);
 const char *sv_strerror(int64_t err);
+uint32_t sv_abi_version(void);
+/* Sets sv_vendor from the boot parameters and refuses to go on (status 2)
+ * unless the hypervisor's ABI version is one this image was built for. */
+void sv_control_init(const struct sv_boot_params *bp, const char *who);
 
 #endif

@@ -4,8 +4,8 @@
  * VMMCALL (AMD) or VMCALL (Intel): RAX = number; RDI, RSI, RDX, R10, R8, R9
  * = arguments; RAX returns a value >= 0 or -errno (include/sealvisor/errno.h).
  * Pointers are guest-physical addresses in the caller's own space.
- * CPUID leaf 0x40000000 returns EAX = highest leaf, EBX:ECX:EDX =
- * "sealvisor\0\0\0".
+ * CPUID leaf 0x40000000 returns EAX = highest leaf (0x40000001), EBX:ECX:EDX
+ * = "sealvisor\0\0\0"; leaf 0x40000001 returns EAX = the ABI version.
  */
 #ifndef SEALVISOR_HYPERCALL_H
 #define SEALVISOR_HYPERCALL_H
@@ -18,6 +18,23 @@
 #define SV_CPUID_SIG_EBX   0x6c616573u   /* "seal" */
 #define SV_CPUID_SIG_ECX   0x6f736976u   /* "viso" */
 #define SV_CPUID_SIG_EDX   0x00000072u   /* "r\0\0\0" */
+#define SV_CPUID_ABI_LEAF  0x40000001u   /* EAX = SV_ABI_VERSION, the rest 0 */
+
+/*
+ * The ABI version: major << 16 | minor. The major number changes when a
+ * call, structure or constant here changes meaning; the minor one when
+ * something is only added. A partition runs on a hypervisor with its major
+ * number and at least its minor one (sv_abi_compatible).
+ */
+#define SV_ABI_MAJOR 1u
+#define SV_ABI_MINOR 0u
+#define SV_ABI_VERSION ((SV_ABI_MAJOR << 16) | SV_ABI_MINOR)
+
+static inline int sv_abi_compatible(uint32_t hv_version)
+{
+	/* + 1 on both sides: "minor >= 0" would be a warning while it is 0. */
+	return (hv_version >> 16) == SV_ABI_MAJOR && (hv_version & 0xffff) + 1 > SV_ABI_MINOR;
+}
 
 enum sv_hypercall {
 	/* Any partition. */

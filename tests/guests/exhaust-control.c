@@ -184,7 +184,7 @@ static void release(void)
 __attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
 {
 	bp = params;
-	sv_vendor = bp->vendor;
+	sv_control_init(bp, "exhaust-control");
 	sv_printf("exhaust-control: running the machine out of memory under a live guest\n");
 	struct sv_stats base = stats(0);
 

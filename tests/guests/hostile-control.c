@@ -156,6 +156,8 @@ static void cpuid_signature(void)
 	__asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
 	expect("CPUID 0x40000000 signature", ebx == SV_CPUID_SIG_EBX && ecx == SV_CPUID_SIG_ECX &&
 	       edx == SV_CPUID_SIG_EDX, 1);
+	expect("CPUID 0x40000000 names the ABI leaf as the highest", eax, SV_CPUID_ABI_LEAF);
+	expect("CPUID 0x40000001 is this image's ABI version", sv_abi_version(), SV_ABI_VERSION);
 	__asm__ volatile("cpuid" : "+a"(eax1), "=b"(ebx), "=c"(ecx1), "=d"(edx));
 	expect("CPUID hides VMX and sets the hypervisor bit", (ecx1 >> 5 & 1) == 0 && (ecx1 >> 31) == 1, 1);
 }
@@ -165,7 +167,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	struct sv_stats st;
 
 	bp = params;
-	sv_vendor = bp->vendor;
+	sv_control_init(bp, "hostile-control");
 	sv_printf("hostile-control: attacking the hypervisor's rules\n");
 	int64_t g = new_obj();
 	expect("GUEST seal on an empty object", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g, MEMOBJ_SEAL_GUEST), 0);

@@ -185,7 +185,7 @@ static void one_round(unsigned r, int64_t d)
 __attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
 {
 	bp = params;
-	sv_vendor = bp->vendor;
+	sv_control_init(bp, "map-race-control");
 	sv_printf("map-race-control: racing mappings against accesses on %u vCPUs\n", bp->nr_cpus);
 	if (worker_start()) {
 		/* After vCPU 1 started: its VMCB is the hypervisor's for good. */

@@ -100,7 +100,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	char h1[65], h2[65];
 
 	bp = params;
-	sv_vendor = bp->vendor;
+	sv_control_init(bp, "populate-flip-control");
 	sv_printf("populate-flip-control: flipping a populate source from the second vCPU\n");
 	if (!worker_start())
 		goto out;

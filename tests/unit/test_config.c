@@ -24,6 +24,7 @@ START_TEST(good_file_sets_every_key)
 		"  guest =  guests/punch.elf  \n"
 		"log.level = debug\n"
 		"debug.fault = ud2\n"
+		"watchdog = 30\n"
 		"selftest = off";          /* no final newline */
 	ck_assert_int_eq(parse(text), 0);
 	ck_assert_str_eq(cfg.control, "control.elf");
@@ -33,6 +34,7 @@ START_TEST(good_file_sets_every_key)
 	ck_assert_int_eq(cfg.log_level, LOG_DEBUG);
 	ck_assert_int_eq(cfg.debug_fault, DEBUG_FAULT_UD2);
 	ck_assert(!cfg.selftest);
+	ck_assert_uint_eq(cfg.watchdog_s, 30);
 	ck_assert_str_eq(err, "");
 }
 END_TEST
@@ -43,6 +45,7 @@ START_TEST(empty_file_keeps_defaults)
 	ck_assert_int_eq(cfg.log_level, LOG_INFO);
 	ck_assert(cfg.selftest);
 	ck_assert_int_eq(cfg.nr_guests, 0);
+	ck_assert_uint_eq(cfg.watchdog_s, 0);      /* off */
 }
 END_TEST
 
@@ -58,7 +61,17 @@ static const struct {
 	{ "debug.fault = segv\n", "sealvisor.cfg:1: bad value 'segv' for debug.fault" },
 	{ "selftest = maybe\n", "sealvisor.cfg:1: bad value 'maybe' for selftest" },
 	{ "guest = ../escape.elf\n", "sealvisor.cfg:1: guest path '../escape.elf' must not contain '..'" },
+	{ "watchdog = -1\n", "sealvisor.cfg:1: bad value '-1' for watchdog: a number of seconds, 0 to 86400" },
+	{ "watchdog = 5s\n", "sealvisor.cfg:1: bad value '5s' for watchdog: a number of seconds, 0 to 86400" },
+	{ "watchdog = 86401\n", "sealvisor.cfg:1: bad value '86401' for watchdog: a number of seconds, 0 to 86400" },
+	{ "watchdog = 99999999999999999999999\n", "sealvisor.cfg:1: bad value '99999999999999999999999' for watchdog: a number of seconds, 0 to 86400" },
 	{ "guest = a b.elf\n", "sealvisor.cfg:1: bad character ' ' in guest path 'a b.elf'" },
+	{ "control = /control.elf\n", "sealvisor.cfg:1: control path '/control.elf' must be "
+	  "relative to the volume root (write 'control.elf')" },
+	{ "control = c.elf\nguest = /guests/a.elf\n", "sealvisor.cfg:2: guest path "
+	  "'/guests/a.elf' must be relative to the volume root (write 'guests/a.elf')" },
+	{ "# no control\n\nguest = a.elf\nguest = b.elf\n", "sealvisor.cfg:3: 'guest =' without "
+	  "'control =': guests are launched by a control partition (e.g. 'control = control.elf')" },
 	{ "control = x\x01y\n", "sealvisor.cfg:1: invalid byte 0x01" },
 	{ "control = "
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
@@ -75,21 +88,22 @@ END_TEST
 START_TEST(error_leaves_config_unchanged)
 {
 	config_defaults(&cfg);
-	const char *text = "guest = a.elf\nlog.level = debug\nbogus\n";
+	const char *text = "control = c.elf\nguest = a.elf\nlog.level = debug\nbogus\n";
 	ck_assert_int_eq(config_parse(&cfg, "x.cfg", text, strlen(text), err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(cfg.nr_guests, 0);
 	ck_assert_int_eq(cfg.log_level, LOG_INFO);
-	ck_assert_str_eq(err, "x.cfg:3: expected 'key = value', found 'bogus'");
+	ck_assert_int_eq(cfg.control[0], 0);
+	ck_assert_str_eq(err, "x.cfg:4: expected 'key = value', found 'bogus'");
 }
 END_TEST
 
 START_TEST(too_many_guests_is_an_error)
 {
-	char text[2048] = "";
+	char text[2048] = "control = c.elf\n";
 	for (int i = 0; i <= CONFIG_MAX_GUESTS; i++)
 		strcat(text, "guest = g.elf\n");
 	ck_assert_int_eq(parse(text), -EINVAL);
-	ck_assert_str_eq(err, "sealvisor.cfg:17: more than 16 guest lines");
+	ck_assert_str_eq(err, "sealvisor.cfg:18: more than 16 guest lines");
 }
 END_TEST
 

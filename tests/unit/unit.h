@@ -22,6 +22,7 @@ Suite *isolation_suite(void);
 Suite *rules_suite(void);
 Suite *measure_suite(void);
 Suite *races_suite(void);
+Suite *edges_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

@@ -1,0 +1,13 @@
+#include "hv/clock.h"
+
+static uint64_t tsc_per_ms;
+
+void clock_init(uint64_t per_ms)
+{
+	tsc_per_ms = per_ms;
+}
+
+uint64_t clock_ms(void)
+{
+	return tsc_per_ms ? __builtin_ia32_rdtsc() / tsc_per_ms : 0;
+}

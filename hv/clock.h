@@ -1,0 +1,15 @@
+/*
+ * Milliseconds since an arbitrary start, from the TSC. The boot code
+ * measures TSC ticks per millisecond against the firmware's Stall() before
+ * it leaves boot services (an invariant TSC is assumed, as QEMU and Bochs
+ * give). Until then, and on the host, the clock reads 0.
+ */
+#ifndef HV_CLOCK_H
+#define HV_CLOCK_H
+
+#include <stdint.h>
+
+void clock_init(uint64_t tsc_per_ms);
+uint64_t clock_ms(void);
+
+#endif

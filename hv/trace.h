@@ -1,0 +1,22 @@
+/*
+ * `log.level = debug` traces: one line per hypercall (at hypercall_dispatch)
+ * and per exit (in the run loops). Rate-limited per CPU, because a guest
+ * can make millions: the first TRACE_BURST lines in each TRACE_WINDOW_MS,
+ * then one "N trace lines suppressed" line when the next window opens.
+ */
+#ifndef HV_TRACE_H
+#define HV_TRACE_H
+
+#include <stdint.h>
+
+#define TRACE_BURST 20
+#define TRACE_WINDOW_MS 1000
+
+struct vm;
+struct vcpu;
+struct vm_exit;
+
+void trace_hypercall(const struct vm *caller, const uint64_t a[7], int64_t ret);
+void trace_exit(const struct vcpu *v, const struct vm_exit *e);
+
+#endif
