@@ -99,14 +99,15 @@ $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(KERNEL_LIB_OBJS) guest/p
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
 # The version string lives in a generated header rewritten only when it
-# changes, so a new commit rebuilds exactly the files that print it.
-$(BUILD)/gen/version.h: FORCE
-	@mkdir -p $(@D)
-	@echo '#define SEALVISOR_VERSION "$(VERSION)"' > $@.tmp
-	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
-FORCE:
+# changes, so a new commit rebuilds exactly the files that print it (their
+# .d files name it). Written while the Makefile is read, not by a rule:
+# under .SECONDARY a rule for it counted as intermediate and never reran,
+# and the banner kept the version of the first build.
+$(shell mkdir -p $(BUILD)/gen && echo '#define SEALVISOR_VERSION "$(VERSION)"' > $(BUILD)/gen/version.h.tmp && \
+	(cmp -s $(BUILD)/gen/version.h.tmp $(BUILD)/gen/version.h && rm $(BUILD)/gen/version.h.tmp || \
+	 mv $(BUILD)/gen/version.h.tmp $(BUILD)/gen/version.h))
 
-$(BUILD)/hv/%.o: %.c | $(BUILD)/gen/version.h
+$(BUILD)/hv/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(HV_CFLAGS) $(EFI_CFLAGS) -c $< -o $@

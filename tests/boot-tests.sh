@@ -54,7 +54,10 @@ if [ -n "${EDGES_ONLY:-}" ]; then
 fi
 
 banner='^== sealvisor .*: a type-1 hypervisor'
-qemu bare tests/configs/bare.cfg 0 "$banner" \
+# The image just built names the commit it was built from (make writes the
+# version header each time it runs).
+version=$(git describe --always --dirty 2>/dev/null || echo unknown)
+qemu bare tests/configs/bare.cfg 0 "$banner" "^== sealvisor $version: " \
 	'^memory: total [1-9][0-9]* MiB, usable [1-9][0-9]* MiB, free [1-9][0-9]* MiB' \
 	'^cpus: 2 ' '^virtualization: SVM rev [0-9]+, NPT' 'SVM enabled on the boot CPU' \
 	'smp: 2 of 2 CPUs online' 'selftest: allocator ok' 'no control partition configured' \
