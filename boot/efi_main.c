@@ -148,7 +148,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	config_defaults(&bi->config);
 	int r = efi_load_files(image, st, bi);
 	if (r)
-		system_shutdown(r == -ENOMEM ? SV_EXIT_BOOT : SV_EXIT_CONFIG);
+		arch_shutdown(r == -ENOMEM ? SV_EXIT_BOOT : SV_EXIT_CONFIG);
 	log_set_level(bi->config.log_level);
 	bi->acpi_rsdp = efi_find_rsdp(st);
 	efi_find_cpus(st, bi);
@@ -159,12 +159,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	EFI_STATUS s = exit_boot_services(image, st->BootServices, &map, &map_size, &desc_size);
 	if (EFI_ERROR(s)) {
 		log_err("boot: ExitBootServices failed: %s (0x%lx)\n", efi_status_name(s), s);
-		system_shutdown(SV_EXIT_BOOT);
+		arch_shutdown(SV_EXIT_BOOT);
 	}
 	/* From here on the machine is ours: no boot services, no firmware prints. */
 	if (convert_map(map, map_size, desc_size)) {
 		log_err("boot: firmware memory map has more than %d regions\n", BOOT_MAX_REGIONS);
-		system_shutdown(SV_EXIT_BOOT);
+		arch_shutdown(SV_EXIT_BOOT);
 	}
 	bi->firmware_poweroff = efi_poweroff;
 	arch_switch_stack(boot_stack + BOOT_STACK_SIZE, hv_entry, bi);

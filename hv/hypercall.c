@@ -89,7 +89,7 @@ static int64_t hc_shutdown(struct vm *caller, const union hc_args *a)
 		return -EINVAL;
 	log_info("control partition asks to shut down with status %lu\n", a->shutdown.status);
 	(void)caller;
-	system_shutdown((int)a->shutdown.status);
+	arch_shutdown((int)a->shutdown.status);
 }
 
 static int64_t hc_stats(struct vm *caller, const union hc_args *a)

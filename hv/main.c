@@ -90,23 +90,23 @@ void hv_main(struct boot_info *bi)
 
 	if (bi->config.debug_fault != DEBUG_FAULT_NONE)
 		debug_fault(bi->config.debug_fault);
-	if (virt_select() || virt->hardware_enable()) {
+	if (arch_virt_select() || virt->hardware_enable()) {
 		log_err("virtualization cannot be enabled on this CPU\n");
-		system_shutdown(SV_EXIT_BOOT);
+		arch_shutdown(SV_EXIT_BOOT);
 	}
 	log_info("%s enabled on the boot CPU\n", virt->name);
 	apic_init();
 	hv_nr_cpus = smp_start_aps(bi);
 	log_info("smp: %u of %zu CPUs online\n", hv_nr_cpus, bi->nr_cpus);
 	if (bi->config.selftest && selftest_allocator() != 0)
-		system_shutdown(SV_EXIT_FAIL);
+		arch_shutdown(SV_EXIT_FAIL);
 	hypercall_audit = bi->config.audit;
 	clock_init(bi->tsc_per_ms);
 	watchdog_init(bi->config.watchdog_s);
 	int err = control_start(bi);
 	if (err == -ENOENT) {
 		log_info("no control partition configured: nothing more to run\n");
-		system_shutdown(SV_EXIT_OK);
+		arch_shutdown(SV_EXIT_OK);
 	}
 	if (err == -ENOMEM) {
 		/* Too little RAM is the machine's limit, not a bad config. */
@@ -114,8 +114,8 @@ void hv_main(struct boot_info *bi)
 			"allocated from the %lu MiB free: give the machine more RAM (the README "
 			"says how much)\n",
 			CONTROL_RAM >> 20, pmm_free_pages() >> 8);
-		system_shutdown(SV_EXIT_BOOT);
+		arch_shutdown(SV_EXIT_BOOT);
 	}
 	log_err("control partition failed to start: %s (%d)\n", errno_name(err), err);
-	system_shutdown(SV_EXIT_CONFIG);
+	arch_shutdown(SV_EXIT_CONFIG);
 }

@@ -14,5 +14,5 @@ void panic(const char *fmt, ...)
 	va_end(ap);
 	console_printf("\n*** PANIC: %s\n", msg);
 	arch_dump_here();
-	system_shutdown(SV_EXIT_PANIC);
+	arch_shutdown(SV_EXIT_PANIC);
 }

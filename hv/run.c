@@ -168,7 +168,7 @@ __attribute__((noreturn)) static void control_fatal(struct vcpu *v, const char *
 {
 	log_err("control partition: %s (exit 0x%lx %s, gpa 0x%lx, rip 0x%lx)\n", what, e->raw,
 		e->name ? e->name : "?", e->gpa, virt->get_rip(v));
-	system_shutdown(SV_EXIT_FAIL);
+	arch_shutdown(SV_EXIT_FAIL);
 }
 
 void control_run(struct vm *control, unsigned id)

@@ -9,7 +9,7 @@ void (*vcpu_enter_race_hook)(struct vcpu *v);
 
 bool vcpu_enter(struct vcpu *v)
 {
-	struct cpu_state *c = &cpu_state[hv_cpu_id()];
+	struct cpu_state *c = &cpu_state[arch_cpu_id()];
 	struct vm *vm = v->vm;
 
 	if (vm->tlb_tag > SV_MAX_VMS)
@@ -28,7 +28,7 @@ bool vcpu_enter(struct vcpu *v)
 
 void vcpu_exited(struct vcpu *v)
 {
-	struct cpu_state *c = &cpu_state[hv_cpu_id()];
+	struct cpu_state *c = &cpu_state[arch_cpu_id()];
 
 	(void)v;
 	__atomic_add_fetch(&c->exits, 1, __ATOMIC_RELEASE);
@@ -37,7 +37,7 @@ void vcpu_exited(struct vcpu *v)
 
 void vm_shootdown(struct vm *vm)
 {
-	unsigned self = hv_cpu_id();
+	unsigned self = arch_cpu_id();
 	uint64_t seen[HV_MAX_CPUS];
 	bool waiting[HV_MAX_CPUS] = { false };
 

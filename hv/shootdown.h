@@ -45,8 +45,8 @@ struct cpu_state {
 
 extern struct cpu_state cpu_state[HV_MAX_CPUS];
 
-/* The calling CPU's index (arch/x86/percpu.c; host tests: the thread's). */
-unsigned hv_cpu_id(void);
+/* arch_cpu_id(), the calling CPU's index, is the architecture's (hv/arch.h). */
+#include "hv/arch.h"
 
 /* Backends call these around every guest entry. vcpu_enter returns true
  * if the TLB entries under the VM's tag must be flushed before entering:

@@ -11,12 +11,9 @@ enum sv_exit_status {
 	SV_EXIT_WATCHDOG = 5, /* the control partition stopped making progress */
 };
 
-/*
- * Prints "sealvisor: exit status N", then stops the machine by the first of:
- * QEMU's isa-debug-exit port, Bochs's magic breakpoint, firmware power-off,
- * the ACPI reset register, the 0xcf9 reset. Never returns.
- */
-__attribute__((noreturn)) void system_shutdown(int status);
+/* Stopping the machine is the architecture's: arch_shutdown (hv/arch.h). */
+#include "hv/arch.h"
+
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
 #endif

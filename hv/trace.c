@@ -16,7 +16,7 @@ static bool trace_allowed(void)
 
 	if (!log_enabled(LOG_DEBUG))
 		return false;
-	unsigned cpu = hv_cpu_id();
+	unsigned cpu = arch_cpu_id();
 	bool ok = ratelimit_allow(&limits[cpu], clock_ms(), TRACE_WINDOW_MS, TRACE_BURST,
 				  &held_back);
 	if (held_back)

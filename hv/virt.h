@@ -83,6 +83,7 @@ struct virt_ops {
 	void (*preemption_arm)(struct vcpu *v);
 };
 
+/* Set by arch_virt_select (hv/arch.h). */
 extern const struct virt_ops *virt;
 
 static inline void virt_vm_destroy(struct vm *vm)
@@ -96,8 +97,5 @@ static inline void virt_vcpu_put(struct vcpu *v)
 	if (virt->vcpu_put)
 		virt->vcpu_put(v);
 }
-
-/* Picks the backend the CPU supports; -ENODEV (and logs why) if none. */
-int virt_select(void);
 
 #endif

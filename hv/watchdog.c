@@ -32,7 +32,7 @@ void watchdog_before_entry(struct vcpu *v)
 		log_err("watchdog: the control partition made no hypercall for %lu ms (watchdog = "
 			"%u s; vCPU %u at rip 0x%lx): stopping it\n", idle, limit_s, v->id,
 			virt->get_rip(v));
-		system_shutdown(SV_EXIT_WATCHDOG);
+		arch_shutdown(SV_EXIT_WATCHDOG);
 	}
 	virt->preemption_arm(v);
 }

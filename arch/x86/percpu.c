@@ -13,7 +13,7 @@ void percpu_install(struct percpu *p)
 	wrmsr(MSR_GS_BASE, (uint64_t)p);
 }
 
-unsigned hv_cpu_id(void)
+unsigned arch_cpu_id(void)
 {
 	return this_cpu()->id;
 }

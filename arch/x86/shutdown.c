@@ -30,7 +30,7 @@ static void acpi_reset(void)
 		outb((uint16_t)addr, fadt[128]);
 }
 
-void system_shutdown(int status)
+void arch_shutdown(int status)
 {
 	console_printf("sealvisor: exit status %d\n", status);
 	cli();

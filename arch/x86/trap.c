@@ -128,7 +128,7 @@ void trap_handler(struct trap_frame *f)
 			       f->error & 16 ? ", instruction fetch" : "");
 	dump_regs(f);
 	backtrace(f->rbp);
-	system_shutdown(SV_EXIT_PANIC);
+	arch_shutdown(SV_EXIT_PANIC);
 }
 
 void arch_dump_here(void)

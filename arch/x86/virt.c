@@ -11,7 +11,7 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
-int virt_select(void)
+int arch_virt_select(void)
 {
 	const struct cpu_features *f = &cpu_features;
 

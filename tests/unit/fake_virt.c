@@ -19,7 +19,7 @@ void fake_set_cpu(unsigned id)
 	fake_cpu = id;
 }
 
-unsigned hv_cpu_id(void)
+unsigned arch_cpu_id(void)
 {
 	return fake_cpu;
 }
@@ -138,9 +138,9 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
-void system_shutdown(int status)
+void arch_shutdown(int status)
 {
-	fprintf(stderr, "system_shutdown(%d)\n", status);
+	fprintf(stderr, "arch_shutdown(%d)\n", status);
 	exit(100 + status);
 }
 

@@ -105,7 +105,7 @@ START_TEST(control_hypercalls_keep_the_watchdog_quiet)
 }
 END_TEST
 
-/* Exits with 100 + SV_EXIT_WATCHDOG (fake system_shutdown). */
+/* Exits with 100 + SV_EXIT_WATCHDOG (fake arch_shutdown). */
 START_TEST(a_partition_without_hypercalls_is_stopped)
 {
 	clock_init(1000000);

@@ -380,7 +380,7 @@ static void vmx_kick_cpu(unsigned cpu)
 static void vmx_on_nmi(struct trap_frame *f)
 {
 	(void)f;
-	if (vmx.preempt_timer && __atomic_load_n(&cpu_state[hv_cpu_id()].in_guest, __ATOMIC_RELAXED))
+	if (vmx.preempt_timer && __atomic_load_n(&cpu_state[arch_cpu_id()].in_guest, __ATOMIC_RELAXED))
 		vmwrite(PREEMPT_TIMER, 0);
 }
 
