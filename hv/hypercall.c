@@ -88,6 +88,7 @@ static int64_t hc_shutdown(struct vm *caller, const union hc_args *a)
 	if (a->shutdown.status > 255)
 		return -EINVAL;
 	log_info("control partition asks to shut down with status %lu\n", a->shutdown.status);
+	trace_flush();
 	(void)caller;
 	arch_shutdown((int)a->shutdown.status);
 }

@@ -2,6 +2,7 @@
  * partition itself. Exits the hypervisor can finish here never reach the
  * VMM; the rest are described in struct sv_run, like KVM_RUN. */
 #include <sealvisor/errno.h>
+#include "hv/clock.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
 #include "hv/cpu_work.h"
@@ -13,6 +14,7 @@
 #define LEN_VMMCALL 3
 #define LEN_CPUID 2
 #define LEN_HLT 1
+#define VCPU_SLICE_MS 10     /* like the backends' preemption timers */
 
 static uint64_t size_mask(unsigned size)
 {
@@ -95,8 +97,21 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 	}
 }
 
+/*
+ * One VCPU_RUN gets one time slice, however many exits the hypervisor
+ * finishes by itself in it: the backend's timer is re-armed for each
+ * entry, so without this a guest looping on CPUID (or faults, or refused
+ * hypervisor calls) would keep its VMM's vCPU for ever, and VM_DESTROY
+ * would answer -EBUSY for ever.
+ */
+static bool slice_over(uint64_t deadline_ms)
+{
+	return clock_ms() >= deadline_ms;
+}
+
 int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 {
+	uint64_t deadline = clock_ms() + VCPU_SLICE_MS;
 	struct vm_exit e;
 
 	if (!v->vm->finalized)
@@ -104,6 +119,10 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
 	for (;;) {
+		if (slice_over(deadline)) {
+			run->exit_reason = SV_EXIT_PREEMPT;
+			break;
+		}
 		/* A failed entry may leave anything in the control block (QEMU
 		 * leaves the hypervisor's own RIP): report what the vCPU had. */
 		uint64_t rip = virt->get_rip(v);
@@ -193,11 +212,13 @@ void control_run(struct vm *control, unsigned id)
 			break;
 		case VMEXIT_NPF: {
 			int err = vm_map_fault(control, e.gpa, e.write);
-			if (err == 0)
+			/* Out of memory is not its fault alone (guests fault their
+			 * memory in too): the access is retried until memory
+			 * comes back, and the watchdog, if set, bounds the wait. */
+			if (err == 0 || err == -ENOSPC || err == -ENOMEM)
 				break;
 			control_fatal(v, err == -EFAULT ? "access outside its memory and its mappings"
-				      : err == -EACCES ? "write to a read-only mapping"
-				      : "no memory left for a page of its mapping", &e);
+				      : "write to a read-only mapping", &e);
 		}
 		case VMEXIT_HLT:
 			/* Its secondary vCPUs wait for work in HLT; vCPU 0 has

@@ -25,6 +25,16 @@ static bool trace_allowed(void)
 	return ok;
 }
 
+void trace_flush(void)
+{
+	for (unsigned cpu = 0; cpu < HV_MAX_CPUS; cpu++) {
+		uint64_t n = __atomic_exchange_n(&limits[cpu].suppressed, 0, __ATOMIC_RELAXED);
+		if (n)
+			log_debug("trace: CPU %u: %lu trace lines suppressed (more than %u in %u ms)\n",
+				  cpu, n, TRACE_BURST, TRACE_WINDOW_MS);
+	}
+}
+
 void trace_hypercall(const struct vm *caller, const uint64_t a[7], int64_t ret)
 {
 	if (trace_allowed())

@@ -251,6 +251,13 @@ int vm_finalize(struct vm *vm)
 		any_vcpu |= vm->vcpus[i].created;
 	if (!any_vcpu)
 		return -EINVAL;
+	/* The digest records regions, not object sizes: a region past its
+	 * object's end would be a hole the measurement does not show. */
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		const struct region *r = &vm->regions[i];
+		if (r->offset + r->size > memobj_get_size(r->obj))
+			return -EINVAL;
+	}
 	launch_layout(&vm->launch, vm);
 	sha256_final(&vm->launch, vm->measurement);
 	vm->finalized = true;

@@ -132,30 +132,6 @@ static uint64_t walk_to(struct stage2 *s, uint64_t gpa, unsigned level, bool cre
 	return table;
 }
 
-/* A page table of 512 contiguous 4 KiB pages with one protection becomes a
- * 2 MiB leaf (fewer TLB entries for the guest). */
-static void try_merge(struct stage2 *s, uint64_t gpa)
-{
-	int err = 0;
-	uint64_t pd = walk_to(s, gpa, 1, false, &err), pt;
-
-	if (!pd)
-		return;
-	uint64_t pde = table_va(pd)[index_at(gpa, 1)];
-	if (s->fmt->large(pde) || *live(pt = s->fmt->addr(pde)) != ENTRIES)
-		return;
-	uint64_t *t = table_va(pt), base = s->fmt->addr(t[0]);
-	unsigned prot = s->fmt->prot(t[0]);
-	if (base & (level_size(1) - 1))
-		return;
-	for (unsigned i = 1; i < ENTRIES; i++)
-		if (s->fmt->addr(t[i]) != base + i * PAGE_SIZE || s->fmt->prot(t[i]) != prot)
-			return;
-	set_entry(pd, index_at(gpa, 1), s->fmt->leaf(base, 1, prot), s->fmt);
-	retire_table(s, pt);
-	s->leaves -= ENTRIES - 1;
-}
-
 int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, unsigned prot)
 {
 	uint64_t align = level_size(level) - 1;
@@ -172,8 +148,6 @@ int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, uns
 		} else {
 			set_entry(table, index_at(gpa, level), s->fmt->leaf(hpa, level, prot), s->fmt);
 			s->leaves++;
-			if (level == 0)
-				try_merge(s, gpa);
 		}
 	}
 	spin_unlock(&s->lock);

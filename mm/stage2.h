@@ -11,8 +11,11 @@
  * returns; a CPU must flush the VM's TLB entries (ASID / VPID / EPT
  * context) before it next enters the VM with an older generation.
  *
- * Table pages that leave the tree (emptied by a zap, replaced by a merge)
- * are not freed at once: a CPU may still hold a cached pointer to them in
+ * Table pages leave the tree only when a zap empties them (there is no
+ * merging of a full page table into a 2 MiB leaf: a merge outside a zap
+ * could retire a table that another CPU caches while a shootdown it
+ * started after is already running, and that shootdown would then free
+ * it). They are not freed at once: a CPU may still hold a cached pointer to them in
  * its paging-structure caches until the flush. They are zeroed (a stale
  * walk finds nothing) and kept on a retired list that the owner frees with
  * stage2_free_retired() once the flush is done.
@@ -62,8 +65,6 @@ void stage2_destroy(struct stage2 *s);
  * Installs a translation. A 2 MiB leaf needs gpa and hpa 2 MiB-aligned and
  * an empty slot (no table below it). Returns 0, -EEXIST if something is
  * mapped there, -EINVAL for a bad address, -ENOMEM for a table page.
- * After a 4 KiB mapping completes a table of 512 contiguous pages with one
- * protection, the table is merged into a 2 MiB leaf.
  */
 int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, unsigned prot);
 /*

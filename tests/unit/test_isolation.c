@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <sealvisor/errno.h>
+#include "hv/clock.h"
 #include "hv/hypercall.h"
+#include "hv/run.h"
 #include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
@@ -297,6 +299,21 @@ START_TEST(measured_pages_stay_until_the_launch_is_finalized)
 }
 END_TEST
 
+START_TEST(a_region_past_its_objects_end_cannot_be_finalized)
+{
+	struct memobj *g = guest_object(1 * MB);
+	struct vm *vm;
+
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, g, 0), 0);
+	ck_assert_int_eq(vcpu_create(vm, 0, &(struct sv_vcpu_regs){ 0 }), 0);
+	ck_assert_int_eq(vm_finalize(vm), -EINVAL);
+	ck_assert_int_eq(memobj_set_size(g, 2 * MB), 0);
+	ck_assert_int_eq(vm_finalize(vm), 0);
+	memobj_close(g);
+}
+END_TEST
+
 /* ---- break 5: memory exhausted, then a punch inside a 2 MiB leaf ---- */
 
 START_TEST(a_punch_inside_a_2m_leaf_works_with_no_free_memory)
@@ -405,6 +422,135 @@ START_TEST(a_vm_id_past_32_bits_names_no_vm)
 }
 END_TEST
 
+/* ---- found in review: a fault during a shootdown and a table in use ---- */
+
+/* The page table (level 0) that translates gpa, or 0. */
+static uint64_t page_table_of(struct stage2 *s, uint64_t gpa)
+{
+	uint64_t table = s->root;
+
+	for (int l = 3; l > 0; l--) {
+		uint64_t e = ((uint64_t *)phys_to_virt(table))[(gpa >> (12 + 9 * l)) & 511];
+		if (!s->fmt->present(e) || (l == 1 && s->fmt->large(e)))
+			return 0;
+		table = s->fmt->addr(e);
+	}
+	return table;
+}
+
+struct walker {
+	struct vm *control;
+	uint64_t pt;
+	bool done;
+};
+
+/* CPU 1 was in the control partition when CPU 0's shootdown looked. Once
+ * kicked, and before it leaves guest mode, CPU 2 enters after the zap and
+ * walks MAP_GPA's page table, and CPU 1 faults the last page of that
+ * table in. The page table must survive the shootdown: nothing but a zap
+ * may take it out of the tree (a merge here once retired it, and the
+ * shootdown then freed it under CPU 2's paging-structure cache). */
+static void *walk_then_fault_on_cpu1(void *arg)
+{
+	struct walker *w = arg;
+
+	fake_set_cpu(1);
+	while (!__atomic_load_n(&fake_kicked[1], __ATOMIC_SEQ_CST))
+		;
+	fake_set_cpu(2);
+	vcpu_enter(&w->control->vcpus[0]);
+	vcpu_exited(&w->control->vcpus[0]);
+	ck_assert(page_table_of(&w->control->s2, MAP_GPA) == w->pt);
+	fake_set_cpu(1);
+	ck_assert_int_eq(vm_map_fault(w->control, MAP_GPA + 511 * PAGE_SIZE, true), 0);
+	__atomic_add_fetch(&cpu_state[1].exits, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cpu_state[1].in_guest, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&w->done, true, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+START_TEST(a_fault_during_a_shootdown_never_frees_a_table_in_use)
+{
+	static struct walker w;
+	struct vm *control;
+	struct memobj *x, *y;
+	pthread_t t;
+
+	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
+	ck_assert_int_eq(vcpu_create(control, 0, &(struct sv_vcpu_regs){ 0 }), 0);
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &y), 0);
+	ck_assert_int_eq(memobj_fallocate(y, 0, 0, 2 * MB), 0);      /* one contiguous extent */
+	ck_assert_int_eq(vm_map_object(control, y, 0, MAP_GPA, 2 * MB, true), 0);
+	for (unsigned i = 0; i < 511; i++)
+		ck_assert_int_eq(vm_map_fault(control, MAP_GPA + i * PAGE_SIZE, true), 0);
+	w = (struct walker){ .control = control, .pt = page_table_of(&control->s2, MAP_GPA) };
+	ck_assert_uint_ne(w.pt, 0);
+	x = shared_object(PAGE_SIZE);
+	ck_assert_int_eq(vm_map_object(control, x, 0, MAP_GPA + 4 * MB, PAGE_SIZE, true), 0);
+	ck_assert_int_eq(vm_map_fault(control, MAP_GPA + 4 * MB, true), 0);
+	__atomic_store_n(&cpu_state[1].in_guest, control, __ATOMIC_SEQ_CST);
+	pthread_create(&t, NULL, walk_then_fault_on_cpu1, &w);
+	ck_assert_int_eq(memobj_fallocate(x, PUNCH, 0, PAGE_SIZE), 0);
+	pthread_join(t, NULL);
+	ck_assert(w.done);
+	ck_assert(page_table_of(&control->s2, MAP_GPA) == w.pt);
+	struct page_meta *m = pmm_meta(w.pt);
+	ck_assert(m->state == PAGE_USED && m->owner_type == OWNER_STAGE2);
+	ck_assert_int_eq(vm_audit(), 0);
+	ck_assert_int_eq(vm_unmap_object(control, MAP_GPA + 4 * MB), 0);
+	ck_assert_int_eq(vm_unmap_object(control, MAP_GPA), 0);
+	memobj_close(x);
+	memobj_close(y);
+}
+END_TEST
+
+/* ---- found in review: a guest that exits all the time keeps its VMM ---- */
+
+static int cpuid_entries;
+
+/* The guest runs CPUID in a loop: each entry exits at once, a millisecond
+ * later. */
+static void cpuid_loop_run(struct vcpu *v, struct vm_exit *e)
+{
+	vcpu_enter(v);
+	vcpu_exited(v);
+	sleep_ms(1);
+	*e = (struct vm_exit){ .reason = ++cpuid_entries > 5000 ? VMEXIT_SHUTDOWN : VMEXIT_CPUID };
+}
+
+static uint64_t tsc_per_ms(void)
+{
+	uint64_t t0 = __builtin_ia32_rdtsc();
+	sleep_ms(20);
+	return (__builtin_ia32_rdtsc() - t0) / 20;
+}
+
+START_TEST(a_guest_that_never_stops_exiting_still_returns_to_its_vmm)
+{
+	static struct virt_ops looping;
+	const struct virt_ops *saved = virt;
+	struct memobj *g = guest_object(2 * MB);
+	struct vm *vm;
+	struct sv_run run = { 0 };
+
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, g, 0), 0);
+	fake_launch(vm);
+	clock_init(tsc_per_ms());
+	looping = *virt;
+	looping.vcpu_run = cpuid_loop_run;
+	virt = &looping;
+	cpuid_entries = 0;
+	int64_t r = vcpu_run_for_vmm(&vm->vcpus[0], &run);
+	virt = saved;
+	clock_init(0);
+	ck_assert_int_eq(r, 0);
+	ck_assert_msg(run.exit_reason == SV_EXIT_PREEMPT && cpuid_entries < 1000,
+		      "%d entries, exit reason %u", cpuid_entries, run.exit_reason);
+	memobj_close(g);
+}
+END_TEST
+
 Suite *isolation_suite(void)
 {
 	Suite *s = suite_create("isolation");
@@ -418,10 +564,13 @@ Suite *isolation_suite(void)
 	tcase_add_test(tc, regions_may_not_overlap_or_alias_by_even_one_page);
 	tcase_add_test(tc, entry_point_vcpu_count_and_seals_are_measured);
 	tcase_add_test(tc, measured_pages_stay_until_the_launch_is_finalized);
+	tcase_add_test(tc, a_region_past_its_objects_end_cannot_be_finalized);
 	tcase_add_test(tc, a_punch_inside_a_2m_leaf_works_with_no_free_memory);
 	tcase_add_test(tc, vms_sharing_a_tlb_tag_flush_whenever_it_changes_hands);
 	tcase_add_test(tc, a_failed_entry_reports_the_vcpus_own_rip_and_the_vcpu_stays_dead);
 	tcase_add_test(tc, a_vm_id_past_32_bits_names_no_vm);
+	tcase_add_test(tc, a_fault_during_a_shootdown_never_frees_a_table_in_use);
+	tcase_add_test(tc, a_guest_that_never_stops_exiting_still_returns_to_its_vmm);
 	suite_add_tcase(s, tc);
 	return s;
 }

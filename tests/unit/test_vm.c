@@ -263,6 +263,8 @@ START_TEST(dispatch_checks_rights_and_pointers)
 	struct sv_vcpu_regs r = { .rip = 0x100000 };
 	memcpy(vm_guest_ptr(control, 0x1000, sizeof(r)), &r, sizeof(r));
 	ck_assert_int_eq(hc(control, SV_HC_VCPU_CREATE, vm->id, 0, 0x1000, 0, 0), 0);
+	ck_assert_int_eq(vm_finalize(vm), -EINVAL);           /* the object is empty */
+	ck_assert_int_eq(hc(control, SV_HC_MEMOBJ_SET_SIZE, h, 4096, 0, 0, 0), 0);
 	ck_assert_int_eq(vm_finalize(vm), 0);
 	ck_assert_int_eq(hc(control, SV_HC_VCPU_CREATE, vm->id, 1, 0x1000, 0, 0), -EPERM);
 	vm->vcpus[0].running = true;
