@@ -12,6 +12,9 @@ void vm_invalidate_begin(struct vm_invalidation *inv, struct vm *vm)
 
 void vm_invalidate_range(struct vm_invalidation *inv, uint64_t gpa, uint64_t len)
 {
+	/* Zaps of one VM are serialised (hv_lock), so a generation that moved
+	 * here moved for this zap: a leaf went or a table was retired. */
+	uint64_t gen = __atomic_load_n(&inv->vm->s2.generation, __ATOMIC_SEQ_CST);
 	int64_t n = stage2_zap(&inv->vm->s2, gpa, len);
 
 	/* Callers pass ranges inside a region or mapping they validated:
@@ -19,7 +22,7 @@ void vm_invalidate_range(struct vm_invalidation *inv, uint64_t gpa, uint64_t len
 	if (n < 0)
 		panic("stage-2 zap of VM %u [0x%lx, +0x%lx) refused: %s (%ld)", inv->vm->id, gpa, len,
 		      errno_name(n), n);
-	inv->zapped |= n > 0;
+	inv->zapped |= __atomic_load_n(&inv->vm->s2.generation, __ATOMIC_SEQ_CST) != gen;
 }
 
 void vm_invalidate_end(struct vm_invalidation *inv)

@@ -157,6 +157,7 @@ int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, uns
 struct zap {
 	uint64_t start, end;
 	int64_t removed;
+	bool retired;                /* a table left the tree */
 };
 
 /*
@@ -186,6 +187,7 @@ static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t
 		if (zap_level(s, child, level - 1, lo, z)) {
 			set_entry(table, i, 0, s->fmt);
 			retire_table(s, child);
+			z->retired = true;
 		}
 	}
 	return *live(table) == 0 && table != s->root;
@@ -193,13 +195,15 @@ static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t
 
 int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len)
 {
-	struct zap z = { gpa, gpa + len, 0 };
+	struct zap z = { gpa, gpa + len, 0, false };
 
 	if ((gpa | len) & ~PAGE_MASK || gpa >= S2_GPA_LIMIT || len > S2_GPA_LIMIT - gpa)
 		return -EINVAL;
 	spin_lock(&s->lock);
 	zap_level(s, s->root, TOP_LEVEL, 0, &z);
-	if (z.removed)
+	/* A retired table alone moves it too: a CPU may cache the path to a
+	 * table that held nothing (one a failed map left empty). */
+	if (z.removed || z.retired)
 		__atomic_add_fetch(&s->generation, 1, __ATOMIC_SEQ_CST);
 	spin_unlock(&s->lock);
 	return z.removed;

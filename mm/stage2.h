@@ -71,7 +71,8 @@ int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, uns
  * Removes every translation overlapping [gpa, gpa + len) (page-aligned): a
  * 2 MiB leaf only partly inside goes whole (never split: a zap allocates
  * nothing and cannot fail on a valid range). Returns the number of leaves
- * removed (and bumps the generation if any), or -EINVAL for a bad range.
+ * removed, or -EINVAL for a bad range. The generation moves if a leaf was
+ * removed or a table retired (then the caller must shoot down).
  */
 int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len);
 /* Frees the retired tables: only after no CPU can still use the VM's old

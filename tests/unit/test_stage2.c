@@ -103,6 +103,32 @@ START_TEST(a_full_page_table_stays_a_table)
 }
 END_TEST
 
+/* A map that runs out of memory half-way leaves an empty table in the
+ * tree; a zap that retires it must move the generation (a CPU may cache
+ * the path to it), or nobody would shoot down before it is freed. */
+START_TEST(retiring_an_empty_table_moves_the_generation)
+{
+	uint64_t hoard = 0, pa;
+	ck_assert_int_eq(stage2_init(&s, fmts[_i], 7), 0);
+	while (pmm_free_pages() > 1 && (pa = pmm_alloc(0, OWNER_HV, 0))) {
+		*(uint64_t *)phys_to_virt(pa) = hoard;
+		hoard = pa;
+	}
+	ck_assert_int_eq(stage2_map(&s, 1UL << 40, data, 0, S2_READ), -ENOMEM);
+	while (hoard) {
+		uint64_t next = *(uint64_t *)phys_to_virt(hoard);
+		*(uint64_t *)phys_to_virt(hoard) = 0;
+		pmm_free(hoard, 0);
+		hoard = next;
+	}
+	uint64_t gen = s.generation;
+	ck_assert_int_eq(stage2_zap(&s, 1UL << 40, PAGE_SIZE), 0);   /* no leaf ... */
+	ck_assert_uint_eq(s.nr_retired, 1);                          /* ... but a table */
+	ck_assert_uint_eq(s.generation, gen + 1);
+	stage2_free_retired(&s);
+}
+END_TEST
+
 START_TEST(emptied_tables_are_retired_until_the_flush)
 {
 	ck_assert_int_eq(stage2_init(&s, fmts[_i], 7), 0);
@@ -156,6 +182,7 @@ Suite *stage2_suite(void)
 	tcase_add_loop_test(tc, zap_removes_exactly_the_range_and_bumps_generation, 0, 2);
 	tcase_add_loop_test(tc, partial_zap_drops_the_whole_2m_leaf_without_allocating, 0, 2);
 	tcase_add_loop_test(tc, a_full_page_table_stays_a_table, 0, 2);
+	tcase_add_loop_test(tc, retiring_an_empty_table_moves_the_generation, 0, 2);
 	tcase_add_loop_test(tc, emptied_tables_are_retired_until_the_flush, 0, 2);
 	tcase_add_loop_test(tc, for_each_visits_every_leaf_with_its_protection, 0, 2);
 	suite_add_tcase(su, tc);
