@@ -26,12 +26,7 @@ static uint64_t free0;
 
 static void setup(void)
 {
-	arena_pmm(0, 96 * MB);
-	memset(vms, 0, sizeof(vms));
-	memset(cpu_state, 0, sizeof(cpu_state));
-	fake_reset();
-	fake_set_cpu(0);
-	fake_nr_tags = SV_MAX_VMS + 1;
+	unit_machine(96 * MB);
 	free0 = pmm_free_pages();
 }
 
@@ -70,12 +65,6 @@ static struct memobj *shared_object(uint64_t size)
 	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &o), 0);
 	ck_assert_int_eq(memobj_set_size(o, size), 0);
 	return o;
-}
-
-static int64_t hc(struct vm *caller, uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
-		  uint64_t d, uint64_t e)
-{
-	return hypercall_dispatch(caller, (uint64_t[7]){ nr, a, b, c, d, e, 0 });
 }
 
 /* ---- break 1: a control mapping's fault against its unmap ---- */
@@ -397,11 +386,11 @@ START_TEST(a_failed_entry_reports_the_vcpus_own_rip_and_the_vcpu_stays_dead)
 	ck_assert_int_eq(vm_finalize(vm), 0);
 	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_FAILED, .raw = 33 };
 	struct sv_run *run = vm_guest_ptr(control, 0x2000, sizeof(*run));
-	ck_assert_int_eq(hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), 0);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), 0);
 	ck_assert_uint_eq(run->exit_reason, SV_EXIT_SHUTDOWN);
 	ck_assert_uint_eq(run->shutdown.rip, 0x1234);
 	ck_assert_uint_eq(run->shutdown.code, 33);
-	ck_assert_int_eq(hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), -EIO);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), -EIO);
 	memobj_close(g);
 }
 END_TEST
@@ -414,9 +403,9 @@ START_TEST(a_vm_id_past_32_bits_names_no_vm)
 
 	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
 	for (uint64_t id = 1UL << 32; id; id <<= 1) {
-		ck_assert_int_eq(hc(control, SV_HC_VM_DESTROY, id, 0, 0, 0, 0), -ENOENT);
-		ck_assert_int_eq(hc(control, SV_HC_VM_FINALIZE, id, 0, 0, 0, 0), -ENOENT);
-		ck_assert_int_eq(hc(control, SV_HC_VM_SET_REGION, id + 1, 0, 4096, 0, 0), -ENOENT);
+		ck_assert_int_eq(unit_hc(control, SV_HC_VM_DESTROY, id, 0, 0, 0, 0), -ENOENT);
+		ck_assert_int_eq(unit_hc(control, SV_HC_VM_FINALIZE, id, 0, 0, 0, 0), -ENOENT);
+		ck_assert_int_eq(unit_hc(control, SV_HC_VM_SET_REGION, id + 1, 0, 4096, 0, 0), -ENOENT);
 	}
 	ck_assert(control->in_use);
 }

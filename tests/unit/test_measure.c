@@ -76,7 +76,7 @@ static void assert_measures(struct vm *v, const struct stream *s)
 
 static int64_t hc(uint64_t nr, uint64_t a, uint64_t b, uint64_t c)
 {
-	return hypercall_dispatch(control, (uint64_t[7]){ nr, a, b, c, 0, 0, 0 });
+	return unit_hc(control, nr, a, b, c, 0, 0);
 }
 
 /* VCPU_CREATE as the control partition calls it: regs in its RAM. */

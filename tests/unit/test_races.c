@@ -171,11 +171,7 @@ static uint64_t free0, objects0;
 
 static void setup(void)
 {
-	arena_pmm(0, 64 * MB);
-	memset(vms, 0, sizeof(vms));
-	memset(cpu_state, 0, sizeof(cpu_state));
-	fake_reset();
-	fake_set_cpu(0);
+	unit_machine(64 * MB);
 	free0 = pmm_free_pages();
 	objects0 = memobj_nr_objects();
 	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
@@ -397,7 +393,7 @@ END_TEST
 
 static int64_t hc(uint64_t nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
-	return hypercall_dispatch(control, (uint64_t[7]){ nr, a, b, c, d, e, 0 });
+	return unit_hc(control, nr, a, b, c, d, e);
 }
 
 /* What each run of the guest does: faults in pages (each handled in the

@@ -29,11 +29,7 @@ static uint64_t free0;
 
 static void setup(void)
 {
-	arena_pmm(0, 64 * MB);
-	memset(vms, 0, sizeof(vms));
-	memset(cpu_state, 0, sizeof(cpu_state));
-	fake_reset();
-	fake_set_cpu(0);
+	unit_machine(64 * MB);
 	free0 = pmm_free_pages();
 }
 
@@ -47,12 +43,6 @@ static void teardown(void)
 	ck_assert_uint_eq(memobj_nr_objects(), 0);
 	ck_assert_uint_eq(pmm_free_pages(), free0);
 	arena_unmap();
-}
-
-static int64_t hc(struct vm *caller, uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
-		  uint64_t d, uint64_t e)
-{
-	return hypercall_dispatch(caller, (uint64_t[7]){ nr, a, b, c, d, e, 0 });
 }
 
 static struct memobj *object(uint64_t size, unsigned seals)
@@ -168,7 +158,7 @@ START_TEST(a_guest_gets_eperm_or_enosys_for_every_hypervisor_call)
 	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, g, 0), 0);
 	control->handles[0] = g;              /* handle 0 of the control partition */
 	for (uint64_t nr = 0; nr < SV_HC_GUEST_BASE; nr++) {
-		int64_t r = hc(vm, nr, nr == SV_HC_VM_DESTROY ? vm->id : 0, 0, 0, 0, 0);
+		int64_t r = unit_hc(vm, nr, nr == SV_HC_VM_DESTROY ? vm->id : 0, 0, 0, 0, 0);
 		if (any_partition(nr))
 			ck_assert_msg(r == -EFAULT, "call %lu: %ld", nr, r);   /* no RAM of its own */
 		else if (defined(nr))
@@ -193,7 +183,7 @@ START_TEST(the_audit_after_each_hypercall_stops_a_broken_invariant)
 	pmm_free(free_page, 0);
 	ck_assert_int_eq(stage2_map(&vm->s2, 0x5000, free_page, S2_LEVEL_4K, S2_RWX), 0);
 	hypercall_audit = true;
-	hc(control, SV_HC_STATS, 0x1000, 0, 0, 0, 0);     /* panic() aborts */
+	unit_hc(control, SV_HC_STATS, 0x1000, 0, 0, 0, 0);     /* panic() aborts */
 }
 END_TEST
 

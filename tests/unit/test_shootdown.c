@@ -23,11 +23,7 @@ static uint64_t free0;
 
 static void setup(void)
 {
-	arena_pmm(0, 64 * MB);
-	memset(vms, 0, sizeof(vms));
-	memset(cpu_state, 0, sizeof(cpu_state));
-	fake_reset();
-	fake_set_cpu(0);
+	unit_machine(64 * MB);
 	free0 = pmm_free_pages();
 	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &obj), 0);
 	ck_assert_int_eq(memobj_add_seals(obj, MEMOBJ_SEAL_GUEST), 0);

@@ -239,42 +239,36 @@ START_TEST(populate_measures_and_finalize_freezes)
 }
 END_TEST
 
-static int64_t hc(struct vm *caller, uint64_t nr, uint64_t a, uint64_t b, uint64_t c,
-		  uint64_t d, uint64_t e)
-{
-	return hypercall_dispatch(caller, (uint64_t[7]){ nr, a, b, c, d, e, 0 });
-}
-
 START_TEST(dispatch_checks_rights_and_pointers)
 {
 	struct vm *control;
 	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
-	ck_assert_int_eq(hc(control, 999, 0, 0, 0, 0, 0), -ENOSYS);
-	ck_assert_int_eq(hc(control, SV_HC_CONSOLE_WRITE, 4 * MB, 1, 0, 0, 0), -EFAULT);
-	ck_assert_int_eq(hc(control, SV_HC_CONSOLE_WRITE, ~0UL, 2, 0, 0, 0), -EFAULT);
-	ck_assert_int_eq(hc(control, SV_HC_STATS, 4 * MB - 8, 0, 0, 0, 0), -EFAULT);
-	int64_t h = hc(control, SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING, 0, 0, 0, 0);
+	ck_assert_int_eq(unit_hc(control, 999, 0, 0, 0, 0, 0), -ENOSYS);
+	ck_assert_int_eq(unit_hc(control, SV_HC_CONSOLE_WRITE, 4 * MB, 1, 0, 0, 0), -EFAULT);
+	ck_assert_int_eq(unit_hc(control, SV_HC_CONSOLE_WRITE, ~0UL, 2, 0, 0, 0), -EFAULT);
+	ck_assert_int_eq(unit_hc(control, SV_HC_STATS, 4 * MB - 8, 0, 0, 0, 0), -EFAULT);
+	int64_t h = unit_hc(control, SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING, 0, 0, 0, 0);
 	ck_assert_int_ge(h, 0);
-	ck_assert_int_eq(hc(control, SV_HC_VM_SET_REGION, vm->id, 16 * MB, 4096, h, 0), 0);
-	ck_assert_int_eq(hc(control, SV_HC_VM_SET_REGION, vm->id, 32 * MB, 4096, h + 1, 0), -EBADF);
-	ck_assert_int_eq(hc(control, SV_HC_VM_DESTROY, 0, 0, 0, 0, 0), -ENOENT);
-	ck_assert_int_eq(hc(control, SV_HC_VM_POPULATE, vm->id, 0, 4 * MB, 1, 0), -EFAULT);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VM_SET_REGION, vm->id, 16 * MB, 4096, h, 0), 0);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VM_SET_REGION, vm->id, 32 * MB, 4096, h + 1, 0), -EBADF);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VM_DESTROY, 0, 0, 0, 0, 0), -ENOENT);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VM_POPULATE, vm->id, 0, 4 * MB, 1, 0), -EFAULT);
 	/* A guest vCPU running on another CPU cannot be run here too. */
 	struct sv_vcpu_regs r = { .rip = 0x100000 };
 	memcpy(vm_guest_ptr(control, 0x1000, sizeof(r)), &r, sizeof(r));
-	ck_assert_int_eq(hc(control, SV_HC_VCPU_CREATE, vm->id, 0, 0x1000, 0, 0), 0);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_CREATE, vm->id, 0, 0x1000, 0, 0), 0);
 	ck_assert_int_eq(vm_finalize(vm), -EINVAL);           /* the object is empty */
-	ck_assert_int_eq(hc(control, SV_HC_MEMOBJ_SET_SIZE, h, 4096, 0, 0, 0), 0);
+	ck_assert_int_eq(unit_hc(control, SV_HC_MEMOBJ_SET_SIZE, h, 4096, 0, 0, 0), 0);
 	ck_assert_int_eq(vm_finalize(vm), 0);
-	ck_assert_int_eq(hc(control, SV_HC_VCPU_CREATE, vm->id, 1, 0x1000, 0, 0), -EPERM);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_CREATE, vm->id, 1, 0x1000, 0, 0), -EPERM);
 	vm->vcpus[0].running = true;
-	ck_assert_int_eq(hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), -EBUSY);
-	ck_assert_int_eq(hc(control, SV_HC_VM_DESTROY, vm->id, 0, 0, 0, 0), -EBUSY);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, 0x2000, 0, 0), -EBUSY);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VM_DESTROY, vm->id, 0, 0, 0, 0), -EBUSY);
 	vm->vcpus[0].running = false;
 	/* Guests may not use the control partition's calls. */
-	ck_assert_int_eq(hc(vm, SV_HC_MEMOBJ_CREATE, 0, 0, 0, 0, 0), -EPERM);
-	ck_assert_int_eq(hc(vm, SV_HC_VM_CREATE, 0, 0, 0, 0, 0), -EPERM);
-	ck_assert_int_eq(hc(vm, SV_HC_STATS, 0, 0, 0, 0, 0), -EFAULT);   /* no RAM of its own */
+	ck_assert_int_eq(unit_hc(vm, SV_HC_MEMOBJ_CREATE, 0, 0, 0, 0, 0), -EPERM);
+	ck_assert_int_eq(unit_hc(vm, SV_HC_VM_CREATE, 0, 0, 0, 0, 0), -EPERM);
+	ck_assert_int_eq(unit_hc(vm, SV_HC_STATS, 0, 0, 0, 0, 0), -EFAULT);   /* no RAM of its own */
 	ck_assert_int_eq(vm_audit(), 0);
 	vm_destroy(control);
 }

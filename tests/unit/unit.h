@@ -34,4 +34,12 @@ void arena_map(uint64_t base, size_t bytes);
 void arena_pmm(uint64_t base, size_t bytes);
 void arena_unmap(void);
 
+struct vm;
+/* hv/ tests (tests/unit/hv_fixture.c): a fresh arena of `bytes`, no VMs,
+ * every CPU out of guest mode, the fake backend reset, this thread CPU 0. */
+void unit_machine(size_t bytes);
+/* Hypercall nr with five arguments, as `caller` makes it. */
+int64_t unit_hc(struct vm *caller, uint64_t nr, uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+		uint64_t e);
+
 #endif
