@@ -7,6 +7,11 @@ void clock_init(uint64_t per_ms)
 	tsc_per_ms = per_ms;
 }
 
+bool clock_running(void)
+{
+	return tsc_per_ms != 0;
+}
+
 uint64_t clock_ms(void)
 {
 	return tsc_per_ms ? __builtin_ia32_rdtsc() / tsc_per_ms : 0;

@@ -7,9 +7,12 @@
 #ifndef HV_CLOCK_H
 #define HV_CLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 void clock_init(uint64_t tsc_per_ms);
 uint64_t clock_ms(void);
+/* False until clock_init got a rate: clock_ms() is 0 then. */
+bool clock_running(void);
 
 #endif

@@ -15,6 +15,7 @@
 #define LEN_CPUID 2
 #define LEN_HLT 1
 #define VCPU_SLICE_MS 10     /* like the backends' preemption timers */
+#define VCPU_SLICE_ENTRIES 4096
 
 static uint64_t size_mask(unsigned size)
 {
@@ -104,14 +105,18 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
  * hypervisor calls) would keep its VMM's vCPU for ever, and VM_DESTROY
  * would answer -EBUSY for ever.
  */
-static bool slice_over(uint64_t deadline_ms)
+static bool slice_over(uint64_t deadline_ms, unsigned *entries)
 {
+	/* Without a calibrated clock, a count of entries bounds the call. */
+	if (!clock_running())
+		return ++*entries > VCPU_SLICE_ENTRIES;
 	return clock_ms() >= deadline_ms;
 }
 
 int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 {
 	uint64_t deadline = clock_ms() + VCPU_SLICE_MS;
+	unsigned entries = 0;
 	struct vm_exit e;
 
 	if (!v->vm->finalized)
@@ -119,7 +124,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
 	for (;;) {
-		if (slice_over(deadline)) {
+		if (slice_over(deadline, &entries)) {
 			run->exit_reason = SV_EXIT_PREEMPT;
 			break;
 		}
@@ -218,7 +223,8 @@ void control_run(struct vm *control, unsigned id)
 			if (err == 0 || err == -ENOSPC || err == -ENOMEM)
 				break;
 			control_fatal(v, err == -EFAULT ? "access outside its memory and its mappings"
-				      : "write to a read-only mapping", &e);
+				      : err == -EACCES ? "write to a read-only mapping"
+				      : "access to a mapped page past its object's end", &e);
 		}
 		case VMEXIT_HLT:
 			/* Its secondary vCPUs wait for work in HLT; vCPU 0 has

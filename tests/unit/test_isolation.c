@@ -496,6 +496,7 @@ END_TEST
 /* ---- found in review: a guest that exits all the time keeps its VMM ---- */
 
 static int cpuid_entries;
+static bool cpuid_sleeps = true;
 
 /* The guest runs CPUID in a loop: each entry exits at once, a millisecond
  * later. */
@@ -503,7 +504,8 @@ static void cpuid_loop_run(struct vcpu *v, struct vm_exit *e)
 {
 	vcpu_enter(v);
 	vcpu_exited(v);
-	sleep_ms(1);
+	if (cpuid_sleeps)
+		sleep_ms(1);
 	*e = (struct vm_exit){ .reason = ++cpuid_entries > 5000 ? VMEXIT_SHUTDOWN : VMEXIT_CPUID };
 }
 
@@ -540,6 +542,60 @@ START_TEST(a_guest_that_never_stops_exiting_still_returns_to_its_vmm)
 }
 END_TEST
 
+/* A second attack session: every call number with every argument at its
+ * edges (0, ~0, 2^32, 2^63, ...): nothing crashes, no call returns a
+ * value it could only have got by narrowing, the control partition lives. */
+START_TEST(every_hypercall_argument_at_its_edges)
+{
+	struct vm *control;
+	static const uint64_t edge[] = { 0, ~0UL, 1UL << 32, 1UL << 63, 4096, (1UL << 63) - 4096 };
+	const unsigned n = sizeof(edge) / sizeof(edge[0]);
+
+	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
+	ck_assert_int_ge(unit_hc(control, SV_HC_MEMOBJ_CREATE, 0, 0, 0, 0, 0), 0);
+	for (uint64_t nr = 0; nr < SV_HC_MAX + 2; nr++) {
+		if (nr == SV_HC_SYSTEM_SHUTDOWN || nr == SV_HC_CONTROL_VCPU_START ||
+		    nr == SV_HC_CONTROL_VCPU_WAKE || nr == SV_HC_VCPU_RUN || nr == SV_HC_VM_CREATE ||
+		    nr == SV_HC_MEMOBJ_CLOSE || nr == SV_HC_MEMOBJ_CREATE)
+			continue;
+		for (unsigned i = 0; i < n * n * n; i++) {
+			uint64_t a = edge[i % n], b = edge[i / n % n], c = edge[i / n / n];
+			int64_t r = unit_hc(control, nr, a, b, c, ~b, a);
+			ck_assert_msg(r < 0x100000000L || nr == SV_HC_MEMOBJ_GET_SIZE,
+				      "nr %lu returned 0x%lx", nr, r);
+		}
+	}
+	ck_assert(control->in_use);
+}
+END_TEST
+
+/* Without a calibrated clock the slice is a count of entries. */
+START_TEST(without_a_clock_a_busy_guest_still_returns_to_its_vmm)
+{
+	static struct virt_ops looping;
+	const struct virt_ops *saved = virt;
+	struct memobj *g = guest_object(2 * MB);
+	struct vm *vm;
+	struct sv_run run = { 0 };
+
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, g, 0), 0);
+	fake_launch(vm);
+	clock_init(0);
+	looping = *virt;
+	looping.vcpu_run = cpuid_loop_run;
+	virt = &looping;
+	cpuid_entries = -100000;     /* no sleeps needed: the count decides */
+	cpuid_sleeps = false;
+	int64_t r = vcpu_run_for_vmm(&vm->vcpus[0], &run);
+	cpuid_sleeps = true;
+	virt = saved;
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_eq(run.exit_reason, SV_EXIT_PREEMPT);
+	memobj_close(g);
+}
+END_TEST
+
 Suite *isolation_suite(void)
 {
 	Suite *s = suite_create("isolation");
@@ -560,6 +616,8 @@ Suite *isolation_suite(void)
 	tcase_add_test(tc, a_vm_id_past_32_bits_names_no_vm);
 	tcase_add_test(tc, a_fault_during_a_shootdown_never_frees_a_table_in_use);
 	tcase_add_test(tc, a_guest_that_never_stops_exiting_still_returns_to_its_vmm);
+	tcase_add_test(tc, every_hypercall_argument_at_its_edges);
+	tcase_add_test(tc, without_a_clock_a_busy_guest_still_returns_to_its_vmm);
 	suite_add_tcase(s, tc);
 	return s;
 }
