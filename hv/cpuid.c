@@ -1,13 +1,14 @@
-/* CPUID as every partition sees it. */
+/* CPUID as partitions see it (a VM's own table: hv/cpuid_policy.c). */
 #include <sealvisor/hypercall.h>
 #include "arch/x86/x86.h"
+#include "hv/cpuid_policy.h"
 #include "hv/run.h"
 
 #define CPUID1_ECX_VMX        (1u << 5)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM          (1u << 2)
 
-void cpuid_emulate(struct guest_regs *r)
+void cpuid_emulate(const struct vm *vm, struct guest_regs *r)
 {
 	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
 	struct cpuid_regs c;
@@ -19,6 +20,9 @@ void cpuid_emulate(struct guest_regs *r)
 		c = (struct cpuid_regs){ SV_ABI_VERSION, 0, 0, 0 };
 	} else if (leaf > SV_CPUID_LEAF && leaf < SV_CPUID_LEAF + 0x100) {
 		c = (struct cpuid_regs){ 0, 0, 0, 0 };
+	} else if (vm && vm->nr_cpuid) {
+		if (!cpuid_policy_lookup(vm->cpuid, vm->nr_cpuid, leaf, sub, &c))
+			c = (struct cpuid_regs){ 0, 0, 0, 0 };
 	} else {
 		c = cpuid(leaf, sub);
 		/* No nested virtualization: partitions never see SVM or VMX. */

@@ -73,8 +73,17 @@ static int fake_vm_init(struct vm *vm)
 	vm->asid = vm->tlb_tag = vm->id + 1 < fake_nr_tags ? vm->id + 1 : 1;
 	return 0;
 }
-static int fake_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
+static int fake_vcpu_init(struct vcpu *v)
 {
+	(void)v;
+	return 0;
+}
+int fake_set_state_err;
+static int fake_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
+{
+	(void)s;
+	if (fake_set_state_err)
+		return fake_set_state_err;
 	v->arch_pa = r->rip;   /* the fake keeps RIP here */
 	return 0;
 }
@@ -108,7 +117,8 @@ static void fake_preemption_arm(struct vcpu *v) { (void)v; }
 static const struct virt_ops fake_ops = {
 	.name = "FAKE", .stage2_fmt = &npt_fmt, .vendor = SV_VENDOR_AMD,
 	.vm_init = fake_vm_init,
-	.vcpu_init = fake_vcpu_init, .vcpu_destroy = fake_vcpu_destroy,
+	.vcpu_init = fake_vcpu_init, .vcpu_set_state = fake_vcpu_set_state,
+	.vcpu_destroy = fake_vcpu_destroy,
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_gp = fake_inject_gp, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm,

@@ -25,7 +25,9 @@ extern int fake_nexits, fake_next_exit;
 /* TLB tags the fake hands out (like ASIDs): VM slots from nr_tags - 1 on
  * share tag 1. */
 extern unsigned fake_nr_tags;
-extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
+extern uint64_t fake_last_invept;
+/* What the fake's vcpu_set_state returns (0: it loads the state). */
+extern int fake_set_state_err;     /* EPTP of the last vmx_invept_single */
 
 void fake_reset(void);
 /* Creates vCPU 0 (if need be) and finalizes: a GUEST object's pages can

@@ -1,5 +1,5 @@
 /*
- * Launch measurement format v1 (README "Launch measurement") on the host:
+ * Launch measurement format v2 (README "Launch measurement") on the host:
  * the hypervisor's digest of a launch against a stream composed here from
  * the format's description, and the verifier's stream writer
  * (tests/tools/launch_stream.c) against the same description. Every field
@@ -131,11 +131,38 @@ static void want_region(uint64_t gpa, uint64_t size, uint64_t off, uint64_t seal
 	u64(&want, 2), u64(&want, gpa), u64(&want, size), u64(&want, off), u64(&want, seals);
 }
 
+static void want_seg(uint64_t base, uint64_t limit, uint64_t sel, uint64_t attr)
+{
+	u64(&want, base), u64(&want, limit), u64(&want, sel), u64(&want, attr);
+}
+
+/* Record 7 of a vCPU left in VCPU_CREATE's state, from the README: GPRs
+ * rax..r15 (rdi, rsi, rdx, rcx, rsp from r), rip, rflags 2; then cs, ds,
+ * es, fs, gs, ss, tr, ldt; gdt, idt; cr0 cr2 cr3 cr4 cr8 efer. */
 static void want_vcpu(uint64_t id, const struct sv_vcpu_regs *r)
 {
-	u64(&want, 4), u64(&want, id);
-	u64(&want, r->rip), u64(&want, r->rsp), u64(&want, r->rdi), u64(&want, r->rsi);
-	u64(&want, r->rdx), u64(&want, r->rcx), u64(&want, r->cr3);
+	u64(&want, 7), u64(&want, id);
+	u64(&want, 0), u64(&want, 0), u64(&want, r->rcx), u64(&want, r->rdx);   /* rax rbx rcx rdx */
+	u64(&want, r->rsi), u64(&want, r->rdi), u64(&want, r->rsp), u64(&want, 0);
+	for (int i = 0; i < 8; i++)
+		u64(&want, 0);                                       /* r8-r15 */
+	u64(&want, r->rip), u64(&want, 2);
+	want_seg(0, 0xffffffff, 0x08, 0xa9b);
+	for (int i = 0; i < 4; i++)
+		want_seg(0, 0xffffffff, 0x10, 0xc93);                /* ds es fs gs */
+	want_seg(0, 0xffffffff, 0x10, 0xc93);                        /* ss */
+	want_seg(0, 0x67, 0x18, 0x8b);
+	want_seg(0, 0, 0, 0);
+	for (int i = 0; i < 4; i++)
+		u64(&want, 0);                                       /* gdt, idt */
+	u64(&want, 0x80050037), u64(&want, 0), u64(&want, r->cr3), u64(&want, 0x20);
+	u64(&want, 0), u64(&want, 0xd00);
+}
+
+/* Records 5 (no CPUID table) and 6 (MSR policy 0). */
+static void want_no_policy(void)
+{
+	u64(&want, 5), u64(&want, 0), u64(&want, 6), u64(&want, 0);
 }
 
 /*
@@ -144,7 +171,7 @@ static void want_vcpu(uint64_t id, const struct sv_vcpu_regs *r)
  * (one across a page boundary, lengths not multiples of 8); two vCPUs
  * created out of id order, every register distinct.
  */
-START_TEST(hypervisor_measures_format_v1)
+START_TEST(hypervisor_measures_format_v2)
 {
 	static uint8_t data_a[5000], data_b[100];
 	const struct sv_vcpu_regs r0 = { 0x100010, 0x5ff0, 0x11, 0x12, 0x13, 0x14, 0x3000 };
@@ -166,17 +193,18 @@ START_TEST(hypervisor_measures_format_v1)
 	create_vcpu(0, &r0);
 	ck_assert_int_eq(vm_finalize(vm), 0);
 
-	put(&want, "SVLAUNCH", 8), u64(&want, 1);
+	put(&want, "SVLAUNCH", 8), u64(&want, 2);
 	want_populate(16 * MB + 0x3000, data_b, sizeof(data_b));     /* call order */
 	want_populate(0x1ff0, data_a, sizeof(data_a));
 	want_region(0, 2 * MB, 0, MEMOBJ_SEAL_GUEST);                /* ascending gpa */
 	want_region(16 * MB, 2 * MB, 1 * MB,
 		    MEMOBJ_SEAL_GUEST | MEMOBJ_SEAL_GROW | MEMOBJ_SEAL_SHRINK);
+	want_no_policy();
 	u64(&want, 3), u64(&want, 2);
 	want_vcpu(0, &r0);                                           /* ascending id */
 	want_vcpu(1, &r1);
 	/* The encoder itself, against the spec's bytes. */
-	ck_assert(!memcmp(want.b, "SVLAUNCH\1\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\0\x30\0\x01", 28));
+	ck_assert(!memcmp(want.b, "SVLAUNCH\2\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\0\x30\0\x01", 28));
 	ck_assert(!memcmp(want.b + 32, "\x64\0\0\0\0\0\0\0", 8));    /* len 100 */
 	assert_measures(vm, &want);
 }
@@ -218,7 +246,7 @@ static void want_demo_launch(void)
 	static uint8_t pt[3 * 4096];
 	struct stream *s = &want;
 
-	put(s, "SVLAUNCH", 8), u64(s, 1);
+	put(s, "SVLAUNCH", 8), u64(s, 2);
 	want_populate(0x200000, img + 0x200, 300);
 	want_populate(0x100000, img + 0x500, 40);
 	/* PML4[0] -> PDPT at 0x2000, PDPT[0] -> PD at 0x3000, PD: 2 MiB pages. */
@@ -230,6 +258,7 @@ static void want_demo_launch(void)
 			pt[8192 + 8 * i + k] = (uint8_t)(((i << 21) | 0x83) >> (8 * k));
 	want_populate(0x1000, pt, sizeof(pt));
 	want_region(0, 96 * MB, 0, MEMOBJ_SEAL_GUEST);
+	want_no_policy();
 	u64(s, 3), u64(s, 2);
 	want_vcpu(0, &(struct sv_vcpu_regs){ .rip = IMG_ENTRY, .rsp = 96 * MB - 8, .cr3 = 0x1000 });
 	want_vcpu(1, &(struct sv_vcpu_regs){ .rip = IMG_ENTRY, .rsp = 95 * MB - 8, .rdi = 1,
@@ -245,7 +274,7 @@ static int tool_stream(struct demo_layout *l, char *err, size_t errlen)
 	return demo_launch_stream(img, sizeof(img), l ? l : &def, &sink, err, errlen);
 }
 
-START_TEST(tool_writes_format_v1_of_the_demo_launch)
+START_TEST(tool_writes_format_v2_of_the_demo_launch)
 {
 	char err[256] = "";
 
@@ -320,11 +349,11 @@ END_TEST
 Suite *measure_suite(void)
 {
 	Suite *s = suite_create("launch measurement");
-	TCase *tc = tcase_create("format v1");
+	TCase *tc = tcase_create("format v2");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, hypervisor_measures_format_v1);
-	tcase_add_test(tc, tool_writes_format_v1_of_the_demo_launch);
+	tcase_add_test(tc, hypervisor_measures_format_v2);
+	tcase_add_test(tc, tool_writes_format_v2_of_the_demo_launch);
 	tcase_add_test(tc, tool_refuses_bad_images_naming_the_value);
 	tcase_add_test(tc, hypervisor_measures_what_the_tool_computes);
 	suite_add_tcase(s, tc);
