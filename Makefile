@@ -65,12 +65,15 @@ PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
 PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o
-GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights marker
+GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights marker \
+	cpuid-table
+# 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
+ASM_KERNELS := realmode prot32
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
 HOSTILE_CONTROLS := hostile-control map-race-control populate-flip-control exhaust-control \
 	spin-control
 PART_IMAGES := $(BUILD)/control.elf $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf) \
-	$(GUEST_KERNELS:%=$(BUILD)/guests/%.elf)
+	$(GUEST_KERNELS:%=$(BUILD)/guests/%.elf) $(ASM_KERNELS:%=$(BUILD)/guests/%.elf)
 
 .PHONY: all clean run run-bochs debug test unit-test boot-test bench deps help image
 # Keep every object, also those only reached through pattern rules.
@@ -92,6 +95,12 @@ $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: $(BUILD)/par
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
+
+$(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.asm tests/guests/sv-note.inc tests/guests/low.ld
+	@mkdir -p $(@D) $(BUILD)/part/tests/guests
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 -I tests/guests/ $< -o $(BUILD)/part/tests/guests/$*.asm.o
+	$(Q)$(LD) -nostdlib -static -z noexecstack -T tests/guests/low.ld $(BUILD)/part/tests/guests/$*.asm.o -o $@
 
 $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(KERNEL_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)

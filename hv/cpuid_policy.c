@@ -16,7 +16,7 @@ static const char *const reg_names[4] = { "EAX", "EBX", "ECX", "EDX" };
 /* The feature-flag registers (bit i set = feature present): leaf, sub,
  * register index (0 EAX .. 3 EDX). */
 static const struct { uint32_t leaf, sub; unsigned reg; } flag_regs[] = {
-	{ 1, 0, 2 }, { 1, 0, 3 }, { 7, 0, 1 }, { 7, 0, 2 }, { 7, 0, 3 },
+	{ 1, 0, 2 }, { 1, 0, 3 }, { 7, 0, 1 }, { 7, 0, 2 }, { 7, 0, 3 }, { 7, 1, 0 },
 	{ 0x80000001, 0, 2 }, { 0x80000001, 0, 3 },
 };
 

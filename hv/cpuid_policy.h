@@ -18,7 +18,7 @@ typedef struct cpuid_regs (*cpuid_fn)(uint32_t leaf, uint32_t sub);
  * hypervisor's own (0x40000000-0x400000ff), nested virtualization (1.ECX
  * bit 5 VMX, 0x80000001.ECX bit 2 SVM), MONITOR/MWAIT (1.ECX bit 3),
  * x2APIC (1.ECX bit 21: no virtual local APIC), or a feature flag the host
- * does not have (1.ECX/EDX, 7.0.EBX/ECX/EDX, 0x80000001.ECX/EDX, except
+ * does not have (1.ECX/EDX, 7.0.EBX/ECX/EDX, 7.1.EAX, 0x80000001.ECX/EDX, except
  * 1.ECX bit 31, "hypervisor present"). */
 int cpuid_policy_check(const struct sv_cpuid_entry *e, unsigned n, cpuid_fn host, char *why,
 		       unsigned len);

@@ -2,6 +2,7 @@
  * image as one stream (see launch_stream.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sealvisor/elf64.h>
 #include "guest/control/layout.h"
 #include "tests/tools/launch_stream.h"
@@ -211,7 +212,29 @@ static int check_launch(const void *img, size_t size, const struct demo_layout *
 	if (*nr_vcpus == 0 || *nr_vcpus > SV_MAX_VCPUS)
 		return bad(err, errlen, "the image's vCPU note asks for %u vCPUs: the VMM launches "
 			   "1 to %u", *nr_vcpus, SV_MAX_VCPUS);
+	uint32_t mode = elf64_start_mode(img, size), len = 0;
+	if (mode != SV_START_64 && mode != SV_START_32 && mode != SV_START_16)
+		return bad(err, errlen, "the image's start-mode note says %u: the VMM starts 64, 32 "
+			   "or 16", mode);
+	if (elf64_note(img, size, SV_NOTE_CPUID, &len) &&
+	    (len % sizeof(struct sv_cpuid_entry) || len / sizeof(struct sv_cpuid_entry) > SV_MAX_CPUID))
+		return bad(err, errlen, "the image's CPUID note is %u bytes: not 1 to %u entries of "
+			   "%zu bytes", len, SV_MAX_CPUID, sizeof(struct sv_cpuid_entry));
 	return 0;
+}
+
+/* Records 5 and 6: the image's CPUID table as the VMM sets it, MSR policy 0
+ * (the demo VMM sets none). */
+static void policy_records(const void *img, size_t size, const struct ls_sink *s)
+{
+	uint32_t len = 0;
+	const struct sv_cpuid_entry *t = elf64_note(img, size, SV_NOTE_CPUID, &len);
+	static struct sv_cpuid_entry copy[SV_MAX_CPUID];
+	uint32_t n = t ? len / (uint32_t)sizeof(*t) : 0;
+
+	memcpy(copy, t, n * sizeof(*t));     /* the note may be unaligned in the buffer */
+	ls_cpuid(s, copy, n);
+	ls_msr_policy(s, 0);
 }
 
 int demo_launch_stream(const void *img, size_t size, const struct demo_layout *l,
@@ -233,14 +256,17 @@ int demo_launch_stream(const void *img, size_t size, const struct demo_layout *l
 	ls_populate(s, l->pt_gpa, pt, PT_SIZE);
 	/* At VM_FINALIZE: the one region, then the vCPUs. */
 	ls_region(s, GUEST_REGION_GPA, l->mem, GUEST_REGION_OFFSET, l->seals);
-	ls_cpuid(s, NULL, 0);
-	ls_msr_policy(s, 0);
+	policy_records(img, size, s);
 	ls_vcpu_count(s, nr_vcpus);
+	uint32_t mode = elf64_start_mode(img, size);
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		struct sv_vcpu_regs r = layout_vcpu_regs(h->entry, i, l->mem, l->pt_gpa);
 		struct sv_regs regs;
 		struct sv_sregs sr;
-		ls_default_state(&r, &regs, &sr);
+		if (mode == SV_START_64)
+			ls_default_state(&r, &regs, &sr);
+		else
+			layout_vcpu_state(h->entry, i, l->mem, mode, &regs, &sr);
 		ls_vcpu_state(s, i, &regs, &sr);
 	}
 	return 0;
