@@ -280,7 +280,7 @@ int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
 	struct sv_regs r;
 	struct sv_sregs s;
 	vcpu_state_default(regs, &r, &s);
-	int err = vcpu_state_valid(&r, &s);
+	int err = vcpu_state_valid(vm, id, &r, &s);
 	if (err)
 		return err;
 	memset(v, 0, sizeof(*v));
@@ -298,7 +298,8 @@ int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
 }
 
 /* vcpu_state_check against this CPU's limits, logging what it refused. */
-int vcpu_state_valid(const struct sv_regs *r, const struct sv_sregs *s)
+int vcpu_state_valid(const struct vm *vm, unsigned id, const struct sv_regs *r,
+		     const struct sv_sregs *s)
 {
 	struct vcpu_state_limits lim;
 	const char *why;
@@ -306,13 +307,13 @@ int vcpu_state_valid(const struct sv_regs *r, const struct sv_sregs *s)
 	vcpu_state_host_limits(&lim);
 	int err = vcpu_state_check(r, s, &lim, &why);
 	if (err)
-		log_info("vcpu state refused: %s\n", why);
+		log_info("VM %u vCPU %u: register state refused: %s\n", vm->id, id, why);
 	return err;
 }
 
 int vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
 {
-	int err = vcpu_state_valid(r, s);
+	int err = vcpu_state_valid(v->vm, v->id, r, s);
 
 	if (!err) {
 		err = virt->vcpu_set_state(v, r, s);
