@@ -48,6 +48,16 @@ _start:
 	pop ax
 	cmp ax, 0x1234
 	jne fail
+	; RDMSR is refused with #GP (every MSR is intercepted): in real mode
+	; it arrives through the vector table, with no error code pushed.
+	mov si, fail_gp
+	mov word [13 * 4], gp_handler
+	mov word [13 * 4 + 2], 0
+	mov byte [gp_seen], 0
+	mov ecx, 0x10
+	rdmsr
+	cmp byte [gp_seen], 1
+	jne fail
 	mov si, pass_msg
 	call puts
 	mov al, 0
@@ -60,6 +70,14 @@ fail:
 	out 0xf4, al
 	hlt
 
+gp_handler:                    ; IP, CS, FLAGS on the stack: no error code
+	push bp
+	mov bp, sp
+	add word [bp + 2], 2       ; past the 2-byte RDMSR
+	mov byte [gp_seen], 1
+	pop bp
+	iret
+
 puts:                          ; the NUL-terminated line at DS:SI
 	mov dx, 0x3f8
 .next:	lodsb
@@ -69,7 +87,9 @@ puts:                          ; the NUL-terminated line at DS:SI
 	jmp .next
 .done:	ret
 
-pass_msg:   db "realmode: started in real mode with the registers as set; segments are real-mode ones", 10, 0
+gp_seen:    db 0
+pass_msg:   db "realmode: started in real mode with the registers as set; segments are real-mode ones; RDMSR raised #GP through the vector table", 10, 0
+fail_gp:    db "realmode: FAIL RDMSR did not raise #GP through the vector table (or pushed an error code)", 10, 0
 fail_magic: db "realmode: FAIL EAX is not the start magic", 10, 0
 fail_id:    db "realmode: FAIL EBX is not vCPU id 0", 10, 0
 fail_cr0:   db "realmode: FAIL CR0.PE is set", 10, 0

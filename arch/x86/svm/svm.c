@@ -226,8 +226,11 @@ static void svm_skip_instruction(struct vcpu *v, unsigned len)
 		*rip += len;
 }
 
+/* Real mode pushes no error code: a guest started there (VCPU_SET_SREGS)
+ * gets the exception without one. */
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
+	has_error &= !!(*vmcb64(v->arch, VMCB_CR0) & X86_CR0_PE);
 	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENTINJ_EXC | EVENTINJ_VALID |
 		(has_error ? EVENTINJ_ERR | (uint64_t)error << 32 : 0);
 }

@@ -353,10 +353,13 @@ static void vmx_skip_instruction(struct vcpu *v, unsigned len)
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
 }
 
-/* Type 3: a hardware exception (no instruction length needed). */
+/* Type 3: a hardware exception (no instruction length needed). Real mode
+ * pushes no error code, and VM entry refuses one with CR0.PE clear
+ * (unrestricted guest: a guest started in real mode). */
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
 	load(v);
+	has_error &= !!(vmread(GUEST_CR0) & X86_CR0_PE);
 	vmwrite(ENTRY_INTR_INFO, vector | (3u << 8) | (has_error ? 1u << 11 : 0) | (1u << 31));
 	if (has_error)
 		vmwrite(ENTRY_EXC_ERROR, error);
