@@ -89,7 +89,9 @@ enum sv_hypercall {
 	SV_HC_VCPU_GET_SREGS = 42,    /* (vm, vcpu id, gpa of struct sv_sregs) */
 	SV_HC_VCPU_SET_SREGS = 43,    /* (vm, vcpu id, gpa of struct sv_sregs) */
 	/* The CPUID table the guest sees (struct sv_cpuid_entry[nr]), before
-	 * VM_FINALIZE (after: -EPERM); measured. -E2BIG past SV_MAX_CPUID. */
+	 * VM_FINALIZE (after: -EPERM); measured. -E2BIG past SV_MAX_CPUID;
+	 * -EINVAL for a feature the hypervisor cannot give (logged); nr 0
+	 * drops the table (the default CPUID again). */
 	SV_HC_VM_SET_CPUID = 44,      /* (vm, gpa of the table, nr entries) */
 
 	SV_HC_MAX = 48,

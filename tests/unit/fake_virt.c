@@ -54,6 +54,7 @@ void fake_launch(struct vm *vm)
 void fake_reset(void)
 {
 	fake_nevents = fake_nexits = fake_next_exit = 0;
+	fake_set_state_err = 0;
 	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
 }
 
