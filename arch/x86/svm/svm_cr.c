@@ -1,0 +1,175 @@
+/*
+ * SVM: MOV to CR0/CR4 (and CLTS/LMSW) and XSETBV, intercepted and judged by
+ * hv/xstate_policy.c. Without decode assists (QEMU's TCG has none) the
+ * exit does not say which register held the value: the instruction is
+ * read from guest memory through the guest's page tables and decoded
+ * (only the forms that write CR0/CR4 from a register).
+ */
+#include <sealvisor/errno.h>
+#include "arch/x86/cpu_features.h"
+#include "arch/x86/guest_gpr.h"
+#include "arch/x86/svm/svm_cr.h"
+#include "arch/x86/svm/vmcb.h"
+#include "arch/x86/xstate.h"
+#include "hv/vm.h"
+#include "hv/xstate_policy.h"
+#include "mm/phys.h"
+
+#define EXITINFO1_DECODE_VALID (1UL << 63)
+#define PTE_P    1UL
+#define PTE_PS   (1UL << 7)
+#define PTE_ADDR 0x000ffffffffff000UL
+#define LEN_XSETBV 3
+
+uint64_t svm_get_cr4(struct vcpu *v)
+{
+	return *vmcb64(v->arch, VMCB_CR4);
+}
+
+/* One byte of guest-physical memory, if stage 2 maps it now. */
+static int read_gpa(struct vcpu *v, uint64_t gpa, void *out, unsigned len)
+{
+	uint64_t hpa;
+	unsigned level;
+
+	if (!stage2_lookup(&v->vm->s2, gpa, &hpa, &level))
+		return -EAGAIN;
+	uint8_t *src = (uint8_t *)phys_to_virt(hpa) + (gpa & ~PAGE_MASK);
+	for (unsigned i = 0; i < len; i++)
+		((uint8_t *)out)[i] = src[i];
+	return 0;
+}
+
+/* gva -> gpa by the guest's 4-level tables (partitions stay in long mode). */
+static int translate(struct vcpu *v, uint64_t cr3, uint64_t gva, uint64_t *gpa)
+{
+	uint64_t table = cr3 & PTE_ADDR, e;
+
+	for (int level = 3; level >= 0; level--) {
+		uint64_t idx = (gva >> (12 + 9 * level)) & 511;
+		if (read_gpa(v, table + idx * 8, &e, 8) || !(e & PTE_P))
+			return -EAGAIN;
+		if (level == 0 || (level <= 2 && (e & PTE_PS))) {
+			uint64_t size = 1UL << (12 + 9 * level);
+			*gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
+			return 0;
+		}
+		table = e & PTE_ADDR;
+	}
+	return -EAGAIN;
+}
+
+/* Up to n instruction bytes at RIP: how many could be read (an
+ * instruction may end just before an unmapped page). */
+static unsigned fetch(struct vcpu *v, void *vmcb, uint8_t *buf, unsigned n)
+{
+	uint64_t rip = *vmcb64(vmcb, VMCB_RIP), gpa;
+
+	for (unsigned i = 0; i < n; i++)
+		if (translate(v, *vmcb64(vmcb, VMCB_CR3), rip + i, &gpa) ||
+		    read_gpa(v, gpa, &buf[i], 1))
+			return i;
+	return n;
+}
+
+static uint64_t gpr_value(struct vcpu *v, unsigned n)
+{
+	uint64_t *r = guest_gpr(&v->regs, n);
+	return r ? *r : *vmcb64(v->arch, VMCB_RSP);
+}
+
+/* The value a CR write stores and its length, from the instruction:
+ * MOV CRn, reg (REX-extended), CLTS, LMSW reg. 0, -EAGAIN (not mapped
+ * yet: the guest re-executes it) or -EINVAL (not emulated: #GP). */
+static int decode(struct vcpu *v, unsigned cr, uint64_t old, uint64_t *val, unsigned *len)
+{
+	uint8_t b[8] = { 0 };
+	unsigned i = 0, rex = 0, got = fetch(v, v->arch, b, sizeof(b));
+
+	while (i < 4 && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0x2e || b[i] == 0x3e))
+		i++;
+	if ((b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (got < i + 2 + (b[i + 1] != 0x06))
+		return -EAGAIN;
+	if (b[i] != 0x0f)
+		return -EINVAL;
+	uint8_t op = b[i + 1], modrm = b[i + 2];
+	if (op == 0x22 && (modrm >> 6) == 3 && (((modrm >> 3) & 7) | (rex & 4 ? 8 : 0)) == cr) {
+		*val = gpr_value(v, (modrm & 7) | (rex & 1 ? 8 : 0));
+		*len = i + 3;
+	} else if (op == 0x06 && cr == 0) {                       /* CLTS */
+		*val = old & ~CR0_TS;
+		*len = i + 2;
+	} else if (op == 0x01 && cr == 0 && ((modrm >> 3) & 7) == 6 && (modrm >> 6) == 3) {
+		/* LMSW: bits 0-3 only, and PE cannot be cleared. */
+		*val = (old & ~0xfUL) | (gpr_value(v, (modrm & 7) | (rex & 1 ? 8 : 0)) & 0xf) |
+		       (old & CR0_PE);
+		*len = i + 3;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void skip(void *vmcb, unsigned len)
+{
+	if (cpu_features.nrips && *vmcb64(vmcb, VMCB_NRIP))
+		*vmcb64(vmcb, VMCB_RIP) = *vmcb64(vmcb, VMCB_NRIP);
+	else
+		*vmcb64(vmcb, VMCB_RIP) += len;
+}
+
+static void cr_write(struct vcpu *v, unsigned cr, uint64_t info1)
+{
+	void *vmcb = v->arch;
+	unsigned off = cr == 0 ? VMCB_CR0 : VMCB_CR4, len = 3;
+	uint64_t old = *vmcb64(vmcb, off), val;
+	int err = 0;
+
+	if (info1 & EXITINFO1_DECODE_VALID)
+		val = gpr_value(v, info1 & 15);
+	else
+		err = decode(v, cr, old, &val, &len);
+	if (err == -EAGAIN)
+		return;
+	if (!err)
+		err = cr == 0 ? cr0_write_check(old, &val)
+			      : cr4_write_check(old, &val, xstate_host.cr4_allowed,
+						*vmcb64(vmcb, VMCB_CR3));
+	if (err) {
+		svm_inject_gp(v);
+		return;
+	}
+	*vmcb64(vmcb, off) = val;
+	v->cr_flush |= val != old;
+	skip(vmcb, len);
+}
+
+static unsigned cpl(void *vmcb)
+{
+	return *vmcb8(vmcb, VMCB_CPL) & 3;
+}
+
+bool svm_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e)
+{
+	struct guest_regs *r = &v->regs;
+
+	switch ((uint32_t)e->raw) {
+	case SVM_EXIT_CR0_WRITE:
+		cr_write(v, 0, e->info1);
+		return true;
+	case SVM_EXIT_CR4_WRITE:
+		cr_write(v, 4, e->info1);
+		return true;
+	case SVM_EXIT_XSETBV:
+		if (xstate_xsetbv(v, (uint32_t)r->rcx, (r->rdx << 32) | (uint32_t)r->rax,
+				  cpl(v->arch)))
+			svm_inject_gp(v);
+		else
+			skip(v->arch, LEN_XSETBV);
+		return true;
+	default:
+		return false;
+	}
+}
