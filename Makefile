@@ -64,8 +64,8 @@ PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
 	-fno-omit-frame-pointer -Iinclude -I. -MMD -MP
 PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
-KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o
-GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights marker
+KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o
+GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions marker
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
 HOSTILE_CONTROLS := hostile-control map-race-control populate-flip-control exhaust-control \
 	spin-control

@@ -84,7 +84,7 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 		virt->skip_instruction(v, LEN_CPUID);
 		return true;
 	case VMEXIT_MSR:
-		virt->inject_gp(v);
+		virt_inject_gp(v);
 		return true;
 	case VMEXIT_HYPERCALL:
 		if (!v->vm->is_control && r->rax >= SV_HC_GUEST_BASE)
@@ -149,7 +149,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			break;
 		case VMEXIT_IO:
 			if (e.string) {   /* INS/OUTS: not emulated */
-				virt->inject_gp(v);
+				virt_inject_gp(v);
 				continue;
 			}
 			exit_io(v, &e, run);

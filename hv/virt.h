@@ -73,7 +73,9 @@ struct virt_ops {
 	/* Moves RIP past the instruction that exited (len bytes if the CPU
 	 * does not say). */
 	void (*skip_instruction)(struct vcpu *v, unsigned len);
-	void (*inject_gp)(struct vcpu *v);
+	/* Delivers a hardware exception to the guest on its next entry
+	 * (through its IDT), with an error code if has_error. */
+	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 	uint64_t (*get_rip)(struct vcpu *v);
 	/* Sends the shootdown IPI to a CPU (hv/shootdown.h): if it is in
 	 * guest mode, it exits. */
@@ -87,6 +89,18 @@ struct virt_ops {
 
 /* Set by arch_virt_select (hv/arch.h). */
 extern const struct virt_ops *virt;
+
+#define X86_EXC_DE 0
+#define X86_EXC_DB 1
+#define X86_EXC_UD 6
+#define X86_EXC_GP 13
+#define X86_EXC_PF 14
+#define X86_EXC_AC 17
+
+static inline void virt_inject_gp(struct vcpu *v)
+{
+	virt->inject_exception(v, X86_EXC_GP, true, 0);
+}
 
 static inline void virt_vm_destroy(struct vm *vm)
 {

@@ -7,7 +7,7 @@
 set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
-KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights"
+KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions"
 logdir=$build/boot-logs
 mkdir -p "$logdir"
 

@@ -66,6 +66,7 @@ int fake_count(int type)
 }
 
 unsigned fake_nr_tags = SV_MAX_VMS + 1;
+struct fake_exception fake_last_exception;
 
 /* Like SVM with nr_tags ASIDs: slots past them share tag 1. */
 static int fake_vm_init(struct vm *vm)
@@ -96,7 +97,11 @@ static void fake_vcpu_run(struct vcpu *v, struct vm_exit *e)
 }
 
 static void fake_skip(struct vcpu *v, unsigned len) { v->arch_pa += len; }
-static void fake_inject_gp(struct vcpu *v) { record(EV_INJECT_GP, v->vm->id); }
+static void fake_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	fake_last_exception = (struct fake_exception){ vector, has_error, error };
+	record(vector == X86_EXC_GP ? EV_INJECT_GP : EV_INJECT_OTHER, v->vm->id);
+}
 static uint64_t fake_get_rip(struct vcpu *v) { return v->arch_pa; }
 static void fake_kick_cpu(unsigned cpu)
 {
@@ -110,7 +115,7 @@ static const struct virt_ops fake_ops = {
 	.vm_init = fake_vm_init,
 	.vcpu_init = fake_vcpu_init, .vcpu_destroy = fake_vcpu_destroy,
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
-	.inject_gp = fake_inject_gp, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
+	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm,
 };
 const struct virt_ops *virt = &fake_ops;

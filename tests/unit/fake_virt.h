@@ -5,7 +5,7 @@
 
 #include "hv/virt.h"
 
-enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT };
+enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT, EV_INJECT_OTHER };
 
 struct fake_event {
 	int type;
@@ -25,6 +25,9 @@ extern int fake_nexits, fake_next_exit;
 /* TLB tags the fake hands out (like ASIDs): VM slots from nr_tags - 1 on
  * share tag 1. */
 extern unsigned fake_nr_tags;
+/* The last exception inject_exception was asked for. */
+struct fake_exception { uint8_t vector; bool has_error; uint32_t error; };
+extern struct fake_exception fake_last_exception;
 extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
 
 void fake_reset(void);

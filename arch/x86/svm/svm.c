@@ -233,9 +233,10 @@ static void svm_skip_instruction(struct vcpu *v, unsigned len)
 		*rip += len;
 }
 
-void svm_inject_gp(struct vcpu *v)
+static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	*vmcb64(v->arch, VMCB_EVENTINJ) = 13 | EVENTINJ_EXC | EVENTINJ_ERR | EVENTINJ_VALID;
+	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENTINJ_EXC | EVENTINJ_VALID |
+		(has_error ? EVENTINJ_ERR | (uint64_t)error << 32 : 0);
 }
 
 static uint64_t svm_get_rip(struct vcpu *v)
@@ -266,7 +267,7 @@ const struct virt_ops svm_ops = {
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_run = svm_vcpu_run,
 	.skip_instruction = svm_skip_instruction,
-	.inject_gp = svm_inject_gp,
+	.inject_exception = svm_inject_exception,
 	.get_rip = svm_get_rip,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,

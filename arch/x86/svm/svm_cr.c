@@ -138,7 +138,7 @@ static void cr_write(struct vcpu *v, unsigned cr, uint64_t info1)
 			      : cr4_write_check(old, &val, xstate_host.cr4_allowed,
 						*vmcb64(vmcb, VMCB_CR3));
 	if (err) {
-		svm_inject_gp(v);
+		virt->inject_exception(v, 13, true, 0);
 		return;
 	}
 	*vmcb64(vmcb, off) = val;
@@ -165,7 +165,7 @@ bool svm_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e)
 	case SVM_EXIT_XSETBV:
 		if (xstate_xsetbv(v, (uint32_t)r->rcx, (r->rdx << 32) | (uint32_t)r->rax,
 				  cpl(v->arch)))
-			svm_inject_gp(v);
+			virt->inject_exception(v, 13, true, 0);
 		else
 			skip(v->arch, LEN_XSETBV);
 		return true;

@@ -8,7 +8,6 @@
 /* Handles e if it is one of those exits (the write applied, or #GP
  * injected): true, and the vCPU just goes back in. */
 bool svm_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e);
-void svm_inject_gp(struct vcpu *v);
 uint64_t svm_get_cr4(struct vcpu *v);
 
 #endif

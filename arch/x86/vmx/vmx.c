@@ -336,11 +336,13 @@ static void vmx_skip_instruction(struct vcpu *v, unsigned len)
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
 }
 
-void vmx_inject_gp(struct vcpu *v)
+/* Type 3: a hardware exception (no instruction length needed). */
+static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
 	load(v);
-	vmwrite(ENTRY_INTR_INFO, 13 | (3u << 8) | (1u << 11) | (1u << 31));
-	vmwrite(ENTRY_EXC_ERROR, 0);
+	vmwrite(ENTRY_INTR_INFO, vector | (3u << 8) | (has_error ? 1u << 11 : 0) | (1u << 31));
+	if (has_error)
+		vmwrite(ENTRY_EXC_ERROR, error);
 }
 
 static uint64_t vmx_get_cr4(struct vcpu *v)
@@ -422,7 +424,7 @@ const struct virt_ops vmx_ops = {
 	.vcpu_put = vmx_vcpu_put,
 	.vcpu_run = vmx_vcpu_run,
 	.skip_instruction = vmx_skip_instruction,
-	.inject_gp = vmx_inject_gp,
+	.inject_exception = vmx_inject_exception,
 	.get_rip = vmx_get_rip,
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,

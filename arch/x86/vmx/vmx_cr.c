@@ -51,7 +51,7 @@ static int cr_write(struct vcpu *v, uint64_t q)
 	uint64_t real = val | fixed0 | (is0 ? 0 : CR4_VMXE);
 
 	if (err || (real & ~fixed1)) {
-		vmx_inject_gp(v);
+		virt->inject_exception(v, 13, true, 0);
 		return 0;
 	}
 	vmwrite(is0 ? CR0_SHADOW : CR4_SHADOW, val);
@@ -73,7 +73,7 @@ bool vmx_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e)
 	case EXIT_XSETBV: {
 		unsigned cpl = (vmread(GUEST_SS_AR) >> 5) & 3;
 		if (xstate_xsetbv(v, (uint32_t)r->rcx, (r->rdx << 32) | (uint32_t)r->rax, cpl))
-			vmx_inject_gp(v);
+			virt->inject_exception(v, 13, true, 0);
 		else
 			vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
 		return true;

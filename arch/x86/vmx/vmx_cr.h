@@ -8,6 +8,5 @@
 /* Handles e if it is one of those exits (the write applied, or #GP
  * injected): true, and the vCPU just goes back in. v's VMCS is current. */
 bool vmx_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e);
-void vmx_inject_gp(struct vcpu *v);
 
 #endif

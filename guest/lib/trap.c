@@ -1,0 +1,137 @@
+#include "guest/lib/kernel.h"
+#include "guest/lib/trap.h"
+#include "guest/control/layout.h"
+
+#define NR_VECTORS 32
+#define MAX_VCPUS 8
+
+
+struct idt_gate {
+	uint16_t off0, sel;
+	uint8_t ist, type;
+	uint16_t off1;
+	uint32_t off2, zero;
+};
+
+/* Callee-saved registers, RSP and return address of an armed trap_catch. */
+struct catch_point {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+	int armed;
+	struct trap *out;
+};
+
+static const uint64_t gdt[3] = { 0, 0x00209a0000000000UL, 0x0000920000000000UL };
+static struct idt_gate idt[NR_VECTORS];
+static struct catch_point points[MAX_VCPUS];
+static uint64_t caught[MAX_VCPUS];
+
+/* Each stub pushes a dummy error code where the CPU pushes none (N), then
+ * the vector, so trap_entry sees one frame layout. E: the CPU pushed one. */
+#define STUB(n, push) __asm__(".text\ntrap_stub" #n ":\n" push "push $" #n "\njmp trap_entry\n")
+#define N(n) STUB(n, "push $0\n")
+#define E(n) STUB(n, "")
+N(0); N(1); N(2); N(3); N(4); N(5); N(6); N(7); E(8); N(9); E(10); E(11); E(12); E(13);
+E(14); N(15); N(16); E(17); N(18); N(19); N(20); E(21); N(22); N(23); N(24); N(25); N(26);
+N(27); N(28); E(29); E(30); N(31);
+extern char trap_stub0[], trap_stub1[], trap_stub2[], trap_stub3[], trap_stub4[], trap_stub5[],
+	trap_stub6[], trap_stub7[], trap_stub8[], trap_stub9[], trap_stub10[], trap_stub11[],
+	trap_stub12[], trap_stub13[], trap_stub14[], trap_stub15[], trap_stub16[], trap_stub17[],
+	trap_stub18[], trap_stub19[], trap_stub20[], trap_stub21[], trap_stub22[], trap_stub23[],
+	trap_stub24[], trap_stub25[], trap_stub26[], trap_stub27[], trap_stub28[], trap_stub29[],
+	trap_stub30[], trap_stub31[];
+static char *const stubs[NR_VECTORS] = {
+	trap_stub0, trap_stub1, trap_stub2, trap_stub3, trap_stub4, trap_stub5, trap_stub6,
+	trap_stub7, trap_stub8, trap_stub9, trap_stub10, trap_stub11, trap_stub12, trap_stub13,
+	trap_stub14, trap_stub15, trap_stub16, trap_stub17, trap_stub18, trap_stub19, trap_stub20,
+	trap_stub21, trap_stub22, trap_stub23, trap_stub24, trap_stub25, trap_stub26, trap_stub27,
+	trap_stub28, trap_stub29, trap_stub30, trap_stub31,
+};
+
+/* Frame on entry: vector, error, rip, cs, rflags, rsp, ss. */
+__asm__(".text\ntrap_entry:\n"
+	"mov %rsp, %rdi\n"
+	"and $-16, %rsp\n"
+	"call trap_handle\n"
+	"ud2\n");
+
+/* Which vCPU we are, from the stack the VMM gave it (layout.h: vCPU i's
+ * starts i MiB below the top of memory). The IDT is shared by all vCPUs,
+ * the catch points are not. */
+static unsigned vcpu_index(void)
+{
+	uint64_t rsp;
+
+	__asm__ volatile("mov %%rsp, %0" : "=r"(rsp));
+	return (unsigned)((GUEST_MEM - rsp) / VCPU_STACK_SPACING) % MAX_VCPUS;
+}
+
+static __attribute__((noreturn)) void resume_catch(struct catch_point *p)
+{
+	p->armed = 0;
+	__asm__ volatile("mov %0, %%rsp\n"
+			 "mov 0(%1), %%rbx\n mov 8(%1), %%rbp\n mov 16(%1), %%r12\n"
+			 "mov 24(%1), %%r13\n mov 32(%1), %%r14\n mov 40(%1), %%r15\n"
+			 "mov $1, %%eax\n jmp *56(%1)\n"
+			 : : "d"(p->rsp), "c"(p) : "memory");
+	__builtin_unreachable();
+}
+
+__attribute__((used, noreturn)) void trap_handle(const uint64_t *frame)
+{
+	unsigned me = vcpu_index();
+	struct catch_point *p = &points[me];
+	uint64_t cr2;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+	caught[me]++;
+	if (!p->armed) {
+		kprintf("unexpected exception %lu, error 0x%lx at rip 0x%lx (cr2 0x%lx)\n",
+			frame[0], frame[1], frame[2], cr2);
+		kexit(3);
+	}
+	*p->out = (struct trap){ .vector = frame[0], .error = frame[1], .rip = frame[2],
+				 .cr2 = cr2, .rflags = frame[4], .count = caught[me] };
+	resume_catch(p);
+}
+
+void trap_init(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed))
+		gdtr = { sizeof(gdt) - 1, (uint64_t)gdt }, idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (unsigned i = 0; i < NR_VECTORS; i++) {
+		uint64_t a = (uint64_t)stubs[i];
+		idt[i] = (struct idt_gate){ .off0 = (uint16_t)a, .sel = 0x08, .type = 0x8e,
+					    .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32) };
+	}
+	/* CS stays 0x08 and SS 0x10 as the VMM set them: the new GDT gives
+	 * the same selectors the same meaning, so no reload is needed. */
+	__asm__ volatile("lgdt %0; lidt %1" : : "m"(gdtr), "m"(idtr) : "memory");
+}
+
+/* Saves the catch point, then calls fn. Written in assembly because the
+ * point must hold the registers exactly as at trap_catch's return. */
+int trap_catch_at(struct catch_point *p, void (*fn)(void *), void *arg);
+__asm__(".text\n.globl trap_catch_at\ntrap_catch_at:\n"
+	"mov %rbx, 0(%rdi)\n mov %rbp, 8(%rdi)\n mov %r12, 16(%rdi)\n"
+	"mov %r13, 24(%rdi)\n mov %r14, 32(%rdi)\n mov %r15, 40(%rdi)\n"
+	"lea 8(%rsp), %rax\n mov %rax, 48(%rdi)\n"
+	"mov (%rsp), %rax\n mov %rax, 56(%rdi)\n"
+	"movl $1, 64(%rdi)\n"
+	"push %rdi\n"               /* keeps RSP 16-aligned at the call */
+	"mov %rsi, %rax\n mov %rdx, %rdi\n call *%rax\n"
+	"pop %rdi\n movl $0, 64(%rdi)\n"
+	"xor %eax, %eax\n ret\n");
+
+int trap_catch(void (*fn)(void *), void *arg, struct trap *out)
+{
+	struct catch_point *p = &points[vcpu_index()];
+
+	p->out = out;
+	return trap_catch_at(p, fn, arg);
+}
+
+uint64_t trap_count(void)
+{
+	return caught[vcpu_index()];
+}
