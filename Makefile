@@ -8,7 +8,8 @@
 #   make test       host unit tests (plain and under ThreadSanitizer), fuzz smoke run, boot tests under QEMU and Bochs
 #   make check-layout  include picture; fails on an include running back up (part of make test)
 #   make fuzz       long libFuzzer run of the hypercall harness (FUZZ_RUNS)
-#   make bench      host benchmarks (figures only)
+#   make bench      host benchmarks and the extended-state switch cost measured
+#                   in the hypervisor under QEMU (BENCH_BOCHS=1: Bochs too); figures only
 
 BUILD   ?= build
 CC      := gcc
@@ -203,7 +204,7 @@ help:
 	@echo '  make tsan-test   host unit tests under ThreadSanitizer'
 	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
 	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
-	@echo '  make bench       host benchmarks'
+	@echo '  make bench       host benchmarks, the xstate switch cost under QEMU (figures only)'
 	@echo '  make deps        install (as root) or name the Debian packages needed'
 	@echo '  make clean       remove $(BUILD)'
 	@echo 'Variables (make VAR=value, or in the environment):'
@@ -253,8 +254,9 @@ test: deps
 	$(MAKE) tsan-test
 	$(MAKE) boot-test
 
-bench: deps $(BUILD)/bench
+bench: deps $(BUILD)/bench all
 	$(BUILD)/bench
+	@tests/bench-xstate.sh $(BUILD)
 
 # ---- Fuzzing (issue 9 item 6) -----------------------------------------------
 # A libFuzzer harness (tests/fuzz/) over the host build of hv/ + mm/ with the

@@ -24,7 +24,7 @@
 #define FCW_RESET   0x37f
 #define MXCSR_RESET 0x1f80
 /* The figure make bench prints: one XSAVE+XRSTOR pair, in TSC cycles. */
-#define BENCH_SAMPLES 20000
+#define BENCH_SAMPLES 4096
 
 static unsigned area_order;
 static uint64_t bench_cycles, bench_n;

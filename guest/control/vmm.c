@@ -224,6 +224,8 @@ static void punch(struct guest *g, struct sv_run *run)
 static void handoff(struct guest *g, struct sv_run *run);
 static enum result launch(const struct sv_module *m, struct guest *g);
 
+static bool migrate(struct guest *g, unsigned vcpu, struct sv_run *run);
+
 static void run_vcpu(struct guest *g, unsigned vcpu)
 {
 	struct sv_run run;
@@ -250,6 +252,8 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 				g->expect_preempt = true, run.hypercall.ret = 0;
 			else if (run.hypercall.nr == SV_GUEST_PREEMPTIONS)
 				run.hypercall.ret = g->preemptions;
+			else if (run.hypercall.nr == SV_GUEST_MIGRATE && migrate(g, vcpu, &run))
+				return;         /* control vCPU 1 ran it to the end */
 			else if (run.hypercall.nr == SV_GUEST_HANDOFF)
 				handoff(g, &run);
 			break;
@@ -299,6 +303,25 @@ static void run_guest(struct guest *g)
 			__asm__ volatile("pause");
 		jobs[k].state = JOB_IDLE;
 	}
+}
+
+/* SV_GUEST_MIGRATE: the rest of a one-vCPU guest runs from control vCPU 1,
+ * on another CPU, so its vCPU state (vector registers included) must move
+ * with it. Its answer, 0, is the fresh sv_run's (zeroed) hypercall.ret. */
+static bool migrate(struct guest *g, unsigned vcpu, struct sv_run *run)
+{
+	if (vcpu != 0 || g->nr_vcpus != 1 || vmm_cpus < 2) {
+		run->hypercall.ret = -1;
+		return false;
+	}
+	jobs[1].g = g;
+	jobs[1].vcpu = 0;
+	__atomic_store_n(&jobs[1].state, JOB_READY, __ATOMIC_RELEASE);
+	sv_call1(SV_HC_CONTROL_VCPU_WAKE, 1);
+	while (__atomic_load_n(&jobs[1].state, __ATOMIC_ACQUIRE) != JOB_DONE)
+		__asm__ volatile("pause");
+	jobs[1].state = JOB_IDLE;
+	return true;
 }
 
 /* Control vCPUs 1..n-1 start here (CONTROL_VCPU_START, RDI = n). */

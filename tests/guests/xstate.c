@@ -8,14 +8,16 @@
  *  - With XSAVE: OSXSAVE shows in CPUID once set, XSETBV with invalid
  *    values faults with #GP, a valid one takes effect (AVX usable).
  *  - A pattern in XMM0-15 (and the YMM upper halves with AVX), MXCSR and
- *    the x87 control word survives several preemptions and exits.
+ *    the x87 control word survives several preemptions and exits, and a
+ *    move to another CPU half way (the VMM runs the rest of this vCPU
+ *    from its control vCPU 1: SV_GUEST_MIGRATE).
  */
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"
 #include "guest/lib/xmm.h"
 
 #define SEED 0x5eed00005eed0000UL
-#define PREEMPTIONS 3
+#define PREEMPTIONS 4   /* half of them after the move to another CPU */
 #define CR4_VMXE (1UL << 13)
 #define CR4_OSXSAVE (1UL << 18)
 #define CR4_OSFXSR (1UL << 9)
@@ -171,11 +173,29 @@ static void ymm_read(uint64_t (*out)[2])
 	YMM_READ(12); YMM_READ(13); YMM_READ(14); YMM_READ(15);
 }
 
+/* Integer work only, until the VMM saw `until` preemptions: one needs a
+ * whole time slice without an exit, so the spins between two questions
+ * grow until one is that long. */
+static uint64_t spin_until(uint64_t until)
+{
+	static uint64_t chunk = 1000000;
+	uint64_t seen, last = ~0UL;
+
+	while ((seen = (uint64_t)vmm_call(SV_GUEST_PREEMPTIONS, 0, 0)) < until) {
+		if (seen == last)
+			chunk *= 2;
+		last = seen;
+		for (volatile uint64_t n = 0; n < chunk; n++)
+			;
+	}
+	return seen;
+}
+
 static void survives_preemption(int avx)
 {
 	static uint64_t hi[16][2], out[16][2];
 	struct fxarea a;
-	uint64_t seen = 0, last = 0, chunk = 1000000;
+	uint64_t seen;
 
 	for (unsigned i = 0; i < 16; i++)
 		hi[i][0] = SEED + i, hi[i][1] = ~(SEED + i);
@@ -186,16 +206,9 @@ static void survives_preemption(int avx)
 	fx_load(&a);
 	if (avx)
 		ymm_fill(hi);         /* VEX: the XMM halves stay as loaded */
-	/* Only integer work from here: the VMM counts the preemptions. A
-	 * preemption needs a whole time slice without an exit, so the spins
-	 * between two questions grow until one is that long. */
-	while ((seen = (uint64_t)vmm_call(SV_GUEST_PREEMPTIONS, 0, 0)) < PREEMPTIONS) {
-		if (seen == last)
-			chunk *= 2;
-		last = seen;
-		for (volatile uint64_t n = 0; n < chunk; n++)
-			;
-	}
+	spin_until(PREEMPTIONS / 2);
+	int64_t moved = vmm_call(SV_GUEST_MIGRATE, 0, 0);
+	seen = spin_until(PREEMPTIONS);
 	unsigned bad = fx_check(SEED);
 	fx_save(&a);
 	unsigned bad_hi = 0;
@@ -204,6 +217,8 @@ static void survives_preemption(int avx)
 		for (unsigned i = 0; i < 16; i++)
 			bad_hi += out[i][0] != hi[i][0] || out[i][1] != hi[i][1];
 	}
+	kprintf("xstate: %s\n", moved == 0 ? "moved to another CPU half way"
+					      : "not moved (the VMM has one CPU)");
 	kprintf("xstate: after %lu preemptions: %u XMM, %u YMM-upper registers changed, fcw 0x%x "
 		"mxcsr 0x%x\n", seen, bad, bad_hi, a.fcw, a.mxcsr);
 	check(bad == 0 && bad_hi == 0 && a.fcw == 0x27f && a.mxcsr == 0x7f80,
