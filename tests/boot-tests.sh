@@ -109,9 +109,10 @@ done
 # host's MOV to CR4.OSXSAVE: no XSAVE run under QEMU.)
 check qemu/xstate-fxsave 0 0 "$logdir/qemu-guests.log" 'xstate: FXSAVE \(no XSAVE\)' \
 	'xstate: CR4.OSXSAVE without XSAVE faults with vector 13' \
-	'xstate: XMM, MXCSR and FCW survive preemption: ok'
+	'xstate: XMM, MXCSR and FCW survive preemption: ok' 'xstate: moved to another CPU half way'
 check bochs/xstate-avx512 0 0 "$logdir/bochs-guests.log" 'xstate: XSAVE, host XCR0 0xe7,' \
-	'xstate: XSETBV\(0, 7\) is allowed: ok' 'xstate: XMM, YMM, MXCSR and FCW survive preemption: ok'
+	'xstate: XSETBV\(0, 7\) is allowed: ok' 'xstate: XMM, YMM, MXCSR and FCW survive preemption: ok' \
+	'xstate: moved to another CPU half way'
 qemu default tests/configs/default.cfg 0 "${guest_lines[@]}" '^sealvisor: exit status 0'
 # The README's parity table is this harness's output, never typed by hand.
 tests/parity.sh "$logdir" "$KERNELS" > "$build/parity.md"
