@@ -1,7 +1,9 @@
 /* Issue 11: the verdicts of the XSETBV and CR0/CR4 write intercepts and
  * CPUID's view of XSAVE (hv/xstate_policy.c), as tables. */
 #include <sealvisor/errno.h>
+#include "hv/run.h"
 #include "hv/xstate_policy.h"
+#include "tests/unit/fake_virt.h"
 #include "tests/unit/unit.h"
 
 #define X87 XCR0_X87
@@ -206,6 +208,34 @@ START_TEST(cpuid_leaf_d_follows_guest_xcr0)
 }
 END_TEST
 
+/* The run loop's CPUID exit: what the vCPU itself set decides, not the
+ * host's CR4 and XCR0. */
+START_TEST(cpuid_exit_reports_the_vcpus_own_cr4_and_xcr0)
+{
+	struct vcpu v = { .xcr0 = X87 | SSE };
+	struct xstate_host saved = xstate_host;
+
+	xstate_host = skx();
+	fake_cr4 = CR4_INIT;
+	v.regs.rax = 1;
+	cpuid_emulate_vcpu(&v);
+	ck_assert(!(v.regs.rcx & CPUID1_ECX_OSXSAVE));
+	fake_cr4 = CR4_INIT | CR4_OSXSAVE;
+	v.regs.rax = 1;
+	cpuid_emulate_vcpu(&v);
+	ck_assert(v.regs.rcx & CPUID1_ECX_OSXSAVE);
+	v.regs.rax = 0xd, v.regs.rcx = 0;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rbx, 576);
+	v.xcr0 = X87 | SSE | AVX;
+	v.regs.rax = 0xd, v.regs.rcx = 0;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rbx, 832);
+	xstate_host = saved;
+	fake_cr4 = 0;
+}
+END_TEST
+
 Suite *xstate_suite(void)
 {
 	Suite *s = suite_create("xstate");
@@ -217,6 +247,7 @@ Suite *xstate_suite(void)
 	tcase_add_test(tc, cr4_bits_need_the_cpu_feature);
 	tcase_add_test(tc, cpuid_osxsave_follows_guest_cr4);
 	tcase_add_test(tc, cpuid_leaf_d_follows_guest_xcr0);
+	tcase_add_test(tc, cpuid_exit_reports_the_vcpus_own_cr4_and_xcr0);
 	suite_add_tcase(s, tc);
 	return s;
 }
