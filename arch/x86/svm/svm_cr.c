@@ -26,7 +26,10 @@ uint64_t svm_get_cr4(struct vcpu *v)
 	return *vmcb64(v->arch, VMCB_CR4);
 }
 
-/* One byte of guest-physical memory, if stage 2 maps it now. */
+/* len bytes of guest-physical memory within one page, if stage 2 maps it
+ * now. No object lock is held: a punch racing this read can only make
+ * the guest's own instruction decode wrongly, and whatever value results
+ * still goes through the same verdict (a wrong #GP at worst). */
 static int read_gpa(struct vcpu *v, uint64_t gpa, void *out, unsigned len)
 {
 	uint64_t hpa;
