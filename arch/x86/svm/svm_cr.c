@@ -29,7 +29,8 @@ uint64_t svm_get_cr4(struct vcpu *v)
 /* len bytes of guest-physical memory within one page, if stage 2 maps it
  * now. No object lock is held: a punch racing this read can only make
  * the guest's own instruction decode wrongly, and whatever value results
- * still goes through the same verdict (a wrong #GP at worst). */
+ * still goes through the same verdict: at worst this guest gets a #GP or
+ * an allowed value it did not write. */
 static int read_gpa(struct vcpu *v, uint64_t gpa, void *out, unsigned len)
 {
 	uint64_t hpa;
