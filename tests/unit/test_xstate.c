@@ -1,6 +1,7 @@
 /* Issue 11: the verdicts of the XSETBV and CR0/CR4 write intercepts and
  * CPUID's view of XSAVE (hv/xstate_policy.c), as tables. */
 #include <sealvisor/errno.h>
+#include "arch/x86/svm/svm_cr_decode.h"
 #include "hv/run.h"
 #include "hv/xstate_policy.h"
 #include "tests/unit/fake_virt.h"
@@ -236,6 +237,51 @@ START_TEST(cpuid_exit_reports_the_vcpus_own_cr4_and_xcr0)
 }
 END_TEST
 
+/* SVM without decode assists: the CR write is decoded from its bytes. */
+START_TEST(svm_cr_writes_decode_from_their_bytes)
+{
+	static const struct {
+		uint8_t b[8];
+		unsigned n, cr;
+		int want;
+		enum cr_insn_kind kind;
+		unsigned gpr, len;
+	} t[] = {
+		{ { 0x0f, 0x22, 0xe0 }, 3, 4, 0, CR_INSN_MOV, 0, 3 },          /* mov %rax,%cr4 */
+		{ { 0x0f, 0x22, 0xc3 }, 3, 0, 0, CR_INSN_MOV, 3, 3 },          /* mov %rbx,%cr0 */
+		{ { 0x41, 0x0f, 0x22, 0xe7 }, 4, 4, 0, CR_INSN_MOV, 15, 4 },   /* mov %r15,%cr4 */
+		{ { 0x0f, 0x22, 0xe4 }, 3, 4, 0, CR_INSN_MOV, 4, 3 },          /* mov %rsp,%cr4 */
+		{ { 0x66, 0x0f, 0x22, 0xc1 }, 4, 0, 0, CR_INSN_MOV, 1, 4 },    /* prefix ignored */
+		{ { 0x0f, 0x06 }, 2, 0, 0, CR_INSN_CLTS, 0, 2 },
+		{ { 0x0f, 0x01, 0xf0 }, 3, 0, 0, CR_INSN_LMSW, 0, 3 },         /* lmsw %ax */
+		{ { 0x41, 0x0f, 0x01, 0xf1 }, 4, 0, 0, CR_INSN_LMSW, 9, 4 },   /* lmsw %r9w */
+		{ { 0x0f, 0x22, 0xe0 }, 3, 0, -EINVAL, 0, 0, 0 },              /* CR4 form, CR0 exit */
+		{ { 0x44, 0x0f, 0x22, 0xc0 }, 4, 0, -EINVAL, 0, 0, 0 },        /* mov %rax,%cr8 */
+		{ { 0x0f, 0x06 }, 2, 4, -EINVAL, 0, 0, 0 },                    /* CLTS is CR0's */
+		{ { 0x0f, 0x01, 0x30 }, 3, 0, -EINVAL, 0, 0, 0 },              /* lmsw (%rax) */
+		{ { 0x0f, 0x20, 0xe0 }, 3, 4, -EINVAL, 0, 0, 0 },              /* mov %cr4,%rax */
+		{ { 0x90, 0x0f, 0x22 }, 3, 4, -EINVAL, 0, 0, 0 },
+		{ { 0x0f, 0x22 }, 2, 4, -EAGAIN, 0, 0, 0 },                    /* next page unmapped */
+		{ { 0x41 }, 1, 4, -EAGAIN, 0, 0, 0 },
+		{ { 0 }, 0, 4, -EAGAIN, 0, 0, 0 },
+	};
+	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct cr_insn insn = { 0 };
+		int got = svm_cr_decode(t[i].b, t[i].n, t[i].cr, &insn);
+		ck_assert_msg(got == t[i].want, "row %u: got %d, want %d", i, got, t[i].want);
+		if (got)
+			continue;
+		ck_assert_msg(insn.kind == t[i].kind && insn.gpr == t[i].gpr && insn.len == t[i].len,
+			      "row %u: kind %d gpr %u len %u", i, insn.kind, insn.gpr, insn.len);
+	}
+	struct cr_insn clts = { CR_INSN_CLTS, 0, 2 }, lmsw = { CR_INSN_LMSW, 0, 3 };
+	struct cr_insn mov = { CR_INSN_MOV, 0, 3 };
+	ck_assert_uint_eq(cr_insn_value(&clts, CR0_INIT | CR0_TS, 0), CR0_INIT);
+	ck_assert_uint_eq(cr_insn_value(&lmsw, CR0_INIT, 0xfff4), (CR0_INIT & ~0xfUL) | 0x5);
+	ck_assert_uint_eq(cr_insn_value(&mov, CR0_INIT, 0x1234), 0x1234);
+}
+END_TEST
+
 Suite *xstate_suite(void)
 {
 	Suite *s = suite_create("xstate");
@@ -248,6 +294,7 @@ Suite *xstate_suite(void)
 	tcase_add_test(tc, cpuid_osxsave_follows_guest_cr4);
 	tcase_add_test(tc, cpuid_leaf_d_follows_guest_xcr0);
 	tcase_add_test(tc, cpuid_exit_reports_the_vcpus_own_cr4_and_xcr0);
+	tcase_add_test(tc, svm_cr_writes_decode_from_their_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }

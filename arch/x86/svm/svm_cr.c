@@ -9,6 +9,7 @@
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/guest_gpr.h"
 #include "arch/x86/svm/svm_cr.h"
+#include "arch/x86/svm/svm_cr_decode.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/xstate.h"
 #include "hv/vm.h"
@@ -82,37 +83,19 @@ static uint64_t gpr_value(struct vcpu *v, unsigned n)
 	return r ? *r : *vmcb64(v->arch, VMCB_RSP);
 }
 
-/* The value a CR write stores and its length, from the instruction:
- * MOV CRn, reg (REX-extended), CLTS, LMSW reg. 0, -EAGAIN (not mapped
- * yet: the guest re-executes it) or -EINVAL (not emulated: #GP). */
+/* The value a CR write stores and its length, from the instruction at
+ * RIP: 0, -EAGAIN (not mapped yet: the guest re-executes it) or -EINVAL
+ * (not emulated: #GP). */
 static int decode(struct vcpu *v, unsigned cr, uint64_t old, uint64_t *val, unsigned *len)
 {
-	uint8_t b[8] = { 0 };
-	unsigned i = 0, rex = 0, got = fetch(v, v->arch, b, sizeof(b));
+	uint8_t b[8];
+	struct cr_insn insn;
+	int err = svm_cr_decode(b, fetch(v, v->arch, b, sizeof(b)), cr, &insn);
 
-	while (i < 4 && (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0x2e || b[i] == 0x3e))
-		i++;
-	if ((b[i] & 0xf0) == 0x40)
-		rex = b[i++];
-	if (got < i + 2 + (b[i + 1] != 0x06))
-		return -EAGAIN;
-	if (b[i] != 0x0f)
-		return -EINVAL;
-	uint8_t op = b[i + 1], modrm = b[i + 2];
-	if (op == 0x22 && (modrm >> 6) == 3 && (((modrm >> 3) & 7) | (rex & 4 ? 8 : 0)) == cr) {
-		*val = gpr_value(v, (modrm & 7) | (rex & 1 ? 8 : 0));
-		*len = i + 3;
-	} else if (op == 0x06 && cr == 0) {                       /* CLTS */
-		*val = old & ~CR0_TS;
-		*len = i + 2;
-	} else if (op == 0x01 && cr == 0 && ((modrm >> 3) & 7) == 6 && (modrm >> 6) == 3) {
-		/* LMSW: bits 0-3 only, and PE cannot be cleared. */
-		*val = (old & ~0xfUL) | (gpr_value(v, (modrm & 7) | (rex & 1 ? 8 : 0)) & 0xf) |
-		       (old & CR0_PE);
-		*len = i + 3;
-	} else {
-		return -EINVAL;
-	}
+	if (err)
+		return err;
+	*val = cr_insn_value(&insn, old, insn.kind == CR_INSN_CLTS ? 0 : gpr_value(v, insn.gpr));
+	*len = insn.len;
 	return 0;
 }
 
