@@ -46,6 +46,13 @@ struct vcpu {
 	uint64_t cr3;                /* control partition: its page tables */
 	uint8_t pending_size;
 	struct sv_vcpu_regs initial; /* as created: part of the launch measurement */
+	/* Its x87/SSE/AVX state and XCR0 (arch/x86/xstate.c): in the vCPU,
+	 * not the CPU, so they follow it to any CPU and never leak. */
+	void *xsave_area;
+	uint64_t xsave_pa, xcr0;
+	/* An emulated CR0/CR4 write changed how the guest translates: its TLB
+	 * context is flushed before the next entry. */
+	bool cr_flush;
 };
 
 struct vm {

@@ -12,5 +12,8 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run);
 __attribute__((noreturn)) void control_run(struct vm *control, unsigned id);
 /* CPUID as partitions see it: the host's, without SVM/VMX, plus ours. */
 void cpuid_emulate(struct guest_regs *r);
+/* cpuid_emulate, then what depends on v: OSXSAVE from its CR4, the XSAVE
+ * leaf from its XCR0 (hv/xstate_policy.h). */
+void cpuid_emulate_vcpu(struct vcpu *v);
 
 #endif

@@ -4,9 +4,11 @@
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
+#include "arch/x86/svm/svm_cr.h"
 #include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/xstate.h"
 #include "hv/log.h"
 #include "lib/string.h"
 #include "hv/shootdown.h"
@@ -35,6 +37,7 @@ static int svm_hardware_enable(void)
 		log_err("svm: disabled by firmware (VM_CR.SVMDIS set)\n");
 		return -EACCES;
 	}
+	xstate_cpu_init();
 	uint64_t hsave = pmm_alloc(0, OWNER_HV, 0);
 	host_save_pa[this_cpu()->id] = pmm_alloc(0, OWNER_HV, 0);
 	if (!iopm_pa) {
@@ -71,7 +74,8 @@ static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attr, uint3
 }
 
 /* 64-bit mode from the first instruction: flat segments, paging on with
- * the partition's own tables, no FPU (CR0.EM: it is not switched). */
+ * the partition's own tables, x87/SSE usable (CR4.OSFXSR: the state is
+ * switched, arch/x86/xstate.c). */
 static void init_state(void *vmcb, const struct sv_vcpu_regs *r)
 {
 	set_seg(vmcb, VMCB_CS, 0x08, 0xa9b, 0xffffffff);
@@ -84,8 +88,8 @@ static void init_state(void *vmcb, const struct sv_vcpu_regs *r)
 	set_seg(vmcb, VMCB_LDTR, 0, 0, 0);
 	set_seg(vmcb, VMCB_GDTR, 0, 0, 0);
 	set_seg(vmcb, VMCB_IDTR, 0, 0, 0);
-	*vmcb64(vmcb, VMCB_CR0) = 0x80050037;   /* PG AM WP NE ET EM MP PE */
-	*vmcb64(vmcb, VMCB_CR4) = 0x20;         /* PAE */
+	*vmcb64(vmcb, VMCB_CR0) = 0x80050033;   /* PG AM WP NE ET MP PE */
+	*vmcb64(vmcb, VMCB_CR4) = 0x620;        /* OSXMMEXCPT OSFXSR PAE */
 	*vmcb64(vmcb, VMCB_CR3) = r->cr3;
 	*vmcb64(vmcb, VMCB_EFER) = EFER_SVME | EFER_NXE | EFER_LME | EFER_LMA;
 	*vmcb64(vmcb, VMCB_RFLAGS) = 2;
@@ -103,12 +107,18 @@ static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 
 	if (!pa)
 		return -ENOMEM;
+	int err = xstate_vcpu_init(v);
+	if (err) {
+		pmm_free(pa, 0);
+		return err;
+	}
 	void *vmcb = phys_to_virt(pa);
 	*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_CPUID |
 		INTERCEPT_HLT | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	*vmcb32(vmcb, VMCB_INTERCEPT_VEC4) = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
 		INTERCEPT_VMLOAD | INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
-		INTERCEPT_SKINIT;
+		INTERCEPT_SKINIT | INTERCEPT_XSETBV;
+	*vmcb32(vmcb, VMCB_INTERCEPT_CR) = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
 	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	*vmcb64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
 	*vmcb64(vmcb, VMCB_VINTR) = 1UL << 24;   /* V_INTR_MASKING: guest IF never hides host IRQs */
@@ -123,6 +133,7 @@ static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 
 static void svm_vcpu_destroy(struct vcpu *v)
 {
+	xstate_vcpu_destroy(v);
 	pmm_free(v->arch_pa, 0);
 	v->arch = NULL;
 }
@@ -191,12 +202,20 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 
 	*vmcb64(vmcb, VMCB_RAX) = v->regs.rax;
 	svm_tlb_prepare(v, vmcb, flush_by_asid);
+	if (v->cr_flush)
+		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_CONTROL_FLUSH_ASID
+							       : TLB_CONTROL_FLUSH_ALL;
+	v->cr_flush = false;
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
+	xstate_load_guest(v);
 	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
+	xstate_save_guest(v);
 	vcpu_exited(v);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
 	decode_exit(vmcb, e);
+	if (svm_cr_xsetbv_exit(v, e))
+		e->reason = VMEXIT_NONE;
 }
 
 /* IOIO leaves the next RIP in EXITINFO2; others use nRIP where the CPU has
@@ -252,4 +271,5 @@ const struct virt_ops svm_ops = {
 	.get_rip = svm_get_rip,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
+	.get_cr4 = svm_get_cr4,
 };

@@ -99,12 +99,15 @@ static void guest_seg(unsigned sel_field, uint16_t sel, uint32_t ar)
 }
 
 /* 64-bit mode from the first instruction, as the SVM backend: flat
- * segments, paging with the partition's tables, CR0.EM (no FPU state is
- * switched). CR4.VMXE is required in VMX operation and hidden by a shadow. */
+ * segments, paging with the partition's tables, x87/SSE usable (the state
+ * is switched, arch/x86/xstate.c). Every CR0/CR4 bit is host-owned: the
+ * guest reads the shadows and every write exits (arch/x86/vmx/vmx_cr.c);
+ * CR4.VMXE, required in VMX operation, is never in the shadow. */
 void vmcs_write_guest_state(const struct sv_vcpu_regs *r)
 {
-	uint64_t cr0 = (0x80050037UL | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1);
-	uint64_t cr4 = (0x20UL | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
+	uint64_t cr0_seen = 0x80050033UL, cr4_seen = 0x620UL;   /* as svm.c init_state */
+	uint64_t cr0 = (cr0_seen | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1);
+	uint64_t cr4 = (cr4_seen | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
 
 	guest_seg(GUEST_CS_SEL, 0x08, 0xa09b);
 	guest_seg(GUEST_SS_SEL, 0x10, 0xc093);
@@ -121,9 +124,10 @@ void vmcs_write_guest_state(const struct sv_vcpu_regs *r)
 	vmwrite(GUEST_CR0, cr0);
 	vmwrite(GUEST_CR3, r->cr3);
 	vmwrite(GUEST_CR4, cr4);
-	vmwrite(CR0_MASK, 0);
-	vmwrite(CR4_MASK, CR4_VMXE);
-	vmwrite(CR4_SHADOW, cr4 & ~CR4_VMXE);
+	vmwrite(CR0_MASK, ~0UL);
+	vmwrite(CR0_SHADOW, cr0_seen);
+	vmwrite(CR4_MASK, ~0UL);
+	vmwrite(CR4_SHADOW, cr4_seen);
 	vmwrite(GUEST_EFER, EFER_LME | EFER_LMA | EFER_NXE);
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_RSP, r->rsp);
