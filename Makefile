@@ -8,7 +8,8 @@
 #   make test       host unit tests (plain and under ThreadSanitizer), fuzz smoke run, boot tests under QEMU and Bochs
 #   make check-layout  include picture; fails on an include running back up (part of make test)
 #   make fuzz       long libFuzzer run of the hypercall harness (FUZZ_RUNS)
-#   make bench      host benchmarks (figures only)
+#   make bench      host benchmarks and the extended-state switch cost measured
+#                   in the hypervisor under QEMU (BENCH_BOCHS=1: Bochs too); figures only
 
 BUILD   ?= build
 CC      := gcc
@@ -48,8 +49,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 HOST_MM_SRCS := $(wildcard mm/*.c) lib/fmt.c lib/errno_name.c
 HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_regs.c hv/cpuid_policy.c hv/audit.c hv/hypercall.c \
-	hv/run.c hv/cpuid.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
-	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c
+	hv/run.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
+	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 # The verifier's stream writer: the tool and the unit tests share it.
 TOOL_LIB_OBJS := $(BUILD)/host/tests/tools/launch_stream.o
@@ -66,7 +67,7 @@ PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions marker \
-	cpuid-table
+	xstate cpuid-table
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
@@ -212,7 +213,7 @@ help:
 	@echo '  make tsan-test   host unit tests under ThreadSanitizer'
 	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
 	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
-	@echo '  make bench       host benchmarks'
+	@echo '  make bench       host benchmarks, the xstate switch cost under QEMU (figures only)'
 	@echo '  make deps        install (as root) or name the Debian packages needed'
 	@echo '  make clean       remove $(BUILD)'
 	@echo 'Variables (make VAR=value, or in the environment):'
@@ -262,8 +263,9 @@ test: deps
 	$(MAKE) tsan-test
 	$(MAKE) boot-test
 
-bench: deps $(BUILD)/bench
+bench: deps $(BUILD)/bench all
 	$(BUILD)/bench
+	@tests/bench-xstate.sh $(BUILD)
 
 # ---- Fuzzing (issue 9 item 6) -----------------------------------------------
 # A libFuzzer harness (tests/fuzz/) over the host build of hv/ + mm/ with the

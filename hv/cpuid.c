@@ -3,6 +3,7 @@
 #include "arch/x86/x86.h"
 #include "hv/cpuid_policy.h"
 #include "hv/run.h"
+#include "hv/xstate_policy.h"
 
 #define CPUID1_ECX_VMX        (1u << 5)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
@@ -31,6 +32,21 @@ void cpuid_emulate(const struct vm *vm, struct guest_regs *r)
 		if (leaf == 0x80000001)
 			c.ecx &= ~EXT1_ECX_SVM;
 	}
+	r->rax = c.eax;
+	r->rbx = c.ebx;
+	r->rcx = c.ecx;
+	r->rdx = c.edx;
+}
+
+void cpuid_emulate_vcpu(struct vcpu *v)
+{
+	struct guest_regs *r = &v->regs;
+	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
+
+	cpuid_emulate(v->vm, r);
+	struct cpuid_regs c = { (uint32_t)r->rax, (uint32_t)r->rbx, (uint32_t)r->rcx,
+				(uint32_t)r->rdx };
+	cpuid_xstate_adjust(leaf, sub, &c, virt_get_cr4(v), v->xcr0, &xstate_host);
 	r->rax = c.eax;
 	r->rbx = c.ebx;
 	r->rcx = c.ecx;

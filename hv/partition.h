@@ -49,6 +49,13 @@ struct vcpu {
 	 * part of the launch measurement. */
 	struct sv_regs init_regs;
 	struct sv_sregs init_sregs;
+	/* Its x87/SSE/AVX state and XCR0 (arch/x86/xstate.c): in the vCPU,
+	 * not the CPU, so they follow it to any CPU and never leak. */
+	void *xsave_area;
+	uint64_t xsave_pa, xcr0;
+	/* An emulated CR0/CR4 write changed how the guest translates: its TLB
+	 * context is flushed before the next entry. */
+	bool cr_flush;
 };
 
 struct vm {

@@ -80,7 +80,7 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 	case VMEXIT_INTR:
 		return true;
 	case VMEXIT_CPUID:
-		cpuid_emulate(v->vm, r);
+		cpuid_emulate_vcpu(v);
 		virt->skip_instruction(v, LEN_CPUID);
 		return true;
 	case VMEXIT_MSR:

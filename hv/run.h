@@ -13,5 +13,8 @@ __attribute__((noreturn)) void control_run(struct vm *control, unsigned id);
 /* CPUID as vm (NULL: any partition without a table) sees it: its table
  * (VM_SET_CPUID) or the host's without SVM/VMX; leaves 0x400000xx ours. */
 void cpuid_emulate(const struct vm *vm, struct guest_regs *r);
+/* cpuid_emulate for v's VM, then what depends on v: OSXSAVE from its CR4,
+ * the XSAVE leaf from its XCR0 (hv/xstate_policy.h). */
+void cpuid_emulate_vcpu(struct vcpu *v);
 
 #endif

@@ -10,12 +10,9 @@
 #include <sealvisor/errno.h>
 #include "arch/x86/x86.h"
 #include "hv/vcpu_state.h"
+#include "hv/xstate_policy.h"
 
 #define CR0_VALID   0xe005003fUL   /* PE MP EM TS ET NE WP AM NW CD PG */
-/* Always allowed: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT.
- * Never: VMXE, SMXE (no nested virtualization), OSXSAVE (XCR0 is not
- * switched yet), LA57, PKE, CET. The rest as the host has them. */
-#define CR4_BASE    0x7ffUL
 #define EFER_VALID  0xd01UL        /* SCE LME LMA NXE */
 #define RFLAGS_VALID 0x3f7fd7UL
 #define RFLAGS_FIXED 0x2UL
@@ -35,7 +32,7 @@ void vcpu_state_default(const struct sv_vcpu_regs *r, struct sv_regs *regs, stru
 		.fs = seg(0x10, 0xc93, 0xffffffff), .gs = seg(0x10, 0xc93, 0xffffffff),
 		.ss = seg(0x10, 0xc93, 0xffffffff),
 		.tr = seg(0x18, 0x08b, 0x67), .ldt = seg(0, 0, 0),
-		.cr0 = 0x80050037, .cr3 = r->cr3, .cr4 = X86_CR4_PAE,
+		.cr0 = 0x80050033, .cr3 = r->cr3, .cr4 = 0x620,   /* PG AM WP NE ET MP PE; OSXMMEXCPT OSFXSR PAE */
 		.efer = X86_EFER_LMA | X86_EFER_LME | (1UL << 11),
 	};
 }
@@ -190,23 +187,15 @@ int vcpu_state_check(const struct sv_regs *r, const struct sv_sregs *s,
 	return err ?: check_regs(r, s, why);
 }
 
+/* CR4: exactly the bits a guest may set itself with MOV to CR4 (the xstate
+ * policy's cr4_allowed_for): never VMXE, SMXE, LA57, PKE, CET; OSXSAVE
+ * only where XCR0 is switched. */
 void vcpu_state_host_limits(struct vcpu_state_limits *lim)
 {
 	struct cpuid_regs l1 = cpuid(1, 0), l7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0)
 							: (struct cpuid_regs){ 0 };
-	uint64_t ok = CR4_BASE;
 
-	if (l7.ebx & (1u << 0))
-		ok |= 1UL << 16;              /* FSGSBASE */
-	if (l1.ecx & (1u << 17))
-		ok |= X86_CR4_PCIDE;
-	if (l7.ebx & (1u << 7))
-		ok |= 1UL << 20;              /* SMEP */
-	if (l7.ebx & (1u << 20))
-		ok |= 1UL << 21;              /* SMAP */
-	if (l7.ecx & (1u << 2))
-		ok |= 1UL << 11;              /* UMIP */
-	lim->cr4_ok = ok;
+	lim->cr4_ok = cr4_allowed_for(l1.ecx, l7.ebx, l7.ecx, xstate_host.xsave);
 	lim->phys_bits = cpuid(0x80000000, 0).eax >= 0x80000008 ?
 			 (cpuid(0x80000008, 0).eax & 0xff) : 36;
 }

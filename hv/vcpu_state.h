@@ -16,7 +16,7 @@ struct vcpu_state_limits {
 };
 
 /* The state VCPU_CREATE starts a vCPU in: 64-bit mode, flat segments
- * (CS 0x08, data 0x10, TR 0x18), paging on with r->cr3, CR0.EM. */
+ * (CS 0x08, data 0x10, TR 0x18), paging on with r->cr3, x87/SSE on. */
 void vcpu_state_default(const struct sv_vcpu_regs *r, struct sv_regs *regs, struct sv_sregs *s);
 
 /* 0, or -EINVAL with *why naming the rule broken (a static string). */

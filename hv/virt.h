@@ -90,6 +90,8 @@ struct virt_ops {
 	/* The next vcpu_run of v ends with VMEXIT_PREEMPT if the guest runs a
 	 * whole time slice without exiting. */
 	void (*preemption_arm)(struct vcpu *v);
+	/* OPTIONAL. CR4 as the guest sees it (CPUID reports OSXSAVE from it). */
+	uint64_t (*get_cr4)(struct vcpu *v);
 };
 
 /* Set by arch_virt_select (hv/arch.h). */
@@ -117,6 +119,11 @@ static inline void virt_vcpu_put(struct vcpu *v)
 {
 	if (virt->vcpu_put)
 		virt->vcpu_put(v);
+}
+
+static inline uint64_t virt_get_cr4(struct vcpu *v)
+{
+	return virt->get_cr4 ? virt->get_cr4(v) : 0;
 }
 
 #endif

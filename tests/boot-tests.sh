@@ -7,7 +7,7 @@
 set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
-KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions"
+KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate"
 # Started in real mode and 32-bit mode (VCPU_SET_SREGS), and with a CPUID
 # table (VM_SET_CPUID): tests/configs/regs.cfg.
 REGS_KERNELS="realmode prot32 cpuid-table"
@@ -119,7 +119,22 @@ for platform in qemu bochs; do
 		'cpuid-table: brand "sealvisor CPUID table test", 9 entries checked, 0 failures' \
 		"summary: $(echo $REGS_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
 done
-qemu default tests/configs/default.cfg 0 "${guest_lines[@]}" '^sealvisor: exit status 0'
+# Issue 11: qemu64 has only FXSAVE (the fallback path); Bochs's Skylake-X
+# has XSAVE, AVX and AVX-512. (QEMU 7.2's TCG with +xsave stops at the
+# host's MOV to CR4.OSXSAVE: no XSAVE run under QEMU.)
+check qemu/xstate-fxsave 0 0 "$logdir/qemu-guests.log" 'xstate: FXSAVE \(no XSAVE\)' \
+	'xstate: CR4.OSXSAVE without XSAVE faults with vector 13' \
+	'xstate: XMM, MXCSR and FCW survive preemption: ok' 'xstate: moved to another CPU half way'
+check bochs/xstate-avx512 0 0 "$logdir/bochs-guests.log" 'xstate: XSAVE, host XCR0 0xe7,' \
+	'xstate: XSETBV\(0, 7\) is allowed: ok' 'xstate: XMM, YMM, MXCSR and FCW survive preemption: ok' \
+	'xstate: moved to another CPU half way'
+# default.cfg names only some of the test kernels: expect exactly those.
+default_lines=()
+for k in $KERNELS; do
+	grep -q "guests/$k.elf" tests/configs/default.cfg &&
+		default_lines+=("summary: $k PASS measurement=[0-9a-f]{64}")
+done
+qemu default tests/configs/default.cfg 0 "${default_lines[@]}" '^sealvisor: exit status 0'
 # The README's parity table is this harness's output, never typed by hand.
 tests/parity.sh "$logdir" "$KERNELS" > "$build/parity.md"
 if [ -f README.md ] && grep -q '<!-- parity:begin -->' README.md; then

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # tests/run-qemu.sh BUILD CONFIG [extra qemu args...]
 # Boots sealvisor under QEMU/OVMF (q35, SVM+NPT, 2 CPUs, 1 GiB), serial on
-# stdout. Exits with the hypervisor's status: QEMU's isa-debug-exit gives
+# stdout. QEMU_CPU overrides the -cpu model (qemu64 has no XSAVE; the
+# xstate boot test adds +xsave,+avx). Exits with the hypervisor's status: QEMU's isa-debug-exit gives
 # (status << 1) | 1; any other QEMU exit means no status was reported (125).
 set -uo pipefail
 build=$1 config=$2
 shift 2
-: "${SMP:=2}" "${MEM:=1G}" "${TIMEOUT:=120}"
+: "${SMP:=2}" "${MEM:=1G}" "${TIMEOUT:=120}" "${QEMU_CPU:=qemu64,+svm,+npt}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sealvisor-qemu.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 tests/esp.sh "$build" "$config" "$work/esp.img" || exit 125
 cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
 
-timeout --foreground "$TIMEOUT" qemu-system-x86_64 -machine q35 -cpu qemu64,+svm,+npt \
+timeout --foreground "$TIMEOUT" qemu-system-x86_64 -machine q35 -cpu "$QEMU_CPU" \
 	-smp "$SMP" -m "$MEM" -nographic -no-reboot -net none \
 	-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
 	-drive if=pflash,format=raw,file="$work/vars.fd" \

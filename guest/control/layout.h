@@ -85,7 +85,7 @@ static inline struct sv_segment layout_seg(uint16_t sel, uint16_t attr, uint32_t
  *   16: real mode; every segment selector and base 0, limit 0xffff;
  *       IP = entry (below 64 KiB), SP 0x7000 - 0x400 * i; IDTR the real-
  *       mode vector table (0, 0x3ff).
- * Both: CR0 = MP EM ET NE (+ PE for 32), CR3, CR4, EFER 0, RFLAGS 2,
+ * Both: CR0 = MP ET NE (+ PE for 32), CR3, CR4, EFER 0, RFLAGS 2,
  * EAX = LAYOUT_START_MAGIC | mode, EBX = i, every other GPR 0.
  */
 static inline void layout_vcpu_state(uint64_t entry, unsigned i, uint64_t mem, uint32_t mode,
@@ -107,7 +107,7 @@ static inline void layout_vcpu_state(uint64_t entry, unsigned i, uint64_t mem, u
 	s->es = s->fs = s->gs = s->ss = s->ds;
 	s->tr = real ? layout_seg(0, 0x8b, 0xffff) : layout_seg(0x18, 0x8b, 0x67);
 	s->idt.limit = real ? 0x3ff : 0;
-	s->cr0 = real ? 0x36 : 0x37;
+	s->cr0 = real ? 0x32 : 0x33;
 }
 
 #endif

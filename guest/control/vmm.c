@@ -14,11 +14,14 @@
 #include "guest/control/layout.h"
 #include "guest/lib/kernel.h"
 #include "guest/lib/sv.h"
+#include "guest/lib/xmm.h"
 
 #define PUNCH_MODE (MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE)
 #define MAX_EXITS 2000000
 #define MAX_PREEMPTIONS 200     /* about 20 s of guest time without an exit */
 #define EXPECTED_PREEMPTIONS 3
+/* The VMM's own XMM0-15 pattern (guest/lib/xmm.h). */
+#define XMM_SEED 0xc0de0000c0de0000UL
 
 #define STACK_SIZE (64 * 1024)
 
@@ -266,6 +269,8 @@ static void punch(struct guest *g, struct sv_run *run)
 static void handoff(struct guest *g, struct sv_run *run);
 static enum result launch(const struct sv_module *m, struct guest *g);
 
+static bool migrate(struct guest *g, unsigned vcpu, struct sv_run *run);
+
 static void run_vcpu(struct guest *g, unsigned vcpu)
 {
 	struct sv_run run;
@@ -275,6 +280,10 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 		int64_t r = sv_call3(SV_HC_VCPU_RUN, g->vm, vcpu, (uint64_t)&run);
 		if (r)
 			return fail(g, "VCPU_RUN failed", r);
+		/* Issue 11: the guest ran on this CPU with its own vector state;
+		 * ours must come back whole (and so not be the guest's). */
+		if (fx_check(XMM_SEED) != 0)
+			return fail(g, "the VMM's XMM registers changed across VCPU_RUN", 0);
 		switch (run.exit_reason) {
 		case SV_EXIT_IO:
 			io(g, vcpu, &run);
@@ -286,6 +295,10 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 				run.hypercall.ret = (int64_t)vm_pages(g->vm);
 			else if (run.hypercall.nr == SV_GUEST_EXPECT_PREEMPT)
 				g->expect_preempt = true, run.hypercall.ret = 0;
+			else if (run.hypercall.nr == SV_GUEST_PREEMPTIONS)
+				run.hypercall.ret = g->preemptions;
+			else if (run.hypercall.nr == SV_GUEST_MIGRATE && migrate(g, vcpu, &run))
+				return;         /* control vCPU 1 ran it to the end */
 			else if (run.hypercall.nr == SV_GUEST_HANDOFF)
 				handoff(g, &run);
 			break;
@@ -337,9 +350,29 @@ static void run_guest(struct guest *g)
 	}
 }
 
+/* SV_GUEST_MIGRATE: the rest of a one-vCPU guest runs from control vCPU 1,
+ * on another CPU, so its vCPU state (vector registers included) must move
+ * with it. Its answer, 0, is the fresh sv_run's (zeroed) hypercall.ret. */
+static bool migrate(struct guest *g, unsigned vcpu, struct sv_run *run)
+{
+	if (vcpu != 0 || g->nr_vcpus != 1 || vmm_cpus < 2) {
+		run->hypercall.ret = -1;
+		return false;
+	}
+	jobs[1].g = g;
+	jobs[1].vcpu = 0;
+	__atomic_store_n(&jobs[1].state, JOB_READY, __ATOMIC_RELEASE);
+	sv_call1(SV_HC_CONTROL_VCPU_WAKE, 1);
+	while (__atomic_load_n(&jobs[1].state, __ATOMIC_ACQUIRE) != JOB_DONE)
+		__asm__ volatile("pause");
+	jobs[1].state = JOB_IDLE;
+	return true;
+}
+
 /* Control vCPUs 1..n-1 start here (CONTROL_VCPU_START, RDI = n). */
 static void secondary(uint64_t cpu)
 {
+	fx_fill(XMM_SEED);
 	__atomic_add_fetch(&secondaries_up, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		/* HLT: the hypervisor lets the CPU sleep until vCPU 0 wakes us. */
@@ -488,6 +521,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	bp = params;
 	sv_control_init(bp, "sealvisor demo VMM");
 	scratch = (bp->free_start + 4095) & ~4095UL;
+	fx_fill(XMM_SEED);   /* checked after every VCPU_RUN */
 	sv_printf("sealvisor demo VMM: ABI %u.%u, %u guest image(s), %lu MiB of memory, %u CPUs\n",
 		  sv_abi_version() >> 16, sv_abi_version() & 0xffff, bp->nr_modules,
 		  bp->mem_size >> 20, bp->nr_cpus);

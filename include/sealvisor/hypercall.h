@@ -108,6 +108,11 @@ enum sv_hypercall {
 /* (gpa, len): punch my memory, then run the "marker" guest to completion
  * (it fills fresh memory, likely the pages just punched, with its mark). */
 #define SV_GUEST_HANDOFF (SV_HC_GUEST_BASE + 4)
+/* () -> how many times the VMM saw this guest's vCPU 0 preempted so far. */
+#define SV_GUEST_PREEMPTIONS (SV_HC_GUEST_BASE + 5)
+/* () -> 0 once the VMM runs the rest of this vCPU 0 from its control vCPU 1
+ * (another CPU), -1 if it cannot (one CPU, or a guest with more vCPUs). */
+#define SV_GUEST_MIGRATE (SV_HC_GUEST_BASE + 6)
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;

@@ -108,7 +108,7 @@ static void vcpu_default_record(struct sha256 *c, const struct sv_vcpu_regs *r)
 	u64(c, 0), u64(c, 0x67), u64(c, 0x18), u64(c, 0x8b);
 	for (int i = 0; i < 8; i++)
 		u64(c, 0);                       /* ldt (4), gdt and idt (2 each) */
-	u64(c, 0x80050037), u64(c, 0), u64(c, r->cr3), u64(c, 0x20), u64(c, 0), u64(c, 0xd00);
+	u64(c, 0x80050033), u64(c, 0), u64(c, r->cr3), u64(c, 0x620), u64(c, 0), u64(c, 0xd00);
 }
 
 static void hex(const uint8_t *d, char *out)

@@ -111,7 +111,7 @@ void ls_default_state(const struct sv_vcpu_regs *r, struct sv_regs *regs, struct
 		.es = flat(0x10, 0xc93, 0xffffffff), .fs = flat(0x10, 0xc93, 0xffffffff),
 		.gs = flat(0x10, 0xc93, 0xffffffff), .ss = flat(0x10, 0xc93, 0xffffffff),
 		.tr = flat(0x18, 0x8b, 0x67), .ldt = flat(0, 0, 0),
-		.cr0 = 0x80050037, .cr3 = r->cr3, .cr4 = 0x20, .efer = 0xd00,
+		.cr0 = 0x80050033, .cr3 = r->cr3, .cr4 = 0x620, .efer = 0xd00,
 	};
 }
 

@@ -120,6 +120,13 @@ static void fake_kick_cpu(unsigned cpu)
 }
 static void fake_preemption_arm(struct vcpu *v) { (void)v; }
 
+uint64_t fake_cr4;
+static uint64_t fake_get_cr4(struct vcpu *v)
+{
+	(void)v;
+	return fake_cr4;
+}
+
 static const struct virt_ops fake_ops = {
 	.name = "FAKE", .stage2_fmt = &npt_fmt, .vendor = SV_VENDOR_AMD,
 	.vm_init = fake_vm_init,
@@ -127,7 +134,7 @@ static const struct virt_ops fake_ops = {
 	.vcpu_destroy = fake_vcpu_destroy,
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
-	.preemption_arm = fake_preemption_arm,
+	.preemption_arm = fake_preemption_arm, .get_cr4 = fake_get_cr4,
 };
 const struct virt_ops *virt = &fake_ops;
 

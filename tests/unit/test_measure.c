@@ -155,7 +155,7 @@ static void want_vcpu(uint64_t id, const struct sv_vcpu_regs *r)
 	want_seg(0, 0, 0, 0);
 	for (int i = 0; i < 4; i++)
 		u64(&want, 0);                                       /* gdt, idt */
-	u64(&want, 0x80050037), u64(&want, 0), u64(&want, r->cr3), u64(&want, 0x20);
+	u64(&want, 0x80050033), u64(&want, 0), u64(&want, r->cr3), u64(&want, 0x620);
 	u64(&want, 0), u64(&want, 0xd00);
 }
 

@@ -270,11 +270,11 @@ START_TEST(set_changes_the_state_or_nothing)
 	ck_assert_int_eq(hc(SV_HC_VCPU_SET_SREGS, vm->id, 0, AT + 0x1000), 0);
 	ck_assert_int_eq(hc(SV_HC_VCPU_SET_REGS, vm->id, 0, AT), 0);
 	ck_assert_uint_eq(v->arch_pa, 0x8000);           /* the fake backend got RIP */
-	ck_assert_uint_eq(v->init_sregs.cr0, 0x36);
+	ck_assert_uint_eq(v->init_sregs.cr0, 0x32);
 	s->cr0 |= X86_CR0_PG;
 	ck_assert_int_eq(hc(SV_HC_VCPU_SET_SREGS, vm->id, 0, AT + 0x1000), -EINVAL);
-	ck_assert_uint_eq(v->init_sregs.cr0, 0x36);
-	s->cr0 = 0x36;
+	ck_assert_uint_eq(v->init_sregs.cr0, 0x32);
+	s->cr0 = 0x32;
 	fake_set_state_err = -EOPNOTSUPP;                /* VMX without unrestricted guest */
 	s->ds.selector = 0x40;
 	ck_assert_int_eq(hc(SV_HC_VCPU_SET_SREGS, vm->id, 0, AT + 0x1000), -EOPNOTSUPP);

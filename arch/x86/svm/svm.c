@@ -4,9 +4,11 @@
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
+#include "arch/x86/svm/svm_cr.h"
 #include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/xstate.h"
 #include "hv/log.h"
 #include "lib/string.h"
 #include "hv/shootdown.h"
@@ -34,6 +36,7 @@ static int svm_hardware_enable(void)
 		log_err("svm: disabled by firmware (VM_CR.SVMDIS set)\n");
 		return -EACCES;
 	}
+	xstate_cpu_init();
 	uint64_t hsave = pmm_alloc(0, OWNER_HV, 0);
 	host_save_pa[this_cpu()->id] = pmm_alloc(0, OWNER_HV, 0);
 	if (!iopm_pa) {
@@ -114,12 +117,18 @@ static int svm_vcpu_init(struct vcpu *v)
 
 	if (!pa)
 		return -ENOMEM;
+	int err = xstate_vcpu_init(v);
+	if (err) {
+		pmm_free(pa, 0);
+		return err;
+	}
 	void *vmcb = phys_to_virt(pa);
 	*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_CPUID |
 		INTERCEPT_HLT | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	*vmcb32(vmcb, VMCB_INTERCEPT_VEC4) = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
 		INTERCEPT_VMLOAD | INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
-		INTERCEPT_SKINIT;
+		INTERCEPT_SKINIT | INTERCEPT_XSETBV;
+	*vmcb32(vmcb, VMCB_INTERCEPT_CR) = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
 	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	*vmcb64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
 	*vmcb64(vmcb, VMCB_VINTR) = 1UL << 24;   /* V_INTR_MASKING: guest IF never hides host IRQs */
@@ -135,6 +144,7 @@ static int svm_vcpu_init(struct vcpu *v)
 
 static void svm_vcpu_destroy(struct vcpu *v)
 {
+	xstate_vcpu_destroy(v);
 	pmm_free(v->arch_pa, 0);
 	v->arch = NULL;
 }
@@ -203,12 +213,20 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 
 	*vmcb64(vmcb, VMCB_RAX) = v->regs.rax;
 	svm_tlb_prepare(v, vmcb, flush_by_asid);
+	if (v->cr_flush)
+		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_CONTROL_FLUSH_ASID
+							       : TLB_CONTROL_FLUSH_ALL;
+	v->cr_flush = false;
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
+	xstate_load_guest(v);
 	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
+	xstate_save_guest(v);
 	vcpu_exited(v);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
 	decode_exit(vmcb, e);
+	if (svm_cr_xsetbv_exit(v, e))
+		e->reason = VMEXIT_NONE;
 }
 
 /* IOIO leaves the next RIP in EXITINFO2; others use nRIP where the CPU has
@@ -268,4 +286,5 @@ const struct virt_ops svm_ops = {
 	.get_rip = svm_get_rip,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
+	.get_cr4 = svm_get_cr4,
 };

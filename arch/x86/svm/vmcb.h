@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#define VMCB_INTERCEPT_CR     0x000   /* reads: bits 0-15, writes: 16-31 */
 #define VMCB_INTERCEPT_VEC3   0x00c
 #define VMCB_INTERCEPT_VEC4   0x010
 #define VMCB_IOPM_BASE        0x040
@@ -58,8 +59,13 @@
 #define INTERCEPT_STGI      (1u << 4)
 #define INTERCEPT_CLGI      (1u << 5)
 #define INTERCEPT_SKINIT    (1u << 6)
+#define INTERCEPT_XSETBV    (1u << 13)
+#define INTERCEPT_CR0_WRITE (1u << 16)    /* VMCB_INTERCEPT_CR */
+#define INTERCEPT_CR4_WRITE (1u << 20)
 
 /* Exit codes */
+#define SVM_EXIT_CR0_WRITE 0x010
+#define SVM_EXIT_CR4_WRITE 0x014
 #define SVM_EXIT_INTR      0x060
 #define SVM_EXIT_NMI       0x061
 #define SVM_EXIT_CPUID     0x072
@@ -68,6 +74,7 @@
 #define SVM_EXIT_MSR       0x07c
 #define SVM_EXIT_SHUTDOWN  0x07f
 #define SVM_EXIT_VMMCALL   0x081
+#define SVM_EXIT_XSETBV    0x08d
 #define SVM_EXIT_NPF       0x400
 #define SVM_EXIT_INVALID   0xffffffffu   /* QEMU TCG stores it as 32-bit -1 */
 

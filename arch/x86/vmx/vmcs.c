@@ -109,8 +109,10 @@ static void guest_seg(unsigned sel_field, const struct sv_segment *g)
 
 /* A state vcpu_state_check passed (hv/vcpu_state.h). The CPU forces some
  * CR0/CR4 bits (FIXED0): with unrestricted guest CR0.PE and CR0.PG are
- * exempt; CR0.NE the checks already require. CR4.VMXE is required in VMX
- * operation and hidden by the read shadow. */
+ * exempt; CR0.NE the checks already require. Every CR0/CR4 bit is
+ * host-owned: the guest reads the shadows (the state as set) and every
+ * write exits (arch/x86/vmx/vmx_cr.c); CR4.VMXE, required in VMX
+ * operation, is never in the shadow. */
 void vmcs_write_guest_state(const struct sv_regs *r, const struct sv_sregs *s, bool unrestricted)
 {
 	uint64_t fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
@@ -135,6 +137,7 @@ void vmcs_write_guest_state(const struct sv_regs *r, const struct sv_sregs *s, b
 	vmwrite(GUEST_CR0, cr0);
 	vmwrite(GUEST_CR3, s->cr3);
 	vmwrite(GUEST_CR4, cr4);
+	vmwrite(CR0_SHADOW, s->cr0);
 	vmwrite(CR4_SHADOW, s->cr4);
 	vmwrite(GUEST_EFER, s->efer);
 	vmwrite(GUEST_RSP, r->rsp);
@@ -142,11 +145,11 @@ void vmcs_write_guest_state(const struct sv_regs *r, const struct sv_sregs *s, b
 	vmwrite(GUEST_RFLAGS, r->rflags);
 }
 
-/* What no register state changes: no CR0 bit is the host's, CR4.VMXE is. */
+/* What no register state changes: every CR0/CR4 bit is the host's. */
 void vmcs_write_guest_fixed(void)
 {
-	vmwrite(CR0_MASK, 0);
-	vmwrite(CR4_MASK, CR4_VMXE);
+	vmwrite(CR0_MASK, ~0UL);
+	vmwrite(CR4_MASK, ~0UL);
 	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(GUEST_ACTIVITY, 0);

@@ -67,6 +67,8 @@ enum vmcs_field {
 #define EXIT_EXTERNAL_INTR   1
 #define EXIT_TRIPLE_FAULT    2
 #define EXIT_CPUID           10
+#define EXIT_CR_ACCESS       28
+#define EXIT_XSETBV          55
 #define EXIT_HLT             12
 #define EXIT_VMCALL          18
 #define EXIT_IO              30

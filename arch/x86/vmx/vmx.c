@@ -8,8 +8,10 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmx_cr.h"
 #include "arch/x86/vmx/vmx_tlb.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/xstate.h"
 #include "hv/log.h"
 #include "lib/string.h"
 #include "hv/shootdown.h"
@@ -130,6 +132,7 @@ static int vmx_hardware_enable(void)
 	if (!region)
 		return -ENOMEM;
 	*(uint32_t *)phys_to_virt(region) = cpu_features.vmx_basic & 0x7fffffff;
+	xstate_cpu_init();
 	write_cr0((read_cr0() | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1));
 	write_cr4((read_cr4() | CR4_VMXE | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1));
 	uint8_t fail;
@@ -171,11 +174,13 @@ static int vmx_vcpu_init(struct vcpu *v)
 	struct vmx_vcpu *x = kmalloc(sizeof(*x));
 	uint8_t fail;
 
-	if (!pa || !x) {
+	int err = pa && x ? xstate_vcpu_init(v) : -ENOMEM;
+
+	if (err) {
 		if (pa)
 			pmm_free(pa, 0);
 		kfree(x);
-		return -ENOMEM;
+		return err;
 	}
 	*(uint32_t *)phys_to_virt(pa) = cpu_features.vmx_basic & 0x7fffffff;
 	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
@@ -240,6 +245,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
 	if (vmcs_current[this_cpu()->id] == v)
 		vmcs_current[this_cpu()->id] = NULL;
+	xstate_vcpu_destroy(v);
 	pmm_free(v->arch_pa, 0);
 	kfree(v->arch);
 	v->arch = NULL;
@@ -328,7 +334,9 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	if (vmx.preempt_timer)
 		vmwrite(PREEMPT_TIMER, x->preempt_ticks);
 	vmx_tlb_prepare(v);
+	xstate_load_guest(v);
 	int failed = vmx_enter(&v->regs, x->launched);
+	xstate_save_guest(v);
 	vcpu_exited(v);
 	if (failed) {
 		uint64_t err = vmread(VM_INSTR_ERROR);
@@ -341,6 +349,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	if (!vmx.preempt_timer)
 		apic_timer_disarm();   /* only the fallback uses the LAPIC timer */
 	decode_exit(e);
+	if (vmx_cr_xsetbv_exit(v, e))
+		e->reason = VMEXIT_NONE;
 	if (e->reason == VMEXIT_FAILED)
 		log_err("vmx: VM entry of VM %u vCPU %u failed: exit reason 0x%lx (%s), "
 			"qualification 0x%lx\n", v->vm->id, v->id, e->raw, e->name, e->info1);
@@ -363,6 +373,12 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 	vmwrite(ENTRY_INTR_INFO, vector | (3u << 8) | (has_error ? 1u << 11 : 0) | (1u << 31));
 	if (has_error)
 		vmwrite(ENTRY_EXC_ERROR, error);
+}
+
+static uint64_t vmx_get_cr4(struct vcpu *v)
+{
+	load(v);
+	return vmread(CR4_SHADOW);
 }
 
 static uint64_t vmx_get_rip(struct vcpu *v)
@@ -443,4 +459,5 @@ const struct virt_ops vmx_ops = {
 	.get_rip = vmx_get_rip,
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,
+	.get_cr4 = vmx_get_cr4,
 };

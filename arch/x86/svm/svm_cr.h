@@ -1,0 +1,13 @@
+/* SVM intercepts of CR0/CR4 writes and XSETBV (arch/x86/svm/svm_cr.c). */
+#ifndef ARCH_X86_SVM_SVM_CR_H
+#define ARCH_X86_SVM_SVM_CR_H
+
+#include <stdbool.h>
+#include "hv/virt.h"
+
+/* Handles e if it is one of those exits (the write applied, or #GP
+ * injected): true, and the vCPU just goes back in. */
+bool svm_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e);
+uint64_t svm_get_cr4(struct vcpu *v);
+
+#endif
