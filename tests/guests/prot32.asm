@@ -44,6 +44,18 @@ _start:
 	pop eax
 	cmp eax, 0x12345678
 	jne fail
+	; CR0 writes exit and are emulated in 32-bit mode too: TS on, CLTS off.
+	mov esi, fail_cr0w
+	mov eax, cr0
+	or eax, 8
+	mov cr0, eax
+	mov eax, cr0
+	test eax, 8
+	jz fail
+	clts
+	mov eax, cr0
+	test eax, 8
+	jnz fail
 	mov esi, pass_msg
 	call puts
 	mov al, 0
@@ -65,7 +77,7 @@ puts:                          ; the NUL-terminated line at ESI
 	jmp .next
 .done:	ret
 
-pass_msg:   db "prot32: started in 32-bit protected mode, paging off, with the registers as set", 10, 0
+pass_msg:   db "prot32: started in 32-bit protected mode, paging off, with the registers as set; CR0.TS set and cleared", 10, 0
 fail_magic: db "prot32: FAIL EAX is not the start magic", 10, 0
 fail_id:    db "prot32: FAIL EBX is not vCPU id 0", 10, 0
 fail_cr0:   db "prot32: FAIL CR0.PE clear or CR0.PG set", 10, 0
@@ -73,3 +85,4 @@ fail_cr4:   db "prot32: FAIL CR4 is not 0", 10, 0
 fail_sel:   db "prot32: FAIL CS is not 0x08 or SS not 0x10", 10, 0
 fail_sp:    db "prot32: FAIL ESP is not as set", 10, 0
 fail_mem:   db "prot32: FAIL a word at 64 MiB does not read back", 10, 0
+fail_cr0w:  db "prot32: FAIL setting CR0.TS with MOV and clearing it with CLTS", 10, 0

@@ -58,6 +58,21 @@ _start:
 	rdmsr
 	cmp byte [gp_seen], 1
 	jne fail
+	; CR0 writes exit and are emulated in real mode too (CS:IP fetched
+	; without paging): TS on with MOV, off with CLTS, PE untouched.
+	mov si, fail_cr0w
+	mov eax, cr0
+	or eax, 8
+	mov cr0, eax
+	mov eax, cr0
+	test eax, 8
+	jz fail
+	test eax, 1
+	jnz fail
+	clts
+	mov eax, cr0
+	test eax, 8
+	jnz fail
 	mov si, pass_msg
 	call puts
 	mov al, 0
@@ -88,7 +103,8 @@ puts:                          ; the NUL-terminated line at DS:SI
 .done:	ret
 
 gp_seen:    db 0
-pass_msg:   db "realmode: started in real mode with the registers as set; segments are real-mode ones; RDMSR raised #GP through the vector table", 10, 0
+pass_msg:   db "realmode: started in real mode with the registers as set; segments are real-mode ones; RDMSR raised #GP through the vector table; CR0.TS set and cleared", 10, 0
+fail_cr0w:  db "realmode: FAIL setting CR0.TS with MOV and clearing it with CLTS", 10, 0
 fail_gp:    db "realmode: FAIL RDMSR did not raise #GP through the vector table (or pushed an error code)", 10, 0
 fail_magic: db "realmode: FAIL EAX is not the start magic", 10, 0
 fail_id:    db "realmode: FAIL EBX is not vCPU id 0", 10, 0

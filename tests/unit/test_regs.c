@@ -13,6 +13,7 @@
 #include "hv/run.h"
 #include "hv/vcpu_state.h"
 #include "hv/vm.h"
+#include "hv/xstate_policy.h"
 #include "tests/unit/fake_virt.h"
 #include "tests/unit/unit.h"
 
@@ -104,6 +105,28 @@ START_TEST(each_broken_rule_is_refused_by_name)
 	REFUSED(R.rflags |= X86_RFLAGS_VM, "virtual-8086");
 	REFUSED(R.rip = 0x0000800000000000UL, "RIP not canonical");
 	REFUSED((S.cr0 = 0x37, S.efer = 0, S.cs.attr = 0xc9b, R.rip = 1UL << 32), "above 4 GiB");
+}
+END_TEST
+
+/* The CR intercepts keep a 16/32-bit vCPU in its mode: PE and PG keep
+ * their values; the other bits are the guest's. */
+START_TEST(cr_writes_keep_the_start_mode)
+{
+	uint64_t v = 0x3b;                                   /* 32-bit: set TS */
+	ck_assert_int_eq(cr0_write_check(0x33, &v), 0);
+	v = 0x80000033;                                      /* 32-bit: enable paging */
+	ck_assert_int_eq(cr0_write_check(0x33, &v), -EINVAL);
+	v = 0x33;                                            /* real mode: enter protected mode */
+	ck_assert_int_eq(cr0_write_check(0x32, &v), -EINVAL);
+	v = 0x3a;                                            /* real mode: set TS */
+	ck_assert_int_eq(cr0_write_check(0x32, &v), 0);
+	v = 0x80050033 & ~1UL;                               /* long mode: drop PE */
+	ck_assert_int_eq(cr0_write_check(0x80050033, &v), -EINVAL);
+	v = 0x20;                                            /* 32-bit: turn PAE on */
+	ck_assert_int_eq(cr4_write_check(0, &v, 0x7ff, 0), -EINVAL);
+	default_state();
+	S.cr0 = 0x80000033, S.efer = 0, S.cs.attr = 0xc9b;  /* legacy paging */
+	ck_assert_str_eq(refusal(), "legacy (32-bit) paging: not supported, only long mode or paging off");
 }
 END_TEST
 
@@ -331,6 +354,7 @@ Suite *regs_suite(void)
 	tcase_add_test(tc, the_default_and_the_demo_start_states_pass);
 	tcase_add_test(tc, each_broken_rule_is_refused_by_name);
 	tcase_add_test(tc, real_mode_rules);
+	tcase_add_test(tc, cr_writes_keep_the_start_mode);
 	tcase_add_test(tc, cpuid_policy_refuses_what_it_cannot_give);
 	tcase_add_test(tc, cpuid_policy_accepts_a_subset_and_refuses_duplicates);
 	tcase_add_test(tc, cpuid_lookup_answers_per_index);
