@@ -7,7 +7,7 @@
 set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
-KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions"
+KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions intercepts msrs msr-exit"
 logdir=$build/boot-logs
 mkdir -p "$logdir"
 
