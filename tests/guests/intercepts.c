@@ -3,7 +3,7 @@
  * give exactly the fault the table says, or do nothing, on either backend,
  * and the kernel goes on running:
  *   INVD, WBINVD: no-ops (no fault; INVD must not discard anything);
- *   MONITOR, MWAIT: #UD (CPUID shows no MONITOR to partitions);
+ *   MONITOR, MWAIT: #UD, and CPUID shows no MONITOR;
  *   RDPMC: #GP(0) (counters are not virtualized);
  *   every SVM instruction (VMRUN VMLOAD VMSAVE STGI CLGI SKINIT INVLPGA)
  *   and every VMX instruction (VMXON VMXOFF VMCLEAR VMPTRLD VMPTRST VMREAD
@@ -100,6 +100,13 @@ __attribute__((section(".text.start"))) void _start(void)
 		kprintf("intercepts: a store before INVD was lost\n");
 	}
 	expect("WBINVD", do_wbinvd, NONE, 0);
+	uint32_t a = 1, b, c = 0, d;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	checked++;
+	if (c & (1u << 3)) {
+		failed++;
+		kprintf("intercepts: CPUID shows MONITOR (leaf 1 ECX 0x%x)\n", c);
+	}
 	expect("MONITOR", do_monitor, 6, 0);
 	expect("MWAIT", do_mwait, 6, 0);
 	expect("RDPMC", do_rdpmc, 13, 0);

@@ -34,6 +34,7 @@
 #define PROC_MONITOR    (1u << 29)
 #define PROC_SECONDARY  (1u << 31)
 #define PROC2_EPT       (1u << 1)
+#define PROC2_RDTSCP    (1u << 3)
 #define PROC2_VPID      (1u << 5)
 #define PROC2_WBINVD    (1u << 6)
 #define EXIT_HOST_64    (1u << 9)
@@ -65,6 +66,9 @@
 		   PROC_SECONDARY)
 #define PROC2_WANT (PROC2_EPT |     /* stage 2 */ \
 		    PROC2_WBINVD)   /* a no-op (hv/intercept.c says why) */
+/* Not an intercept: without "enable RDTSCP" RDTSCP and RDPID are #UD in
+ * the guest although CPUID shows them; with it they run natively and read
+ * the guest's TSC_AUX (arch/x86/guest_switch.c). */
 
 struct vmx_vcpu {
 	bool launched;
@@ -110,7 +114,8 @@ static int setup_controls(void)
 		err = adjust("processor-based", t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
 			     PROC_WANT, 0, &vmx.proc);
 	if (!err)
-		err = adjust("secondary", MSR_VMX_PROCBASED2, PROC2_WANT, PROC2_VPID, &vmx.proc2);
+		err = adjust("secondary", MSR_VMX_PROCBASED2, PROC2_WANT,
+			     PROC2_VPID | PROC2_RDTSCP, &vmx.proc2);
 	if (!err)
 		err = adjust("VM-exit", t ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
 			     EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_EFER,
