@@ -406,7 +406,15 @@ static struct vm_exit pick_exit(struct input *in)
 		e.string = b & 0x20;
 		break;
 	case 6: e.reason = VMEXIT_CPUID; break;
-	case 7: e.reason = VMEXIT_MSR; break;
+	case 7:
+		if (b & 0x20) {
+			e.reason = VMEXIT_INSN;
+			e.insn = (enum vm_insn)((b >> 6) % (INSN_COUNT + 1));   /* + one nobody decided */
+		} else {
+			e.reason = VMEXIT_MSR;
+			e.write = b & 0x10;
+		}
+		break;
 	case 8: e.reason = VMEXIT_PREEMPT; break;
 	case 9: e.reason = b & 0x10 ? VMEXIT_INTR : VMEXIT_NONE; break;
 	case 10: e.reason = b & 0x10 ? VMEXIT_FAILED : VMEXIT_UNKNOWN; break;

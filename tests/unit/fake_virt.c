@@ -76,8 +76,10 @@ static int fake_vm_init(struct vm *vm)
 	vm->asid = vm->tlb_tag = vm->id + 1 < fake_nr_tags ? vm->id + 1 : 1;
 	return 0;
 }
+static void fake_msrs_forget(struct vcpu *v);
 static int fake_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 {
+	fake_msrs_forget(v);
 	v->arch_pa = r->rip;   /* the fake keeps RIP here */
 	return 0;
 }
@@ -114,8 +116,19 @@ static void fake_preemption_arm(struct vcpu *v) { (void)v; }
 
 /* Like SVM: EFER starts with SVME set (hv/msr.c hides it). Like a CPU
  * without IBRS: no SPEC_CTRL. */
-struct fake_msr fake_msrs[64];
+struct fake_msr fake_msrs[FAKE_MAX_MSRS];
 int fake_nmsrs;
+
+/* A new vCPU starts with no MSR copies (its slot may have been used). */
+static void fake_msrs_forget(struct vcpu *v)
+{
+	int n = 0;
+	for (int i = 0; i < fake_nmsrs; i++)
+		if (fake_msrs[i].v != v)
+			fake_msrs[n++] = fake_msrs[i];
+	fake_nmsrs = n;
+}
+
 static uint64_t *fake_msr_slot(struct vcpu *v, uint32_t index)
 {
 	if (index == 0x48)
@@ -123,8 +136,8 @@ static uint64_t *fake_msr_slot(struct vcpu *v, uint32_t index)
 	for (int i = 0; i < fake_nmsrs; i++)
 		if (fake_msrs[i].v == v && fake_msrs[i].index == index)
 			return &fake_msrs[i].value;
-	if (fake_nmsrs == 64)
-		abort();
+	if (fake_nmsrs == FAKE_MAX_MSRS)
+		abort();       /* more than every vCPU's allow list: a bug */
 	fake_msrs[fake_nmsrs] = (struct fake_msr){ v, index,
 		index == 0xc0000080 ? 0x1d00 : 0 };   /* SVME LMA LME NXE */
 	return &fake_msrs[fake_nmsrs++].value;

@@ -32,7 +32,8 @@ extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
 
 /* The guest copies of MSRs (msr_get/msr_set), per vCPU. */
 struct fake_msr { struct vcpu *v; uint32_t index; uint64_t value; };
-extern struct fake_msr fake_msrs[64];
+#define FAKE_MAX_MSRS (SV_MAX_VMS * SV_MAX_VCPUS * 16)
+extern struct fake_msr fake_msrs[FAKE_MAX_MSRS];
 extern int fake_nmsrs;
 
 void fake_reset(void);
