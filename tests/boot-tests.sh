@@ -42,7 +42,7 @@ bochs() {
 	local name=$1 cfg=$2 want=$3
 	shift 3
 	local log=$logdir/bochs-$name.log
-	TIMEOUT=180 tests/run-bochs.sh "$build" "$cfg" >"$log" 2>&1
+	TIMEOUT=300 tests/run-bochs.sh "$build" "$cfg" >"$log" 2>&1
 	check "bochs/$name" "$want" $? "$log" "$@"
 }
 

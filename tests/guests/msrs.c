@@ -1,7 +1,7 @@
 /*
  * msrs: every MSR on the allow list (hv/msr.c) round-trips, and keeps its
  * value across a trip through the VMM and time slices of other vCPUs, as
- * do DR0-3 and a SWAPGS; EFER never shows SVME and refuses it; MSRs off
+ * do DR0-3, DR7 and a SWAPGS; EFER never shows SVME and refuses it; MSRs off
  * the list are #GP(0) under the default policy. The VMM checks meanwhile
  * that none of these values reaches its own vCPU (guest/control/vmm.c).
  */
@@ -112,6 +112,9 @@ static struct { uint32_t index; uint64_t value; bool (*present)(void); } allowed
 };
 #define NR_ALLOWED (sizeof(allowed) / sizeof(allowed[0]))
 
+/* DR7 with only LE and GE set: no breakpoint is armed. */
+#define DR7_VALUE 0x700UL
+
 static const uint64_t dr_values[4] = { 0x100000, 0x200008, 0xffff800000300010UL, 0x7ff000 };
 
 static void set_drs(void)
@@ -120,15 +123,20 @@ static void set_drs(void)
 	__asm__ volatile("mov %0, %%dr1" : : "r"(dr_values[1]));
 	__asm__ volatile("mov %0, %%dr2" : : "r"(dr_values[2]));
 	__asm__ volatile("mov %0, %%dr3" : : "r"(dr_values[3]));
+	__asm__ volatile("mov %0, %%dr7" : : "r"(DR7_VALUE));
 }
 
 static void check_drs(const char *when)
 {
-	uint64_t d[4];
+	uint64_t d[4], dr7;
 	__asm__ volatile("mov %%dr0, %0" : "=r"(d[0]));
 	__asm__ volatile("mov %%dr1, %0" : "=r"(d[1]));
 	__asm__ volatile("mov %%dr2, %0" : "=r"(d[2]));
 	__asm__ volatile("mov %%dr3, %0" : "=r"(d[3]));
+	__asm__ volatile("mov %%dr7, %0" : "=r"(dr7));
+	checked++;
+	if (dr7 != DR7_VALUE)
+		fail("DR7 is 0x%lx %s, expected 0x%lx", dr7, when, DR7_VALUE);
 	for (unsigned i = 0; i < 4; i++) {
 		checked++;
 		if (d[i] != dr_values[i])

@@ -37,11 +37,13 @@
 #define PROC2_RDTSCP    (1u << 3)
 #define PROC2_VPID      (1u << 5)
 #define PROC2_WBINVD    (1u << 6)
+#define EXIT_SAVE_DEBUG (1u << 2)
 #define EXIT_HOST_64    (1u << 9)
 #define EXIT_SAVE_PAT   (1u << 18)
 #define EXIT_LOAD_PAT   (1u << 19)
 #define EXIT_SAVE_EFER  (1u << 20)
 #define EXIT_LOAD_EFER  (1u << 21)
+#define ENTRY_LOAD_DEBUG (1u << 2)
 #define ENTRY_GUEST_64  (1u << 9)
 #define ENTRY_LOAD_PAT  (1u << 14)
 #define ENTRY_LOAD_EFER (1u << 15)
@@ -118,11 +120,12 @@ static int setup_controls(void)
 			     PROC2_VPID | PROC2_RDTSCP, &vmx.proc2);
 	if (!err)
 		err = adjust("VM-exit", t ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
-			     EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_EFER,
+			     EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_EFER | EXIT_SAVE_DEBUG,
 			     EXIT_SAVE_PAT | EXIT_LOAD_PAT, &vmx.exit);
 	if (!err)
 		err = adjust("VM-entry", t ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
-			     ENTRY_GUEST_64 | ENTRY_LOAD_EFER, ENTRY_LOAD_PAT, &vmx.entry);
+			     ENTRY_GUEST_64 | ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG, ENTRY_LOAD_PAT,
+			     &vmx.entry);
 	/* PAT is the guest's only if all three controls are there. */
 	vmx.pat = (vmx.exit & EXIT_SAVE_PAT) && (vmx.exit & EXIT_LOAD_PAT) &&
 		  (vmx.entry & ENTRY_LOAD_PAT);
@@ -236,6 +239,9 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
 	vmcs_write_guest_state(r);
+	/* DR7 and DEBUGCTL are the guest's (saved at exit, loaded at entry);
+	 * DR0-3 and DR6 are switched by hand (guest_switch.c). */
+	vmwrite(GUEST_DEBUGCTL, 0);
 	vmwrite(GUEST_SYSENTER_CS, 0);
 	vmwrite(GUEST_SYSENTER_ESP, 0);
 	vmwrite(GUEST_SYSENTER_EIP, 0);
