@@ -323,6 +323,8 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 				g->expect_preempt = true, run.hypercall.ret = 0;
 			else if (run.hypercall.nr == SV_GUEST_HANDOFF)
 				handoff(g, &run);
+			else if (run.hypercall.nr == SV_GUEST_PREEMPTIONS)
+				run.hypercall.ret = g->preemptions;
 			break;
 		case SV_EXIT_MSR:
 			msr_exit(g, &run);

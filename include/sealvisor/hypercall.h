@@ -101,6 +101,8 @@ enum sv_hypercall {
 /* (gpa, len): punch my memory, then run the "marker" guest to completion
  * (it fills fresh memory, likely the pages just punched, with its mark). */
 #define SV_GUEST_HANDOFF (SV_HC_GUEST_BASE + 4)
+/* () -> how many times VCPU_RUN of my vCPU 0 ended with SV_EXIT_PREEMPT. */
+#define SV_GUEST_PREEMPTIONS (SV_HC_GUEST_BASE + 5)
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;

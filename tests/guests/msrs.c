@@ -1,6 +1,6 @@
 /*
  * msrs: every MSR on the allow list (hv/msr.c) round-trips, and keeps its
- * value across a trip through the VMM and time slices of other vCPUs, as
+ * value across trips through the VMM and a preemption, as
  * do DR0-3, DR7 and a SWAPGS; EFER never shows SVME and refuses it; MSRs off
  * the list are #GP(0) under the default policy. The VMM checks meanwhile
  * that none of these values reaches its own vCPU (guest/control/vmm.c).
@@ -159,14 +159,20 @@ static void check_all(const char *when)
 	kprintf("msrs: allowed MSRs and DR0-3 checked %s\n", when);
 }
 
-/* Other vCPUs (the VMM's, at least) run in between: a VMM call, then a
- * spin long enough for time slices to end under either emulator. */
+/* Other vCPUs (the VMM's, at least) run in between: a VMM call, then
+ * spins, each twice as long as the last, until the VMM has seen this vCPU
+ * preempted (its time slice ended without an exit) at least once more. */
 static void let_others_run(void)
 {
-	vmm_call(SV_GUEST_STATS, 0, 0);
-	for (volatile unsigned long i = 0; i < 20000000; i++)
-		;
-	vmm_call(SV_GUEST_STATS, 0, 0);
+	int64_t before = vmm_call(SV_GUEST_PREEMPTIONS, 0, 0);
+
+	int64_t now;
+
+	for (unsigned long n = 1UL << 20; (now = vmm_call(SV_GUEST_PREEMPTIONS, 0, 0)) == before;
+	     n *= 2)
+		for (volatile unsigned long i = 0; i < n; i++)
+			;
+	kprintf("msrs: preempted (the VMM counts %ld -> %ld)\n", before, now);
 }
 
 static void efer_checks(void)
@@ -233,7 +239,7 @@ __attribute__((section(".text.start"))) void _start(void)
 	check_all("as written");
 	rdtscp_check();
 	let_others_run();
-	check_all("after other vCPUs ran");
+	check_all("after a preemption");
 	rdtscp_check();
 	efer_checks();
 	swapgs_checks();

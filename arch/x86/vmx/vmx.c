@@ -444,6 +444,10 @@ static uint64_t *msr_slot(struct vcpu *v, uint32_t index)
 	case MSR_IA32_LSTAR: return &v->sw.lstar;
 	case MSR_IA32_CSTAR: return &v->sw.cstar;
 	case MSR_IA32_SFMASK: return &v->sw.sfmask;
+	case MSR_IA32_TSC_AUX:
+		/* Without "enable RDTSCP" the guest has neither RDTSCP nor RDPID. */
+		if (!(vmx.proc2 & PROC2_RDTSCP))
+			return NULL;
 	}
 	return guest_switch_msr(v, index);
 }
