@@ -91,6 +91,8 @@ for platform in qemu bochs; do
 		'preempted 3 times without exiting' 'control: vCPU 1 started on CPU 1' \
 		'control vCPU 1 runs smp-punch vCPU 1' \
 		'\[hypercall-rights\] hypercall-rights: 256 hypercalls checked, 0 failed' \
+		'\[msrs\] msrs: preempted \(the VMM counts' \
+		'\[msr-exit\] msr-exit: RDMSR 0x1234 gave 0x5ea1000000001234 from the VMM' \
 		'^sealvisor: exit status 0'
 	$platform hostile-control tests/configs/hostile.cfg 0 \
 		'hostile-control: [0-9]+ checks, 0 failed' '^sealvisor: exit status 0'
