@@ -101,8 +101,9 @@ static int64_t exit_hypercall(struct vcpu *v, struct sv_run *run)
 /*
  * Exits every partition kind handles alike: spurious and host-interrupt
  * exits, CPUID, MSRs on the allow list (and the rest, unless the VM's
- * policy sends them to its VMM), intercepted instructions, and calls of the hypervisor's own ABI (whose rights
- * hypercall_dispatch checks against the caller: a guest gets -EPERM). True
+ * policy sends them to its VMM), intercepted instructions, and calls of
+ * the hypervisor's own ABI (whose rights hypercall_dispatch checks
+ * against the caller: a guest gets -EPERM). True
  * if handled: the vCPU goes straight back in.
  */
 static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
