@@ -3,6 +3,7 @@
 #include <sealvisor/errno.h>
 #include "hv/hypercall.h"
 #include "hv/log.h"
+#include "hv/msr.h"
 #include "hv/run.h"
 #include "hv/shutdown.h"
 #include "hv/trace.h"
@@ -47,6 +48,7 @@ union hc_args {
 	struct { uint64_t vm, vcpu, regs; } vcpu_create;
 	struct { uint64_t vm, vcpu, run; } vcpu_run;
 	struct { uint64_t n, rip, rsp; } control_vcpu;
+	struct { uint64_t vm, policy; } msr_policy;
 };
 
 typedef int64_t (*hc_fn)(struct vm *caller, const union hc_args *a);
@@ -327,6 +329,14 @@ static int64_t hc_vcpu_run(struct vm *caller, const union hc_args *a)
 	return r;
 }
 
+static int64_t hc_vm_set_msr_policy(struct vm *caller, const union hc_args *a)
+{
+	struct vm *vm = guest(a->msr_policy.vm);
+
+	(void)caller;
+	return vm ? msr_set_policy(vm, a->msr_policy.policy) : -ENOENT;
+}
+
 static int64_t hc_control_vcpu_start(struct vm *caller, const union hc_args *a)
 {
 	uint64_t n = a->control_vcpu.n;
@@ -380,6 +390,7 @@ static const struct {
 	[SV_HC_VCPU_RUN] = { hc_vcpu_run, false },
 	[SV_HC_CONTROL_VCPU_START] = { hc_control_vcpu_start, false },
 	[SV_HC_CONTROL_VCPU_WAKE] = { hc_control_vcpu_wake, false },
+	[SV_HC_VM_SET_MSR_POLICY] = { hc_vm_set_msr_policy, false },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])

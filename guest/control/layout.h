@@ -14,6 +14,8 @@
  *   order: gpa = p_paddr, the filesz file bytes at p_offset;
  *   VM_POPULATE of the page tables (layout_page_tables) at PT_GPA, PT_SIZE;
  *   vCPUs 0 .. n-1 (n from the image's vCPU note) with layout_vcpu_regs;
+ *   VM_SET_MSR_POLICY with the image's policy note (SV_NOTE_MSR_POLICY),
+ *   only if it is not SV_MSR_POLICY_GP;
  *   VM_FINALIZE.
  */
 #ifndef GUEST_CONTROL_LAYOUT_H

@@ -29,6 +29,8 @@ struct elf64_phdr {
 /* A guest image may carry this note (name "sealvisor", type 1) whose
  * 4-byte descriptor is how many vCPUs it wants; without it, one. */
 #define SV_NOTE_VCPUS 1
+/* Type 2: the SV_MSR_POLICY_* the image asks its VMM for; without it, GP. */
+#define SV_NOTE_MSR_POLICY 2
 
 struct elf64_note {
 	uint32_t namesz, descsz, type;
@@ -64,8 +66,9 @@ static inline const struct elf64_phdr *elf64_phdrs(const void *img)
 	return (const void *)((const uint8_t *)img + h->phoff);
 }
 
-/* The sealvisor vCPU-count note, or 1. elf64_check must have passed. */
-static inline uint32_t elf64_vcpus(const void *img, uint64_t size)
+/* The 4-byte descriptor of the sealvisor note of this type, or dflt.
+ * elf64_check must have passed. */
+static inline uint32_t elf64_note_u32(const void *img, uint64_t size, uint32_t type, uint32_t dflt)
 {
 	const struct elf64_phdr *ph = elf64_phdrs(img);
 
@@ -79,13 +82,19 @@ static inline uint32_t elf64_vcpus(const void *img, uint64_t size)
 			const uint8_t *nm = p + sizeof(*n);
 			if (nm + name + desc > end)
 				break;
-			if (n->type == SV_NOTE_VCPUS && n->namesz == 10 && n->descsz == 4 &&
+			if (n->type == type && n->namesz == 10 && n->descsz == 4 &&
 			    nm[0] == 's' && nm[8] == 'r' && nm[9] == 0)
 				return *(const uint32_t *)(nm + name);
 			p = nm + name + desc;
 		}
 	}
-	return 1;
+	return dflt;
+}
+
+/* The sealvisor vCPU-count note, or 1. */
+static inline uint32_t elf64_vcpus(const void *img, uint64_t size)
+{
+	return elf64_note_u32(img, size, SV_NOTE_VCPUS, 1);
 }
 
 #endif
