@@ -5,6 +5,7 @@
 #include "hv/run.h"
 #include "hv/xstate_policy.h"
 
+#define CPUID1_ECX_MONITOR    (1u << 3)   /* MONITOR/MWAIT are #UD (hv/intercept.c) */
 #define CPUID1_ECX_VMX        (1u << 5)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM          (1u << 2)
@@ -28,7 +29,7 @@ void cpuid_emulate(const struct vm *vm, struct guest_regs *r)
 		c = cpuid(leaf, sub);
 		/* No nested virtualization: partitions never see SVM or VMX. */
 		if (leaf == 1)
-			c.ecx = (c.ecx & ~CPUID1_ECX_VMX) | CPUID1_ECX_HYPERVISOR;
+			c.ecx = (c.ecx & ~(CPUID1_ECX_VMX | CPUID1_ECX_MONITOR)) | CPUID1_ECX_HYPERVISOR;
 		if (leaf == 0x80000001)
 			c.ecx &= ~EXT1_ECX_SVM;
 	}

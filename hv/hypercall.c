@@ -3,6 +3,7 @@
 #include <sealvisor/errno.h>
 #include "hv/hypercall.h"
 #include "hv/log.h"
+#include "hv/msr.h"
 #include "hv/run.h"
 #include "hv/shutdown.h"
 #include "hv/trace.h"
@@ -49,6 +50,7 @@ union hc_args {
 	struct { uint64_t n, rip, rsp; } control_vcpu;
 	struct { uint64_t vm, vcpu, gpa; } regs;
 	struct { uint64_t vm, gpa, nr; } cpuid;
+	struct { uint64_t vm, policy; } msr_policy;
 };
 
 typedef int64_t (*hc_fn)(struct vm *caller, const union hc_args *a);
@@ -329,6 +331,14 @@ static int64_t hc_vcpu_run(struct vm *caller, const union hc_args *a)
 	return r;
 }
 
+static int64_t hc_vm_set_msr_policy(struct vm *caller, const union hc_args *a)
+{
+	struct vm *vm = guest(a->msr_policy.vm);
+
+	(void)caller;
+	return vm ? msr_set_policy(vm, a->msr_policy.policy) : -ENOENT;
+}
+
 static int64_t hc_control_vcpu_start(struct vm *caller, const union hc_args *a)
 {
 	uint64_t n = a->control_vcpu.n;
@@ -416,6 +426,7 @@ static const struct {
 	[SV_HC_VCPU_GET_SREGS] = { hc_vcpu_get_sregs, false },
 	[SV_HC_VCPU_SET_SREGS] = { hc_vcpu_set_sregs, false },
 	[SV_HC_VM_SET_CPUID] = { hc_vm_set_cpuid, false },
+	[SV_HC_VM_SET_MSR_POLICY] = { hc_vm_set_msr_policy, false },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])

@@ -50,8 +50,7 @@ void launch_start(struct sha256 *h);
 void launch_populate_head(struct sha256 *h, uint64_t gpa, uint64_t len);
 /* The finalize records of vm's regions and vCPUs. */
 void launch_layout(struct sha256 *h, struct vm *vm);
-/* The VM's MSR policy for record 6: 0, the #GP policy, until the MSR
- * policy (VM_SET_MSR_POLICY) replaces this stub. */
+/* The VM's MSR policy for record 6 (VM_SET_MSR_POLICY, hv/msr.h). */
 uint64_t vm_msr_policy(const struct vm *vm);
 
 #endif

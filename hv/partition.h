@@ -32,7 +32,18 @@ struct object_map {
 	struct vm *vm;
 };
 
-enum vcpu_pending { PENDING_NONE, PENDING_IO_IN, PENDING_HYPERCALL };
+enum vcpu_pending { PENDING_NONE, PENDING_IO_IN, PENDING_HYPERCALL, PENDING_MSR_READ,
+		   PENDING_MSR_WRITE };
+
+/* Guest state no control block holds: the backend loads it before each
+ * entry and reads back what the guest can change without an exit
+ * (arch/x86/guest_switch.c). Per vCPU, so no partition sees another's. */
+struct vcpu_switched {
+	uint64_t dr[4], dr6;             /* DR6: VMX only (the VMCB has it) */
+	uint64_t tsc_aux, spec_ctrl;
+	/* VMX only (SVM switches them with VMLOAD/VMSAVE from the VMCB). */
+	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
+};
 
 struct vcpu {
 	struct vm *vm;
@@ -56,12 +67,14 @@ struct vcpu {
 	/* An emulated CR0/CR4 write changed how the guest translates: its TLB
 	 * context is flushed before the next entry. */
 	bool cr_flush;
+	struct vcpu_switched sw;
 };
 
 struct vm {
 	unsigned id;                 /* 0: control partition */
 	uint64_t serial;             /* never reused, unlike id and ASID */
 	bool in_use, is_control, finalized;
+	uint8_t msr_policy;          /* SV_MSR_POLICY_*: set before finalize */
 	char name[16];
 	struct stage2 s2;
 	unsigned asid;               /* or VPID; 0: none of its own */

@@ -4,6 +4,8 @@
 #include <sealvisor/errno.h>
 #include "hv/clock.h"
 #include "hv/hypercall.h"
+#include "hv/intercept.h"
+#include "hv/msr.h"
 #include "hv/log.h"
 #include "hv/cpu_work.h"
 #include "hv/run.h"
@@ -14,12 +16,28 @@
 #define LEN_VMMCALL 3
 #define LEN_CPUID 2
 #define LEN_HLT 1
+#define LEN_MSR 2
 #define VCPU_SLICE_MS 10     /* like the backends' preemption timers */
 #define VCPU_SLICE_ENTRIES 4096
 
 static uint64_t size_mask(unsigned size)
 {
 	return size >= 8 ? ~0UL : (1UL << (8 * size)) - 1;
+}
+
+/* The RDMSR/WRMSR stayed where it was: the VMM's error makes it fault,
+ * else a read gets the VMM's value and the guest moves on. */
+static void apply_msr(struct vcpu *v, const struct sv_run *run)
+{
+	if (run->msr.error) {
+		virt_inject_gp(v);
+		return;
+	}
+	if (v->pending == PENDING_MSR_READ) {
+		v->regs.rax = (uint32_t)run->msr.value;
+		v->regs.rdx = run->msr.value >> 32;
+	}
+	virt->skip_instruction(v, LEN_MSR);
 }
 
 /* The VMM's answer to the previous exit goes into the guest's RAX. */
@@ -31,6 +49,8 @@ static void apply_pending(struct vcpu *v, const struct sv_run *run)
 		v->regs.rax = (v->regs.rax & ~m) | (run->io.data & m);
 	else if (v->pending == PENDING_HYPERCALL)
 		v->regs.rax = (uint64_t)run->hypercall.ret;
+	else if (v->pending == PENDING_MSR_READ || v->pending == PENDING_MSR_WRITE)
+		apply_msr(v, run);
 	v->pending = PENDING_NONE;
 }
 
@@ -46,6 +66,19 @@ static int64_t exit_io(struct vcpu *v, const struct vm_exit *e, struct sv_run *r
 		v->pending = PENDING_IO_IN;
 		v->pending_size = e->size;
 	}
+	return 0;
+}
+
+/* The RIP stays on the instruction until the VMM answers (apply_msr). */
+static int64_t exit_msr(struct vcpu *v, const struct vm_exit *e, struct sv_run *run)
+{
+	run->exit_reason = SV_EXIT_MSR;
+	run->msr.index = (uint32_t)v->regs.rcx;
+	run->msr.is_write = e->write;
+	run->msr.error = 0;
+	run->msr.pad = 0;
+	run->msr.value = e->write ? (v->regs.rdx << 32) | (uint32_t)v->regs.rax : 0;
+	v->pending = e->write ? PENDING_MSR_WRITE : PENDING_MSR_READ;
 	return 0;
 }
 
@@ -67,8 +100,10 @@ static int64_t exit_hypercall(struct vcpu *v, struct sv_run *run)
 
 /*
  * Exits every partition kind handles alike: spurious and host-interrupt
- * exits, CPUID, MSRs, and calls of the hypervisor's own ABI (whose rights
- * hypercall_dispatch checks against the caller: a guest gets -EPERM). True
+ * exits, CPUID, MSRs on the allow list (and the rest, unless the VM's
+ * policy sends them to its VMM), intercepted instructions, and calls of
+ * the hypervisor's own ABI (whose rights hypercall_dispatch checks
+ * against the caller: a guest gets -EPERM). True
  * if handled: the vCPU goes straight back in.
  */
 static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
@@ -84,7 +119,9 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 		virt->skip_instruction(v, LEN_CPUID);
 		return true;
 	case VMEXIT_MSR:
-		virt_inject_gp(v);
+		return msr_emulate(v, e->write);   /* false: the VM's policy says its VMM */
+	case VMEXIT_INSN:
+		insn_emulate(v, e->insn);
 		return true;
 	case VMEXIT_HYPERCALL:
 		if (!v->vm->is_control && r->rax >= SV_HC_GUEST_BASE)
@@ -157,6 +194,9 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		case VMEXIT_HYPERCALL:
 			virt->skip_instruction(v, LEN_VMMCALL);
 			exit_hypercall(v, run);
+			break;
+		case VMEXIT_MSR:
+			exit_msr(v, &e, run);
 			break;
 		case VMEXIT_HLT:
 			virt->skip_instruction(v, LEN_HLT);

@@ -31,7 +31,22 @@ enum vm_exit_reason {
 	VMEXIT_INTR,        /* a host interrupt, handled: run again */
 	VMEXIT_PREEMPT,     /* the preemption timer fired: the slice is over */
 	VMEXIT_FAILED,      /* the CPU refused the guest state */
+	VMEXIT_INSN,        /* an intercepted instruction: insn says which */
 	VMEXIT_UNKNOWN,
+};
+
+/* Instructions every backend intercepts and decodes into VMEXIT_INSN;
+ * what a partition gets for each is decided once, in hv/intercept.c. */
+enum vm_insn {
+	INSN_INVD,
+	INSN_WBINVD,
+	INSN_MONITOR,
+	INSN_MWAIT,
+	INSN_RDPMC,
+	INSN_SVM,           /* VMRUN VMLOAD VMSAVE STGI CLGI SKINIT INVLPGA */
+	INSN_VMX,           /* VMXON VMXOFF VMCLEAR VMPTRLD VMPTRST VMREAD VMWRITE
+			     * VMLAUNCH VMRESUME INVEPT INVVPID VMFUNC */
+	INSN_COUNT,
 };
 
 struct vm_exit {
@@ -41,7 +56,7 @@ struct vm_exit {
 	uint16_t port;                /* IO */
 	uint8_t size;
 	bool in, string;
-	uint32_t msr;
+	enum vm_insn insn;            /* INSN */
 	uint64_t raw, info1, info2;   /* backend codes, for logs */
 	const char *name;             /* the backend's name for raw */
 };
@@ -92,6 +107,12 @@ struct virt_ops {
 	void (*preemption_arm)(struct vcpu *v);
 	/* OPTIONAL. CR4 as the guest sees it (CPUID reports OSXSAVE from it). */
 	uint64_t (*get_cr4)(struct vcpu *v);
+	/* The guest's copy of an MSR on the allow list (hv/msr.c), wherever
+	 * the backend keeps it (control block or switched by hand): 0, or
+	 * -ENOENT if this backend or CPU does not switch that MSR (then the
+	 * guest may not have it). msr_set gets values hv/msr.c checked. */
+	int (*msr_get)(struct vcpu *v, uint32_t index, uint64_t *value);
+	int (*msr_set)(struct vcpu *v, uint32_t index, uint64_t value);
 };
 
 /* Set by arch_virt_select (hv/arch.h). */

@@ -231,13 +231,25 @@ bool stage2_lookup(struct stage2 *s, uint64_t gpa, uint64_t *hpa, unsigned *leve
 	return found;
 }
 
+static bool zero8(const uint64_t *t)
+{
+	return !(t[0] | t[1] | t[2] | t[3] | t[4] | t[5] | t[6] | t[7]);
+}
+
 static int for_each_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t base,
 			  int (*fn)(void *, uint64_t, uint64_t, unsigned, unsigned), void *ctx)
 {
 	uint64_t *t = table_va(table);
 
 	for (unsigned i = 0; i < ENTRIES; i++) {
-		if (!s->fmt->present(t[i]))
+		/* Most tables are nearly empty, and a zero entry is present in
+		 * no format: skip runs of 8 zero entries at a time (the audit
+		 * walks every table after every hypercall in test builds). */
+		if (i % 8 == 0 && zero8(&t[i])) {
+			i += 7;
+			continue;
+		}
+		if (!t[i] || !s->fmt->present(t[i]))
 			continue;
 		uint64_t gpa = base + i * level_size(level);
 		int r;

@@ -7,7 +7,7 @@
 set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
-KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate"
+KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit"
 # Started in real mode and 32-bit mode (VCPU_SET_SREGS), and with a CPUID
 # table (VM_SET_CPUID): tests/configs/regs.cfg.
 REGS_KERNELS="realmode prot32 cpuid-table"
@@ -45,7 +45,7 @@ bochs() {
 	local name=$1 cfg=$2 want=$3
 	shift 3
 	local log=$logdir/bochs-$name.log
-	TIMEOUT=180 tests/run-bochs.sh "$build" "$cfg" >"$log" 2>&1
+	TIMEOUT=300 tests/run-bochs.sh "$build" "$cfg" >"$log" 2>&1
 	check "bochs/$name" "$want" $? "$log" "$@"
 }
 
@@ -94,6 +94,8 @@ for platform in qemu bochs; do
 		'preempted 3 times without exiting' 'control: vCPU 1 started on CPU 1' \
 		'control vCPU 1 runs smp-punch vCPU 1' \
 		'\[hypercall-rights\] hypercall-rights: 256 hypercalls checked, 0 failed' \
+		'\[msrs\] msrs: preempted \(the VMM counts' \
+		'\[msr-exit\] msr-exit: RDMSR 0x1234 gave 0x5ea1000000001234 from the VMM' \
 		'^sealvisor: exit status 0'
 	$platform hostile-control tests/configs/hostile.cfg 0 \
 		'hostile-control: [0-9]+ checks, 0 failed' '^sealvisor: exit status 0'

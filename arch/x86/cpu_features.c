@@ -63,7 +63,15 @@ void cpu_features_detect(void)
 		uint32_t edx = cpuid(0x80000001, 0).edx;
 		f->nx = !!(edx & (1u << 20));
 		f->pdpe1gb = !!(edx & (1u << 26));
+		f->tsc_aux = !!(edx & (1u << 27));
 	}
+	if (r.eax >= 7) {
+		struct cpuid_regs l7 = cpuid(7, 0);
+		f->tsc_aux |= !!(l7.ecx & (1u << 22));
+		f->spec_ctrl = !!(l7.edx & (1u << 26));
+	}
+	if (cpuid(0x80000000, 0).eax >= 0x80000008)
+		f->spec_ctrl |= !!(cpuid(0x80000008, 0).ebx & (1u << 14));
 	detect_svm(f);
 	detect_vmx(f);
 }

@@ -7,6 +7,9 @@
 struct cpu_features {
 	char vendor[13];
 	bool nx, pdpe1gb;
+	/* MSRs partitions may have (hv/msr.c): TSC_AUX with RDTSCP or RDPID,
+	 * SPEC_CTRL with IBRS (Intel CPUID 7 EDX 26, AMD 0x80000008 EBX 14). */
+	bool tsc_aux, spec_ctrl;
 	/* AMD SVM (CPUID 0x8000000A) */
 	bool svm, npt, nrips, svm_disabled_by_bios;
 	uint32_t svm_rev, nr_asids;

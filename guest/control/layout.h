@@ -17,6 +17,8 @@
  *   vCPUs 0 .. n-1 (n from the image's vCPU note) with layout_vcpu_regs,
  *   each, if the image's start-mode note says 32 or 16, followed by
  *   VCPU_SET_SREGS and VCPU_SET_REGS with layout_vcpu_state;
+ *   VM_SET_MSR_POLICY with the image's policy note (SV_NOTE_MSR_POLICY),
+ *   only if it is not SV_MSR_POLICY_GP;
  *   VM_FINALIZE.
  */
 #ifndef GUEST_CONTROL_LAYOUT_H

@@ -182,6 +182,15 @@ static int64_t create_vcpus(struct guest *g, const struct sv_module *m, uint64_t
 	return r;
 }
 
+/* The image's MSR policy note (layout.h): GP, the default, needs no call. */
+static int64_t set_msr_policy(struct guest *g, const struct sv_module *m)
+{
+	uint32_t policy = elf64_note_u32((const void *)m->gpa, m->size, SV_NOTE_MSR_POLICY,
+					 SV_MSR_POLICY_GP);
+
+	return policy == SV_MSR_POLICY_GP ? 0 : sv_call2(SV_HC_VM_SET_MSR_POLICY, g->vm, policy);
+}
+
 static int64_t create(struct guest *g, const struct sv_module *m)
 {
 	uint64_t entry = 0;
@@ -198,7 +207,7 @@ static int64_t create(struct guest *g, const struct sv_module *m)
 	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, GUEST_REGION_GPA, GUEST_MEM, g->obj,
 			  GUEST_REGION_OFFSET)) ||
 	    (r = load(g, m, &entry)) || (r = set_cpuid(g, m)) || (r = create_vcpus(g, m, entry)) ||
-	    (r = sv_call1(SV_HC_VM_FINALIZE, g->vm)))
+	    (r = set_msr_policy(g, m)) || (r = sv_call1(SV_HC_VM_FINALIZE, g->vm)))
 		return r;
 	return sv_call2(SV_HC_VM_GET_MEASUREMENT, g->vm, (uint64_t)g->measurement);
 }
@@ -264,6 +273,75 @@ static void punch(struct guest *g, struct sv_run *run)
 	run->hypercall.ret = r;
 }
 
+/*
+ * SV_EXIT_MSR (guests with SV_MSR_POLICY_EXIT, tests/guests/msr-exit.c):
+ * a read of MSR i gets 0x5ea1 << 48 | i, 0x1235 is refused (#GP), a write
+ * of 0x1234 must carry 0x0123456789abcdef. MSRs on the hypervisor's allow
+ * list must never come here.
+ */
+static void msr_exit(struct guest *g, struct sv_run *run)
+{
+	uint32_t i = run->msr.index;
+
+	if ((i >= 0xc0000080 && i <= 0xc0000084) || (i >= 0xc0000100 && i <= 0xc0000103) ||
+	    (i >= 0x174 && i <= 0x176) || i == 0x277 || i == 0x48)
+		return fail(g, "an allowed MSR reached the VMM", 0);
+	if (i == 0x1235) {
+		run->msr.error = 1;
+		return;
+	}
+	run->msr.error = 0;
+	if (!run->msr.is_write)
+		run->msr.value = 0x5ea1UL << 48 | i;
+	else if (i != 0x1234 || run->msr.value != 0x0123456789abcdefUL)
+		fail(g, "SV_EXIT_MSR write with the wrong index or value", 0);
+}
+
+/*
+ * Each control vCPU's own SYSCALL target, KERNEL_GS_BASE and DR0, in the
+ * hardware (not through RDMSR, which reads the hypervisor's copy): a
+ * guest's values must never be what the control partition runs with
+ * after VCPU_RUN (tests/guests/msrs.c sets its own).
+ */
+#define OWN_DR0 0x5ea1d0UL
+#define SYSCALL_MARK 0x5ca11UL
+static const uint64_t kgs_magic = 0x6b67735f6d616763UL;
+void syscall_entry(void);
+__asm__(".text; syscall_entry: mov $0x5ca11, %eax; push %r11; popfq; jmp *%rcx");
+
+static void wrmsr_own(uint32_t index, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static void own_state_init(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0xc0000080u));
+	wrmsr_own(0xc0000080, ((uint64_t)hi << 32 | lo) | 1);   /* EFER.SCE */
+	wrmsr_own(0xc0000081, 0x0008UL << 32);                   /* STAR: CS 0x08, SS 0x10 */
+	wrmsr_own(0xc0000082, (uint64_t)syscall_entry);          /* LSTAR */
+	wrmsr_own(0xc0000084, 0);                                /* SFMASK */
+	wrmsr_own(0xc0000102, (uint64_t)&kgs_magic);             /* KERNEL_GS_BASE */
+	__asm__ volatile("mov %0, %%dr0" : : "r"(OWN_DR0));
+}
+
+static void check_own_state(struct guest *g)
+{
+	uint64_t mark, via_kgs, dr0;
+
+	__asm__ volatile("xor %%eax, %%eax; syscall" : "=a"(mark) : : "rcx", "r11", "memory", "cc");
+	__asm__ volatile("swapgs; mov %%gs:0, %0; swapgs" : "=r"(via_kgs));
+	__asm__ volatile("mov %%dr0, %0" : "=r"(dr0));
+	if (mark != SYSCALL_MARK)
+		fail(g, "the control partition's SYSCALL went elsewhere: LSTAR not its own", 0);
+	else if (via_kgs != kgs_magic)
+		fail(g, "the control partition's KERNEL_GS_BASE is not its own", 0);
+	else if (dr0 != OWN_DR0)
+		fail(g, "the control partition's DR0 is not its own", 0);
+}
+
 /* Runs one guest vCPU until the guest is done (any vCPU may end it), or
  * until a secondary vCPU halts (its work is over). */
 static void handoff(struct guest *g, struct sv_run *run);
@@ -284,6 +362,8 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 		 * ours must come back whole (and so not be the guest's). */
 		if (fx_check(XMM_SEED) != 0)
 			return fail(g, "the VMM's XMM registers changed across VCPU_RUN", 0);
+		if (run.exit_reason != SV_EXIT_IO || run.io.port != 0x3f8)
+			check_own_state(g);     /* not after every character: Bochs is slow */
 		switch (run.exit_reason) {
 		case SV_EXIT_IO:
 			io(g, vcpu, &run);
@@ -301,6 +381,9 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 				return;         /* control vCPU 1 ran it to the end */
 			else if (run.hypercall.nr == SV_GUEST_HANDOFF)
 				handoff(g, &run);
+			break;
+		case SV_EXIT_MSR:
+			msr_exit(g, &run);
 			break;
 		case SV_EXIT_PREEMPT:
 			if (vcpu)
@@ -373,6 +456,7 @@ static bool migrate(struct guest *g, unsigned vcpu, struct sv_run *run)
 static void secondary(uint64_t cpu)
 {
 	fx_fill(XMM_SEED);
+	own_state_init();
 	__atomic_add_fetch(&secondaries_up, 1, __ATOMIC_SEQ_CST);
 	for (;;) {
 		/* HLT: the hypervisor lets the CPU sleep until vCPU 0 wakes us. */
@@ -526,6 +610,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 		  sv_abi_version() >> 16, sv_abi_version() & 0xffff, bp->nr_modules,
 		  bp->mem_size >> 20, bp->nr_cpus);
 	check_memory();
+	own_state_init();
 	start_secondaries();
 	for (unsigned i = 0; i < bp->nr_modules; i++)
 		if (&bp->modules[i] != find_helper())

@@ -20,6 +20,13 @@ int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1);
 	static const struct { uint32_t namesz, descsz, type; char name[12]; uint32_t count; } \
 	sealvisor_vcpus_note = { 10, 4, 1, "sealvisor", (n) }
 
+/* The MSR policy (SV_MSR_POLICY_*) this kernel asks its VMM to set before
+ * finalize (an ELF note too); without it, SV_MSR_POLICY_GP. */
+#define KERNEL_MSR_POLICY(p)                                                     \
+	__attribute__((section(".note.sealvisor"), aligned(4), used))           \
+	static const struct { uint32_t namesz, descsz, type; char name[12]; uint32_t policy; } \
+	sealvisor_msr_policy_note = { 10, 4, 2, "sealvisor", (p) }
+
 /* The memory, page tables and initial registers the demo VMM gives every
  * test kernel: guest/control/layout.h. */
 

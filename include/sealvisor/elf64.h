@@ -28,14 +28,17 @@ struct elf64_phdr {
 
 /* A guest image may carry notes named "sealvisor" for its VMM:
  *   type 1: 4-byte descriptor, how many vCPUs it wants (without it, one);
- *   type 2: 4-byte descriptor, the mode its vCPUs start in: SV_START_64
+ *   type 2: 4-byte descriptor, the SV_MSR_POLICY_* it asks for (without
+ *           it, GP);
+ *   type 3: 4-byte descriptor, the mode its vCPUs start in: SV_START_64
  *           (without it), SV_START_32 or SV_START_16 (guest/control/layout.h
  *           has the states);
- *   type 3: a CPUID table, n * 32 bytes laid out as struct sv_cpuid_entry
+ *   type 4: a CPUID table, n * 32 bytes laid out as struct sv_cpuid_entry
  *           (include/sealvisor/hypercall.h), for VM_SET_CPUID. */
 #define SV_NOTE_VCPUS 1
-#define SV_NOTE_START_MODE 2
-#define SV_NOTE_CPUID 3
+#define SV_NOTE_MSR_POLICY 2
+#define SV_NOTE_START_MODE 3
+#define SV_NOTE_CPUID 4
 #define SV_START_64 64
 #define SV_START_32 32
 #define SV_START_16 16

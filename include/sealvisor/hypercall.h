@@ -94,6 +94,12 @@ enum sv_hypercall {
 	 * drops the table (the default CPUID again). */
 	SV_HC_VM_SET_CPUID = 44,      /* (vm, gpa of the table, nr entries) */
 
+	/* What a guest's access to an MSR outside the hypervisor's allow
+	 * list (README "MSRs") does: SV_MSR_POLICY_GP (the default) or
+	 * SV_MSR_POLICY_EXIT (an SV_EXIT_MSR for the VMM). Before finalize
+	 * only (after: -EPERM); part of the launch measurement. */
+	SV_HC_VM_SET_MSR_POLICY = 45, /* (vm, policy) */
+
 	SV_HC_MAX = 48,
 	/* Numbers from here up, called by a guest, go to its VMM
 	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
@@ -185,7 +191,12 @@ enum sv_exit_reason {
 	SV_EXIT_HLT = 4,
 	SV_EXIT_SHUTDOWN = 5,         /* triple fault or an unrecoverable guest state */
 	SV_EXIT_PREEMPT = 6,          /* the time slice ran out */
+	SV_EXIT_MSR = 7,              /* RDMSR/WRMSR of an MSR the VM's policy sends to the VMM: msr */
 };
+
+/* SV_HC_VM_SET_MSR_POLICY values. */
+#define SV_MSR_POLICY_GP   0u         /* #GP in the guest */
+#define SV_MSR_POLICY_EXIT 1u         /* SV_EXIT_MSR to the VMM */
 
 struct sv_run {
 	uint32_t exit_reason;         /* enum sv_exit_reason */
@@ -208,6 +219,13 @@ struct sv_run {
 		struct {
 			uint64_t rip, code;
 		} shutdown;
+		struct {
+			uint32_t index;       /* ECX */
+			uint8_t is_write;
+			uint8_t error;        /* the VMM sets it: the guest gets #GP instead */
+			uint16_t pad;
+			uint64_t value;       /* EDX:EAX written; for a read, the VMM fills it */
+		} msr;
 	};
 };
 

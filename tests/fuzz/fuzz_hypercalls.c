@@ -242,6 +242,7 @@ static const char *const hc_names[SV_HC_MAX] = {
 	[SV_HC_VCPU_CREATE] = "VCPU_CREATE", [SV_HC_VCPU_RUN] = "VCPU_RUN",
 	[SV_HC_CONTROL_VCPU_START] = "CONTROL_VCPU_START",
 	[SV_HC_CONTROL_VCPU_WAKE] = "CONTROL_VCPU_WAKE",
+	[SV_HC_VM_SET_MSR_POLICY] = "VM_SET_MSR_POLICY",
 };
 
 static const char *hc_name(uint64_t nr)
@@ -405,7 +406,15 @@ static struct vm_exit pick_exit(struct input *in)
 		e.string = b & 0x20;
 		break;
 	case 6: e.reason = VMEXIT_CPUID; break;
-	case 7: e.reason = VMEXIT_MSR; break;
+	case 7:
+		if (b & 0x20) {
+			e.reason = VMEXIT_INSN;
+			e.insn = (enum vm_insn)((b >> 6) % (INSN_COUNT + 1));   /* + one nobody decided */
+		} else {
+			e.reason = VMEXIT_MSR;
+			e.write = b & 0x10;
+		}
+		break;
 	case 8: e.reason = VMEXIT_PREEMPT; break;
 	case 9: e.reason = b & 0x10 ? VMEXIT_INTR : VMEXIT_NONE; break;
 	case 10: e.reason = b & 0x10 ? VMEXIT_FAILED : VMEXIT_UNKNOWN; break;

@@ -4,6 +4,7 @@
  * index-significant leaves per index, zeros for a leaf or index the table
  * does not answer, and the hypervisor's own leaves 0x40000000/1 untouched.
  */
+#include <sealvisor/elf64.h>
 #include "guest/lib/kernel.h"
 #include "lib/string.h"
 
@@ -28,7 +29,7 @@ static const struct {
 	uint32_t namesz, descsz, type;
 	char name[12];
 	struct sv_cpuid_entry e[NR_ENTRIES];
-} cpuid_note = { 10, NR_ENTRIES * sizeof(struct sv_cpuid_entry), 3, "sealvisor", TABLE };
+} cpuid_note = { 10, NR_ENTRIES * sizeof(struct sv_cpuid_entry), SV_NOTE_CPUID, "sealvisor", TABLE };
 
 static const struct sv_cpuid_entry table[NR_ENTRIES] = TABLE;
 static unsigned failures;

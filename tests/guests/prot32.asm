@@ -5,7 +5,7 @@
 ; and segments flat: a word written at 64 MiB (far past any 16-bit or
 ; 1 MiB reach) reads back. Reports on COM1 and the exit port 0xf4.
 %include "sv-note.inc"
-SV_NOTE_U32 2, 32
+SV_NOTE_U32 3, 32          ; SV_NOTE_START_MODE: SV_START_32
 
 bits 32
 section .text.start

@@ -5,7 +5,7 @@
 ; ES addresses selector * 16: no descriptor table, no #GP). Reports on COM1
 ; and through the exit port 0xf4 (0: pass).
 %include "sv-note.inc"
-SV_NOTE_U32 2, 16
+SV_NOTE_U32 3, 16          ; SV_NOTE_START_MODE: SV_START_16
 
 bits 16
 section .text.start

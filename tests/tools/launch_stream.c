@@ -216,6 +216,10 @@ static int check_launch(const void *img, size_t size, const struct demo_layout *
 	if (mode != SV_START_64 && mode != SV_START_32 && mode != SV_START_16)
 		return bad(err, errlen, "the image's start-mode note says %u: the VMM starts 64, 32 "
 			   "or 16", mode);
+	uint32_t policy = elf64_note_u32(img, size, SV_NOTE_MSR_POLICY, SV_MSR_POLICY_GP);
+	if (policy != SV_MSR_POLICY_GP && policy != SV_MSR_POLICY_EXIT)
+		return bad(err, errlen, "the image's MSR policy note says %u: the hypervisor knows "
+			   "%u and %u", policy, SV_MSR_POLICY_GP, SV_MSR_POLICY_EXIT);
 	if (elf64_note(img, size, SV_NOTE_CPUID, &len) &&
 	    (len % sizeof(struct sv_cpuid_entry) || len / sizeof(struct sv_cpuid_entry) > SV_MAX_CPUID))
 		return bad(err, errlen, "the image's CPUID note is %u bytes: not 1 to %u entries of "
@@ -223,8 +227,8 @@ static int check_launch(const void *img, size_t size, const struct demo_layout *
 	return 0;
 }
 
-/* Records 5 and 6: the image's CPUID table as the VMM sets it, MSR policy 0
- * (the demo VMM sets none). */
+/* Records 5 and 6: the image's CPUID table and MSR policy as the VMM sets
+ * them (no note: no table, the #GP policy 0). */
 static void policy_records(const void *img, size_t size, const struct ls_sink *s)
 {
 	uint32_t len = 0;
@@ -234,7 +238,7 @@ static void policy_records(const void *img, size_t size, const struct ls_sink *s
 
 	memcpy(copy, t, n * sizeof(*t));     /* the note may be unaligned in the buffer */
 	ls_cpuid(s, copy, n);
-	ls_msr_policy(s, 0);
+	ls_msr_policy(s, elf64_note_u32(img, size, SV_NOTE_MSR_POLICY, SV_MSR_POLICY_GP));
 }
 
 int demo_launch_stream(const void *img, size_t size, const struct demo_layout *l,

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sealvisor/errno.h>
 #include "arch/x86/svm/npt.h"
 #include "hv/log.h"
 #include "hv/shutdown.h"
@@ -53,7 +54,8 @@ void fake_launch(struct vm *vm)
 
 void fake_reset(void)
 {
-	fake_nevents = fake_nexits = fake_next_exit = 0;
+	fake_nevents = fake_nexits = fake_next_exit = fake_nmsrs = 0;
+	fake_last_exception = (struct fake_exception){ 0xff, false, 0 };
 	fake_set_state_err = 0;
 	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
 }
@@ -75,9 +77,10 @@ static int fake_vm_init(struct vm *vm)
 	vm->asid = vm->tlb_tag = vm->id + 1 < fake_nr_tags ? vm->id + 1 : 1;
 	return 0;
 }
+static void fake_msrs_forget(struct vcpu *v);
 static int fake_vcpu_init(struct vcpu *v)
 {
-	(void)v;
+	fake_msrs_forget(v);
 	return 0;
 }
 int fake_set_state_err;
@@ -127,6 +130,51 @@ static uint64_t fake_get_cr4(struct vcpu *v)
 	return fake_cr4;
 }
 
+/* Like SVM: EFER starts with SVME set (hv/msr.c hides it). Like a CPU
+ * without IBRS: no SPEC_CTRL. */
+struct fake_msr fake_msrs[FAKE_MAX_MSRS];
+int fake_nmsrs;
+
+/* A new vCPU starts with no MSR copies (its slot may have been used). */
+static void fake_msrs_forget(struct vcpu *v)
+{
+	int n = 0;
+	for (int i = 0; i < fake_nmsrs; i++)
+		if (fake_msrs[i].v != v)
+			fake_msrs[n++] = fake_msrs[i];
+	fake_nmsrs = n;
+}
+
+static uint64_t *fake_msr_slot(struct vcpu *v, uint32_t index)
+{
+	if (index == 0x48)
+		return NULL;
+	for (int i = 0; i < fake_nmsrs; i++)
+		if (fake_msrs[i].v == v && fake_msrs[i].index == index)
+			return &fake_msrs[i].value;
+	if (fake_nmsrs == FAKE_MAX_MSRS)
+		abort();       /* more than every vCPU's allow list: a bug */
+	fake_msrs[fake_nmsrs] = (struct fake_msr){ v, index,
+		index == 0xc0000080 ? 0x1d00 : 0 };   /* SVME LMA LME NXE */
+	return &fake_msrs[fake_nmsrs++].value;
+}
+static int fake_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+	uint64_t *slot = fake_msr_slot(v, index);
+	if (!slot)
+		return -ENOENT;
+	*value = *slot;
+	return 0;
+}
+static int fake_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
+{
+	uint64_t *slot = fake_msr_slot(v, index);
+	if (!slot)
+		return -ENOENT;
+	*slot = value;
+	return 0;
+}
+
 static const struct virt_ops fake_ops = {
 	.name = "FAKE", .stage2_fmt = &npt_fmt, .vendor = SV_VENDOR_AMD,
 	.vm_init = fake_vm_init,
@@ -135,6 +183,7 @@ static const struct virt_ops fake_ops = {
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm, .get_cr4 = fake_get_cr4,
+	.msr_get = fake_msr_get, .msr_set = fake_msr_set,
 };
 const struct virt_ops *virt = &fake_ops;
 

@@ -33,6 +33,12 @@ extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
 /* What the fake's vcpu_set_state returns (0: it loads the state). */
 extern int fake_set_state_err;
 
+/* The guest copies of MSRs (msr_get/msr_set), per vCPU. */
+struct fake_msr { struct vcpu *v; uint32_t index; uint64_t value; };
+#define FAKE_MAX_MSRS (SV_MAX_VMS * SV_MAX_VCPUS * 16)
+extern struct fake_msr fake_msrs[FAKE_MAX_MSRS];
+extern int fake_nmsrs;
+
 void fake_reset(void);
 /* Creates vCPU 0 (if need be) and finalizes: a GUEST object's pages can
  * be punched only once its VM's launch is measured. */

@@ -202,6 +202,44 @@ START_TEST(audit_catches_a_foreign_page)
 }
 END_TEST
 
+/* The audit checks a 2 MiB leaf's owner once per leaf (hv/audit.c,
+ * large_leaf_ok), but still every page of it: one foreign page in the
+ * middle, or a leaf that runs past its region's end, is reported. */
+START_TEST(audit_checks_every_page_of_a_2m_leaf)
+{
+	uint64_t hpa, pa;
+	unsigned level, order;
+	ck_assert_int_eq(vm_handle_fault(vm, 6 * MB), 0);
+	ck_assert(stage2_lookup(&vm->s2, 6 * MB, &hpa, &level));
+	ck_assert_uint_eq(level, S2_LEVEL_2M);
+	ck_assert_int_eq(vm_audit(), 0);
+	struct page_meta *m = pmm_meta((hpa & ~(2 * MB - 1)) + 300 * PAGE_SIZE);
+	uint64_t owner = m->owner;
+	m->owner = owner + 1;
+	ck_assert_int_eq(vm_audit(), -EINVAL);
+	m->owner = owner;
+	ck_assert_int_eq(vm_audit(), 0);
+
+	struct vm *other;
+	struct memobj *o2;
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &o2), 0);
+	ck_assert_int_eq(memobj_add_seals(o2, MEMOBJ_SEAL_GUEST), 0);
+	ck_assert_int_eq(memobj_set_size(o2, 2 * MB), 0);
+	ck_assert_int_eq(memobj_fallocate(o2, 0, 0, 2 * MB), 0);
+	ck_assert_int_eq(vm_create_guest(&other), 0);
+	ck_assert_int_eq(vm_set_region(other, 0, 2 * MB - PAGE_SIZE, o2, 0), 0);
+	ck_assert_int_eq(memobj_get_page(o2, 0, &pa, &order), 0);
+	memobj_put_page(o2, pa);
+	ck_assert_uint_eq(order, ORDER_2M);
+	ck_assert_int_eq(stage2_map(&other->s2, 0, pa, S2_LEVEL_2M, S2_RWX), 0);
+	ck_assert_int_eq(vm_audit(), -EINVAL);       /* its last page is outside the region */
+	ck_assert_int_eq(stage2_zap(&other->s2, 0, 2 * MB), 1);
+	ck_assert_int_eq(vm_audit(), 0);
+	vm_destroy(other);
+	memobj_close(o2);
+}
+END_TEST
+
 START_TEST(populate_measures_and_finalize_freezes)
 {
 	static const char img[] = "guest image bytes";
@@ -321,6 +359,7 @@ Suite *vm_suite(void)
 	tcase_add_test(tc, second_owner_and_overlap_are_refused);
 	tcase_add_test(tc, destroy_zaps_before_releasing_objects);
 	tcase_add_test(tc, audit_catches_a_foreign_page);
+	tcase_add_test(tc, audit_checks_every_page_of_a_2m_leaf);
 	tcase_add_test(tc, populate_measures_and_finalize_freezes);
 	tcase_add_test(tc, dispatch_checks_rights_and_pointers);
 	tcase_add_test(tc, control_mappings_fault_in_and_are_zapped_by_punch);

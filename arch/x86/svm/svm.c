@@ -2,6 +2,7 @@
 #include <sealvisor/errno.h>
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu_features.h"
+#include "arch/x86/guest_switch.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/svm_cr.h"
@@ -10,6 +11,7 @@
 #include "arch/x86/x86.h"
 #include "arch/x86/xstate.h"
 #include "hv/log.h"
+#include "hv/msr.h"
 #include "lib/string.h"
 #include "hv/shootdown.h"
 #include "hv/vcpu_state.h"
@@ -111,6 +113,40 @@ static int svm_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	return 0;
 }
 
+/*
+ * The intercept table: everything a partition may not do natively, one
+ * line each with why. What it gets instead is decided in generic code
+ * (hv/intercept.c for VMEXIT_INSN, hv/msr.c, hv/run.c); the VMX backend
+ * has the same table in its terms. (XSETBV belongs to the xstate work.)
+ */
+static void set_intercepts(void *vmcb)
+{
+	*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) =
+		INTERCEPT_INTR |        /* host interrupts: the host keeps its CPUs */
+		INTERCEPT_NMI |         /* kicks (hv/shootdown.c) */
+		INTERCEPT_RDPMC |       /* the host's performance counters: #GP */
+		INTERCEPT_CPUID |       /* the partitions' CPUID (hv/cpuid.c) */
+		INTERCEPT_INVD |        /* would discard the host's dirty lines: a no-op */
+		INTERCEPT_HLT |         /* its VMM's business (SV_EXIT_HLT) */
+		INTERCEPT_INVLPGA |     /* an SVM instruction: #UD */
+		INTERCEPT_IOIO |        /* it owns no device (the IOPM intercepts every port) */
+		INTERCEPT_MSR |         /* allow list and policy (hv/msr.c; MSRPM all ones) */
+		INTERCEPT_SHUTDOWN;     /* a triple fault stops the vCPU, not the CPU */
+	*vmcb32(vmcb, VMCB_INTERCEPT_VEC4) =
+		INTERCEPT_VMRUN |       /* required by VMRUN itself; #UD */
+		INTERCEPT_VMMCALL |     /* the hypercall */
+		/* The rest of SVM: #UD. The guest's EFER.SVME is set (VMRUN
+		 * requires it), so the CPU would run them natively. */
+		INTERCEPT_VMLOAD | INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
+		INTERCEPT_SKINIT |
+		INTERCEPT_WBINVD |      /* a no-op (hv/intercept.c says why) */
+		INTERCEPT_MONITOR |     /* #UD: CPUID shows no MONITOR */
+		INTERCEPT_MWAIT | INTERCEPT_MWAIT_ARMED |
+		INTERCEPT_XSETBV;       /* checked against the host's XCR0 (hv/xstate_policy.c) */
+	/* Bits the host cannot allow are refused (svm_cr.c). */
+	*vmcb32(vmcb, VMCB_INTERCEPT_CR) = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
+}
+
 static int svm_vcpu_init(struct vcpu *v)
 {
 	uint64_t pa = pmm_alloc(0, OWNER_HV, v->vm->id);
@@ -123,12 +159,7 @@ static int svm_vcpu_init(struct vcpu *v)
 		return err;
 	}
 	void *vmcb = phys_to_virt(pa);
-	*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_CPUID |
-		INTERCEPT_HLT | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
-	*vmcb32(vmcb, VMCB_INTERCEPT_VEC4) = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
-		INTERCEPT_VMLOAD | INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
-		INTERCEPT_SKINIT | INTERCEPT_XSETBV;
-	*vmcb32(vmcb, VMCB_INTERCEPT_CR) = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
+	set_intercepts(vmcb);
 	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	*vmcb64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
 	*vmcb64(vmcb, VMCB_VINTR) = 1UL << 24;   /* V_INTR_MASKING: guest IF never hides host IRQs */
@@ -200,6 +231,43 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 		e->write = !!(i1 & 2);
 		e->fetch = !!(i1 & 16);
 		break;
+	case SVM_EXIT_INVD:
+		e->name = "INVD";
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_INVD;
+		break;
+	case SVM_EXIT_WBINVD:
+		e->name = "WBINVD";
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_WBINVD;
+		break;
+	case SVM_EXIT_MONITOR:
+		e->name = "MONITOR";
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_MONITOR;
+		break;
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_ARMED:
+		e->name = "MWAIT";
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_MWAIT;
+		break;
+	case SVM_EXIT_RDPMC:
+		e->name = "RDPMC";
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_RDPMC;
+		break;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+		e->name = "SVM instruction";
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_SVM;
+		break;
 	case SVM_EXIT_INVALID:
 		e->name = "VMRUN failed: invalid guest state";
 		e->reason = VMEXIT_FAILED;
@@ -218,9 +286,11 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 							       : TLB_CONTROL_FLUSH_ALL;
 	v->cr_flush = false;
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
+	guest_switch_enter(v, false);
 	xstate_load_guest(v);
 	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
 	xstate_save_guest(v);
+	guest_switch_exit(v, false);
 	vcpu_exited(v);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
@@ -251,6 +321,50 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 	has_error &= !!(*vmcb64(v->arch, VMCB_CR0) & X86_CR0_PE);
 	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENTINJ_EXC | EVENTINJ_VALID |
 		(has_error ? EVENTINJ_ERR | (uint64_t)error << 32 : 0);
+}
+
+/* Where the guest's copy of an allowed MSR lives: the VMCB (VMRUN or
+ * VMLOAD/VMSAVE switch it), else switched by hand, else nowhere. */
+static uint64_t *msr_slot(struct vcpu *v, uint32_t index)
+{
+	void *vmcb = v->arch;
+
+	switch (index) {
+	case MSR_IA32_FS_BASE: return vmcb64(vmcb, VMCB_FS + 8);
+	case MSR_IA32_GS_BASE: return vmcb64(vmcb, VMCB_GS + 8);
+	case MSR_IA32_KERNEL_GS_BASE: return vmcb64(vmcb, VMCB_KERNEL_GS_BASE);
+	case MSR_IA32_STAR: return vmcb64(vmcb, VMCB_STAR);
+	case MSR_IA32_LSTAR: return vmcb64(vmcb, VMCB_LSTAR);
+	case MSR_IA32_CSTAR: return vmcb64(vmcb, VMCB_CSTAR);
+	case MSR_IA32_SFMASK: return vmcb64(vmcb, VMCB_SFMASK);
+	case MSR_IA32_SYSENTER_CS: return vmcb64(vmcb, VMCB_SYSENTER_CS);
+	case MSR_IA32_SYSENTER_ESP: return vmcb64(vmcb, VMCB_SYSENTER_ESP);
+	case MSR_IA32_SYSENTER_EIP: return vmcb64(vmcb, VMCB_SYSENTER_EIP);
+	case MSR_IA32_PAT: return vmcb64(vmcb, VMCB_GPAT);
+	case MSR_IA32_EFER: return vmcb64(vmcb, VMCB_EFER);
+	}
+	return guest_switch_msr(v, index);
+}
+
+static int svm_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+	uint64_t *slot = msr_slot(v, index);
+
+	if (!slot)
+		return -ENOENT;
+	*value = *slot;
+	return 0;
+}
+
+/* EFER.SVME stays set: VMRUN refuses a guest without it (hv/msr.c hides it). */
+static int svm_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
+{
+	uint64_t *slot = msr_slot(v, index);
+
+	if (!slot)
+		return -ENOENT;
+	*slot = index == MSR_IA32_EFER ? value | EFER_SVME : value;
+	return 0;
 }
 
 static uint64_t svm_get_rip(struct vcpu *v)
@@ -287,4 +401,6 @@ const struct virt_ops svm_ops = {
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
 	.get_cr4 = svm_get_cr4,
+	.msr_get = svm_msr_get,
+	.msr_set = svm_msr_set,
 };

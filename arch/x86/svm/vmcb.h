@@ -42,13 +42,24 @@
 #define VMCB_RIP  0x578
 #define VMCB_RSP  0x5d8
 #define VMCB_RAX  0x5f8
+#define VMCB_STAR 0x600
+#define VMCB_LSTAR 0x608
+#define VMCB_CSTAR 0x610
+#define VMCB_SFMASK 0x618
+#define VMCB_KERNEL_GS_BASE 0x620
+#define VMCB_SYSENTER_CS 0x628
+#define VMCB_SYSENTER_ESP 0x630
+#define VMCB_SYSENTER_EIP 0x638
 #define VMCB_GPAT 0x668
 
 /* Intercept bits */
 #define INTERCEPT_INTR      (1u << 0)
 #define INTERCEPT_NMI       (1u << 1)
+#define INTERCEPT_RDPMC     (1u << 15)
 #define INTERCEPT_CPUID     (1u << 18)
+#define INTERCEPT_INVD      (1u << 22)
 #define INTERCEPT_HLT       (1u << 24)
+#define INTERCEPT_INVLPGA   (1u << 26)
 #define INTERCEPT_IOIO      (1u << 27)
 #define INTERCEPT_MSR       (1u << 28)
 #define INTERCEPT_SHUTDOWN  (1u << 31)
@@ -62,19 +73,36 @@
 #define INTERCEPT_XSETBV    (1u << 13)
 #define INTERCEPT_CR0_WRITE (1u << 16)    /* VMCB_INTERCEPT_CR */
 #define INTERCEPT_CR4_WRITE (1u << 20)
+#define INTERCEPT_WBINVD    (1u << 9)
+#define INTERCEPT_MONITOR   (1u << 10)
+#define INTERCEPT_MWAIT     (1u << 11)
+#define INTERCEPT_MWAIT_ARMED (1u << 12)
 
 /* Exit codes */
 #define SVM_EXIT_CR0_WRITE 0x010
 #define SVM_EXIT_CR4_WRITE 0x014
 #define SVM_EXIT_INTR      0x060
 #define SVM_EXIT_NMI       0x061
+#define SVM_EXIT_RDPMC     0x06f
 #define SVM_EXIT_CPUID     0x072
+#define SVM_EXIT_INVD      0x076
 #define SVM_EXIT_HLT       0x078
+#define SVM_EXIT_INVLPGA   0x07a
 #define SVM_EXIT_IOIO      0x07b
 #define SVM_EXIT_MSR       0x07c
 #define SVM_EXIT_SHUTDOWN  0x07f
+#define SVM_EXIT_VMRUN     0x080
 #define SVM_EXIT_VMMCALL   0x081
 #define SVM_EXIT_XSETBV    0x08d
+#define SVM_EXIT_VMLOAD    0x082
+#define SVM_EXIT_VMSAVE    0x083
+#define SVM_EXIT_STGI      0x084
+#define SVM_EXIT_CLGI      0x085
+#define SVM_EXIT_SKINIT    0x086
+#define SVM_EXIT_WBINVD    0x089
+#define SVM_EXIT_MONITOR   0x08a
+#define SVM_EXIT_MWAIT     0x08b
+#define SVM_EXIT_MWAIT_ARMED 0x08c
 #define SVM_EXIT_NPF       0x400
 #define SVM_EXIT_INVALID   0xffffffffu   /* QEMU TCG stores it as 32-bit -1 */
 

@@ -87,6 +87,7 @@ void vmcs_write_host_state(void)
 	vmwrite(HOST_SYSENTER_ESP, 0);
 	vmwrite(HOST_SYSENTER_EIP, 0);
 	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
+	vmwrite(HOST_PAT, rdmsr(0x277));   /* used only with the PAT exit controls */
 }
 
 /* The VMCS access-rights format from the ABI's packed one (struct

@@ -4,6 +4,7 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/guest_switch.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vmx/ept.h"
@@ -13,6 +14,7 @@
 #include "arch/x86/x86.h"
 #include "arch/x86/xstate.h"
 #include "hv/log.h"
+#include "hv/msr.h"
 #include "lib/string.h"
 #include "hv/shootdown.h"
 #include "hv/vcpu_state.h"
@@ -29,16 +31,50 @@
 #define BLOCKED_BY_NMI  (1u << 3)   /* guest interruptibility state */
 #define PIN_PREEMPT     (1u << 6)
 #define PROC_HLT        (1u << 7)
+#define PROC_MWAIT      (1u << 10)
+#define PROC_RDPMC      (1u << 11)
 #define PROC_IO         (1u << 24)
+#define PROC_MONITOR    (1u << 29)
 #define PROC_SECONDARY  (1u << 31)
 #define PROC2_EPT       (1u << 1)
+#define PROC2_RDTSCP    (1u << 3)
 #define PROC2_VPID      (1u << 5)
 #define PROC2_UNRESTRICTED (1u << 7)
+#define PROC2_WBINVD    (1u << 6)
+#define EXIT_SAVE_DEBUG (1u << 2)
 #define EXIT_HOST_64    (1u << 9)
+#define EXIT_SAVE_PAT   (1u << 18)
+#define EXIT_LOAD_PAT   (1u << 19)
 #define EXIT_SAVE_EFER  (1u << 20)
 #define EXIT_LOAD_EFER  (1u << 21)
+#define ENTRY_LOAD_DEBUG (1u << 2)
 #define ENTRY_GUEST_64  (1u << 9)
+#define ENTRY_LOAD_PAT  (1u << 14)
 #define ENTRY_LOAD_EFER (1u << 15)
+#define GUEST_PAT_RESET 0x0007040600070406UL
+
+/*
+ * The intercept table: everything a partition may not do natively, one
+ * line each with why; what it gets instead is decided in generic code
+ * (hv/intercept.c for VMEXIT_INSN, hv/msr.c, hv/run.c), as on SVM.
+ * Exiting unconditionally, so in no table: CPUID (hv/cpuid.c), INVD (a
+ * no-op: it would discard the host's dirty lines), every VMX instruction
+ * (#UD: no nested VMX), triple fault. RDMSR/WRMSR exit too: no MSR bitmap
+ * (allow list and policy in hv/msr.c). XSETBV belongs to the xstate work.
+ */
+#define PIN_WANT  (PIN_EXTINT |     /* host interrupts: the host keeps its CPUs */ \
+		   PIN_NMI)         /* kicks (vmx_kick_cpu) */
+#define PROC_WANT (PROC_HLT |       /* its VMM's business (SV_EXIT_HLT) */ \
+		   PROC_MWAIT |     /* #UD: CPUID shows no MONITOR */ \
+		   PROC_MONITOR |   /* likewise */ \
+		   PROC_RDPMC |     /* the host's performance counters: #GP */ \
+		   PROC_IO |        /* it owns no device: every port exits */ \
+		   PROC_SECONDARY)
+#define PROC2_WANT (PROC2_EPT |     /* stage 2 */ \
+		    PROC2_WBINVD)   /* a no-op (hv/intercept.c says why) */
+/* Not an intercept: without "enable RDTSCP" RDTSCP and RDPID are #UD in
+ * the guest although CPUID shows them; with it they run natively and read
+ * the guest's TSC_AUX (arch/x86/guest_switch.c). */
 
 struct vmx_vcpu {
 	bool launched;
@@ -50,6 +86,7 @@ int vmx_enter(struct guest_regs *regs, int launched);
 static struct {
 	uint32_t pin, proc, proc2, exit, entry;
 	bool preempt_timer;
+	bool pat;                   /* the guest's PAT is in the VMCS */
 	unsigned preempt_shift;     /* the timer ticks at TSC >> shift */
 } vmx;
 
@@ -78,19 +115,28 @@ static int setup_controls(void)
 {
 	bool t = cpu_features.vmx_true_ctls;
 	int err = adjust("pin-based", t ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
-			 PIN_EXTINT | PIN_NMI, PIN_PREEMPT, &vmx.pin);
+			 PIN_WANT, PIN_PREEMPT, &vmx.pin);
 	if (!err)
 		err = adjust("processor-based", t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
-			     PROC_HLT | PROC_IO | PROC_SECONDARY, 0, &vmx.proc);
+			     PROC_WANT, 0, &vmx.proc);
 	if (!err)
-		err = adjust("secondary", MSR_VMX_PROCBASED2, PROC2_EPT,
-			     PROC2_VPID | PROC2_UNRESTRICTED, &vmx.proc2);
+		err = adjust("secondary", MSR_VMX_PROCBASED2, PROC2_WANT,
+			     PROC2_VPID | PROC2_RDTSCP | PROC2_UNRESTRICTED, &vmx.proc2);
 	if (!err)
 		err = adjust("VM-exit", t ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
-			     EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_EFER, 0, &vmx.exit);
+			     EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_EFER | EXIT_SAVE_DEBUG,
+			     EXIT_SAVE_PAT | EXIT_LOAD_PAT, &vmx.exit);
 	if (!err)
 		err = adjust("VM-entry", t ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
-			     ENTRY_GUEST_64 | ENTRY_LOAD_EFER, 0, &vmx.entry);
+			     ENTRY_GUEST_64 | ENTRY_LOAD_EFER | ENTRY_LOAD_DEBUG, ENTRY_LOAD_PAT,
+			     &vmx.entry);
+	/* PAT is the guest's only if all three controls are there. */
+	vmx.pat = (vmx.exit & EXIT_SAVE_PAT) && (vmx.exit & EXIT_LOAD_PAT) &&
+		  (vmx.entry & ENTRY_LOAD_PAT);
+	if (!vmx.pat) {
+		vmx.exit &= ~(EXIT_SAVE_PAT | EXIT_LOAD_PAT);
+		vmx.entry &= ~ENTRY_LOAD_PAT;
+	}
 	vmx.preempt_timer = vmx.pin & PIN_PREEMPT;
 	vmx.preempt_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
 	return err;
@@ -200,6 +246,15 @@ static int vmx_vcpu_init(struct vcpu *v)
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
 	vmcs_write_guest_fixed();
+	/* DR7 and DEBUGCTL are the guest's (saved at exit, loaded at entry);
+	 * DR0-3 and DR6 are switched by hand (guest_switch.c). */
+	vmwrite(GUEST_DEBUGCTL, 0);
+	vmwrite(GUEST_SYSENTER_CS, 0);
+	vmwrite(GUEST_SYSENTER_ESP, 0);
+	vmwrite(GUEST_SYSENTER_EIP, 0);
+	if (vmx.pat)
+		vmwrite(GUEST_PAT, GUEST_PAT_RESET);
+	v->sw.dr6 = 0xffff0ff0;
 	return fail ? -EIO : 0;
 }
 
@@ -314,6 +369,33 @@ static void decode_exit(struct vm_exit *e)
 		e->reason = VMEXIT_MSR;
 		e->write = (reason & 0xffff) == EXIT_WRMSR;
 		break;
+	case EXIT_INVD:
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_INVD;
+		break;
+	case EXIT_WBINVD:
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_WBINVD;
+		break;
+	case EXIT_MONITOR:
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_MONITOR;
+		break;
+	case EXIT_MWAIT:
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_MWAIT;
+		break;
+	case EXIT_RDPMC:
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_RDPMC;
+		break;
+	case EXIT_VMCLEAR ... EXIT_VMXON:
+	case EXIT_INVEPT:
+	case EXIT_INVVPID:
+	case EXIT_VMFUNC:
+		e->reason = VMEXIT_INSN;
+		e->insn = INSN_VMX;
+		break;
 	case EXIT_EPT_VIOLATION:
 		e->reason = VMEXIT_NPF;
 		e->gpa = vmread(GUEST_PHYS_ADDR);
@@ -334,9 +416,11 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	if (vmx.preempt_timer)
 		vmwrite(PREEMPT_TIMER, x->preempt_ticks);
 	vmx_tlb_prepare(v);
+	guest_switch_enter(v, true);
 	xstate_load_guest(v);
 	int failed = vmx_enter(&v->regs, x->launched);
 	xstate_save_guest(v);
+	guest_switch_exit(v, true);
 	vcpu_exited(v);
 	if (failed) {
 		uint64_t err = vmread(VM_INSTR_ERROR);
@@ -379,6 +463,67 @@ static uint64_t vmx_get_cr4(struct vcpu *v)
 {
 	load(v);
 	return vmread(CR4_SHADOW);
+}
+
+/* The VMCS field of an allowed MSR, or 0 if the VMCS does not hold it. */
+static unsigned msr_field(uint32_t index)
+{
+	switch (index) {
+	case MSR_IA32_FS_BASE: return GUEST_FS_BASE;
+	case MSR_IA32_GS_BASE: return GUEST_GS_BASE;
+	case MSR_IA32_SYSENTER_CS: return GUEST_SYSENTER_CS;
+	case MSR_IA32_SYSENTER_ESP: return GUEST_SYSENTER_ESP;
+	case MSR_IA32_SYSENTER_EIP: return GUEST_SYSENTER_EIP;
+	case MSR_IA32_EFER: return GUEST_EFER;
+	case MSR_IA32_PAT: return vmx.pat ? GUEST_PAT : 0;
+	}
+	return 0;
+}
+
+/* The rest is switched by hand (arch/x86/guest_switch.c). */
+static uint64_t *msr_slot(struct vcpu *v, uint32_t index)
+{
+	switch (index) {
+	case MSR_IA32_KERNEL_GS_BASE: return &v->sw.kernel_gs_base;
+	case MSR_IA32_STAR: return &v->sw.star;
+	case MSR_IA32_LSTAR: return &v->sw.lstar;
+	case MSR_IA32_CSTAR: return &v->sw.cstar;
+	case MSR_IA32_SFMASK: return &v->sw.sfmask;
+	case MSR_IA32_TSC_AUX:
+		/* Without "enable RDTSCP" the guest has neither RDTSCP nor RDPID. */
+		if (!(vmx.proc2 & PROC2_RDTSCP))
+			return NULL;
+	}
+	return guest_switch_msr(v, index);
+}
+
+static int vmx_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
+{
+	unsigned field = msr_field(index);
+	uint64_t *slot = msr_slot(v, index);
+
+	load(v);
+	if (field)
+		*value = vmread(field);
+	else if (slot)
+		*value = *slot;
+	else
+		return -ENOENT;
+	return 0;
+}
+
+static int vmx_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
+{
+	unsigned field = msr_field(index);
+	uint64_t *slot = msr_slot(v, index);
+
+	load(v);
+	if (field)
+		return vmwrite(field, value) ? -EIO : 0;
+	if (!slot)
+		return -ENOENT;
+	*slot = value;
+	return 0;
 }
 
 static uint64_t vmx_get_rip(struct vcpu *v)
@@ -460,4 +605,6 @@ const struct virt_ops vmx_ops = {
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,
 	.get_cr4 = vmx_get_cr4,
+	.msr_get = vmx_msr_get,
+	.msr_set = vmx_msr_set,
 };
