@@ -65,7 +65,7 @@ PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
 PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o
-GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions marker
+GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions db-storm marker
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
 HOSTILE_CONTROLS := hostile-control map-race-control populate-flip-control exhaust-control \
 	spin-control

@@ -86,6 +86,15 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 	case VMEXIT_MSR:
 		virt_inject_gp(v);
 		return true;
+	case VMEXIT_EXCEPTION:
+		/* #AC and #DB are intercepted only so that a guest whose
+		 * delivery of one raises it again keeps exiting here, where
+		 * its slice can end (the CVE-2015-5307/8104 class); the guest
+		 * gets exactly what its CPU raised. */
+		if (e->skip)
+			virt->skip_instruction(v, e->skip);
+		virt->inject_exception(v, e->vector, e->has_error, e->error);
+		return true;
 	case VMEXIT_HYPERCALL:
 		if (!v->vm->is_control && r->rax >= SV_HC_GUEST_BASE)
 			return false;          /* a guest's call for its VMM */

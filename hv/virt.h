@@ -31,6 +31,7 @@ enum vm_exit_reason {
 	VMEXIT_INTR,        /* a host interrupt, handled: run again */
 	VMEXIT_PREEMPT,     /* the preemption timer fired: the slice is over */
 	VMEXIT_FAILED,      /* the CPU refused the guest state */
+	VMEXIT_EXCEPTION,   /* an intercepted guest exception (#AC, #DB): reflect it */
 	VMEXIT_UNKNOWN,
 };
 
@@ -42,6 +43,13 @@ struct vm_exit {
 	uint8_t size;
 	bool in, string;
 	uint32_t msr;
+	/* EXCEPTION: what to deliver to the guest. skip: bytes of the
+	 * instruction that raised it to step over first (ICEBP, a trap
+	 * the CPU reports before the instruction completes). DR6 is
+	 * already as the guest expects (the backend sets it). */
+	uint8_t vector, skip;
+	bool has_error;
+	uint32_t error;
 	uint64_t raw, info1, info2;   /* backend codes, for logs */
 	const char *name;             /* the backend's name for raw */
 };

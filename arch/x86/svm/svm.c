@@ -108,7 +108,9 @@ static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 		INTERCEPT_HLT | INTERCEPT_IOIO | INTERCEPT_MSR | INTERCEPT_SHUTDOWN;
 	*vmcb32(vmcb, VMCB_INTERCEPT_VEC4) = INTERCEPT_VMRUN | INTERCEPT_VMMCALL |
 		INTERCEPT_VMLOAD | INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
-		INTERCEPT_SKINIT;
+		INTERCEPT_SKINIT | INTERCEPT_ICEBP;
+	/* See decode_exception. */
+	*vmcb32(vmcb, VMCB_INTERCEPT_EXC) = 1u << X86_EXC_DB | 1u << X86_EXC_AC;
 	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	*vmcb64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
 	*vmcb64(vmcb, VMCB_VINTR) = 1UL << 24;   /* V_INTR_MASKING: guest IF never hides host IRQs */
@@ -125,6 +127,47 @@ static void svm_vcpu_destroy(struct vcpu *v)
 {
 	pmm_free(v->arch_pa, 0);
 	v->arch = NULL;
+}
+
+/* #DB and #AC, intercepted so that a guest stuck delivering them keeps
+ * exiting, are reflected by generic code. The CPU has already written the
+ * guest's DR6 into the VMCB, as it would for a delivered #DB. ICEBP is
+ * intercepted on its own: as a #DB intercept its RIP would be the ICEBP's
+ * (a fault), so the reflected #DB would return to it for ever; this way
+ * generic code steps over it and delivers the trap. */
+static void decode_exception(uint32_t code, uint64_t i1, struct vm_exit *e)
+{
+	e->reason = VMEXIT_EXCEPTION;
+	if (code == SVM_EXIT_ICEBP) {
+		e->name = "ICEBP";
+		e->vector = X86_EXC_DB;
+		e->skip = 1;
+		return;
+	}
+	e->vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
+	e->name = e->vector == X86_EXC_DB ? "#DB" : "#AC";
+	e->has_error = e->vector == X86_EXC_AC;
+	e->error = (uint32_t)i1;
+}
+
+/* An exit in the middle of delivering an event (the stage-2 fault of a
+ * guest IDT or stack page not yet mapped, a host interrupt) must not lose
+ * it: it goes back in EVENTINJ for the next entry, error code included.
+ * Generic code injects only after instruction exits and intercepted
+ * #DB/#AC, which never come during a delivery in long mode (the stack is
+ * aligned, data breakpoints are traps), so nothing overwrites it. Software interrupts and
+ * INT3/INTO are not re-injected but re-executed: RIP is still at the
+ * instruction, and without next-RIP (QEMU's TCG has none) an injected
+ * software interrupt would return to its own INT instruction. */
+static void requeue_event(void *vmcb)
+{
+	uint64_t info = *vmcb64(vmcb, VMCB_EXITINTINFO);
+	uint8_t vector = (uint8_t)info;
+
+	if (!(info & EVENT_VALID) || EVENT_TYPE(info) == EVENT_TYPE_SOFT ||
+	    (EVENT_TYPE(info) == EVENT_TYPE_EXC && (vector == 3 || vector == 4)))
+		return;
+	*vmcb64(vmcb, VMCB_EVENTINJ) = info;
 }
 
 /* A VMCB is not tied to a CPU (no VMCB state is cached: clean bits 0). */
@@ -178,6 +221,11 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 		e->write = !!(i1 & 2);
 		e->fetch = !!(i1 & 16);
 		break;
+	case SVM_EXIT_EXCP_BASE + X86_EXC_DB:
+	case SVM_EXIT_EXCP_BASE + X86_EXC_AC:
+	case SVM_EXIT_ICEBP:
+		decode_exception((uint32_t)code, i1, e);
+		break;
 	case SVM_EXIT_INVALID:
 		e->name = "VMRUN failed: invalid guest state";
 		e->reason = VMEXIT_FAILED;
@@ -196,6 +244,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vcpu_exited(v);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
+	requeue_event(vmcb);
 	decode_exit(vmcb, e);
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#define VMCB_INTERCEPT_EXC    0x008
 #define VMCB_INTERCEPT_VEC3   0x00c
 #define VMCB_INTERCEPT_VEC4   0x010
 #define VMCB_IOPM_BASE        0x040
@@ -14,6 +15,7 @@
 #define VMCB_EXITCODE         0x070
 #define VMCB_EXITINFO1        0x078
 #define VMCB_EXITINFO2        0x080
+#define VMCB_EXITINTINFO      0x088
 #define VMCB_NP_ENABLE        0x090
 #define VMCB_EVENTINJ         0x0a8
 #define VMCB_NCR3             0x0b0
@@ -58,8 +60,10 @@
 #define INTERCEPT_STGI      (1u << 4)
 #define INTERCEPT_CLGI      (1u << 5)
 #define INTERCEPT_SKINIT    (1u << 6)
+#define INTERCEPT_ICEBP     (1u << 8)
 
 /* Exit codes */
+#define SVM_EXIT_EXCP_BASE 0x040      /* + vector */
 #define SVM_EXIT_INTR      0x060
 #define SVM_EXIT_NMI       0x061
 #define SVM_EXIT_CPUID     0x072
@@ -68,7 +72,15 @@
 #define SVM_EXIT_MSR       0x07c
 #define SVM_EXIT_SHUTDOWN  0x07f
 #define SVM_EXIT_VMMCALL   0x081
+#define SVM_EXIT_ICEBP     0x088
 #define SVM_EXIT_NPF       0x400
+
+/* EVENTINJ and EXITINTINFO share a format: vector 7:0, type 10:8, error
+ * code valid 11, valid 31, error code 63:32. */
+#define EVENT_TYPE(x)      (((x) >> 8) & 7)
+#define EVENT_TYPE_EXC     3
+#define EVENT_TYPE_SOFT    4
+#define EVENT_VALID        (1UL << 31)
 #define SVM_EXIT_INVALID   0xffffffffu   /* QEMU TCG stores it as 32-bit -1 */
 
 static inline uint64_t *vmcb64(void *vmcb, unsigned off)

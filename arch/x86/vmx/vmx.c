@@ -187,7 +187,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	vmwrite(PROC2_CONTROLS, vmx.proc2);
 	vmwrite(EXIT_CONTROLS, vmx.exit);
 	vmwrite(ENTRY_CONTROLS, vmx.entry);
-	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(EXCEPTION_BITMAP, 1u << X86_EXC_DB | 1u << X86_EXC_AC);   /* decode_exception */
 	vmwrite(EPT_POINTER, vmx_eptp(v->vm));
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
@@ -225,6 +225,61 @@ void vmx_invept_single(uint64_t eptp)
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1UL) : "cc", "memory");
 }
 
+/* The guest's DR6 is the CPU's own (VMX does not switch it) and a #DB
+ * exit leaves it alone, reporting the bits in the qualification: B0-B3,
+ * BD, BS. Write them as delivery would have, so that the guest's handler
+ * reads why it was called. B0-B3 report only this #DB, the others stick. */
+static void set_guest_dr6(uint64_t q)
+{
+	uint64_t dr6;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+	dr6 = (dr6 & ~0xfUL) | (q & 0x600f);
+	__asm__ volatile("mov %0, %%dr6" : : "r"(dr6));
+}
+
+/* #DB and #AC are intercepted so that a guest stuck delivering them keeps
+ * exiting; generic code reflects them. ICEBP's #DB (type "privileged
+ * software exception") is reported with RIP at the ICEBP: generic code
+ * steps over it and delivers the #DB as a hardware exception, as SVM does;
+ * ICEBP sets no DR6 bit. */
+static void decode_exception(uint32_t info, uint64_t q, struct vm_exit *e)
+{
+	e->reason = VMEXIT_EXCEPTION;
+	e->vector = (uint8_t)info;
+	e->name = e->vector == X86_EXC_DB ? "#DB" : "#AC";
+	if (e->vector == X86_EXC_DB && INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SOFT) {
+		e->name = "ICEBP";
+		e->skip = (uint8_t)vmread(EXIT_INSTR_LEN);
+		return;
+	}
+	if (e->vector == X86_EXC_DB)
+		set_guest_dr6(q);
+	e->has_error = !!(info & INTR_INFO_HAS_ERROR);
+	e->error = e->has_error ? (uint32_t)vmread(EXIT_INTR_ERROR) : 0;
+}
+
+/* An exit in the middle of delivering an event (the EPT violation of a
+ * guest IDT or stack page not yet mapped, a host interrupt) must not lose
+ * it: it is injected again on the next entry, error code included, and a
+ * software interrupt or exception with the length of its instruction (the
+ * exit's), so that its return address is past it. Generic code injects
+ * only after instruction exits and intercepted #DB/#AC, which never come
+ * during a delivery in long mode, so nothing overwrites it. */
+static void requeue_event(void)
+{
+	uint32_t info = (uint32_t)vmread(IDT_VECTORING_INFO);
+	unsigned type = INTR_INFO_TYPE(info);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmwrite(ENTRY_INTR_INFO, info & (INTR_INFO_VALID | INTR_INFO_HAS_ERROR | 0x7ff));
+	if (info & INTR_INFO_HAS_ERROR)
+		vmwrite(ENTRY_EXC_ERROR, vmread(IDT_VECTORING_ERROR));
+	if (type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_PRIV_SOFT || type == INTR_TYPE_SOFT_EXC)
+		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+}
+
 static void decode_exit(struct vm_exit *e)
 {
 	uint64_t reason = vmread(EXIT_REASON), q = vmread(EXIT_QUALIFICATION);
@@ -235,9 +290,14 @@ static void decode_exit(struct vm_exit *e)
 		e->reason = VMEXIT_FAILED;
 		return;
 	}
+	requeue_event();
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
-		/* Only NMIs exit here (the exception bitmap is empty): a kick
+		if (INTR_INFO_TYPE(vmread(EXIT_INTR_INFO)) != INTR_TYPE_NMI) {
+			decode_exception((uint32_t)vmread(EXIT_INTR_INFO), q, e);
+			break;
+		}
+		/* An NMI: a kick
 		 * (vmx_kick_cpu). An NMI exit leaves NMIs blocked on this CPU
 		 * until an IRET, so do one; and Bochs also saves the guest as
 		 * blocked by NMI, which would stop the next kick from making it
