@@ -46,6 +46,9 @@ struct vcpu {
 	uint64_t cr3;                /* control partition: its page tables */
 	uint8_t pending_size;
 	struct sv_vcpu_regs initial; /* as created: part of the launch measurement */
+	/* Interrupt vectors raised by VCPU_INTERRUPT, not yet injected
+	 * (hv/events.c): set under hv_lock, taken by the vCPU's own run. */
+	uint64_t irq_pending[4];
 };
 
 struct vm {

@@ -3,6 +3,7 @@
  * VMM; the rest are described in struct sv_run, like KVM_RUN. */
 #include <sealvisor/errno.h>
 #include "hv/clock.h"
+#include "hv/events.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
 #include "hv/cpu_work.h"
@@ -130,11 +131,17 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 
 	if (!v->vm->finalized)
 		return -EPERM;
+	/* Read once: the VMM may change its sv_run while we run. */
+	bool wants_window = __atomic_load_n(&run->request_irq_window, __ATOMIC_RELAXED);
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
 	for (;;) {
 		if (slice_over(deadline, &entries)) {
 			run->exit_reason = SV_EXIT_PREEMPT;
+			break;
+		}
+		if (events_before_entry(v, wants_window)) {
+			run->exit_reason = SV_EXIT_IRQ_WINDOW;
 			break;
 		}
 		/* A failed entry may leave anything in the control block (QEMU
@@ -167,8 +174,12 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			virt->skip_instruction(v, LEN_VMMCALL);
 			exit_hypercall(v, run);
 			break;
+		case VMEXIT_IRQ_WINDOW:
+			continue;               /* events_before_entry acts on it */
 		case VMEXIT_HLT:
 			virt->skip_instruction(v, LEN_HLT);
+			if (events_wake_from_hlt(v))
+				continue;
 			run->exit_reason = SV_EXIT_HLT;
 			break;
 		case VMEXIT_FAILED:

@@ -2,7 +2,7 @@
 #include "guest/lib/trap.h"
 #include "guest/control/layout.h"
 
-#define NR_VECTORS 32
+#define NR_VECTORS 32          /* exceptions; 32-255 are guest/lib/irq.c's */
 #define MAX_VCPUS 8
 
 
@@ -27,7 +27,7 @@ struct catch_point {
 #define USER_SS (0x30 | 3)
 static const uint64_t gdt[7] = { 0, 0x00209b0000000000UL, 0x0000930000000000UL, 0, 0,
 				 0x0020fb0000000000UL, 0x0000f30000000000UL };
-static struct idt_gate idt[NR_VECTORS];
+static struct idt_gate idt[256];   /* not present until set */
 static struct catch_point points[MAX_VCPUS];
 static uint64_t caught[MAX_VCPUS];
 
@@ -63,7 +63,7 @@ __asm__(".text\ntrap_entry:\n"
 /* Which vCPU we are, from the stack the VMM gave it (layout.h: vCPU i's
  * starts i MiB below the top of memory). The IDT is shared by all vCPUs,
  * the catch points are not. */
-static unsigned vcpu_index(void)
+unsigned trap_vcpu_index(void)
 {
 	uint64_t rsp;
 
@@ -84,7 +84,7 @@ static __attribute__((noreturn)) void resume_catch(struct catch_point *p)
 
 __attribute__((used, noreturn)) void trap_handle(const uint64_t *frame)
 {
-	unsigned me = vcpu_index();
+	unsigned me = trap_vcpu_index();
 	struct catch_point *p = &points[me];
 	uint64_t cr2;
 
@@ -158,7 +158,7 @@ __asm__(".text\n.globl trap_catch_at\ntrap_catch_at:\n"
 
 int trap_catch(void (*fn)(void *), void *arg, struct trap *out)
 {
-	struct catch_point *p = &points[vcpu_index()];
+	struct catch_point *p = &points[trap_vcpu_index()];
 
 	p->out = out;
 	return trap_catch_at(p, fn, arg);
@@ -166,5 +166,5 @@ int trap_catch(void (*fn)(void *), void *arg, struct trap *out)
 
 uint64_t trap_count(void)
 {
-	return caught[vcpu_index()];
+	return caught[trap_vcpu_index()];
 }

@@ -35,6 +35,8 @@ int trap_catch(void (*fn)(void *), void *arg, struct trap *out);
  * the caller's. It never returns: fn must end in an exception, which
  * trap_catch then reports (call it inside trap_catch). */
 __attribute__((noreturn)) void trap_enter_user(void (*fn)(void), uint64_t rflags);
+/* This vCPU's index, from its stack (layout.h): valid in handlers too. */
+unsigned trap_vcpu_index(void);
 /* Exceptions caught on this vCPU so far (all of them, not just the last). */
 uint64_t trap_count(void);
 

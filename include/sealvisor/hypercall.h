@@ -81,7 +81,15 @@ enum sv_hypercall {
 	 * until then; a wake-up sent before its HLT is not lost). */
 	SV_HC_CONTROL_VCPU_WAKE = 39, /* (n) */
 
-	SV_HC_MAX = 40,
+	/* Raises interrupt vector 32-255 at a guest vCPU, like KVM_INTERRUPT:
+	 * queued, delivered as an external interrupt when the guest can take
+	 * it (RFLAGS.IF set, no STI/MOV SS shadow), highest vector first. A
+	 * vCPU running on another CPU sees it at its next exit at the latest
+	 * (within its time slice). */
+	SV_HC_VCPU_INTERRUPT = 46,    /* (vm, vcpu id, vector) */
+	/* 47 reserved (events). */
+
+	SV_HC_MAX = 48,
 	/* Numbers from here up, called by a guest, go to its VMM
 	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
 	SV_HC_GUEST_BASE = 0x100,
@@ -95,6 +103,11 @@ enum sv_hypercall {
 /* (gpa, len): punch my memory, then run the "marker" guest to completion
  * (it fills fresh memory, likely the pages just punched, with its mark). */
 #define SV_GUEST_HANDOFF (SV_HC_GUEST_BASE + 4)
+/* (vector): raise this interrupt at me (VCPU_INTERRUPT); returns its result. */
+#define SV_GUEST_INTERRUPT (SV_HC_GUEST_BASE + 5)
+/* (vector): ask for an interrupt window (sv_run.request_irq_window) and
+ * raise this vector at me when it opens. */
+#define SV_GUEST_IRQ_WINDOW (SV_HC_GUEST_BASE + 6)
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;
@@ -109,11 +122,18 @@ enum sv_exit_reason {
 	SV_EXIT_HLT = 4,
 	SV_EXIT_SHUTDOWN = 5,         /* triple fault or an unrecoverable guest state */
 	SV_EXIT_PREEMPT = 6,          /* the time slice ran out */
+	/* 7: SV_EXIT_MSR (reserved for the MSR policy). */
+	/* The VMM set request_irq_window and the guest can take an interrupt
+	 * now (RFLAGS.IF set, no shadow) with none of VCPU_INTERRUPT's queued. */
+	SV_EXIT_IRQ_WINDOW = 8,
 };
 
 struct sv_run {
 	uint32_t exit_reason;         /* enum sv_exit_reason */
-	uint32_t pad;
+	/* Set by the VMM (read once per VCPU_RUN): end the run with
+	 * SV_EXIT_IRQ_WINDOW as soon as the guest can take an interrupt. */
+	uint8_t request_irq_window;
+	uint8_t pad[3];
 	union {
 		struct {
 			uint16_t port;

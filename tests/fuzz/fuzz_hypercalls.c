@@ -242,6 +242,7 @@ static const char *const hc_names[SV_HC_MAX] = {
 	[SV_HC_VCPU_CREATE] = "VCPU_CREATE", [SV_HC_VCPU_RUN] = "VCPU_RUN",
 	[SV_HC_CONTROL_VCPU_START] = "CONTROL_VCPU_START",
 	[SV_HC_CONTROL_VCPU_WAKE] = "CONTROL_VCPU_WAKE",
+	[SV_HC_VCPU_INTERRUPT] = "VCPU_INTERRUPT",
 };
 
 static const char *hc_name(uint64_t nr)

@@ -5,7 +5,8 @@
 
 #include "hv/virt.h"
 
-enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT, EV_INJECT_OTHER };
+enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT, EV_INJECT_OTHER,
+       EV_INJECT_IRQ, EV_IRQ_WINDOW };
 
 struct fake_event {
 	int type;
@@ -29,6 +30,11 @@ extern unsigned fake_nr_tags;
 struct fake_exception { uint8_t vector; bool has_error; uint32_t error; };
 extern struct fake_exception fake_last_exception;
 extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
+
+/* Whether the fake guest can take an interrupt (RFLAGS.IF, no shadow);
+ * the vectors injected since fake_reset, in order. */
+extern bool fake_irq_allowed;
+extern int fake_injected[16], fake_ninjected;
 
 void fake_reset(void);
 /* Creates vCPU 0 (if need be) and finalizes: a GUEST object's pages can

@@ -23,6 +23,7 @@ Suite *rules_suite(void);
 Suite *measure_suite(void);
 Suite *races_suite(void);
 Suite *edges_suite(void);
+Suite *events_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

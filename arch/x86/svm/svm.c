@@ -113,7 +113,7 @@ static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	*vmcb32(vmcb, VMCB_INTERCEPT_EXC) = 1u << X86_EXC_DB | 1u << X86_EXC_AC;
 	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	*vmcb64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
-	*vmcb64(vmcb, VMCB_VINTR) = 1UL << 24;   /* V_INTR_MASKING: guest IF never hides host IRQs */
+	*vmcb64(vmcb, VMCB_VINTR) = V_INTR_MASKING;   /* guest IF never hides host IRQs */
 	*vmcb64(vmcb, VMCB_NP_ENABLE) = 1;
 	*vmcb64(vmcb, VMCB_NCR3) = v->vm->s2.root;
 	init_state(vmcb, r);
@@ -185,6 +185,14 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 		/* Handled on STGI in svm_enter; was it the preemption timer? */
 		e->reason = apic_timer_take() ? VMEXIT_PREEMPT : VMEXIT_INTR;
 		break;
+	case SVM_EXIT_VINTR:
+		/* The window svm_request_irq_window asked for: a virtual
+		 * interrupt that is never delivered, only intercepted. */
+		e->name = "VINTR";
+		e->reason = VMEXIT_IRQ_WINDOW;
+		*vmcb64(vmcb, VMCB_VINTR) &= ~(V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR);
+		*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) &= ~INTERCEPT_VINTR;
+		break;
 	case SVM_EXIT_CPUID:
 		e->name = "CPUID";
 		e->reason = VMEXIT_CPUID;
@@ -244,6 +252,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vcpu_exited(v);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
+	/* Whatever EVENTINJ held was delivered, or is in EXITINTINFO. */
+	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
 	requeue_event(vmcb);
 	decode_exit(vmcb, e);
 }
@@ -255,6 +265,7 @@ static void svm_skip_instruction(struct vcpu *v, unsigned len)
 	void *vmcb = v->arch;
 	uint64_t *rip = vmcb64(vmcb, VMCB_RIP);
 
+	*vmcb64(vmcb, VMCB_INT_STATE) &= ~1UL;   /* the shadow ends with the instruction */
 	if ((uint32_t)*vmcb64(vmcb, VMCB_EXITCODE) == SVM_EXIT_IOIO)
 		*rip = *vmcb64(vmcb, VMCB_EXITINFO2);
 	else if (cpu_features.nrips && *vmcb64(vmcb, VMCB_NRIP))
@@ -267,6 +278,27 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 {
 	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENTINJ_EXC | EVENTINJ_VALID |
 		(has_error ? EVENTINJ_ERR | (uint64_t)error << 32 : 0);
+}
+
+static bool svm_interrupt_allowed(struct vcpu *v)
+{
+	return (*vmcb64(v->arch, VMCB_RFLAGS) & RFLAGS_IF) && !(*vmcb64(v->arch, VMCB_INT_STATE) & 1) &&
+	       !(*vmcb64(v->arch, VMCB_EVENTINJ) & EVENT_VALID);
+}
+
+/* Type 0: an external interrupt. */
+static void svm_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENT_VALID;
+}
+
+/* A virtual interrupt, which the CPU takes when the guest could take an
+ * interrupt (IF set, no shadow, nothing being injected), intercepted
+ * before it is delivered: the window exit (decode_exit). */
+static void svm_request_irq_window(struct vcpu *v)
+{
+	*vmcb64(v->arch, VMCB_VINTR) |= V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR;
+	*vmcb32(v->arch, VMCB_INTERCEPT_VEC3) |= INTERCEPT_VINTR;
 }
 
 static uint64_t svm_get_rip(struct vcpu *v)
@@ -298,6 +330,9 @@ const struct virt_ops svm_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.skip_instruction = svm_skip_instruction,
 	.inject_exception = svm_inject_exception,
+	.interrupt_allowed = svm_interrupt_allowed,
+	.inject_interrupt = svm_inject_interrupt,
+	.request_irq_window = svm_request_irq_window,
 	.get_rip = svm_get_rip,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,

@@ -12,6 +12,7 @@
 #define VMCB_ASID             0x058
 #define VMCB_TLB_CONTROL      0x05c
 #define VMCB_VINTR            0x060
+#define VMCB_INT_STATE        0x068   /* bit 0: STI/MOV SS shadow */
 #define VMCB_EXITCODE         0x070
 #define VMCB_EXITINFO1        0x078
 #define VMCB_EXITINFO2        0x080
@@ -40,14 +41,24 @@
 #define VMCB_DR7  0x560
 #define VMCB_DR6  0x568
 #define VMCB_RFLAGS 0x570
+#define RFLAGS_IF   (1UL << 9)
 #define VMCB_RIP  0x578
 #define VMCB_RSP  0x5d8
 #define VMCB_RAX  0x5f8
 #define VMCB_GPAT 0x668
 
+/* VMCB_VINTR: a virtual interrupt request (V_IRQ) at the highest
+ * priority, TPR ignored, masked by the guest's RFLAGS.IF (V_INTR_MASKING,
+ * which every vCPU has: the guest's IF never hides host interrupts). */
+#define V_IRQ               (1UL << 8)
+#define V_INTR_PRIO_MAX     (0xfUL << 16)
+#define V_IGN_TPR           (1UL << 20)
+#define V_INTR_MASKING      (1UL << 24)
+
 /* Intercept bits */
 #define INTERCEPT_INTR      (1u << 0)
 #define INTERCEPT_NMI       (1u << 1)
+#define INTERCEPT_VINTR     (1u << 4)
 #define INTERCEPT_CPUID     (1u << 18)
 #define INTERCEPT_HLT       (1u << 24)
 #define INTERCEPT_IOIO      (1u << 27)
@@ -66,6 +77,7 @@
 #define SVM_EXIT_EXCP_BASE 0x040      /* + vector */
 #define SVM_EXIT_INTR      0x060
 #define SVM_EXIT_NMI       0x061
+#define SVM_EXIT_VINTR     0x064
 #define SVM_EXIT_CPUID     0x072
 #define SVM_EXIT_HLT       0x078
 #define SVM_EXIT_IOIO      0x07b

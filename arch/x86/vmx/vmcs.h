@@ -67,6 +67,7 @@ enum vmcs_field {
 #define EXIT_EXCEPTION_NMI   0
 #define EXIT_EXTERNAL_INTR   1
 #define EXIT_TRIPLE_FAULT    2
+#define EXIT_INTR_WINDOW     7
 #define EXIT_CPUID           10
 #define EXIT_HLT             12
 #define EXIT_VMCALL          18

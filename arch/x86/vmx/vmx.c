@@ -23,8 +23,11 @@
 
 #define PIN_EXTINT      (1u << 0)
 #define PIN_NMI         (1u << 3)
-#define BLOCKED_BY_NMI  (1u << 3)   /* guest interruptibility state */
+#define BLOCKED_BY_STI_MOVSS 3u      /* guest interruptibility state */
+#define BLOCKED_BY_NMI  (1u << 3)
+#define RFLAGS_IF       (1UL << 9)
 #define PIN_PREEMPT     (1u << 6)
+#define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT        (1u << 7)
 #define PROC_IO         (1u << 24)
 #define PROC_SECONDARY  (1u << 31)
@@ -45,6 +48,7 @@ int vmx_enter(struct guest_regs *regs, int launched);
 
 static struct {
 	uint32_t pin, proc, proc2, exit, entry;
+	uint32_t proc_may;          /* processor-based controls the CPU allows */
 	bool preempt_timer;
 	unsigned preempt_shift;     /* the timer ticks at TSC >> shift */
 } vmx;
@@ -86,6 +90,7 @@ static int setup_controls(void)
 	if (!err)
 		err = adjust("VM-entry", t ? MSR_VMX_TRUE_ENTRY : MSR_VMX_ENTRY,
 			     ENTRY_GUEST_64 | ENTRY_LOAD_EFER, 0, &vmx.entry);
+	vmx.proc_may = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED) >> 32);
 	vmx.preempt_timer = vmx.pin & PIN_PREEMPT;
 	vmx.preempt_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
 	return err;
@@ -290,6 +295,7 @@ static void decode_exit(struct vm_exit *e)
 		e->reason = VMEXIT_FAILED;
 		return;
 	}
+	vmwrite(ENTRY_INTR_INFO, 0);   /* delivered, or in the IDT-vectoring info */
 	requeue_event();
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
@@ -316,6 +322,11 @@ static void decode_exit(struct vm_exit *e)
 		break;
 	case EXIT_PREEMPT_TIMER:
 		e->reason = VMEXIT_PREEMPT;
+		break;
+	case EXIT_INTR_WINDOW:
+		/* The window vmx_request_irq_window asked for, now over. */
+		vmwrite(PROC_CONTROLS, vmx.proc);
+		e->reason = VMEXIT_IRQ_WINDOW;
 		break;
 	case EXIT_TRIPLE_FAULT:
 		e->reason = VMEXIT_SHUTDOWN;
@@ -384,6 +395,7 @@ static void vmx_skip_instruction(struct vcpu *v, unsigned len)
 	(void)len;   /* VMX always says how long the exiting instruction was */
 	load(v);
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_STI_MOVSS);
 }
 
 /* Type 3: a hardware exception (no instruction length needed). */
@@ -393,6 +405,36 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 	vmwrite(ENTRY_INTR_INFO, vector | (3u << 8) | (has_error ? 1u << 11 : 0) | (1u << 31));
 	if (has_error)
 		vmwrite(ENTRY_EXC_ERROR, error);
+}
+
+static bool vmx_interrupt_allowed(struct vcpu *v)
+{
+	load(v);
+	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmread(GUEST_INTERRUPTIBILITY) & BLOCKED_BY_STI_MOVSS) &&
+	       !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
+}
+
+/* Type 0: an external interrupt. */
+static void vmx_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	load(v);
+	vmwrite(ENTRY_INTR_INFO, vector | INTR_INFO_VALID);
+}
+
+/* Interrupt-window exiting: an exit before the first instruction at which
+ * the guest could take an interrupt (after any injected event). Every
+ * VMX CPU has it; without it the queued interrupt would wait for an
+ * exit of another kind, so say so once. */
+static void vmx_request_irq_window(struct vcpu *v)
+{
+	static bool warned;
+
+	load(v);
+	if (vmx.proc_may & PROC_INTR_WINDOW)
+		vmwrite(PROC_CONTROLS, vmx.proc | PROC_INTR_WINDOW);
+	else if (!warned)
+		warned = true, log_warn("vmx: no interrupt-window exiting: interrupts wait\n");
 }
 
 static uint64_t vmx_get_rip(struct vcpu *v)
@@ -469,6 +511,9 @@ const struct virt_ops vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.skip_instruction = vmx_skip_instruction,
 	.inject_exception = vmx_inject_exception,
+	.interrupt_allowed = vmx_interrupt_allowed,
+	.inject_interrupt = vmx_inject_interrupt,
+	.request_irq_window = vmx_request_irq_window,
 	.get_rip = vmx_get_rip,
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,

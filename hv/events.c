@@ -1,0 +1,55 @@
+/* Interrupt injection for guest vCPUs (hv/events.h). The queue is a
+ * 256-bit map like a local APIC's IRR, without priorities beyond "highest
+ * vector first": there is no virtual APIC behind it yet (no TPR, no ISR,
+ * no EOI). Words are updated atomically: VCPU_INTERRUPT runs under
+ * hv_lock, the vCPU's own run takes vectors without it. */
+#include <sealvisor/errno.h>
+#include "hv/events.h"
+
+int vcpu_raise_interrupt(struct vcpu *v, unsigned vector)
+{
+	if (vector < EVENTS_FIRST_VECTOR || vector > 255)
+		return -EINVAL;
+	__atomic_fetch_or(&v->irq_pending[vector / 64], 1UL << (vector % 64), __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int vcpu_pending_interrupt(const struct vcpu *v)
+{
+	for (int w = 3; w >= 0; w--) {
+		uint64_t bits = __atomic_load_n(&v->irq_pending[w], __ATOMIC_SEQ_CST);
+		if (bits)
+			return w * 64 + 63 - __builtin_clzl(bits);
+	}
+	return -1;
+}
+
+static void take(struct vcpu *v, int vector)
+{
+	__atomic_fetch_and(&v->irq_pending[vector / 64], ~(1UL << (vector % 64)), __ATOMIC_SEQ_CST);
+}
+
+bool events_before_entry(struct vcpu *v, bool vmm_wants_window)
+{
+	int vector = vcpu_pending_interrupt(v);
+	bool ready = virt->interrupt_allowed(v);
+
+	if (vector >= 0 && ready) {
+		take(v, vector);
+		virt->inject_interrupt(v, (uint8_t)vector);
+		vector = vcpu_pending_interrupt(v);
+		ready = false;              /* the injection slot is taken */
+	} else if (vector < 0 && ready && vmm_wants_window) {
+		return true;
+	}
+	/* The window opens once the guest could take the next one: after
+	 * this delivery (its handler runs with IF clear) and its IRET. */
+	if (vector >= 0 || vmm_wants_window)
+		virt->request_irq_window(v);
+	return false;
+}
+
+bool events_wake_from_hlt(struct vcpu *v)
+{
+	return vcpu_pending_interrupt(v) >= 0 && virt->interrupt_allowed(v);
+}
