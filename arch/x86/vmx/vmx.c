@@ -303,12 +303,17 @@ static void decode_exit(struct vm_exit *e)
 			decode_exception((uint32_t)vmread(EXIT_INTR_INFO), q, e);
 			break;
 		}
-		/* An NMI: a kick
-		 * (vmx_kick_cpu). An NMI exit leaves NMIs blocked on this CPU
-		 * until an IRET, so do one; and Bochs also saves the guest as
-		 * blocked by NMI, which would stop the next kick from making it
-		 * exit. No NMI is ever delivered to a guest, so that is never
-		 * the guest's real state. */
+		/* An NMI: a kick (vmx_kick_cpu), or one for the host. The exit
+		 * consumed it, so the host's NMI handling runs now, as its
+		 * delivery would have run it: every NMI exit, kick or not,
+		 * reaches the host handler (trap_set_handler(2)), none is
+		 * lost. It runs with NMIs still blocked, as delivered ones do
+		 * (no nesting on the NMI stack). An NMI exit leaves them
+		 * blocked until an IRET, so do one; and Bochs also saves the
+		 * guest as blocked by NMI, which would stop the next kick from
+		 * making it exit. No NMI is ever delivered to a guest, so that
+		 * is never the guest's real state. */
+		trap_dispatch_nmi();
 		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
 		__asm__ volatile("mov %%ss, %%eax; push %%rax; lea 8(%%rsp), %%rax; push %%rax; pushfq; "
 				 "mov %%cs, %%eax; push %%rax; lea 1f(%%rip), %%rax; push %%rax; iretq; 1:"
@@ -474,7 +479,8 @@ static void vmx_kick_cpu(unsigned cpu)
 	apic_send_nmi(cpus[cpu]->apic_id);
 }
 
-/* An NMI in the host: a kick (or a stray one), nothing to do, except
+/* An NMI in the host, delivered or dispatched after an NMI exit
+ * (decode_exit): a kick (or a stray one), nothing to do, except
  * between vcpu_enter and the VM exit, where the VMCS of the vCPU about to
  * run is current (vmx_vcpu_run). There it must still make that entry
  * exit: preemption timer 0 exits before the guest runs an instruction.
