@@ -24,6 +24,7 @@ Suite *measure_suite(void);
 Suite *races_suite(void);
 Suite *edges_suite(void);
 Suite *events_suite(void);
+Suite *vlapic_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset
