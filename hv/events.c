@@ -1,10 +1,13 @@
-/* Interrupt injection for guest vCPUs (hv/events.h). The queue is a
- * 256-bit map like a local APIC's IRR, without priorities beyond "highest
- * vector first": there is no virtual APIC behind it yet (no TPR, no ISR,
- * no EOI). Words are updated atomically: VCPU_INTERRUPT runs under
+/* Interrupt injection for guest vCPUs (hv/events.h). The VMM's queue is
+ * a 256-bit map like a local APIC's IRR, without priorities beyond
+ * "highest vector first": no TPR, no ISR, no EOI. A guest that enables
+ * its x2APIC (hv/vlapic_msr.c) has a second source, its APIC's IRR under
+ * its priority rules: the higher of the two vectors goes first. The
+ * queue's words are updated atomically: VCPU_INTERRUPT runs under
  * hv_lock, the vCPU's own run takes vectors without it. */
 #include <sealvisor/errno.h>
 #include "hv/events.h"
+#include "hv/vlapic.h"
 
 int vcpu_raise_interrupt(struct vcpu *v, unsigned vector)
 {
@@ -16,6 +19,13 @@ int vcpu_raise_interrupt(struct vcpu *v, unsigned vector)
 
 int vcpu_pending_interrupt(const struct vcpu *v)
 {
+	int queued = vcpu_queued_interrupt(v), apic = vlapic_pending(&v->lapic);
+
+	return apic > queued ? apic : queued;
+}
+
+int vcpu_queued_interrupt(const struct vcpu *v)
+{
 	for (int w = 3; w >= 0; w--) {
 		uint64_t bits = __atomic_load_n(&v->irq_pending[w], __ATOMIC_SEQ_CST);
 		if (bits)
@@ -24,8 +34,13 @@ int vcpu_pending_interrupt(const struct vcpu *v)
 	return -1;
 }
 
+/* The APIC's vector wins a tie: it is the one that needs an EOI. */
 static void take(struct vcpu *v, int vector)
 {
+	if (vlapic_pending(&v->lapic) == vector) {
+		vlapic_ack(&v->lapic, (uint8_t)vector);
+		return;
+	}
 	__atomic_fetch_and(&v->irq_pending[vector / 64], ~(1UL << (vector % 64)), __ATOMIC_SEQ_CST);
 }
 

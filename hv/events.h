@@ -14,7 +14,10 @@
 /* Queues vector (32-255, else -EINVAL and nothing changes) at v. Safe
  * while v runs on another CPU: v takes it at its next entry. */
 int vcpu_raise_interrupt(struct vcpu *v, unsigned vector);
-/* The highest queued vector, or -1. */
+/* The highest vector the VMM queued, or -1. */
+int vcpu_queued_interrupt(const struct vcpu *v);
+/* The highest vector deliverable now: the VMM's queue or the vCPU's
+ * APIC (under its priority rules), or -1. */
 int vcpu_pending_interrupt(const struct vcpu *v);
 /*
  * Just before each entry of a guest vCPU: injects the highest queued

@@ -4,6 +4,7 @@
 #include <sealvisor/errno.h>
 #include "hv/clock.h"
 #include "hv/events.h"
+#include "hv/vlapic_msr.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
 #include "hv/cpu_work.h"
@@ -85,7 +86,9 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 		virt->skip_instruction(v, LEN_CPUID);
 		return true;
 	case VMEXIT_MSR:
-		virt_inject_gp(v);
+		/* A guest's x2APIC; every other MSR is refused. */
+		if (!vlapic_msr_exit(v, e->write))
+			virt_inject_gp(v);
 		return true;
 	case VMEXIT_EXCEPTION:
 		/* #AC and #DB are intercepted only so that a guest whose
@@ -140,6 +143,16 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			run->exit_reason = SV_EXIT_PREEMPT;
 			break;
 		}
+		vlapic_sync(v, clock_tsc());
+		if (v->halted) {
+			/* HLT with its APIC on: it sleeps here (spinning,
+			 * within its slice) until an interrupt can wake it. */
+			if (!events_wake_from_hlt(v)) {
+				__builtin_ia32_pause();
+				continue;
+			}
+			v->halted = false;
+		}
 		if (events_before_entry(v, wants_window)) {
 			run->exit_reason = SV_EXIT_IRQ_WINDOW;
 			break;
@@ -180,6 +193,10 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			virt->skip_instruction(v, LEN_HLT);
 			if (events_wake_from_hlt(v))
 				continue;
+			if (vlapic_can_wake(v)) {
+				v->halted = true;
+				continue;
+			}
 			run->exit_reason = SV_EXIT_HLT;
 			break;
 		case VMEXIT_FAILED:

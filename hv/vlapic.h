@@ -30,6 +30,9 @@ enum vlapic_reg {
 	VLAPIC_TIMER_DCR = 0x3e, VLAPIC_SELF_IPI = 0x3f,
 };
 
+/* The guests' APIC timer ticks at the TSC's rate (divide by 1): a guest
+ * calibrates it against the TSC, as against any other clock. */
+#define VLAPIC_TSC_PER_TICK 1
 #define VLAPIC_NR_LVT 7            /* CMCI, timer, thermal, perf, LINT0, LINT1, error */
 #define LVT_MASKED          (1u << 16)
 #define LVT_TIMER_PERIODIC  (1u << 17)

@@ -7,7 +7,7 @@
 set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
-KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions db-storm irq"
+KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions db-storm irq x2apic"
 logdir=$build/boot-logs
 mkdir -p "$logdir"
 
@@ -89,7 +89,9 @@ done
 # whose delivery takes a stage-2 fault is re-injected, not lost. QEMU's
 # TCG has neither ICEBP nor alignment checks: those two only on Bochs.
 events_qemu=('single-step, fresh stack: #DB at the expected rip' 'db-storm: preempted 3 times'
-	'irq: the window opened at sti: 0x70 delivered: ok')
+	'irq: the window opened at sti: 0x70 delivered: ok'
+	'x2apic: TSC deadline: wakes HLT at the deadline: ok'
+	'x2apic: fixed IPI to vCPU 1 wakes it, delivered once: ok')
 events_bochs=("${events_qemu[@]}" 'icebp, fresh stack: #DB at the expected rip'
 	'#AC at CPL 3: vector 17 error 0x0 as expected')
 for platform in qemu bochs; do
