@@ -2,7 +2,9 @@
  * backend: what is injected when, and when the window is asked for. */
 #include <sealvisor/errno.h>
 #include <sealvisor/hypercall.h>
+#include "hv/clock.h"
 #include "hv/events.h"
+#include "hv/vlapic_msr.h"
 #include "hv/vm.h"
 #include "mm/memobj.h"
 #include "tests/unit/fake_virt.h"
@@ -198,6 +200,104 @@ START_TEST(the_vmm_window_exits_at_once_when_open_and_after_the_window_exit_when
 }
 END_TEST
 
+/* ---- the guest's x2APIC through MSR exits (hv/vlapic_msr.c) ---- */
+
+static void msr_exit(struct vcpu *v, uint32_t msr, bool write, uint64_t val)
+{
+	v->regs.rcx = msr;
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_MSR, .write = write };
+}
+
+START_TEST(apic_msrs_are_emulated_and_the_rest_still_raise_gp)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+
+	msr_exit(v, 0x802, false, 0);                  /* read the ID */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(v->regs.rax, 0);
+	ck_assert_int_eq(fake_count(EV_INJECT_GP), 0);
+	fake_next_exit = fake_nexits = 0;
+	msr_exit(v, 0x80f, true, 0x1ff);               /* enable it */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(v->lapic.svr, 0x1ff);
+	fake_next_exit = fake_nexits = 0;
+	msr_exit(v, 0x802, true, 7);                   /* the ID is read-only */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_int_eq(fake_count(EV_INJECT_GP), 1);
+	ck_assert_uint_eq(v->lapic.id, 0);
+	fake_next_exit = fake_nexits = 0;
+	msr_exit(v, 0x10, false, 0);                   /* not an APIC MSR */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_int_eq(fake_count(EV_INJECT_GP), 2);
+	uint64_t val = 1UL << 32 | 5u << 8 | 0x4000;   /* INIT: not integrated */
+	ck_assert_int_eq(vlapic_msr_write(v, 0x830, &val), -EOPNOTSUPP);
+}
+END_TEST
+
+START_TEST(a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry)
+{
+	struct vm *vm;
+	struct memobj *o;
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &o), 0);
+	ck_assert_int_eq(memobj_add_seals(o, MEMOBJ_SEAL_GUEST), 0);
+	ck_assert_int_eq(memobj_set_size(o, 2 * MB), 0);
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, o, 0), 0);
+	ck_assert_int_eq(vcpu_create(vm, 1, &(struct sv_vcpu_regs){ 0 }), 0);
+	fake_launch(vm);
+	struct vcpu *v0 = &vm->vcpus[0], *v1 = &vm->vcpus[1];
+	uint64_t icr = 1UL << 32 | 0x70, svr = 0x1ff;
+	ck_assert_int_eq(vlapic_msr_write(v1, 0x80f, &svr), 0);
+	ck_assert_int_eq(vlapic_msr_write(v0, 0x830, &icr), 0);
+	ck_assert_int_eq(vlapic_pending(&v1->lapic), -1);       /* posted, not merged */
+	ck_assert_uint_eq(v1->apic_posted[1], 1UL << (0x70 - 64));
+	vlapic_sync(v1, 0);
+	ck_assert_int_eq(vlapic_pending(&v1->lapic), 0x70);
+	ck_assert_uint_eq(v1->apic_posted[1], 0);
+	ck_assert_int_eq(vlapic_pending(&v0->lapic), -1);       /* not to the sender */
+	icr = 0x71 | 3u << 18;                                  /* all but me */
+	ck_assert_int_eq(vlapic_msr_write(v1, 0x830, &icr), 0);
+	vlapic_sync(v0, 0);
+	ck_assert_int_eq(vlapic_pending(&v0->lapic), -1);       /* v0's APIC is disabled */
+	ck_assert(v0->lapic.irr[0x71 / 32] & 1u << (0x71 % 32));
+	ck_assert(!(v1->lapic.irr[0x71 / 32] & 1u << (0x71 % 32)));
+	vm_destroy(vm);
+	memobj_close(o);
+}
+END_TEST
+
+/* HLT with the APIC on and IF set: the vCPU sleeps in the hypervisor; a
+ * VCPU_RUN that ends its slice there leaves it asleep; the timer's expiry
+ * wakes it with the timer's vector. */
+START_TEST(a_halted_vcpu_sleeps_until_its_timer_fires)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+	struct vlapic_ipi ipi;
+
+	clock_fake_tsc = 1000;
+	ck_assert_int_eq(vlapic_write(&v->lapic, VLAPIC_SVR, 0x1ff, 1000, &ipi), 0);
+	ck_assert_int_eq(vlapic_write(&v->lapic, VLAPIC_LVT_TIMER, 0x66, 1000, &ipi), 0);
+	ck_assert_int_eq(vlapic_write(&v->lapic, VLAPIC_TIMER_DCR, 0xb, 1000, &ipi), 0);
+	ck_assert_int_eq(vlapic_write(&v->lapic, VLAPIC_TIMER_ICR, 500, 1000, &ipi), 0);
+	fake_irq_allowed = true;
+	script(VMEXIT_HLT);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);   /* slept its slice away */
+	ck_assert(v->halted);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 1);
+	ck_assert_int_eq(fake_ninjected, 0);
+	clock_fake_tsc = 1000 + 500 * VLAPIC_TSC_PER_TICK;
+	ck_assert_int_eq(run_guest(), 0);
+	clock_fake_tsc = 0;
+	ck_assert(!v->halted);
+	ck_assert_int_eq(fake_ninjected, 1);
+	ck_assert_int_eq(fake_injected[0], 0x66);
+	ck_assert(v->lapic.isr[0x66 / 32] & 1u << (0x66 % 32));   /* in service: EOI due */
+}
+END_TEST
+
 Suite *events_suite(void)
 {
 	Suite *s = suite_create("events");
@@ -210,6 +310,9 @@ Suite *events_suite(void)
 	tcase_add_test(tc, a_masked_guest_never_gets_one_injected);
 	tcase_add_test(tc, the_highest_vector_goes_first_and_the_rest_wait_for_the_window);
 	tcase_add_test(tc, hlt_with_an_interrupt_the_guest_can_take_does_not_reach_the_vmm);
+	tcase_add_test(tc, apic_msrs_are_emulated_and_the_rest_still_raise_gp);
+	tcase_add_test(tc, a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry);
+	tcase_add_test(tc, a_halted_vcpu_sleeps_until_its_timer_fires);
 	tcase_add_test(tc, the_vmm_window_exits_at_once_when_open_and_after_the_window_exit_when_not);
 	suite_add_tcase(s, tc);
 	return s;
