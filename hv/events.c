@@ -7,6 +7,7 @@
  * hv_lock, the vCPU's own run takes vectors without it. */
 #include <sealvisor/errno.h>
 #include "hv/events.h"
+#include "hv/shootdown.h"
 #include "hv/vlapic.h"
 
 int vcpu_raise_interrupt(struct vcpu *v, unsigned vector)
@@ -15,6 +16,14 @@ int vcpu_raise_interrupt(struct vcpu *v, unsigned vector)
 		return -EINVAL;
 	__atomic_fetch_or(&v->irq_pending[vector / 64], 1UL << (vector % 64), __ATOMIC_SEQ_CST);
 	return 0;
+}
+
+void events_kick_vm(struct vm *vm)
+{
+	for (unsigned cpu = 0; cpu < HV_MAX_CPUS; cpu++)
+		if (cpu != arch_cpu_id() &&
+		    __atomic_load_n(&cpu_state[cpu].in_guest, __ATOMIC_SEQ_CST) == vm)
+			virt->kick_cpu(cpu);
 }
 
 int vcpu_pending_interrupt(const struct vcpu *v)

@@ -14,6 +14,11 @@
 /* Queues vector (32-255, else -EINVAL and nothing changes) at v. Safe
  * while v runs on another CPU: v takes it at its next entry. */
 int vcpu_raise_interrupt(struct vcpu *v, unsigned vector);
+/* Makes every other CPU now in guest mode in vm exit (no wait), so a vCPU
+ * that just got an interrupt or IPI sees it at once rather than at its
+ * next exit. Only a hint: a vCPU entering at the same moment may miss it
+ * and see the interrupt at its next exit (within its slice). */
+void events_kick_vm(struct vm *vm);
 /* The highest vector the VMM queued, or -1. */
 int vcpu_queued_interrupt(const struct vcpu *v);
 /* The highest vector deliverable now: the VMM's queue or the vCPU's

@@ -342,8 +342,11 @@ static int64_t hc_vcpu_interrupt(struct vm *caller, const union hc_args *a)
 	if (a->vcpu_interrupt.vcpu >= SV_MAX_VCPUS || !vm->vcpus[a->vcpu_interrupt.vcpu].created ||
 	    a->vcpu_interrupt.vector > 255)
 		return -EINVAL;
-	return vcpu_raise_interrupt(&vm->vcpus[a->vcpu_interrupt.vcpu],
-				    (unsigned)a->vcpu_interrupt.vector);
+	struct vcpu *v = &vm->vcpus[a->vcpu_interrupt.vcpu];
+	int err = vcpu_raise_interrupt(v, (unsigned)a->vcpu_interrupt.vector);
+	if (!err && v->running)
+		events_kick_vm(vm);
+	return err;
 }
 
 static int64_t hc_control_vcpu_start(struct vm *caller, const union hc_args *a)

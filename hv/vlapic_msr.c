@@ -6,6 +6,7 @@
  * next exit (its slice bounds the wait); a halted one polls for it. */
 #include <sealvisor/errno.h>
 #include "hv/clock.h"
+#include "hv/events.h"
 #include "hv/vlapic_msr.h"
 #include "hv/vm.h"
 
@@ -30,6 +31,7 @@ int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 static void post(struct vcpu *to, uint8_t vector)
 {
 	__atomic_fetch_or(&to->apic_posted[vector / 64], 1UL << (vector % 64), __ATOMIC_SEQ_CST);
+	events_kick_vm(to->vm);
 }
 
 /* Fixed IPIs to the VM's own vCPUs, by x2APIC id (= vCPU id); an id

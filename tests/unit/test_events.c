@@ -5,6 +5,7 @@
 #include "hv/clock.h"
 #include "hv/events.h"
 #include "hv/vlapic_msr.h"
+#include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/memobj.h"
 #include "tests/unit/fake_virt.h"
@@ -69,6 +70,22 @@ START_TEST(vcpu_interrupt_checks_every_argument_and_changes_nothing_on_error)
 	ck_assert_int_eq(raise_irq(control, guest_vm->id, 0, 255), 0);
 	ck_assert_int_eq(vcpu_pending_interrupt(v), 255);
 	ck_assert_int_eq(fake_count(EV_ENTRY), 0);    /* queued, not run */
+	ck_assert_int_eq(fake_count(EV_KICK), 0);     /* nobody to kick */
+}
+END_TEST
+
+/* A vCPU running on CPU 1 is kicked out so it takes the interrupt now. */
+START_TEST(an_interrupt_for_a_running_vcpu_kicks_the_cpus_in_its_vm)
+{
+	guest_vm->vcpus[0].running = true;
+	__atomic_store_n(&cpu_state[1].in_guest, guest_vm, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&cpu_state[2].in_guest, control, __ATOMIC_SEQ_CST);
+	ck_assert_int_eq(raise_irq(control, guest_vm->id, 0, 0x40), 0);
+	ck_assert(fake_kicked[1]);
+	ck_assert(!fake_kicked[2]);
+	ck_assert_int_eq(fake_count(EV_KICK), 1);
+	guest_vm->vcpus[0].running = false;
+	cpu_state[1].in_guest = cpu_state[2].in_guest = NULL;
 }
 END_TEST
 
@@ -305,6 +322,7 @@ Suite *events_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, vcpu_interrupt_checks_every_argument_and_changes_nothing_on_error);
+	tcase_add_test(tc, an_interrupt_for_a_running_vcpu_kicks_the_cpus_in_its_vm);
 	tcase_add_test(tc, a_queued_interrupt_is_injected_before_the_entry_when_the_guest_can_take_it);
 	tcase_add_test(tc, a_guest_with_interrupts_masked_gets_a_window_and_the_interrupt_at_its_exit);
 	tcase_add_test(tc, a_masked_guest_never_gets_one_injected);
