@@ -84,8 +84,8 @@ enum sv_hypercall {
 	/* Raises interrupt vector 32-255 at a guest vCPU, like KVM_INTERRUPT:
 	 * queued, delivered as an external interrupt when the guest can take
 	 * it (RFLAGS.IF set, no STI/MOV SS shadow), highest vector first. A
-	 * vCPU running on another CPU sees it at its next exit at the latest
-	 * (within its time slice). */
+	 * vCPU running on another CPU is kicked out to take it (at the latest
+	 * it takes it at its next exit, within its time slice). */
 	SV_HC_VCPU_INTERRUPT = 46,    /* (vm, vcpu id, vector) */
 	/* 47 reserved (events). */
 
