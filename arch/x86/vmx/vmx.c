@@ -193,6 +193,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	vmwrite(EXIT_CONTROLS, vmx.exit);
 	vmwrite(ENTRY_CONTROLS, vmx.entry);
 	vmwrite(EXCEPTION_BITMAP, 1u << X86_EXC_DB | 1u << X86_EXC_AC);   /* decode_exception */
+	vmwrite(ENTRY_INTR_INFO, 0);   /* read by vmx_interrupt_allowed before the first entry */
 	vmwrite(EPT_POINTER, vmx_eptp(v->vm));
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
