@@ -6,8 +6,8 @@
  * (TSC cycles; the APIC timer ticks at TSC / tsc_per_tick), IPIs come out
  * as a struct for the caller to route. Host-tested (tests/unit/test_vlapic.c).
  *
- * Not wired into the run loop yet: docs/ARCHITECTURE.md ("Interrupts")
- * lists what is and is not integrated.
+ * A guest's MSR exits reach it through hv/vlapic_msr.c; docs/ARCHITECTURE.md
+ * ("Interrupts") lists what is and is not integrated.
  */
 #ifndef HV_VLAPIC_H
 #define HV_VLAPIC_H
