@@ -281,6 +281,7 @@ int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
 	v->id = id;
 	v->cr3 = regs->cr3;
 	v->initial = *regs;
+	vlapic_init(&v->lapic, id, VLAPIC_TSC_PER_TICK);
 	int err = virt->vcpu_init(v, regs);
 	if (err)
 		return err;

@@ -25,6 +25,8 @@ Suite *races_suite(void);
 Suite *edges_suite(void);
 Suite *xstate_suite(void);
 Suite *msr_suite(void);
+Suite *events_suite(void);
+Suite *vlapic_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset
