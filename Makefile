@@ -49,7 +49,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 HOST_MM_SRCS := $(wildcard mm/*.c) lib/fmt.c lib/errno_name.c
 HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_regs.c hv/cpuid_policy.c hv/audit.c hv/hypercall.c \
-	hv/run.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
+	hv/run.c hv/events.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
 	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 # The verifier's stream writer: the tool and the unit tests share it.
@@ -65,8 +65,9 @@ PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
 	-fno-omit-frame-pointer -Iinclude -I. -MMD -MP
 PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
-KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o
-GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit marker \
+KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o \
+	$(BUILD)/part/guest/lib/irq.o
+GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic marker \
 	cpuid-table
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32

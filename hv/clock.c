@@ -12,6 +12,19 @@ bool clock_running(void)
 	return tsc_per_ms != 0;
 }
 
+#ifdef SEALVISOR_HOST
+uint64_t clock_fake_tsc;
+#endif
+
+uint64_t clock_tsc(void)
+{
+#ifdef SEALVISOR_HOST
+	return clock_fake_tsc;
+#else
+	return __builtin_ia32_rdtsc();
+#endif
+}
+
 uint64_t clock_ms(void)
 {
 	return tsc_per_ms ? __builtin_ia32_rdtsc() / tsc_per_ms : 0;

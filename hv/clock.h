@@ -12,6 +12,12 @@
 
 void clock_init(uint64_t tsc_per_ms);
 uint64_t clock_ms(void);
+/* The TSC (guests see the same one: it is not offset); host tests set
+ * clock_fake_tsc instead. */
+uint64_t clock_tsc(void);
+#ifdef SEALVISOR_HOST
+extern uint64_t clock_fake_tsc;
+#endif
 /* False until clock_init got a rate: clock_ms() is 0 then. */
 bool clock_running(void);
 

@@ -7,7 +7,6 @@
 
 #define VMX_BIT     5      /* leaf 1 ECX */
 #define MONITOR_BIT 3      /* leaf 1 ECX */
-#define X2APIC_BIT  21     /* leaf 1 ECX */
 #define HV_BIT      31     /* leaf 1 ECX: always ours to set */
 #define SVM_BIT     2      /* leaf 0x80000001 ECX */
 
@@ -40,7 +39,7 @@ static uint32_t host_reg(cpuid_fn host, uint32_t leaf, uint32_t sub, unsigned i)
 static uint32_t never(const struct sv_cpuid_entry *e, unsigned i)
 {
 	if (e->function == 1 && i == 2)
-		return 1u << VMX_BIT | 1u << MONITOR_BIT | 1u << X2APIC_BIT;
+		return 1u << VMX_BIT | 1u << MONITOR_BIT;
 	if (e->function == 0x80000001 && i == 2)
 		return 1u << SVM_BIT;
 	return 0;

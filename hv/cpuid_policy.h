@@ -16,8 +16,9 @@ typedef struct cpuid_regs (*cpuid_fn)(uint32_t leaf, uint32_t sub);
  * why[len] for the first entry the hypervisor cannot give: malformed
  * (flags other than SV_CPUID_FLAG_INDEX, pad), a duplicate, a leaf of the
  * hypervisor's own (0x40000000-0x400000ff), nested virtualization (1.ECX
- * bit 5 VMX, 0x80000001.ECX bit 2 SVM), MONITOR/MWAIT (1.ECX bit 3),
- * x2APIC (1.ECX bit 21: no virtual local APIC), or a feature flag the host
+ * bit 5 VMX, 0x80000001.ECX bit 2 SVM), MONITOR/MWAIT (1.ECX bit 3), or a
+ * feature flag the host (x2APIC: 1.ECX bit 21, given by the vLAPIC where the
+ * host has it)
  * does not have (1.ECX/EDX, 7.0.EBX/ECX/EDX, 7.1.EAX, 0x80000001.ECX/EDX, except
  * 1.ECX bit 31, "hypervisor present"). */
 int cpuid_policy_check(const struct sv_cpuid_entry *e, unsigned n, cpuid_fn host, char *why,

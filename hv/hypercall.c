@@ -1,6 +1,7 @@
 /* Hypercall dispatch: every argument is checked against the caller's
  * rights before anything changes. */
 #include <sealvisor/errno.h>
+#include "hv/events.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
 #include "hv/msr.h"
@@ -47,6 +48,7 @@ union hc_args {
 	struct { uint64_t vm, out; } measurement;
 	struct { uint64_t vm, vcpu, regs; } vcpu_create;
 	struct { uint64_t vm, vcpu, run; } vcpu_run;
+	struct { uint64_t vm, vcpu, vector; } vcpu_interrupt;
 	struct { uint64_t n, rip, rsp; } control_vcpu;
 	struct { uint64_t vm, vcpu, gpa; } regs;
 	struct { uint64_t vm, gpa, nr; } cpuid;
@@ -339,6 +341,26 @@ static int64_t hc_vm_set_msr_policy(struct vm *caller, const union hc_args *a)
 	return vm ? msr_set_policy(vm, a->msr_policy.policy) : -ENOENT;
 }
 
+/* Queued whether or not the vCPU runs (hv/events.h); before finalize too:
+ * like I/O data, an interrupt is the VMM's input at run time, not launch
+ * state. */
+static int64_t hc_vcpu_interrupt(struct vm *caller, const union hc_args *a)
+{
+	struct vm *vm = guest(a->vcpu_interrupt.vm);
+
+	(void)caller;
+	if (!vm)
+		return -ENOENT;
+	if (a->vcpu_interrupt.vcpu >= SV_MAX_VCPUS || !vm->vcpus[a->vcpu_interrupt.vcpu].created ||
+	    a->vcpu_interrupt.vector > 255)
+		return -EINVAL;
+	struct vcpu *v = &vm->vcpus[a->vcpu_interrupt.vcpu];
+	int err = vcpu_raise_interrupt(v, (unsigned)a->vcpu_interrupt.vector);
+	if (!err && v->running)
+		events_kick_vm(vm);
+	return err;
+}
+
 static int64_t hc_control_vcpu_start(struct vm *caller, const union hc_args *a)
 {
 	uint64_t n = a->control_vcpu.n;
@@ -427,6 +449,7 @@ static const struct {
 	[SV_HC_VCPU_SET_SREGS] = { hc_vcpu_set_sregs, false },
 	[SV_HC_VM_SET_CPUID] = { hc_vm_set_cpuid, false },
 	[SV_HC_VM_SET_MSR_POLICY] = { hc_vm_set_msr_policy, false },
+	[SV_HC_VCPU_INTERRUPT] = { hc_vcpu_interrupt, false },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])

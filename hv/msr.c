@@ -2,6 +2,7 @@
 #include <sealvisor/errno.h>
 #include "hv/msr.h"
 #include "hv/partition.h"
+#include "hv/vlapic_msr.h"
 
 #define LEN_MSR 2   /* RDMSR 0f 32, WRMSR 0f 30 */
 
@@ -98,17 +99,6 @@ static uint64_t edx_eax(const struct guest_regs *r)
 	return (r->rdx << 32) | (uint32_t)r->rax;
 }
 
-/*
- * The local APIC's MSRs (x2APIC 0x800-0x8ff) and APIC_BASE belong to the
- * virtual APIC (issue 11, events). Until it exists they follow the
- * policy like any MSR; this is where it will answer them.
- */
-static bool virtual_apic_msr(struct vcpu *v, uint32_t index, bool write)
-{
-	(void)v, (void)index, (void)write;
-	return false;           /* nothing answers them yet */
-}
-
 bool msr_emulate(struct vcpu *v, bool write)
 {
 	struct guest_regs *r = &v->regs;
@@ -116,7 +106,10 @@ bool msr_emulate(struct vcpu *v, bool write)
 	int i = rule(index);
 	uint64_t value;
 
-	if (virtual_apic_msr(v, index, write))
+	/* A guest's x2APIC MSRs (0x800-0x8ff and TSC_DEADLINE) are its
+	 * virtual APIC's (hv/vlapic_msr.c); APIC_BASE still follows the
+	 * policy like any MSR off the list. */
+	if (vlapic_msr_exit(v, write))
 		return true;
 	if (i < 0) {
 		if (!v->vm->is_control && v->vm->msr_policy == SV_MSR_POLICY_EXIT)

@@ -12,6 +12,7 @@
 #include <sealvisor/hypercall.h>
 #include "lib/sha256.h"
 #include "hv/virt.h"
+#include "hv/vlapic.h"
 #include "mm/memobj.h"
 #include "mm/spinlock.h"
 #include "mm/stage2.h"
@@ -68,6 +69,16 @@ struct vcpu {
 	 * context is flushed before the next entry. */
 	bool cr_flush;
 	struct vcpu_switched sw;
+	/* Interrupt vectors raised by VCPU_INTERRUPT, not yet injected
+	 * (hv/events.c): set under hv_lock, taken by the vCPU's own run. */
+	uint64_t irq_pending[4];
+	/* Guests: its x2APIC (hv/vlapic_msr.c), owned by its own run;
+	 * other vCPUs' IPIs land in apic_posted (atomically) and are
+	 * merged into it before each entry. halted: it executed HLT and
+	 * waits for an interrupt (hv/run.c). */
+	struct vlapic lapic;
+	uint64_t apic_posted[4];
+	bool halted;
 };
 
 struct vm {

@@ -3,6 +3,8 @@
  * VMM; the rest are described in struct sv_run, like KVM_RUN. */
 #include <sealvisor/errno.h>
 #include "hv/clock.h"
+#include "hv/events.h"
+#include "hv/vlapic_msr.h"
 #include "hv/hypercall.h"
 #include "hv/intercept.h"
 #include "hv/msr.h"
@@ -123,6 +125,15 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 	case VMEXIT_INSN:
 		insn_emulate(v, e->insn);
 		return true;
+	case VMEXIT_EXCEPTION:
+		/* #AC and #DB are intercepted only so that a guest whose
+		 * delivery of one raises it again keeps exiting here, where
+		 * its slice can end (the CVE-2015-5307/8104 class); the guest
+		 * gets exactly what its CPU raised. */
+		if (e->skip)
+			virt->skip_instruction(v, e->skip);
+		virt->inject_exception(v, e->vector, e->has_error, e->error);
+		return true;
 	case VMEXIT_HYPERCALL:
 		if (!v->vm->is_control && r->rax >= SV_HC_GUEST_BASE)
 			return false;          /* a guest's call for its VMM */
@@ -158,11 +169,27 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 
 	if (!v->vm->finalized)
 		return -EPERM;
+	/* Read once: the VMM may change its sv_run while we run. */
+	bool wants_window = __atomic_load_n(&run->request_irq_window, __ATOMIC_RELAXED);
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
 	for (;;) {
 		if (slice_over(deadline, &entries)) {
 			run->exit_reason = SV_EXIT_PREEMPT;
+			break;
+		}
+		vlapic_sync(v, clock_tsc());
+		if (v->halted) {
+			/* HLT with its APIC on: it sleeps here (spinning,
+			 * within its slice) until an interrupt can wake it. */
+			if (!events_wake_from_hlt(v)) {
+				__builtin_ia32_pause();
+				continue;
+			}
+			v->halted = false;
+		}
+		if (events_before_entry(v, wants_window)) {
+			run->exit_reason = SV_EXIT_IRQ_WINDOW;
 			break;
 		}
 		/* A failed entry may leave anything in the control block (QEMU
@@ -198,8 +225,16 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		case VMEXIT_MSR:
 			exit_msr(v, &e, run);
 			break;
+		case VMEXIT_IRQ_WINDOW:
+			continue;               /* events_before_entry acts on it */
 		case VMEXIT_HLT:
 			virt->skip_instruction(v, LEN_HLT);
+			if (events_wake_from_hlt(v))
+				continue;
+			if (vlapic_can_wake(v)) {
+				v->halted = true;
+				continue;
+			}
 			run->exit_reason = SV_EXIT_HLT;
 			break;
 		case VMEXIT_FAILED:

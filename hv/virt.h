@@ -32,6 +32,8 @@ enum vm_exit_reason {
 	VMEXIT_PREEMPT,     /* the preemption timer fired: the slice is over */
 	VMEXIT_FAILED,      /* the CPU refused the guest state */
 	VMEXIT_INSN,        /* an intercepted instruction: insn says which */
+	VMEXIT_EXCEPTION,   /* an intercepted guest exception (#AC, #DB): reflect it */
+	VMEXIT_IRQ_WINDOW,  /* the guest can take an interrupt now (window requested) */
 	VMEXIT_UNKNOWN,
 };
 
@@ -57,6 +59,13 @@ struct vm_exit {
 	uint8_t size;
 	bool in, string;
 	enum vm_insn insn;            /* INSN */
+	/* EXCEPTION: what to deliver to the guest. skip: bytes of the
+	 * instruction that raised it to step over first (ICEBP, a trap
+	 * the CPU reports before the instruction completes). DR6 is
+	 * already as the guest expects (the backend sets it). */
+	uint8_t vector, skip;
+	bool has_error;
+	uint32_t error;
 	uint64_t raw, info1, info2;   /* backend codes, for logs */
 	const char *name;             /* the backend's name for raw */
 };
@@ -93,11 +102,21 @@ struct virt_ops {
 	 * vcpu_enter says so. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
 	/* Moves RIP past the instruction that exited (len bytes if the CPU
-	 * does not say). */
+	 * does not say), ending any STI/MOV SS shadow it was in, as
+	 * executing it would have. */
 	void (*skip_instruction)(struct vcpu *v, unsigned len);
 	/* Delivers a hardware exception to the guest on its next entry
 	 * (through its IDT), with an error code if has_error. */
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+	/* External interrupts (hv/events.c). interrupt_allowed: the next
+	 * entry could deliver one: RFLAGS.IF set, no STI/MOV SS shadow, and
+	 * no event already queued for injection (a re-injected or reflected
+	 * one). inject_interrupt queues one (only when allowed).
+	 * request_irq_window: the guest exits with VMEXIT_IRQ_WINDOW as soon
+	 * as it could take one; the request ends with that exit. */
+	bool (*interrupt_allowed)(struct vcpu *v);
+	void (*inject_interrupt)(struct vcpu *v, uint8_t vector);
+	void (*request_irq_window)(struct vcpu *v);
 	uint64_t (*get_rip)(struct vcpu *v);
 	/* Sends the shootdown IPI to a CPU (hv/shootdown.h): if it is in
 	 * guest mode, it exits. */

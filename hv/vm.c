@@ -287,6 +287,7 @@ int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
 	v->vm = vm;
 	v->id = id;
 	v->cr3 = regs->cr3;
+	vlapic_init(&v->lapic, id, VLAPIC_TSC_PER_TICK);
 	if ((err = virt->vcpu_init(v)))
 		return err;
 	if ((err = vcpu_set_state(v, &r, &s))) {

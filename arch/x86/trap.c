@@ -131,6 +131,15 @@ void trap_handler(struct trap_frame *f)
 	arch_shutdown(SV_EXIT_PANIC);
 }
 
+void trap_dispatch_nmi(void)
+{
+	struct trap_frame f = { .vector = 2 };
+
+	__asm__ volatile("lea 0(%%rip), %0; mov %%rbp, %1; mov %%rsp, %2"
+			 : "=r"(f.rip), "=m"(f.rbp), "=m"(f.rsp));
+	trap_handler(&f);
+}
+
 void arch_dump_here(void)
 {
 	struct trap_frame f = { 0 };

@@ -16,6 +16,10 @@ typedef void (*irq_handler_t)(struct trap_frame *f);
 void trap_init(void);                  /* build and load the IDT */
 void trap_load_idt(void);              /* load it on another CPU */
 void trap_set_handler(unsigned vector, irq_handler_t fn);
+/* Runs the host's NMI handling for an NMI the CPU did not deliver through
+ * the IDT (a VMX NMI exit consumed it), as delivery would have: call with
+ * NMIs still blocked. */
+void trap_dispatch_nmi(void);
 /* Print the registers at the call site and a backtrace (used by panic). */
 void arch_dump_here(void);
 

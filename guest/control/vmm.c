@@ -352,6 +352,7 @@ static bool migrate(struct guest *g, unsigned vcpu, struct sv_run *run);
 static void run_vcpu(struct guest *g, unsigned vcpu)
 {
 	struct sv_run run;
+	uint64_t window_vector = 0;      /* raised when the window opens */
 
 	memset(&run, 0, sizeof(run));
 	for (unsigned n = 0; !g->done && n < MAX_EXITS; n++) {
@@ -381,6 +382,22 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 				return;         /* control vCPU 1 ran it to the end */
 			else if (run.hypercall.nr == SV_GUEST_HANDOFF)
 				handoff(g, &run);
+			else if (run.hypercall.nr == SV_GUEST_INTERRUPT)
+				run.hypercall.ret = sv_call3(SV_HC_VCPU_INTERRUPT, g->vm, vcpu,
+							     run.hypercall.args[0]);
+			else if (run.hypercall.nr == SV_GUEST_IRQ_WINDOW) {
+				window_vector = run.hypercall.args[0];
+				run.request_irq_window = 1;
+				run.hypercall.ret = 0;
+			}
+			break;
+		case SV_EXIT_IRQ_WINDOW:
+			if (!run.request_irq_window)
+				return fail(g, "interrupt window exit not asked for", 0);
+			run.request_irq_window = 0;
+			r = sv_call3(SV_HC_VCPU_INTERRUPT, g->vm, vcpu, window_vector);
+			if (r)
+				return fail(g, "VCPU_INTERRUPT at the window failed", r);
 			break;
 		case SV_EXIT_MSR:
 			msr_exit(g, &run);

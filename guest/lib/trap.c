@@ -2,7 +2,7 @@
 #include "guest/lib/trap.h"
 #include "guest/control/layout.h"
 
-#define NR_VECTORS 32
+#define NR_VECTORS 32          /* exceptions; 32-255 are guest/lib/irq.c's */
 #define MAX_VCPUS 8
 
 
@@ -20,8 +20,14 @@ struct catch_point {
 	struct trap *out;
 };
 
-static const uint64_t gdt[3] = { 0, 0x00209a0000000000UL, 0x0000920000000000UL };
-static struct idt_gate idt[NR_VECTORS];
+/* Kernel code 0x08, data 0x10; 0x18-0x27 is where the VMM's TR points
+ * (never reloaded); user code 0x2b and data 0x33 for trap_enter_user.
+ * Accessed bits preset: loading a selector writes no descriptor. */
+#define USER_CS (0x28 | 3)
+#define USER_SS (0x30 | 3)
+static const uint64_t gdt[7] = { 0, 0x00209b0000000000UL, 0x0000930000000000UL, 0, 0,
+				 0x0020fb0000000000UL, 0x0000f30000000000UL };
+static struct idt_gate idt[256];   /* not present until set */
 static struct catch_point points[MAX_VCPUS];
 static uint64_t caught[MAX_VCPUS];
 
@@ -57,7 +63,7 @@ __asm__(".text\ntrap_entry:\n"
 /* Which vCPU we are, from the stack the VMM gave it (layout.h: vCPU i's
  * starts i MiB below the top of memory). The IDT is shared by all vCPUs,
  * the catch points are not. */
-static unsigned vcpu_index(void)
+unsigned trap_vcpu_index(void)
 {
 	uint64_t rsp;
 
@@ -78,7 +84,7 @@ static __attribute__((noreturn)) void resume_catch(struct catch_point *p)
 
 __attribute__((used, noreturn)) void trap_handle(const uint64_t *frame)
 {
-	unsigned me = vcpu_index();
+	unsigned me = trap_vcpu_index();
 	struct catch_point *p = &points[me];
 	uint64_t cr2;
 
@@ -94,19 +100,46 @@ __attribute__((used, noreturn)) void trap_handle(const uint64_t *frame)
 	resume_catch(p);
 }
 
+void trap_set_gate(unsigned vector, const void *handler)
+{
+	uint64_t a = (uint64_t)handler;
+
+	idt[vector] = (struct idt_gate){ .off0 = (uint16_t)a, .sel = 0x08, .type = 0x8e,
+					 .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32) };
+}
+
 void trap_init(void)
 {
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed))
 		gdtr = { sizeof(gdt) - 1, (uint64_t)gdt }, idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
-	for (unsigned i = 0; i < NR_VECTORS; i++) {
-		uint64_t a = (uint64_t)stubs[i];
-		idt[i] = (struct idt_gate){ .off0 = (uint16_t)a, .sel = 0x08, .type = 0x8e,
-					    .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32) };
-	}
+	for (unsigned i = 0; i < NR_VECTORS; i++)
+		trap_set_gate(i, stubs[i]);
 	/* CS stays 0x08 and SS 0x10 as the VMM set them: the new GDT gives
 	 * the same selectors the same meaning, so no reload is needed. */
 	__asm__ volatile("lgdt %0; lidt %1" : : "m"(gdtr), "m"(idtr) : "memory");
+}
+
+/* The VMM's TR has base 0 (layout.h leaves gpa 0 free): RSP0 of that TSS
+ * is the stack a fault from ring 3 is delivered on. One TSS for every
+ * vCPU, so only one vCPU at a time may run user code. The user pages are
+ * the VMM's identity map with the user bit added. */
+void trap_enter_user(void (*fn)(void), uint64_t rflags)
+{
+	uint64_t rsp, cr3, *pt;
+
+	__asm__ volatile("mov %%rsp, %0; mov %%cr3, %1" : "=r"(rsp), "=r"(cr3));
+	pt = (uint64_t *)(cr3 & ~0xfffUL);
+	pt[0] |= 4;                      /* PML4[0] */
+	pt[512] |= 4;                    /* PDPT[0] */
+	for (unsigned i = 1024; i < 1536; i++)
+		pt[i] |= 4;              /* PD */
+	__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory");
+	__asm__ volatile("movq %0, 4(%1)" : : "r"((rsp - 512) & ~15UL), "r"(0UL) : "memory");
+	__asm__ volatile("push %0; push %1; push %2; push %3; push %4; iretq"
+			 : : "r"((uint64_t)USER_SS), "r"((rsp - 8192) & ~15UL), "r"(rflags | 2),
+			   "r"((uint64_t)USER_CS), "r"((uint64_t)fn) : "memory");
+	__builtin_unreachable();
 }
 
 /* Saves the catch point, then calls fn. Written in assembly because the
@@ -125,7 +158,7 @@ __asm__(".text\n.globl trap_catch_at\ntrap_catch_at:\n"
 
 int trap_catch(void (*fn)(void *), void *arg, struct trap *out)
 {
-	struct catch_point *p = &points[vcpu_index()];
+	struct catch_point *p = &points[trap_vcpu_index()];
 
 	p->out = out;
 	return trap_catch_at(p, fn, arg);
@@ -133,5 +166,5 @@ int trap_catch(void (*fn)(void *), void *arg, struct trap *out)
 
 uint64_t trap_count(void)
 {
-	return caught[vcpu_index()];
+	return caught[trap_vcpu_index()];
 }

@@ -28,7 +28,15 @@ struct trap {
 /* Loads a GDT (flat 64-bit code 0x08, data 0x10) and an IDT covering
  * vectors 0-31 on this vCPU. Each vCPU calls it once. */
 void trap_init(void);
+/* Points IDT entry `vector` at handler (an interrupt gate, ring 0). */
+void trap_set_gate(unsigned vector, const void *handler);
 int trap_catch(void (*fn)(void *), void *arg, struct trap *out);
+/* Runs fn at CPL 3 with these RFLAGS (IF clear), on a user stack below
+ * the caller's. It never returns: fn must end in an exception, which
+ * trap_catch then reports (call it inside trap_catch). */
+__attribute__((noreturn)) void trap_enter_user(void (*fn)(void), uint64_t rflags);
+/* This vCPU's index, from its stack (layout.h): valid in handlers too. */
+unsigned trap_vcpu_index(void);
 /* Exceptions caught on this vCPU so far (all of them, not just the last). */
 uint64_t trap_count(void);
 

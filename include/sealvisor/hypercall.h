@@ -99,6 +99,13 @@ enum sv_hypercall {
 	 * SV_MSR_POLICY_EXIT (an SV_EXIT_MSR for the VMM). Before finalize
 	 * only (after: -EPERM); part of the launch measurement. */
 	SV_HC_VM_SET_MSR_POLICY = 45, /* (vm, policy) */
+	/* Raises interrupt vector 32-255 at a guest vCPU, like KVM_INTERRUPT:
+	 * queued, delivered as an external interrupt when the guest can take
+	 * it (RFLAGS.IF set, no STI/MOV SS shadow), highest vector first. A
+	 * vCPU running on another CPU is kicked out to take it (at the latest
+	 * it takes it at its next exit, within its time slice). */
+	SV_HC_VCPU_INTERRUPT = 46,    /* (vm, vcpu id, vector) */
+	/* 47 reserved (events). */
 
 	SV_HC_MAX = 48,
 	/* Numbers from here up, called by a guest, go to its VMM
@@ -119,6 +126,11 @@ enum sv_hypercall {
 /* () -> 0 once the VMM runs the rest of this vCPU 0 from its control vCPU 1
  * (another CPU), -1 if it cannot (one CPU, or a guest with more vCPUs). */
 #define SV_GUEST_MIGRATE (SV_HC_GUEST_BASE + 6)
+/* (vector): raise this interrupt at me (VCPU_INTERRUPT); returns its result. */
+#define SV_GUEST_INTERRUPT (SV_HC_GUEST_BASE + 7)
+/* (vector): ask for an interrupt window (sv_run.request_irq_window) and
+ * raise this vector at me when it opens. */
+#define SV_GUEST_IRQ_WINDOW (SV_HC_GUEST_BASE + 8)
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;
@@ -192,6 +204,9 @@ enum sv_exit_reason {
 	SV_EXIT_SHUTDOWN = 5,         /* triple fault or an unrecoverable guest state */
 	SV_EXIT_PREEMPT = 6,          /* the time slice ran out */
 	SV_EXIT_MSR = 7,              /* RDMSR/WRMSR of an MSR the VM's policy sends to the VMM: msr */
+	/* The VMM set request_irq_window and the guest can take an interrupt
+	 * now (RFLAGS.IF set, no shadow) with none of VCPU_INTERRUPT's queued. */
+	SV_EXIT_IRQ_WINDOW = 8,
 };
 
 /* SV_HC_VM_SET_MSR_POLICY values. */
@@ -200,7 +215,10 @@ enum sv_exit_reason {
 
 struct sv_run {
 	uint32_t exit_reason;         /* enum sv_exit_reason */
-	uint32_t pad;
+	/* Set by the VMM (read once per VCPU_RUN): end the run with
+	 * SV_EXIT_IRQ_WINDOW as soon as the guest can take an interrupt. */
+	uint8_t request_irq_window;
+	uint8_t pad[3];
 	union {
 		struct {
 			uint16_t port;

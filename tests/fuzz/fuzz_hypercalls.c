@@ -243,6 +243,7 @@ static const char *const hc_names[SV_HC_MAX] = {
 	[SV_HC_CONTROL_VCPU_START] = "CONTROL_VCPU_START",
 	[SV_HC_CONTROL_VCPU_WAKE] = "CONTROL_VCPU_WAKE",
 	[SV_HC_VM_SET_MSR_POLICY] = "VM_SET_MSR_POLICY",
+	[SV_HC_VCPU_INTERRUPT] = "VCPU_INTERRUPT",
 };
 
 static const char *hc_name(uint64_t nr)

@@ -24,6 +24,11 @@ unsigned arch_cpu_id(void)
 {
 	return fake_cpu;
 }
+/* The guest's interruptibility is what the test says (fake_irq_allowed);
+ * an injection fills the slot until the next entry. */
+bool fake_irq_allowed;
+int fake_injected[16], fake_ninjected;
+static bool slot_busy;
 struct vm_exit fake_exits[16];
 int fake_nexits, fake_next_exit;
 
@@ -56,6 +61,8 @@ void fake_reset(void)
 {
 	fake_nevents = fake_nexits = fake_next_exit = fake_nmsrs = 0;
 	fake_last_exception = (struct fake_exception){ 0xff, false, 0 };
+	fake_ninjected = 0;
+	fake_irq_allowed = slot_busy = false;
 	fake_set_state_err = 0;
 	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
 }
@@ -99,6 +106,7 @@ static void fake_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	if (vcpu_enter(v))
 		record(EV_ENTRY_FLUSH, v->vm->id);
 	record(EV_ENTRY, v->vm->id);
+	slot_busy = false;
 	vcpu_exited(v);
 	if (fake_next_exit < fake_nexits)
 		*e = fake_exits[fake_next_exit++];
@@ -116,6 +124,18 @@ static void fake_inject_exception(struct vcpu *v, uint8_t vector, bool has_error
 	record(vector == X86_EXC_GP ? EV_INJECT_GP : EV_INJECT_OTHER, v->vm->id);
 }
 static uint64_t fake_get_rip(struct vcpu *v) { return v->arch_pa; }
+
+static bool fake_interrupt_allowed(struct vcpu *v) { (void)v; return fake_irq_allowed && !slot_busy; }
+static void fake_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	if (!fake_interrupt_allowed(v))
+		abort();            /* generic code must ask first */
+	slot_busy = true;
+	if (fake_ninjected < 16)
+		fake_injected[fake_ninjected++] = vector;
+	record(EV_INJECT_IRQ, v->vm->id);
+}
+static void fake_request_irq_window(struct vcpu *v) { record(EV_IRQ_WINDOW, v->vm->id); }
 static void fake_kick_cpu(unsigned cpu)
 {
 	record(EV_KICK, cpu);
@@ -184,6 +204,8 @@ static const struct virt_ops fake_ops = {
 	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm, .get_cr4 = fake_get_cr4,
 	.msr_get = fake_msr_get, .msr_set = fake_msr_set,
+	.interrupt_allowed = fake_interrupt_allowed, .inject_interrupt = fake_inject_interrupt,
+	.request_irq_window = fake_request_irq_window,
 };
 const struct virt_ops *virt = &fake_ops;
 

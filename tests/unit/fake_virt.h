@@ -5,7 +5,8 @@
 
 #include "hv/virt.h"
 
-enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT, EV_INJECT_OTHER };
+enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT, EV_INJECT_OTHER,
+       EV_INJECT_IRQ, EV_IRQ_WINDOW };
 
 struct fake_event {
 	int type;
@@ -38,6 +39,10 @@ struct fake_msr { struct vcpu *v; uint32_t index; uint64_t value; };
 #define FAKE_MAX_MSRS (SV_MAX_VMS * SV_MAX_VCPUS * 16)
 extern struct fake_msr fake_msrs[FAKE_MAX_MSRS];
 extern int fake_nmsrs;
+/* Whether the fake guest can take an interrupt (RFLAGS.IF, no shadow);
+ * the vectors injected since fake_reset, in order. */
+extern bool fake_irq_allowed;
+extern int fake_injected[16], fake_ninjected;
 
 void fake_reset(void);
 /* Creates vCPU 0 (if need be) and finalizes: a GUEST object's pages can

@@ -24,6 +24,8 @@ int main(void)
 	srunner_add_suite(sr, regs_suite());
 	srunner_add_suite(sr, xstate_suite());
 	srunner_add_suite(sr, msr_suite());
+	srunner_add_suite(sr, events_suite());
+	srunner_add_suite(sr, vlapic_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

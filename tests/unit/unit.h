@@ -26,6 +26,8 @@ Suite *edges_suite(void);
 Suite *regs_suite(void);
 Suite *xstate_suite(void);
 Suite *msr_suite(void);
+Suite *events_suite(void);
+Suite *vlapic_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

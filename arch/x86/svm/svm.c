@@ -142,7 +142,11 @@ static void set_intercepts(void *vmcb)
 		INTERCEPT_WBINVD |      /* a no-op (hv/intercept.c says why) */
 		INTERCEPT_MONITOR |     /* #UD: CPUID shows no MONITOR */
 		INTERCEPT_MWAIT | INTERCEPT_MWAIT_ARMED |
-		INTERCEPT_XSETBV;       /* checked against the host's XCR0 (hv/xstate_policy.c) */
+		INTERCEPT_XSETBV |      /* checked against the host's XCR0 (hv/xstate_policy.c) */
+		INTERCEPT_ICEBP;        /* its #DB would point at the ICEBP itself (decode_exception) */
+	/* #DB and #AC: reflected, but through the hypervisor, so that a
+	 * delivery that raises them again cannot hold the CPU (decode_exception). */
+	*vmcb32(vmcb, VMCB_INTERCEPT_EXC) = 1u << X86_EXC_DB | 1u << X86_EXC_AC;
 	/* Bits the host cannot allow are refused (svm_cr.c). */
 	*vmcb32(vmcb, VMCB_INTERCEPT_CR) = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
 }
@@ -162,7 +166,7 @@ static int svm_vcpu_init(struct vcpu *v)
 	set_intercepts(vmcb);
 	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
 	*vmcb64(vmcb, VMCB_MSRPM_BASE) = msrpm_pa;
-	*vmcb64(vmcb, VMCB_VINTR) = 1UL << 24;   /* V_INTR_MASKING: guest IF never hides host IRQs */
+	*vmcb64(vmcb, VMCB_VINTR) = V_INTR_MASKING;   /* guest IF never hides host IRQs */
 	*vmcb64(vmcb, VMCB_NP_ENABLE) = 1;
 	*vmcb64(vmcb, VMCB_NCR3) = v->vm->s2.root;
 	*vmcb64(vmcb, VMCB_DR6) = 0xffff0ff0;
@@ -180,6 +184,47 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
+/* #DB and #AC, intercepted so that a guest stuck delivering them keeps
+ * exiting, are reflected by generic code. The CPU has already written the
+ * guest's DR6 into the VMCB, as it would for a delivered #DB. ICEBP is
+ * intercepted on its own: as a #DB intercept its RIP would be the ICEBP's
+ * (a fault), so the reflected #DB would return to it for ever; this way
+ * generic code steps over it and delivers the trap. */
+static void decode_exception(uint32_t code, uint64_t i1, struct vm_exit *e)
+{
+	e->reason = VMEXIT_EXCEPTION;
+	if (code == SVM_EXIT_ICEBP) {
+		e->name = "ICEBP";
+		e->vector = X86_EXC_DB;
+		e->skip = 1;
+		return;
+	}
+	e->vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
+	e->name = e->vector == X86_EXC_DB ? "#DB" : "#AC";
+	e->has_error = e->vector == X86_EXC_AC;
+	e->error = (uint32_t)i1;
+}
+
+/* An exit in the middle of delivering an event (the stage-2 fault of a
+ * guest IDT or stack page not yet mapped, a host interrupt) must not lose
+ * it: it goes back in EVENTINJ for the next entry, error code included.
+ * Generic code injects only after instruction exits and intercepted
+ * #DB/#AC, which never come during a delivery in long mode (the stack is
+ * aligned, data breakpoints are traps), so nothing overwrites it. Software interrupts and
+ * INT3/INTO are not re-injected but re-executed: RIP is still at the
+ * instruction, and without next-RIP (QEMU's TCG has none) an injected
+ * software interrupt would return to its own INT instruction. */
+static void requeue_event(void *vmcb)
+{
+	uint64_t info = *vmcb64(vmcb, VMCB_EXITINTINFO);
+	uint8_t vector = (uint8_t)info;
+
+	if (!(info & EVENT_VALID) || EVENT_TYPE(info) == EVENT_TYPE_SOFT ||
+	    (EVENT_TYPE(info) == EVENT_TYPE_EXC && (vector == 3 || vector == 4)))
+		return;
+	*vmcb64(vmcb, VMCB_EVENTINJ) = info;
+}
+
 /* A VMCB is not tied to a CPU (no VMCB state is cached: clean bits 0). */
 static void decode_exit(void *vmcb, struct vm_exit *e)
 {
@@ -194,6 +239,14 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 		e->name = "interrupt";
 		/* Handled on STGI in svm_enter; was it the preemption timer? */
 		e->reason = apic_timer_take() ? VMEXIT_PREEMPT : VMEXIT_INTR;
+		break;
+	case SVM_EXIT_VINTR:
+		/* The window svm_request_irq_window asked for: a virtual
+		 * interrupt that is never delivered, only intercepted. */
+		e->name = "VINTR";
+		e->reason = VMEXIT_IRQ_WINDOW;
+		*vmcb64(vmcb, VMCB_VINTR) &= ~(V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR);
+		*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) &= ~INTERCEPT_VINTR;
 		break;
 	case SVM_EXIT_CPUID:
 		e->name = "CPUID";
@@ -268,6 +321,11 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 		e->reason = VMEXIT_INSN;
 		e->insn = INSN_SVM;
 		break;
+	case SVM_EXIT_EXCP_BASE + X86_EXC_DB:
+	case SVM_EXIT_EXCP_BASE + X86_EXC_AC:
+	case SVM_EXIT_ICEBP:
+		decode_exception((uint32_t)code, i1, e);
+		break;
 	case SVM_EXIT_INVALID:
 		e->name = "VMRUN failed: invalid guest state";
 		e->reason = VMEXIT_FAILED;
@@ -294,6 +352,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vcpu_exited(v);
 	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
+	/* Whatever EVENTINJ held was delivered, or is in EXITINTINFO. */
+	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
+	requeue_event(vmcb);
 	decode_exit(vmcb, e);
 	if (svm_cr_xsetbv_exit(v, e))
 		e->reason = VMEXIT_NONE;
@@ -306,6 +367,7 @@ static void svm_skip_instruction(struct vcpu *v, unsigned len)
 	void *vmcb = v->arch;
 	uint64_t *rip = vmcb64(vmcb, VMCB_RIP);
 
+	*vmcb64(vmcb, VMCB_INT_STATE) &= ~1UL;   /* the shadow ends with the instruction */
 	if ((uint32_t)*vmcb64(vmcb, VMCB_EXITCODE) == SVM_EXIT_IOIO)
 		*rip = *vmcb64(vmcb, VMCB_EXITINFO2);
 	else if (cpu_features.nrips && *vmcb64(vmcb, VMCB_NRIP))
@@ -367,6 +429,27 @@ static int svm_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 	return 0;
 }
 
+static bool svm_interrupt_allowed(struct vcpu *v)
+{
+	return (*vmcb64(v->arch, VMCB_RFLAGS) & RFLAGS_IF) && !(*vmcb64(v->arch, VMCB_INT_STATE) & 1) &&
+	       !(*vmcb64(v->arch, VMCB_EVENTINJ) & EVENT_VALID);
+}
+
+/* Type 0: an external interrupt. */
+static void svm_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENT_VALID;
+}
+
+/* A virtual interrupt, which the CPU takes when the guest could take an
+ * interrupt (IF set, no shadow, nothing being injected), intercepted
+ * before it is delivered: the window exit (decode_exit). */
+static void svm_request_irq_window(struct vcpu *v)
+{
+	*vmcb64(v->arch, VMCB_VINTR) |= V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR;
+	*vmcb32(v->arch, VMCB_INTERCEPT_VEC3) |= INTERCEPT_VINTR;
+}
+
 static uint64_t svm_get_rip(struct vcpu *v)
 {
 	return *vmcb64(v->arch, VMCB_RIP);
@@ -397,6 +480,9 @@ const struct virt_ops svm_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.skip_instruction = svm_skip_instruction,
 	.inject_exception = svm_inject_exception,
+	.interrupt_allowed = svm_interrupt_allowed,
+	.inject_interrupt = svm_inject_interrupt,
+	.request_irq_window = svm_request_irq_window,
 	.get_rip = svm_get_rip,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,

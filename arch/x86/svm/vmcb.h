@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #define VMCB_INTERCEPT_CR     0x000   /* reads: bits 0-15, writes: 16-31 */
+#define VMCB_INTERCEPT_EXC    0x008
 #define VMCB_INTERCEPT_VEC3   0x00c
 #define VMCB_INTERCEPT_VEC4   0x010
 #define VMCB_IOPM_BASE        0x040
@@ -12,9 +13,11 @@
 #define VMCB_ASID             0x058
 #define VMCB_TLB_CONTROL      0x05c
 #define VMCB_VINTR            0x060
+#define VMCB_INT_STATE        0x068   /* bit 0: STI/MOV SS shadow */
 #define VMCB_EXITCODE         0x070
 #define VMCB_EXITINFO1        0x078
 #define VMCB_EXITINFO2        0x080
+#define VMCB_EXITINTINFO      0x088
 #define VMCB_NP_ENABLE        0x090
 #define VMCB_EVENTINJ         0x0a8
 #define VMCB_NCR3             0x0b0
@@ -39,6 +42,7 @@
 #define VMCB_DR7  0x560
 #define VMCB_DR6  0x568
 #define VMCB_RFLAGS 0x570
+#define RFLAGS_IF   (1UL << 9)
 #define VMCB_RIP  0x578
 #define VMCB_RSP  0x5d8
 #define VMCB_RAX  0x5f8
@@ -52,10 +56,19 @@
 #define VMCB_SYSENTER_EIP 0x638
 #define VMCB_GPAT 0x668
 
+/* VMCB_VINTR: a virtual interrupt request (V_IRQ) at the highest
+ * priority, TPR ignored, masked by the guest's RFLAGS.IF (V_INTR_MASKING,
+ * which every vCPU has: the guest's IF never hides host interrupts). */
+#define V_IRQ               (1UL << 8)
+#define V_INTR_PRIO_MAX     (0xfUL << 16)
+#define V_IGN_TPR           (1UL << 20)
+#define V_INTR_MASKING      (1UL << 24)
+
 /* Intercept bits */
 #define INTERCEPT_INTR      (1u << 0)
 #define INTERCEPT_NMI       (1u << 1)
 #define INTERCEPT_RDPMC     (1u << 15)
+#define INTERCEPT_VINTR     (1u << 4)
 #define INTERCEPT_CPUID     (1u << 18)
 #define INTERCEPT_INVD      (1u << 22)
 #define INTERCEPT_HLT       (1u << 24)
@@ -84,6 +97,13 @@
 #define SVM_EXIT_INTR      0x060
 #define SVM_EXIT_NMI       0x061
 #define SVM_EXIT_RDPMC     0x06f
+#define INTERCEPT_ICEBP     (1u << 8)
+
+/* Exit codes */
+#define SVM_EXIT_EXCP_BASE 0x040      /* + vector */
+#define SVM_EXIT_INTR      0x060
+#define SVM_EXIT_NMI       0x061
+#define SVM_EXIT_VINTR     0x064
 #define SVM_EXIT_CPUID     0x072
 #define SVM_EXIT_INVD      0x076
 #define SVM_EXIT_HLT       0x078
@@ -103,7 +123,15 @@
 #define SVM_EXIT_MONITOR   0x08a
 #define SVM_EXIT_MWAIT     0x08b
 #define SVM_EXIT_MWAIT_ARMED 0x08c
+#define SVM_EXIT_ICEBP     0x088
 #define SVM_EXIT_NPF       0x400
+
+/* EVENTINJ and EXITINTINFO share a format: vector 7:0, type 10:8, error
+ * code valid 11, valid 31, error code 63:32. */
+#define EVENT_TYPE(x)      (((x) >> 8) & 7)
+#define EVENT_TYPE_EXC     3
+#define EVENT_TYPE_SOFT    4
+#define EVENT_VALID        (1UL << 31)
 #define SVM_EXIT_INVALID   0xffffffffu   /* QEMU TCG stores it as 32-bit -1 */
 
 static inline uint64_t *vmcb64(void *vmcb, unsigned off)

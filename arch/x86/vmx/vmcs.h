@@ -19,8 +19,10 @@ enum vmcs_field {
 	HOST_PAT = 0x2c00, HOST_EFER = 0x2c02,
 	PIN_CONTROLS = 0x4000, PROC_CONTROLS = 0x4002, EXCEPTION_BITMAP = 0x4004,
 	EXIT_CONTROLS = 0x400c, ENTRY_CONTROLS = 0x4012, ENTRY_INTR_INFO = 0x4016,
-	ENTRY_EXC_ERROR = 0x4018, PROC2_CONTROLS = 0x401e,
-	VM_INSTR_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INSTR_LEN = 0x440c,
+	ENTRY_EXC_ERROR = 0x4018, ENTRY_INSTR_LEN = 0x401a, PROC2_CONTROLS = 0x401e,
+	VM_INSTR_ERROR = 0x4400, EXIT_REASON = 0x4402, EXIT_INTR_INFO = 0x4404,
+	EXIT_INTR_ERROR = 0x4406, IDT_VECTORING_INFO = 0x4408, IDT_VECTORING_ERROR = 0x440a,
+	EXIT_INSTR_LEN = 0x440c,
 	GUEST_ES_LIMIT = 0x4800, GUEST_CS_LIMIT = 0x4802, GUEST_SS_LIMIT = 0x4804,
 	GUEST_DS_LIMIT = 0x4806, GUEST_FS_LIMIT = 0x4808, GUEST_GS_LIMIT = 0x480a,
 	GUEST_LDTR_LIMIT = 0x480c, GUEST_TR_LIMIT = 0x480e, GUEST_GDTR_LIMIT = 0x4810,
@@ -67,6 +69,7 @@ enum vmcs_field {
 #define EXIT_EXCEPTION_NMI   0
 #define EXIT_EXTERNAL_INTR   1
 #define EXIT_TRIPLE_FAULT    2
+#define EXIT_INTR_WINDOW     7
 #define EXIT_CPUID           10
 #define EXIT_CR_ACCESS       28
 #define EXIT_XSETBV          55
@@ -90,6 +93,17 @@ enum vmcs_field {
 #define EXIT_WBINVD          54
 #define EXIT_VMFUNC          59
 #define EXIT_ENTRY_FAILED    (1u << 31)
+
+/* Interruption information (exit, IDT-vectoring and entry share it):
+ * vector 7:0, type 10:8, error code valid 11, valid 31. */
+#define INTR_INFO_VALID      (1u << 31)
+#define INTR_INFO_HAS_ERROR  (1u << 11)
+#define INTR_INFO_TYPE(x)    (((x) >> 8) & 7)
+#define INTR_TYPE_NMI        2
+#define INTR_TYPE_HW_EXC     3
+#define INTR_TYPE_SOFT_INT   4    /* INT n */
+#define INTR_TYPE_PRIV_SOFT  5    /* ICEBP */
+#define INTR_TYPE_SOFT_EXC   6    /* INT3, INTO */
 
 static inline uint64_t vmread(uint64_t field)
 {

@@ -28,8 +28,11 @@
 
 #define PIN_EXTINT      (1u << 0)
 #define PIN_NMI         (1u << 3)
-#define BLOCKED_BY_NMI  (1u << 3)   /* guest interruptibility state */
+#define BLOCKED_BY_STI_MOVSS 3u      /* guest interruptibility state */
+#define BLOCKED_BY_NMI  (1u << 3)
+#define RFLAGS_IF       (1UL << 9)
 #define PIN_PREEMPT     (1u << 6)
+#define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT        (1u << 7)
 #define PROC_MWAIT      (1u << 10)
 #define PROC_RDPMC      (1u << 11)
@@ -85,6 +88,7 @@ int vmx_enter(struct guest_regs *regs, int launched);
 
 static struct {
 	uint32_t pin, proc, proc2, exit, entry;
+	uint32_t proc_may;          /* processor-based controls the CPU allows */
 	bool preempt_timer;
 	bool pat;                   /* the guest's PAT is in the VMCS */
 	unsigned preempt_shift;     /* the timer ticks at TSC >> shift */
@@ -137,6 +141,7 @@ static int setup_controls(void)
 		vmx.exit &= ~(EXIT_SAVE_PAT | EXIT_LOAD_PAT);
 		vmx.entry &= ~ENTRY_LOAD_PAT;
 	}
+	vmx.proc_may = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED) >> 32);
 	vmx.preempt_timer = vmx.pin & PIN_PREEMPT;
 	vmx.preempt_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
 	return err;
@@ -241,7 +246,8 @@ static int vmx_vcpu_init(struct vcpu *v)
 	vmwrite(PROC2_CONTROLS, vmx.proc2);
 	vmwrite(EXIT_CONTROLS, vmx.exit);
 	vmwrite(ENTRY_CONTROLS, vmx.entry);
-	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(EXCEPTION_BITMAP, 1u << X86_EXC_DB | 1u << X86_EXC_AC);   /* decode_exception */
+	vmwrite(ENTRY_INTR_INFO, 0);   /* read by vmx_interrupt_allowed before the first entry */
 	vmwrite(EPT_POINTER, vmx_eptp(v->vm));
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
@@ -313,6 +319,61 @@ void vmx_invept_single(uint64_t eptp)
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1UL) : "cc", "memory");
 }
 
+/* The guest's DR6 is the CPU's own (VMX does not switch it) and a #DB
+ * exit leaves it alone, reporting the bits in the qualification: B0-B3,
+ * BD, BS. Write them as delivery would have, so that the guest's handler
+ * reads why it was called. B0-B3 report only this #DB, the others stick. */
+static void set_guest_dr6(uint64_t q)
+{
+	uint64_t dr6;
+
+	__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
+	dr6 = (dr6 & ~0xfUL) | (q & 0x600f);
+	__asm__ volatile("mov %0, %%dr6" : : "r"(dr6));
+}
+
+/* #DB and #AC are intercepted so that a guest stuck delivering them keeps
+ * exiting; generic code reflects them. ICEBP's #DB (type "privileged
+ * software exception") is reported with RIP at the ICEBP: generic code
+ * steps over it and delivers the #DB as a hardware exception, as SVM does;
+ * ICEBP sets no DR6 bit. */
+static void decode_exception(uint32_t info, uint64_t q, struct vm_exit *e)
+{
+	e->reason = VMEXIT_EXCEPTION;
+	e->vector = (uint8_t)info;
+	e->name = e->vector == X86_EXC_DB ? "#DB" : "#AC";
+	if (e->vector == X86_EXC_DB && INTR_INFO_TYPE(info) == INTR_TYPE_PRIV_SOFT) {
+		e->name = "ICEBP";
+		e->skip = (uint8_t)vmread(EXIT_INSTR_LEN);
+		return;
+	}
+	if (e->vector == X86_EXC_DB)
+		set_guest_dr6(q);
+	e->has_error = !!(info & INTR_INFO_HAS_ERROR);
+	e->error = e->has_error ? (uint32_t)vmread(EXIT_INTR_ERROR) : 0;
+}
+
+/* An exit in the middle of delivering an event (the EPT violation of a
+ * guest IDT or stack page not yet mapped, a host interrupt) must not lose
+ * it: it is injected again on the next entry, error code included, and a
+ * software interrupt or exception with the length of its instruction (the
+ * exit's), so that its return address is past it. Generic code injects
+ * only after instruction exits and intercepted #DB/#AC, which never come
+ * during a delivery in long mode, so nothing overwrites it. */
+static void requeue_event(void)
+{
+	uint32_t info = (uint32_t)vmread(IDT_VECTORING_INFO);
+	unsigned type = INTR_INFO_TYPE(info);
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	vmwrite(ENTRY_INTR_INFO, info & (INTR_INFO_VALID | INTR_INFO_HAS_ERROR | 0x7ff));
+	if (info & INTR_INFO_HAS_ERROR)
+		vmwrite(ENTRY_EXC_ERROR, vmread(IDT_VECTORING_ERROR));
+	if (type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_PRIV_SOFT || type == INTR_TYPE_SOFT_EXC)
+		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+}
+
 static void decode_exit(struct vm_exit *e)
 {
 	uint64_t reason = vmread(EXIT_REASON), q = vmread(EXIT_QUALIFICATION);
@@ -323,14 +384,25 @@ static void decode_exit(struct vm_exit *e)
 		e->reason = VMEXIT_FAILED;
 		return;
 	}
+	vmwrite(ENTRY_INTR_INFO, 0);   /* delivered, or in the IDT-vectoring info */
+	requeue_event();
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
-		/* Only NMIs exit here (the exception bitmap is empty): a kick
-		 * (vmx_kick_cpu). An NMI exit leaves NMIs blocked on this CPU
-		 * until an IRET, so do one; and Bochs also saves the guest as
-		 * blocked by NMI, which would stop the next kick from making it
-		 * exit. No NMI is ever delivered to a guest, so that is never
-		 * the guest's real state. */
+		if (INTR_INFO_TYPE(vmread(EXIT_INTR_INFO)) != INTR_TYPE_NMI) {
+			decode_exception((uint32_t)vmread(EXIT_INTR_INFO), q, e);
+			break;
+		}
+		/* An NMI: a kick (vmx_kick_cpu), or one for the host. The exit
+		 * consumed it, so the host's NMI handling runs now, as its
+		 * delivery would have run it: every NMI exit, kick or not,
+		 * reaches the host handler (trap_set_handler(2)), none is
+		 * lost. It runs with NMIs still blocked, as delivered ones do
+		 * (no nesting on the NMI stack). An NMI exit leaves them
+		 * blocked until an IRET, so do one; and Bochs also saves the
+		 * guest as blocked by NMI, which would stop the next kick from
+		 * making it exit. No NMI is ever delivered to a guest, so that
+		 * is never the guest's real state. */
+		trap_dispatch_nmi();
 		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
 		__asm__ volatile("mov %%ss, %%eax; push %%rax; lea 8(%%rsp), %%rax; push %%rax; pushfq; "
 				 "mov %%cs, %%eax; push %%rax; lea 1f(%%rip), %%rax; push %%rax; iretq; 1:"
@@ -344,6 +416,11 @@ static void decode_exit(struct vm_exit *e)
 		break;
 	case EXIT_PREEMPT_TIMER:
 		e->reason = VMEXIT_PREEMPT;
+		break;
+	case EXIT_INTR_WINDOW:
+		/* The window vmx_request_irq_window asked for, now over. */
+		vmwrite(PROC_CONTROLS, vmx.proc);
+		e->reason = VMEXIT_IRQ_WINDOW;
 		break;
 	case EXIT_TRIPLE_FAULT:
 		e->reason = VMEXIT_SHUTDOWN;
@@ -445,6 +522,7 @@ static void vmx_skip_instruction(struct vcpu *v, unsigned len)
 	(void)len;   /* VMX always says how long the exiting instruction was */
 	load(v);
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_STI_MOVSS);
 }
 
 /* Type 3: a hardware exception (no instruction length needed). Real mode
@@ -526,6 +604,36 @@ static int vmx_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 	return 0;
 }
 
+static bool vmx_interrupt_allowed(struct vcpu *v)
+{
+	load(v);
+	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmread(GUEST_INTERRUPTIBILITY) & BLOCKED_BY_STI_MOVSS) &&
+	       !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
+}
+
+/* Type 0: an external interrupt. */
+static void vmx_inject_interrupt(struct vcpu *v, uint8_t vector)
+{
+	load(v);
+	vmwrite(ENTRY_INTR_INFO, vector | INTR_INFO_VALID);
+}
+
+/* Interrupt-window exiting: an exit before the first instruction at which
+ * the guest could take an interrupt (after any injected event). Every
+ * VMX CPU has it; without it the queued interrupt would wait for an
+ * exit of another kind, so say so once. */
+static void vmx_request_irq_window(struct vcpu *v)
+{
+	static bool warned;
+
+	load(v);
+	if (vmx.proc_may & PROC_INTR_WINDOW)
+		vmwrite(PROC_CONTROLS, vmx.proc | PROC_INTR_WINDOW);
+	else if (!warned)
+		warned = true, log_warn("vmx: no interrupt-window exiting: interrupts wait\n");
+}
+
 static uint64_t vmx_get_rip(struct vcpu *v)
 {
 	load(v);
@@ -563,7 +671,8 @@ static void vmx_kick_cpu(unsigned cpu)
 	apic_send_nmi(cpus[cpu]->apic_id);
 }
 
-/* An NMI in the host: a kick (or a stray one), nothing to do, except
+/* An NMI in the host, delivered or dispatched after an NMI exit
+ * (decode_exit): a kick (or a stray one), nothing to do, except
  * between vcpu_enter and the VM exit, where the VMCS of the vCPU about to
  * run is current (vmx_vcpu_run). There it must still make that entry
  * exit: preemption timer 0 exits before the guest runs an instruction.
@@ -601,6 +710,9 @@ const struct virt_ops vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.skip_instruction = vmx_skip_instruction,
 	.inject_exception = vmx_inject_exception,
+	.interrupt_allowed = vmx_interrupt_allowed,
+	.inject_interrupt = vmx_inject_interrupt,
+	.request_irq_window = vmx_request_irq_window,
 	.get_rip = vmx_get_rip,
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,

@@ -1,0 +1,95 @@
+/*
+ * A virtual local APIC, x2APIC register view (MSRs 0x800-0x8ff and
+ * IA32_TSC_DEADLINE): the register file, interrupt acceptance and
+ * priority (IRR/ISR/TMR, TPR/PPR, EOI), the LVT timer's arithmetic, and
+ * ICR decoding. Pure model: no CPU access, time comes in as an argument
+ * (TSC cycles; the APIC timer ticks at TSC / tsc_per_tick), IPIs come out
+ * as a struct for the caller to route. Host-tested (tests/unit/test_vlapic.c).
+ *
+ * A guest's MSR exits reach it through hv/vlapic_msr.c; docs/ARCHITECTURE.md
+ * ("Interrupts") lists what is and is not integrated.
+ */
+#ifndef HV_VLAPIC_H
+#define HV_VLAPIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define X2APIC_MSR_BASE   0x800u
+#define X2APIC_MSR_END    0x8ffu
+#define MSR_TSC_DEADLINE  0x6e0u
+
+/* Register numbers: x2APIC MSR - 0x800 (= xAPIC offset >> 4). */
+enum vlapic_reg {
+	VLAPIC_ID = 0x02, VLAPIC_VERSION = 0x03, VLAPIC_TPR = 0x08, VLAPIC_PPR = 0x0a,
+	VLAPIC_EOI = 0x0b, VLAPIC_LDR = 0x0d, VLAPIC_SVR = 0x0f, VLAPIC_ISR0 = 0x10,
+	VLAPIC_TMR0 = 0x18, VLAPIC_IRR0 = 0x20, VLAPIC_ESR = 0x28, VLAPIC_LVT_CMCI = 0x2f,
+	VLAPIC_ICR = 0x30, VLAPIC_LVT_TIMER = 0x32, VLAPIC_LVT_THERMAL = 0x33,
+	VLAPIC_LVT_PERF = 0x34, VLAPIC_LVT_LINT0 = 0x35, VLAPIC_LVT_LINT1 = 0x36,
+	VLAPIC_LVT_ERROR = 0x37, VLAPIC_TIMER_ICR = 0x38, VLAPIC_TIMER_CCR = 0x39,
+	VLAPIC_TIMER_DCR = 0x3e, VLAPIC_SELF_IPI = 0x3f,
+};
+
+/* The guests' APIC timer ticks at the TSC's rate (divide by 1): a guest
+ * calibrates it against the TSC, as against any other clock. */
+#define VLAPIC_TSC_PER_TICK 1
+#define VLAPIC_NR_LVT 7            /* CMCI, timer, thermal, perf, LINT0, LINT1, error */
+#define LVT_MASKED          (1u << 16)
+#define LVT_TIMER_PERIODIC  (1u << 17)
+#define LVT_TIMER_DEADLINE  (2u << 17)
+#define SVR_ENABLED         (1u << 8)
+#define ESR_SEND_ILLEGAL    (1u << 5)
+#define ESR_RECV_ILLEGAL    (1u << 6)
+
+enum vlapic_delivery { IPI_FIXED = 0, IPI_NMI = 4, IPI_INIT = 5, IPI_SIPI = 6 };
+enum vlapic_shorthand { IPI_DEST = 0, IPI_SELF = 1, IPI_ALL = 2, IPI_OTHERS = 3 };
+
+/* What an ICR write asks for; the caller routes it (valid = false: none). */
+struct vlapic_ipi {
+	bool valid;
+	uint8_t vector, mode, shorthand;   /* enum vlapic_delivery / vlapic_shorthand */
+	bool logical;
+	uint32_t dest;
+};
+
+struct vlapic {
+	uint32_t id, tpr, svr, esr, esr_pending;
+	uint32_t isr[8], irr[8], tmr[8];
+	uint32_t lvt[VLAPIC_NR_LVT];
+	uint32_t timer_icr, timer_dcr;
+	uint64_t icr;
+	uint64_t tsc_per_tick;      /* TSC cycles per APIC timer tick (divide by 1) */
+	uint64_t timer_start;       /* TSC when the count was loaded (or last period began) */
+	bool timer_armed;
+	uint64_t tsc_deadline;      /* 0: disarmed */
+};
+
+void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick);
+/* 0, or -EINVAL where an x2APIC access raises #GP (reserved register,
+ * read of a write-only one, write of a read-only one, reserved bits). */
+int vlapic_read(struct vlapic *l, uint32_t reg, uint64_t now, uint64_t *val);
+int vlapic_write(struct vlapic *l, uint32_t reg, uint64_t val, uint64_t now,
+		 struct vlapic_ipi *ipi);
+int vlapic_write_deadline(struct vlapic *l, uint64_t tsc);
+
+/* An interrupt arrives (IPI, LVT, device): into the IRR (and TMR if
+ * level). Vectors 0-15 are illegal: the receive-illegal-vector error. */
+void vlapic_accept(struct vlapic *l, uint8_t vector, bool level);
+uint32_t vlapic_ppr(const struct vlapic *l);
+/* The vector to deliver now: the highest in the IRR whose priority class
+ * is above the PPR's, else -1 (also while software-disabled). */
+int vlapic_pending(const struct vlapic *l);
+/* Delivery started: the vector moves from IRR to ISR. */
+void vlapic_ack(struct vlapic *l, uint8_t vector);
+
+/* Current count of the timer at `now` (0 in TSC-deadline mode, or when
+ * a one-shot has run out). */
+uint32_t vlapic_timer_ccr(const struct vlapic *l, uint64_t now);
+/* TSC of the next expiry, or UINT64_MAX if none is armed. */
+uint64_t vlapic_timer_next(const struct vlapic *l);
+/* If the timer expired by `now`: raises its LVT vector (unless masked),
+ * re-arms a periodic one (from its previous expiry, so periods do not
+ * drift), disarms the others; true if it fired. */
+bool vlapic_timer_tick(struct vlapic *l, uint64_t now);
+
+#endif

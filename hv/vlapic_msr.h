@@ -1,0 +1,30 @@
+/*
+ * A guest vCPU's x2APIC as its MSRs (0x800-0x8ff, IA32_TSC_DEADLINE),
+ * over the model in hv/vlapic.h: what the MSR exit path calls, how IPIs
+ * between a guest's vCPUs travel, and what runs before each entry.
+ */
+#ifndef HV_VLAPIC_MSR_H
+#define HV_VLAPIC_MSR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vcpu;
+
+bool vlapic_msr_is_apic(uint32_t msr);
+/* 0, -EINVAL (the access raises #GP), -EOPNOTSUPP (an ICR write asking
+ * for what is not integrated: NMI, INIT, SIPI, logical destinations;
+ * #GP too), -ENOENT (not an APIC MSR). */
+int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t *val);
+/* A guest's RDMSR/WRMSR exit: true if it was an APIC MSR (handled:
+ * emulated and skipped, or #GP injected). */
+bool vlapic_msr_exit(struct vcpu *v, bool write);
+/* Before each entry of v, on its own CPU: IPIs posted to it go into its
+ * IRR and its timer catches up with `now`. */
+void vlapic_sync(struct vcpu *v, uint64_t now);
+/* v executed HLT with interrupts enabled and a software-enabled APIC:
+ * something (its timer, another vCPU's IPI, its VMM) can still wake it. */
+bool vlapic_can_wake(struct vcpu *v);
+
+#endif
