@@ -1,6 +1,7 @@
-/* CPUID as every partition sees it. */
+/* CPUID as partitions see it (a VM's own table: hv/cpuid_policy.c). */
 #include <sealvisor/hypercall.h>
 #include "arch/x86/x86.h"
+#include "hv/cpuid_policy.h"
 #include "hv/run.h"
 #include "hv/xstate_policy.h"
 
@@ -9,7 +10,7 @@
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM          (1u << 2)
 
-void cpuid_emulate(struct guest_regs *r)
+void cpuid_emulate(const struct vm *vm, struct guest_regs *r)
 {
 	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
 	struct cpuid_regs c;
@@ -21,6 +22,9 @@ void cpuid_emulate(struct guest_regs *r)
 		c = (struct cpuid_regs){ SV_ABI_VERSION, 0, 0, 0 };
 	} else if (leaf > SV_CPUID_LEAF && leaf < SV_CPUID_LEAF + 0x100) {
 		c = (struct cpuid_regs){ 0, 0, 0, 0 };
+	} else if (vm && vm->nr_cpuid) {
+		if (!cpuid_policy_lookup(vm->cpuid, vm->nr_cpuid, leaf, sub, &c))
+			c = (struct cpuid_regs){ 0, 0, 0, 0 };
 	} else {
 		c = cpuid(leaf, sub);
 		/* No nested virtualization: partitions never see SVM or VMX. */
@@ -40,7 +44,7 @@ void cpuid_emulate_vcpu(struct vcpu *v)
 	struct guest_regs *r = &v->regs;
 	uint32_t leaf = (uint32_t)r->rax, sub = (uint32_t)r->rcx;
 
-	cpuid_emulate(r);
+	cpuid_emulate(v->vm, r);
 	struct cpuid_regs c = { (uint32_t)r->rax, (uint32_t)r->rbx, (uint32_t)r->rcx,
 				(uint32_t)r->rdx };
 	cpuid_xstate_adjust(leaf, sub, &c, virt_get_cr4(v), v->xcr0, &xstate_host);

@@ -50,6 +50,8 @@ union hc_args {
 	struct { uint64_t vm, vcpu, run; } vcpu_run;
 	struct { uint64_t vm, vcpu, vector; } vcpu_interrupt;
 	struct { uint64_t n, rip, rsp; } control_vcpu;
+	struct { uint64_t vm, vcpu, gpa; } regs;
+	struct { uint64_t vm, gpa, nr; } cpuid;
 	struct { uint64_t vm, policy; } msr_policy;
 };
 
@@ -384,6 +386,35 @@ static int64_t hc_control_vcpu_wake(struct vm *caller, const union hc_args *a)
 	return 0;
 }
 
+static int64_t hc_vcpu_get_regs(struct vm *caller, const union hc_args *a)
+{
+	return vcpu_regs_call(caller, guest(a->regs.vm), SV_HC_VCPU_GET_REGS, a->regs.vcpu,
+			      a->regs.gpa);
+}
+
+static int64_t hc_vcpu_set_regs(struct vm *caller, const union hc_args *a)
+{
+	return vcpu_regs_call(caller, guest(a->regs.vm), SV_HC_VCPU_SET_REGS, a->regs.vcpu,
+			      a->regs.gpa);
+}
+
+static int64_t hc_vcpu_get_sregs(struct vm *caller, const union hc_args *a)
+{
+	return vcpu_regs_call(caller, guest(a->regs.vm), SV_HC_VCPU_GET_SREGS, a->regs.vcpu,
+			      a->regs.gpa);
+}
+
+static int64_t hc_vcpu_set_sregs(struct vm *caller, const union hc_args *a)
+{
+	return vcpu_regs_call(caller, guest(a->regs.vm), SV_HC_VCPU_SET_SREGS, a->regs.vcpu,
+			      a->regs.gpa);
+}
+
+static int64_t hc_vm_set_cpuid(struct vm *caller, const union hc_args *a)
+{
+	return vm_set_cpuid_call(caller, guest(a->cpuid.vm), a->cpuid.gpa, a->cpuid.nr);
+}
+
 static const struct {
 	hc_fn fn;
 	bool any_partition;
@@ -412,6 +443,11 @@ static const struct {
 	[SV_HC_VCPU_RUN] = { hc_vcpu_run, false },
 	[SV_HC_CONTROL_VCPU_START] = { hc_control_vcpu_start, false },
 	[SV_HC_CONTROL_VCPU_WAKE] = { hc_control_vcpu_wake, false },
+	[SV_HC_VCPU_GET_REGS] = { hc_vcpu_get_regs, false },
+	[SV_HC_VCPU_SET_REGS] = { hc_vcpu_set_regs, false },
+	[SV_HC_VCPU_GET_SREGS] = { hc_vcpu_get_sregs, false },
+	[SV_HC_VCPU_SET_SREGS] = { hc_vcpu_set_sregs, false },
+	[SV_HC_VM_SET_CPUID] = { hc_vm_set_cpuid, false },
 	[SV_HC_VM_SET_MSR_POLICY] = { hc_vm_set_msr_policy, false },
 	[SV_HC_VCPU_INTERRUPT] = { hc_vcpu_interrupt, false },
 };

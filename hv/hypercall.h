@@ -8,6 +8,11 @@
 /* Runs hypercall a[0] for `caller` with arguments a[1..6]; returns what the
  * caller sees in RAX (>= 0 or -errno). Every argument is checked. */
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7]);
+/* VCPU_GET/SET_(S)REGS nr of vm (NULL: none) vCPU id, struct at the
+ * caller's gpa (hv/vcpu_regs.c); hv_lock held. */
+int64_t vcpu_regs_call(struct vm *caller, struct vm *vm, unsigned nr, uint64_t id, uint64_t gpa);
+/* VM_SET_CPUID (hv/cpuid_policy.c); hv_lock held. */
+int64_t vm_set_cpuid_call(struct vm *caller, struct vm *vm, uint64_t gpa, uint64_t nr);
 
 /* Test builds: audit every stage-2 table after each hypercall. */
 extern bool hypercall_audit;

@@ -1,5 +1,6 @@
 /* Launch measurement records (format in hv/measure.h). */
 #include "hv/measure.h"
+#include "hv/msr.h"
 #include "hv/partition.h"
 
 static void put_u64s(struct sha256 *h, const uint64_t *v, unsigned n)
@@ -49,20 +50,61 @@ static void layout_regions(struct sha256 *h, struct vm *vm)
 	}
 }
 
+uint64_t vm_msr_policy(const struct vm *vm)
+{
+	return msr_policy_word(vm);
+}
+
+static void layout_cpuid(struct sha256 *h, const struct vm *vm)
+{
+	const uint64_t head[] = { LAUNCH_CPUID, vm->nr_cpuid };
+
+	put_u64s(h, head, 2);
+	for (unsigned k = 0; k < vm->nr_cpuid; k++) {
+		const struct sv_cpuid_entry *e = &vm->cpuid[k];
+		const uint64_t rec[] = { e->function, e->index, e->flags, e->eax, e->ebx, e->ecx,
+					 e->edx };
+		put_u64s(h, rec, 7);
+	}
+}
+
+static void put_segment(struct sha256 *h, const struct sv_segment *g)
+{
+	const uint64_t rec[] = { g->base, g->limit, g->selector, g->attr };
+
+	put_u64s(h, rec, 4);
+}
+
+/* Field by field in the documented order, never the structs' memory. */
+static void vcpu_state(struct sha256 *h, unsigned id, const struct sv_regs *r,
+		       const struct sv_sregs *s)
+{
+	const uint64_t regs[] = { LAUNCH_VCPU_STATE, id, r->rax, r->rbx, r->rcx, r->rdx, r->rsi,
+				  r->rdi, r->rsp, r->rbp, r->r8, r->r9, r->r10, r->r11, r->r12,
+				  r->r13, r->r14, r->r15, r->rip, r->rflags };
+	const struct sv_segment *segs[] = { &s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss,
+					    &s->tr, &s->ldt };
+	const uint64_t sys[] = { s->gdt.base, s->gdt.limit, s->idt.base, s->idt.limit, s->cr0,
+				 s->cr2, s->cr3, s->cr4, s->cr8, s->efer };
+
+	put_u64s(h, regs, 20);
+	for (unsigned i = 0; i < 8; i++)
+		put_segment(h, segs[i]);
+	put_u64s(h, sys, 10);
+}
+
 void launch_layout(struct sha256 *h, struct vm *vm)
 {
 	uint64_t count[] = { LAUNCH_VCPU_COUNT, 0 };
+	const uint64_t msr[] = { LAUNCH_MSR_POLICY, vm_msr_policy(vm) };
 
 	layout_regions(h, vm);
+	layout_cpuid(h, vm);
+	put_u64s(h, msr, 2);
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
 		count[1] += vm->vcpus[i].created;
 	put_u64s(h, count, 2);
-	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
-		const struct sv_vcpu_regs *r = &vm->vcpus[i].initial;
-		if (!vm->vcpus[i].created)
-			continue;
-		const uint64_t rec[] = { LAUNCH_VCPU, i, r->rip, r->rsp, r->rdi, r->rsi,
-					 r->rdx, r->rcx, r->cr3 };
-		put_u64s(h, rec, 9);
-	}
+	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
+		if (vm->vcpus[i].created)
+			vcpu_state(h, i, &vm->vcpus[i].init_regs, &vm->vcpus[i].init_sregs);
 }

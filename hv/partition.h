@@ -57,7 +57,10 @@ struct vcpu {
 	enum vcpu_pending pending;   /* what the VMM must answer on the next run */
 	uint64_t cr3;                /* control partition: its page tables */
 	uint8_t pending_size;
-	struct sv_vcpu_regs initial; /* as created: part of the launch measurement */
+	/* The state it starts in, as created and then set (VCPU_SET_*REGS):
+	 * part of the launch measurement. */
+	struct sv_regs init_regs;
+	struct sv_sregs init_sregs;
 	/* Its x87/SSE/AVX state and XCR0 (arch/x86/xstate.c): in the vCPU,
 	 * not the CPU, so they follow it to any CPU and never leak. */
 	void *xsave_area;
@@ -93,6 +96,9 @@ struct vm {
 	struct region regions[SV_MAX_REGIONS];
 	unsigned nr_regions;
 	struct vcpu vcpus[SV_MAX_VCPUS];
+	/* VM_SET_CPUID's table (nr_cpuid 0: none, the default CPUID). */
+	struct sv_cpuid_entry cpuid[SV_MAX_CPUID];
+	unsigned nr_cpuid;
 	struct sha256 launch;        /* the measurement in progress */
 	uint8_t measurement[SV_MEASUREMENT_SIZE];
 	/* Control partition only: its RAM, one contiguous block at gpa 0. */

@@ -10,10 +10,11 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run);
 /* Runs control-partition vCPU `id` on this CPU for ever (the machine ends
  * via SYSTEM_SHUTDOWN). */
 __attribute__((noreturn)) void control_run(struct vm *control, unsigned id);
-/* CPUID as partitions see it: the host's, without SVM/VMX, plus ours. */
-void cpuid_emulate(struct guest_regs *r);
-/* cpuid_emulate, then what depends on v: OSXSAVE from its CR4, the XSAVE
- * leaf from its XCR0 (hv/xstate_policy.h). */
+/* CPUID as vm (NULL: any partition without a table) sees it: its table
+ * (VM_SET_CPUID) or the host's without SVM/VMX; leaves 0x400000xx ours. */
+void cpuid_emulate(const struct vm *vm, struct guest_regs *r);
+/* cpuid_emulate for v's VM, then what depends on v: OSXSAVE from its CR4,
+ * the XSAVE leaf from its XCR0 (hv/xstate_policy.h). */
 void cpuid_emulate_vcpu(struct vcpu *v);
 
 #endif

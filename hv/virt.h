@@ -84,7 +84,14 @@ struct virt_ops {
 	int (*hardware_enable)(void);            /* this CPU; 0 or -errno */
 	int (*vm_init)(struct vm *vm);           /* ASID / VPID */
 	void (*vm_destroy)(struct vm *vm);       /* OPTIONAL */
-	int (*vcpu_init)(struct vcpu *v, const struct sv_vcpu_regs *r);
+	/* Control block with the intercepts; its register state comes next
+	 * from vcpu_set_state. */
+	int (*vcpu_init)(struct vcpu *v);
+	/* Loads a whole register state, which vcpu_state_check passed
+	 * (hv/vcpu_state.h), into v's control block. -EOPNOTSUPP, changing
+	 * nothing, for a state this CPU cannot run (VMX without unrestricted
+	 * guest: CR0.PE or CR0.PG clear). Not while v runs. */
+	int (*vcpu_set_state)(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s);
 	void (*vcpu_destroy)(struct vcpu *v);
 	/* OPTIONAL. This CPU is done with v for now (VCPU_RUN returns): v
 	 * may run on another CPU next (VMX: VMCLEAR, so it can be loaded

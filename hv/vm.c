@@ -5,6 +5,7 @@
 #include "hv/invalidate.h"
 #include "hv/log.h"
 #include "hv/measure.h"
+#include "hv/vcpu_state.h"
 #include "hv/shutdown.h"
 #include "lib/string.h"
 #include "hv/vm.h"
@@ -265,8 +266,8 @@ int vm_finalize(struct vm *vm)
 }
 
 /* The one place a vCPU comes to life, for guests and the control
- * partition alike. The backend leaves it unloaded (vcpu_put): it may run
- * on any CPU next. */
+ * partition alike, in the default state (hv/vcpu_state.h). It is left
+ * unloaded (vcpu_put): it may run on any CPU next. */
 int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
 {
 	if (id >= SV_MAX_VCPUS)
@@ -276,18 +277,55 @@ int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
 	struct vcpu *v = &vm->vcpus[id];
 	if (v->created)
 		return -EEXIST;
+	struct sv_regs r;
+	struct sv_sregs s;
+	vcpu_state_default(regs, &r, &s);
+	int err = vcpu_state_valid(vm, id, &r, &s);
+	if (err)
+		return err;
 	memset(v, 0, sizeof(*v));
 	v->vm = vm;
 	v->id = id;
 	v->cr3 = regs->cr3;
-	v->initial = *regs;
 	vlapic_init(&v->lapic, id, VLAPIC_TSC_PER_TICK);
-	int err = virt->vcpu_init(v, regs);
-	if (err)
+	if ((err = virt->vcpu_init(v)))
 		return err;
-	virt_vcpu_put(v);
+	if ((err = vcpu_set_state(v, &r, &s))) {
+		virt->vcpu_destroy(v);
+		return err;
+	}
 	v->created = true;
 	return 0;
+}
+
+/* vcpu_state_check against this CPU's limits, logging what it refused. */
+int vcpu_state_valid(const struct vm *vm, unsigned id, const struct sv_regs *r,
+		     const struct sv_sregs *s)
+{
+	struct vcpu_state_limits lim;
+	const char *why;
+
+	vcpu_state_host_limits(&lim);
+	int err = vcpu_state_check(r, s, &lim, &why);
+	if (err)
+		log_info("VM %u vCPU %u: register state refused: %s\n", vm->id, id, why);
+	return err;
+}
+
+int vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
+{
+	int err = vcpu_state_valid(v->vm, v->id, r, s);
+
+	if (!err) {
+		err = virt->vcpu_set_state(v, r, s);
+		/* Unloaded again: its next VCPU_RUN may be on another CPU. */
+		virt_vcpu_put(v);
+	}
+	if (!err) {
+		v->init_regs = *r;
+		v->init_sregs = *s;
+	}
+	return err;
 }
 
 void (*vm_fault_race_hook)(struct vm *vm, uint64_t gpa);

@@ -22,6 +22,12 @@ int vm_finalize(struct vm *vm);
 /* Creates vCPU id of vm with its initial registers (a guest's only before
  * finalize: they are measured). */
 int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs);
+/* vcpu_state_check with this CPU's limits: 0 or -EINVAL (logged). */
+int vcpu_state_valid(const struct vm *vm, unsigned id, const struct sv_regs *r,
+		     const struct sv_sregs *s);
+/* Checks and loads a whole state into v (not running) and records it as
+ * its initial state: 0, or -EINVAL / -EOPNOTSUPP with v unchanged. */
+int vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s);
 /* Resolves a stage-2 fault on a guest region: 0, or -errno (unbacked). */
 int vm_handle_fault(struct vm *vm, uint64_t gpa);
 /* Host tests only (NULL otherwise): run inside the windows they race,

@@ -24,20 +24,20 @@ int xsetbv_check(uint32_t ecx, uint64_t value, uint64_t host_xcr0, unsigned cpl)
 }
 
 /*
- * Partitions run in long mode from their first instruction and never
- * leave it: PE, PG (leaving long mode is not emulated) and NE (VMX's
- * fixed-1 bits, and nobody wants FERR#) stay set. ET reads as 1 whatever
- * is written, as on every CPU since the 486. Everything else is the
+ * A partition stays in the mode it started in (64-bit unless its VMM set a
+ * 16- or 32-bit start, VCPU_SET_SREGS): PE and PG keep their values (mode
+ * changes, which also move EFER.LMA, are not emulated) and NE stays set
+ * (VMX's fixed-1 bit, and nobody wants FERR#). ET reads as 1 whatever is
+ * written, as on every CPU since the 486. Everything else is the
  * partition's own business: its x87/SSE state is switched (EM, TS, MP).
  */
 int cr0_write_check(uint64_t old, uint64_t *val)
 {
 	uint64_t v = *val | CR0_ET;
 
-	(void)old;
 	if (v & ~CR0_DEFINED)
 		return -EINVAL;
-	if ((v & (CR0_PE | CR0_PG | CR0_NE)) != (CR0_PE | CR0_PG | CR0_NE))
+	if (((v ^ old) & (CR0_PE | CR0_PG)) || !(v & CR0_NE))
 		return -EINVAL;
 	if ((v & CR0_NW) && !(v & CR0_CD))
 		return -EINVAL;
@@ -45,13 +45,14 @@ int cr0_write_check(uint64_t old, uint64_t *val)
 	return 0;
 }
 
-/* PAE stays set (long mode); a bit outside allowed is refused, even one
- * that is already set (the initial state never sets one). */
+/* PAE keeps its value (set in long mode: no paging-mode change is
+ * emulated); a bit outside allowed is refused, even one that is already
+ * set (vcpu_state_check never lets an initial state set one). */
 int cr4_write_check(uint64_t old, uint64_t *val, uint64_t allowed, uint64_t cr3)
 {
 	uint64_t v = *val;
 
-	if ((v & ~allowed) || !(v & CR4_PAE))
+	if ((v & ~allowed) || ((v ^ old) & CR4_PAE))
 		return -EINVAL;
 	if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) && (cr3 & 0xfff))
 		return -EINVAL;

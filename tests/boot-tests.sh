@@ -8,6 +8,9 @@ set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
 KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic"
+# Started in real mode and 32-bit mode (VCPU_SET_SREGS), and with a CPUID
+# table (VM_SET_CPUID): tests/configs/regs.cfg.
+REGS_KERNELS="realmode prot32 cpuid-table"
 logdir=$build/boot-logs
 mkdir -p "$logdir"
 
@@ -116,6 +119,18 @@ for platform in qemu bochs; do
 	$platform exhaust tests/configs/exhaust.cfg 0 'exhausted: [0-2] pages free' \
 		'exhaust-control: [0-9]+ checks, 0 failed' '^sealvisor: exit status 0'
 done
+regs_lines=()
+for k in $REGS_KERNELS; do
+	regs_lines+=("summary: $k PASS measurement=[0-9a-f]{64}")
+done
+for platform in qemu bochs; do
+	$platform regs tests/configs/regs.cfg 0 "${regs_lines[@]}" \
+		'\[vmm\] realmode: vCPU 0 starts in 16-bit mode' \
+		'\[realmode\] realmode: started in real mode with the registers as set' \
+		'\[prot32\] prot32: started in 32-bit protected mode, paging off' \
+		'cpuid-table: brand "sealvisor CPUID table test", 9 entries checked, 0 failures' \
+		"summary: $(echo $REGS_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
+done
 # Issue 11: qemu64 has only FXSAVE (the fallback path); Bochs's Skylake-X
 # has XSAVE, AVX and AVX-512. (QEMU 7.2's TCG with +xsave stops at the
 # host's MOV to CR4.OSXSAVE: no XSAVE run under QEMU.)
@@ -159,7 +174,7 @@ check measurement-changes 0 $([ -n "$m3" ] && [ "$m3" != "$m1" ]; echo $?) "$log
 
 # The verifier's side: every launch digest a guest reported must be the one
 # tests/tools/sv-measure computes from its image alone, hashed by coreutils'
-# sha256sum (format v1, README "Launch measurement"). The marker helper is
+# sha256sum (format v2, README "Launch measurement"). The marker helper is
 # launched by stale-tlb's handoffs, once or more: every launch must agree.
 verify_measurements() {  # verify_measurements LOG NAME...
 	local log=$1 name want got why
@@ -190,6 +205,8 @@ verify_measurements() {  # verify_measurements LOG NAME...
 verify_measurements "$logdir/qemu-guests.log" $KERNELS marker
 verify_measurements "$logdir/bochs-guests.log" $KERNELS marker
 verify_measurements "$logdir/qemu-modified.log" hello-modified
+verify_measurements "$logdir/qemu-regs.log" $REGS_KERNELS
+verify_measurements "$logdir/bochs-regs.log" $REGS_KERNELS
 
 . tests/boot-edges.sh
 

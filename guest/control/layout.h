@@ -13,7 +13,10 @@
  *   VM_POPULATE of each PT_LOAD segment with filesz > 0, in program-header
  *   order: gpa = p_paddr, the filesz file bytes at p_offset;
  *   VM_POPULATE of the page tables (layout_page_tables) at PT_GPA, PT_SIZE;
- *   vCPUs 0 .. n-1 (n from the image's vCPU note) with layout_vcpu_regs;
+ *   VM_SET_CPUID with the image's CPUID note, if it has one;
+ *   vCPUs 0 .. n-1 (n from the image's vCPU note) with layout_vcpu_regs,
+ *   each, if the image's start-mode note says 32 or 16, followed by
+ *   VCPU_SET_SREGS and VCPU_SET_REGS with layout_vcpu_state;
  *   VM_SET_MSR_POLICY with the image's policy note (SV_NOTE_MSR_POLICY),
  *   only if it is not SV_MSR_POLICY_GP;
  *   VM_FINALIZE.
@@ -21,6 +24,7 @@
 #ifndef GUEST_CONTROL_LAYOUT_H
 #define GUEST_CONTROL_LAYOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sealvisor/hypercall.h>
 #include <sealvisor/memobj.h>
@@ -64,6 +68,48 @@ static inline struct sv_vcpu_regs layout_vcpu_regs(uint64_t entry, unsigned i, u
 	struct sv_vcpu_regs r = { .rip = entry, .rsp = mem - i * VCPU_STACK_SPACING - 8,
 				  .rdi = i, .cr3 = pt_gpa };
 	return r;
+}
+
+/* What a 32- or 16-bit start puts in EAX (with the mode in the low byte):
+ * the test kernels check it and EBX = vCPU id. */
+#define LAYOUT_START_MAGIC 0x53560000u
+
+static inline struct sv_segment layout_seg(uint16_t sel, uint16_t attr, uint32_t limit)
+{
+	struct sv_segment g = { .base = 0, .limit = limit, .selector = sel, .attr = attr };
+	return g;
+}
+
+/*
+ * vCPU i's whole state for a SV_START_32 or SV_START_16 image:
+ *   32: protected mode, paging off; flat 4 GiB segments (CS 0x08 32-bit
+ *       code, data 0x10), TR 0x18; EIP = entry, ESP as layout_vcpu_regs.
+ *   16: real mode; every segment selector and base 0, limit 0xffff;
+ *       IP = entry (below 64 KiB), SP 0x7000 - 0x400 * i; IDTR the real-
+ *       mode vector table (0, 0x3ff).
+ * Both: CR0 = MP ET NE (+ PE for 32), CR3, CR4, EFER 0, RFLAGS 2,
+ * EAX = LAYOUT_START_MAGIC | mode, EBX = i, every other GPR 0.
+ */
+static inline void layout_vcpu_state(uint64_t entry, unsigned i, uint64_t mem, uint32_t mode,
+				     struct sv_regs *r, struct sv_sregs *s)
+{
+	struct sv_regs zr = { 0 };
+	struct sv_sregs zs = { 0 };
+	bool real = mode == 16;
+
+	*r = zr;
+	*s = zs;
+	r->rax = LAYOUT_START_MAGIC | mode;
+	r->rbx = i;
+	r->rip = entry;
+	r->rflags = 2;
+	r->rsp = real ? 0x7000 - 0x400 * i : mem - i * VCPU_STACK_SPACING - 8;
+	s->cs = real ? layout_seg(0, 0x9b, 0xffff) : layout_seg(0x08, 0xc9b, 0xffffffff);
+	s->ds = real ? layout_seg(0, 0x93, 0xffff) : layout_seg(0x10, 0xc93, 0xffffffff);
+	s->es = s->fs = s->gs = s->ss = s->ds;
+	s->tr = real ? layout_seg(0, 0x8b, 0xffff) : layout_seg(0x18, 0x8b, 0x67);
+	s->idt.limit = real ? 0x3ff : 0;
+	s->cr0 = real ? 0x32 : 0x33;
 }
 
 #endif

@@ -26,11 +26,22 @@ struct elf64_phdr {
 #define ELF_PT_LOAD 1
 #define ELF_PT_NOTE 4
 
-/* A guest image may carry this note (name "sealvisor", type 1) whose
- * 4-byte descriptor is how many vCPUs it wants; without it, one. */
+/* A guest image may carry notes named "sealvisor" for its VMM:
+ *   type 1: 4-byte descriptor, how many vCPUs it wants (without it, one);
+ *   type 2: 4-byte descriptor, the SV_MSR_POLICY_* it asks for (without
+ *           it, GP);
+ *   type 3: 4-byte descriptor, the mode its vCPUs start in: SV_START_64
+ *           (without it), SV_START_32 or SV_START_16 (guest/control/layout.h
+ *           has the states);
+ *   type 4: a CPUID table, n * 32 bytes laid out as struct sv_cpuid_entry
+ *           (include/sealvisor/hypercall.h), for VM_SET_CPUID. */
 #define SV_NOTE_VCPUS 1
-/* Type 2: the SV_MSR_POLICY_* the image asks its VMM for; without it, GP. */
 #define SV_NOTE_MSR_POLICY 2
+#define SV_NOTE_START_MODE 3
+#define SV_NOTE_CPUID 4
+#define SV_START_64 64
+#define SV_START_32 32
+#define SV_START_16 16
 
 struct elf64_note {
 	uint32_t namesz, descsz, type;
@@ -66,9 +77,10 @@ static inline const struct elf64_phdr *elf64_phdrs(const void *img)
 	return (const void *)((const uint8_t *)img + h->phoff);
 }
 
-/* The 4-byte descriptor of the sealvisor note of this type, or dflt.
- * elf64_check must have passed. */
-static inline uint32_t elf64_note_u32(const void *img, uint64_t size, uint32_t type, uint32_t dflt)
+/* The descriptor of the first sealvisor note of this type, its size in
+ * *descsz; NULL if none. elf64_check must have passed. */
+static inline const void *elf64_note(const void *img, uint64_t size, uint32_t type,
+				     uint32_t *descsz)
 {
 	const struct elf64_phdr *ph = elf64_phdrs(img);
 
@@ -82,19 +94,37 @@ static inline uint32_t elf64_note_u32(const void *img, uint64_t size, uint32_t t
 			const uint8_t *nm = p + sizeof(*n);
 			if (nm + name + desc > end)
 				break;
-			if (n->type == type && n->namesz == 10 && n->descsz == 4 &&
-			    nm[0] == 's' && nm[8] == 'r' && nm[9] == 0)
-				return *(const uint32_t *)(nm + name);
+			if (n->type == type && n->namesz == 10 && nm[0] == 's' && nm[8] == 'r' &&
+			    nm[9] == 0) {
+				*descsz = n->descsz;
+				return nm + name;
+			}
 			p = nm + name + desc;
 		}
 	}
-	return dflt;
+	return 0;
 }
 
-/* The sealvisor vCPU-count note, or 1. */
+/* A 4-byte note's value, or dflt. */
+static inline uint32_t elf64_note_u32(const void *img, uint64_t size, uint32_t type,
+				      uint32_t dflt)
+{
+	uint32_t len;
+	const void *d = elf64_note(img, size, type, &len);
+
+	return d && len == 4 ? *(const uint32_t *)d : dflt;
+}
+
+/* The sealvisor vCPU-count note, or 1. elf64_check must have passed. */
 static inline uint32_t elf64_vcpus(const void *img, uint64_t size)
 {
 	return elf64_note_u32(img, size, SV_NOTE_VCPUS, 1);
+}
+
+/* The start-mode note, or SV_START_64. elf64_check must have passed. */
+static inline uint32_t elf64_start_mode(const void *img, uint64_t size)
+{
+	return elf64_note_u32(img, size, SV_NOTE_START_MODE, SV_START_64);
 }
 
 #endif

@@ -80,6 +80,19 @@ enum sv_hypercall {
 	/* Wakes control-partition vCPU n if it is in HLT (it sleeps on its CPU
 	 * until then; a wake-up sent before its HLT is not lost). */
 	SV_HC_CONTROL_VCPU_WAKE = 39, /* (n) */
+	/* A guest vCPU's full register state, like KVM's GET/SET_(S)REGS.
+	 * Before VM_FINALIZE only (after: -EPERM, every VM is confidential):
+	 * SET changes the initial, measured state. -EINVAL for a vCPU that
+	 * does not exist or a state the CPU would refuse (sv_regs/sv_sregs). */
+	SV_HC_VCPU_GET_REGS = 40,     /* (vm, vcpu id, gpa of struct sv_regs) */
+	SV_HC_VCPU_SET_REGS = 41,     /* (vm, vcpu id, gpa of struct sv_regs) */
+	SV_HC_VCPU_GET_SREGS = 42,    /* (vm, vcpu id, gpa of struct sv_sregs) */
+	SV_HC_VCPU_SET_SREGS = 43,    /* (vm, vcpu id, gpa of struct sv_sregs) */
+	/* The CPUID table the guest sees (struct sv_cpuid_entry[nr]), before
+	 * VM_FINALIZE (after: -EPERM); measured. -E2BIG past SV_MAX_CPUID;
+	 * -EINVAL for a feature the hypervisor cannot give (logged); nr 0
+	 * drops the table (the default CPUID again). */
+	SV_HC_VM_SET_CPUID = 44,      /* (vm, gpa of the table, nr entries) */
 
 	/* What a guest's access to an MSR outside the hypervisor's allow
 	 * list (README "MSRs") does: SV_MSR_POLICY_GP (the default) or
@@ -123,6 +136,64 @@ struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;
 	uint64_t cr3;                 /* guest-physical root of its page tables */
 };
+
+/* General-purpose registers (SV_HC_VCPU_GET/SET_REGS). RFLAGS: bit 1 set,
+ * reserved bits and VM (virtual-8086 mode: not supported) clear. */
+struct sv_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+/*
+ * A segment register's hidden state. attr is the AMD VMCB's 12-bit packed
+ * format (APM vol. 2, 15.5.1): descriptor bits 40-47 in attr bits 0-7
+ * (type 0-3, S 4, DPL 5-6, P 7) and descriptor bits 52-55 in attr bits
+ * 8-11 (AVL 8, L 9, D/B 10, G 11); bits 12-15 zero. P = 0 means the
+ * segment is unusable (VMX's "unusable" bit). limit is the expanded byte
+ * limit (G applied), as a VMCB or VMCS holds it.
+ */
+struct sv_segment {
+	uint64_t base;
+	uint32_t limit;
+	uint16_t selector;
+	uint16_t attr;
+};
+
+#define SV_SEG_TYPE(a)  ((a) & 0xf)
+#define SV_SEG_S        (1u << 4)
+#define SV_SEG_DPL(a)   (((a) >> 5) & 3)
+#define SV_SEG_P        (1u << 7)
+#define SV_SEG_L        (1u << 9)
+#define SV_SEG_DB       (1u << 10)
+#define SV_SEG_G        (1u << 11)
+
+struct sv_dtable {
+	uint64_t base;
+	uint32_t limit;               /* at most 0xffff */
+	uint32_t pad;                 /* 0 */
+};
+
+/* System registers (SV_HC_VCPU_GET/SET_SREGS). The checks SET makes are
+ * listed in README "vCPU register state". cr2 and cr8 must be 0 (not
+ * switched on every backend yet). */
+struct sv_sregs {
+	struct sv_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct sv_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, cr8;
+	uint64_t efer;
+};
+
+/* One CPUID answer (SV_HC_VM_SET_CPUID), like KVM's kvm_cpuid_entry2. */
+struct sv_cpuid_entry {
+	uint32_t function, index;
+	uint32_t flags;               /* SV_CPUID_FLAG_INDEX: index is significant */
+	uint32_t eax, ebx, ecx, edx;
+	uint32_t pad;                 /* 0 */
+};
+
+#define SV_CPUID_FLAG_INDEX 1u
+#define SV_MAX_CPUID 64
 
 enum sv_exit_reason {
 	SV_EXIT_NONE = 0,

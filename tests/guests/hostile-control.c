@@ -156,6 +156,96 @@ static void vms(int64_t g)
 	expect("a guest-to-VMM call made to the hypervisor", sv_call0(SV_GUEST_PUNCH), -ENOSYS);
 }
 
+/* A VMM against its own confidential VM's registers and CPUID: bad states
+ * are refused at SET time and change nothing; after FINALIZE it can
+ * neither read nor set them. */
+static void refused_sregs(const char *what, int64_t vm, const struct sv_sregs *bad,
+			  const struct sv_sregs *good)
+{
+	static struct sv_sregs s, back;
+
+	s = *bad;
+	expect(what, sv_call3(SV_HC_VCPU_SET_SREGS, vm, 0, (uint64_t)&s), -EINVAL);
+	sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, (uint64_t)&back);
+	expect("... and the state is unchanged", memcmp(&back, good, sizeof(back)), 0);
+}
+
+static void cpuid_tables(int64_t vm)
+{
+	static struct sv_cpuid_entry t[SV_MAX_CPUID + 1];
+	const struct { const char *what; uint32_t leaf, ecx; } bad[] = {
+		{ "CPUID table giving VMX (1.ECX bit 5)", 1, 1u << 5 },
+		{ "CPUID table giving MONITOR (1.ECX bit 3)", 1, 1u << 3 },
+		{ "CPUID table giving SVM (0x80000001.ECX bit 2)", 0x80000001, 1u << 2 },
+		{ "CPUID table answering the hypervisor's leaf", SV_CPUID_LEAF, 0 },
+	};
+
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t[0] = (struct sv_cpuid_entry){ .function = bad[i].leaf, .ecx = bad[i].ecx };
+		expect(bad[i].what, sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1), -EINVAL);
+	}
+	t[0] = (struct sv_cpuid_entry){ .function = 0, .eax = 1 };
+	t[1] = t[0];
+	expect("CPUID table answering a leaf twice", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 2), -EINVAL);
+	expect("CPUID table with reserved flags", (t[0].flags = 2, sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1)), -EINVAL);
+	t[0].flags = 0;
+	expect("CPUID table of 65 entries", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, SV_MAX_CPUID + 1), -E2BIG);
+	expect("CPUID table outside my memory", sv_call3(SV_HC_VM_SET_CPUID, vm, bp->mem_size, 1), -EFAULT);
+	expect("CPUID table of one entry", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1), 0);
+}
+
+static void registers(void)
+{
+	static struct sv_regs r, r0;
+	static struct sv_sregs s0, s;
+	struct sv_vcpu_regs regs = { .rip = 0x100000, .rsp = 4 * MB - 8, .cr3 = 0x1000 };
+	int64_t g = new_obj(), vm = sv_call0(SV_HC_VM_CREATE);
+
+	expect("a GUEST object for the registers VM", sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g, MEMOBJ_SEAL_GUEST) ||
+	       sv_call2(SV_HC_MEMOBJ_SET_SIZE, g, 4 * MB) || sv_call5(SV_HC_VM_SET_REGION, vm, 0, 4 * MB, g, 0), 0);
+	expect("GET_REGS of a vCPU not created", sv_call3(SV_HC_VCPU_GET_REGS, vm, 0, (uint64_t)&r), -EINVAL);
+	expect("vCPU create", sv_call3(SV_HC_VCPU_CREATE, vm, 0, (uint64_t)&regs), 0);
+	expect("GET_REGS of vCPU 99", sv_call3(SV_HC_VCPU_GET_REGS, vm, 99, (uint64_t)&r), -EINVAL);
+	expect("GET_REGS of a missing VM", sv_call3(SV_HC_VCPU_GET_REGS, 15, 0, (uint64_t)&r), -ENOENT);
+	expect("GET_REGS of the control partition", sv_call3(SV_HC_VCPU_GET_REGS, 0, 0, (uint64_t)&r), -ENOENT);
+	expect("GET_SREGS into outside my memory", sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, bp->mem_size - 8), -EFAULT);
+	expect("GET_REGS", sv_call3(SV_HC_VCPU_GET_REGS, vm, 0, (uint64_t)&r0), 0);
+	expect("GET_REGS shows VCPU_CREATE's RIP, RSP, RFLAGS", r0.rip == regs.rip && r0.rsp == regs.rsp && r0.rflags == 2, 1);
+	expect("GET_SREGS", sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, (uint64_t)&s0), 0);
+	expect("GET_SREGS shows 64-bit mode", s0.cs.selector == 8 && (s0.cs.attr & SV_SEG_L) && s0.efer == 0xd00 &&
+	       s0.cr3 == regs.cr3, 1);
+	s = s0, s.cr0 &= ~1UL;
+	refused_sregs("SET_SREGS with CR0.PG but not CR0.PE", vm, &s, &s0);
+	s = s0, s.efer &= ~(1UL << 8);
+	refused_sregs("SET_SREGS with EFER.LMA but not EFER.LME", vm, &s, &s0);
+	s = s0, s.cs.attr |= SV_SEG_DB;
+	refused_sregs("SET_SREGS with CS.L and CS.D", vm, &s, &s0);
+	s = s0, s.cr4 |= 1UL << 13;
+	refused_sregs("SET_SREGS with CR4.VMXE", vm, &s, &s0);
+	s = s0, s.efer |= 1UL << 12;
+	refused_sregs("SET_SREGS with EFER.SVME", vm, &s, &s0);
+	s = s0, s.tr.attr = 0x89;
+	refused_sregs("SET_SREGS with an available (not busy) TSS", vm, &s, &s0);
+	s = s0, s.cs.limit = 0xfffff000;
+	refused_sregs("SET_SREGS with a CS limit G cannot express", vm, &s, &s0);
+	r = r0, r.rip = 0x0000800000000000UL;
+	expect("SET_REGS with a non-canonical RIP", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)&r), -EINVAL);
+	r = r0, r.rflags |= 1UL << 17;
+	expect("SET_REGS with RFLAGS.VM", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)&r), -EINVAL);
+	r = r0, r.rbx = 0x5ea1;
+	expect("SET_REGS", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)&r), 0);
+	expect("GET_REGS after SET_REGS", (sv_call3(SV_HC_VCPU_GET_REGS, vm, 0, (uint64_t)&r0), r0.rbx), 0x5ea1);
+	cpuid_tables(vm);
+	expect("finalize", sv_call1(SV_HC_VM_FINALIZE, vm), 0);
+	expect("GET_REGS of a finalized VM", sv_call3(SV_HC_VCPU_GET_REGS, vm, 0, (uint64_t)&r), -EPERM);
+	expect("SET_REGS of a finalized VM", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)&r0), -EPERM);
+	expect("GET_SREGS of a finalized VM", sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, (uint64_t)&s), -EPERM);
+	expect("SET_SREGS of a finalized VM", sv_call3(SV_HC_VCPU_SET_SREGS, vm, 0, (uint64_t)&s0), -EPERM);
+	expect("VM_SET_CPUID of a finalized VM", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)&r, 0), -EPERM);
+	expect("destroy the registers VM", sv_call1(SV_HC_VM_DESTROY, vm), 0);
+	expect("close its object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
+}
+
 static void cpuid_signature(void)
 {
 	uint32_t eax = SV_CPUID_LEAF, ebx, ecx = 0, edx, ecx1, eax1 = 1;
@@ -184,6 +274,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	pointers(g);
 	shared_memory();
 	vms(g);
+	registers();
 	expect("close the GUEST object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
 	expect("stats", sv_call2(SV_HC_STATS, (uint64_t)&st, 0), 0);
 	expect("no object pages left", (int64_t)st.memobj_pages, 0);

@@ -43,6 +43,11 @@ static const char *name(uint64_t nr)
 	case SV_HC_VCPU_RUN: return "VCPU_RUN";
 	case SV_HC_CONTROL_VCPU_START: return "CONTROL_VCPU_START";
 	case SV_HC_CONTROL_VCPU_WAKE: return "CONTROL_VCPU_WAKE";
+	case SV_HC_VCPU_GET_REGS: return "VCPU_GET_REGS";
+	case SV_HC_VCPU_SET_REGS: return "VCPU_SET_REGS";
+	case SV_HC_VCPU_GET_SREGS: return "VCPU_GET_SREGS";
+	case SV_HC_VCPU_SET_SREGS: return "VCPU_SET_SREGS";
+	case SV_HC_VM_SET_CPUID: return "VM_SET_CPUID";
 	case SV_HC_VM_SET_MSR_POLICY: return "VM_SET_MSR_POLICY";
 	case SV_HC_VCPU_INTERRUPT: return "VCPU_INTERRUPT";
 	default: return NULL;
@@ -82,6 +87,11 @@ static void args_for(uint64_t nr, uint64_t a[5])
 	case SV_HC_VCPU_RUN: a[0] = 1; a[1] = 0; a[2] = (uint64_t)&run_buf; break;
 	case SV_HC_CONTROL_VCPU_START: a[0] = 1; a[1] = 0x100000; a[2] = 0x200000; break;
 	case SV_HC_CONTROL_VCPU_WAKE: a[0] = 1; break;
+	case SV_HC_VCPU_GET_REGS:
+	case SV_HC_VCPU_SET_REGS:
+	case SV_HC_VCPU_GET_SREGS:
+	case SV_HC_VCPU_SET_SREGS: a[0] = 1; a[1] = 0; a[2] = (uint64_t)page; break;
+	case SV_HC_VM_SET_CPUID: a[0] = 1; a[1] = (uint64_t)page; a[2] = 0; break;
 	case SV_HC_VM_SET_MSR_POLICY: a[0] = 1; a[1] = SV_MSR_POLICY_EXIT; break;
 	case SV_HC_VCPU_INTERRUPT: a[0] = 1; a[1] = 0; a[2] = 0x40; break;
 	}

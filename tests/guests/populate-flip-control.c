@@ -92,6 +92,25 @@ static void populate_record(struct sha256 *c, struct sha256 *legacy, uint64_t gp
 	sha256_update(legacy, bytes, len);
 }
 
+/* Record 7 of a vCPU in VCPU_CREATE's default state (README "Launch
+ * measurement", "vCPU register state"). */
+static void vcpu_default_record(struct sha256 *c, const struct sv_vcpu_regs *r)
+{
+	u64(c, 7), u64(c, 0);
+	u64(c, 0), u64(c, 0), u64(c, r->rcx), u64(c, r->rdx), u64(c, r->rsi), u64(c, r->rdi);
+	u64(c, r->rsp), u64(c, 0);
+	for (int i = 0; i < 8; i++)
+		u64(c, 0);
+	u64(c, r->rip), u64(c, 2);
+	u64(c, 0), u64(c, 0xffffffff), u64(c, 0x08), u64(c, 0xa9b);
+	for (int i = 0; i < 5; i++)
+		u64(c, 0), u64(c, 0xffffffff), u64(c, 0x10), u64(c, 0xc93);
+	u64(c, 0), u64(c, 0x67), u64(c, 0x18), u64(c, 0x8b);
+	for (int i = 0; i < 8; i++)
+		u64(c, 0);                       /* ldt (4), gdt and idt (2 each) */
+	u64(c, 0x80050033), u64(c, 0), u64(c, r->cr3), u64(c, 0x620), u64(c, 0), u64(c, 0xd00);
+}
+
 static void hex(const uint8_t *d, char *out)
 {
 	for (int i = 0; i < 32; i++)
@@ -186,28 +205,28 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	}
 	expect("the guest reported every populated byte, then halted", halted && next == FLIP_LEN, 1);
 
-	/* The format-v1 stream of this launch, from the bytes that landed. */
+	/* The format-v2 stream of this launch, from the bytes that landed. */
 	struct sha256 c, legacy;
 	sha256_init(&c);
 	sha256_init(&legacy);
 	sha256_update(&c, "SVLAUNCH", 8);
-	u64(&c, 1);
+	u64(&c, 2);
 	populate_record(&c, &legacy, GUEST_PT, pt, GUEST_PT_LEN);
 	populate_record(&c, &legacy, CODE_GPA, code, code_len);
 	populate_record(&c, &legacy, DATA_GPA, landed, FLIP_LEN);
 	u64(&c, 2), u64(&c, 0), u64(&c, GMEM), u64(&c, 0), u64(&c, (uint64_t)seals);
+	u64(&c, 5), u64(&c, 0), u64(&c, 6), u64(&c, 0);   /* no CPUID table, MSR policy 0 */
 	u64(&c, 3), u64(&c, 1);
-	u64(&c, 4), u64(&c, 0), u64(&c, regs.rip), u64(&c, regs.rsp), u64(&c, regs.rdi);
-	u64(&c, regs.rsi), u64(&c, regs.rdx), u64(&c, regs.rcx), u64(&c, regs.cr3);
+	vcpu_default_record(&c, &regs);
 	sha256_final(&c, want);
 	sha256_final(&legacy, old);
 	hex(got, h1);
 	hex(want, h2);
-	sv_printf("measurement %s\nv1 digest of the bytes that landed %s\n", h1, h2);
+	sv_printf("measurement %s\nv2 digest of the bytes that landed %s\n", h1, h2);
 	if (memcmp(got, want, 32))
-		sv_printf("(the hypervisor's measurement %s the pre-v1 digest of the bytes that landed)\n",
+		sv_printf("(the hypervisor's measurement %s the pre-v2 digest of the bytes that landed)\n",
 			  memcmp(got, old, 32) ? "is not even" : "is");
-	expect("measurement == SHA-256 of the v1 stream of the bytes that landed", memcmp(got, want, 32) == 0, 1);
+	expect("measurement == SHA-256 of the v2 stream of the bytes that landed", memcmp(got, want, 32) == 0, 1);
 
 	expect("destroy the VM", sv_call1(SV_HC_VM_DESTROY, vm), 0);
 	expect("close the object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);

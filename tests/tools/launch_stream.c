@@ -1,7 +1,8 @@
-/* Launch measurement format v1 records and the demo VMM's launch of an ELF
+/* Launch measurement format v2 records and the demo VMM's launch of an ELF
  * image as one stream (see launch_stream.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sealvisor/elf64.h>
 #include "guest/control/layout.h"
 #include "tests/tools/launch_stream.h"
@@ -52,19 +53,66 @@ void ls_vcpu_count(const struct ls_sink *s, uint64_t n)
 	put_u64(s, n);
 }
 
-/* Field by field in the order of struct sv_vcpu_regs, never the struct's
- * memory: padding or a reordered struct must not change the format. */
-void ls_vcpu(const struct ls_sink *s, uint64_t id, const struct sv_vcpu_regs *r)
+static void put_u64s(const struct ls_sink *s, const uint64_t *v, unsigned n)
 {
-	put_u64(s, LS_REC_VCPU);
-	put_u64(s, id);
-	put_u64(s, r->rip);
-	put_u64(s, r->rsp);
-	put_u64(s, r->rdi);
-	put_u64(s, r->rsi);
-	put_u64(s, r->rdx);
-	put_u64(s, r->rcx);
-	put_u64(s, r->cr3);
+	for (unsigned i = 0; i < n; i++)
+		put_u64(s, v[i]);
+}
+
+void ls_cpuid(const struct ls_sink *s, const struct sv_cpuid_entry *e, uint64_t n)
+{
+	put_u64(s, LS_REC_CPUID);
+	put_u64(s, n);
+	for (uint64_t k = 0; k < n; k++) {
+		const uint64_t f[] = { e[k].function, e[k].index, e[k].flags, e[k].eax, e[k].ebx,
+				       e[k].ecx, e[k].edx };
+		put_u64s(s, f, 7);
+	}
+}
+
+void ls_msr_policy(const struct ls_sink *s, uint64_t policy)
+{
+	put_u64(s, LS_REC_MSR_POLICY);
+	put_u64(s, policy);
+}
+
+/* Field by field in the documented order, never the structs' memory:
+ * padding or a reordered struct must not change the format. */
+void ls_vcpu_state(const struct ls_sink *s, uint64_t id, const struct sv_regs *r,
+		   const struct sv_sregs *sr)
+{
+	const uint64_t regs[] = { LS_REC_VCPU_STATE, id, r->rax, r->rbx, r->rcx, r->rdx, r->rsi,
+				  r->rdi, r->rsp, r->rbp, r->r8, r->r9, r->r10, r->r11, r->r12,
+				  r->r13, r->r14, r->r15, r->rip, r->rflags };
+	const struct sv_segment *g[] = { &sr->cs, &sr->ds, &sr->es, &sr->fs, &sr->gs, &sr->ss,
+					 &sr->tr, &sr->ldt };
+
+	put_u64s(s, regs, 20);
+	for (int i = 0; i < 8; i++) {
+		const uint64_t f[] = { g[i]->base, g[i]->limit, g[i]->selector, g[i]->attr };
+		put_u64s(s, f, 4);
+	}
+	const uint64_t sys[] = { sr->gdt.base, sr->gdt.limit, sr->idt.base, sr->idt.limit,
+				 sr->cr0, sr->cr2, sr->cr3, sr->cr4, sr->cr8, sr->efer };
+	put_u64s(s, sys, 10);
+}
+
+static struct sv_segment flat(uint16_t sel, uint16_t attr, uint32_t limit)
+{
+	return (struct sv_segment){ .selector = sel, .attr = attr, .limit = limit };
+}
+
+void ls_default_state(const struct sv_vcpu_regs *r, struct sv_regs *regs, struct sv_sregs *sr)
+{
+	*regs = (struct sv_regs){ .rip = r->rip, .rsp = r->rsp, .rdi = r->rdi, .rsi = r->rsi,
+				  .rdx = r->rdx, .rcx = r->rcx, .rflags = 2 };
+	*sr = (struct sv_sregs){
+		.cs = flat(0x08, 0xa9b, 0xffffffff), .ds = flat(0x10, 0xc93, 0xffffffff),
+		.es = flat(0x10, 0xc93, 0xffffffff), .fs = flat(0x10, 0xc93, 0xffffffff),
+		.gs = flat(0x10, 0xc93, 0xffffffff), .ss = flat(0x10, 0xc93, 0xffffffff),
+		.tr = flat(0x18, 0x8b, 0x67), .ldt = flat(0, 0, 0),
+		.cr0 = 0x80050033, .cr3 = r->cr3, .cr4 = 0x620, .efer = 0xd00,
+	};
 }
 
 void demo_layout_default(struct demo_layout *l)
@@ -164,7 +212,33 @@ static int check_launch(const void *img, size_t size, const struct demo_layout *
 	if (*nr_vcpus == 0 || *nr_vcpus > SV_MAX_VCPUS)
 		return bad(err, errlen, "the image's vCPU note asks for %u vCPUs: the VMM launches "
 			   "1 to %u", *nr_vcpus, SV_MAX_VCPUS);
+	uint32_t mode = elf64_start_mode(img, size), len = 0;
+	if (mode != SV_START_64 && mode != SV_START_32 && mode != SV_START_16)
+		return bad(err, errlen, "the image's start-mode note says %u: the VMM starts 64, 32 "
+			   "or 16", mode);
+	uint32_t policy = elf64_note_u32(img, size, SV_NOTE_MSR_POLICY, SV_MSR_POLICY_GP);
+	if (policy != SV_MSR_POLICY_GP && policy != SV_MSR_POLICY_EXIT)
+		return bad(err, errlen, "the image's MSR policy note says %u: the hypervisor knows "
+			   "%u and %u", policy, SV_MSR_POLICY_GP, SV_MSR_POLICY_EXIT);
+	if (elf64_note(img, size, SV_NOTE_CPUID, &len) &&
+	    (len % sizeof(struct sv_cpuid_entry) || len / sizeof(struct sv_cpuid_entry) > SV_MAX_CPUID))
+		return bad(err, errlen, "the image's CPUID note is %u bytes: not 1 to %u entries of "
+			   "%zu bytes", len, SV_MAX_CPUID, sizeof(struct sv_cpuid_entry));
 	return 0;
+}
+
+/* Records 5 and 6: the image's CPUID table and MSR policy as the VMM sets
+ * them (no note: no table, the #GP policy 0). */
+static void policy_records(const void *img, size_t size, const struct ls_sink *s)
+{
+	uint32_t len = 0;
+	const struct sv_cpuid_entry *t = elf64_note(img, size, SV_NOTE_CPUID, &len);
+	static struct sv_cpuid_entry copy[SV_MAX_CPUID];
+	uint32_t n = t ? len / (uint32_t)sizeof(*t) : 0;
+
+	memcpy(copy, t, n * sizeof(*t));     /* the note may be unaligned in the buffer */
+	ls_cpuid(s, copy, n);
+	ls_msr_policy(s, elf64_note_u32(img, size, SV_NOTE_MSR_POLICY, SV_MSR_POLICY_GP));
 }
 
 int demo_launch_stream(const void *img, size_t size, const struct demo_layout *l,
@@ -186,10 +260,18 @@ int demo_launch_stream(const void *img, size_t size, const struct demo_layout *l
 	ls_populate(s, l->pt_gpa, pt, PT_SIZE);
 	/* At VM_FINALIZE: the one region, then the vCPUs. */
 	ls_region(s, GUEST_REGION_GPA, l->mem, GUEST_REGION_OFFSET, l->seals);
+	policy_records(img, size, s);
 	ls_vcpu_count(s, nr_vcpus);
+	uint32_t mode = elf64_start_mode(img, size);
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		struct sv_vcpu_regs r = layout_vcpu_regs(h->entry, i, l->mem, l->pt_gpa);
-		ls_vcpu(s, i, &r);
+		struct sv_regs regs;
+		struct sv_sregs sr;
+		if (mode == SV_START_64)
+			ls_default_state(&r, &regs, &sr);
+		else
+			layout_vcpu_state(h->entry, i, l->mem, mode, &regs, &sr);
+		ls_vcpu_state(s, i, &regs, &sr);
 	}
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * Launch measurement format v1, the verifier's side: the records the
+ * Launch measurement format v2, the verifier's side: the records the
  * hypervisor hashes, written to any byte sink, and the whole stream of a
  * demo-VMM launch of an ELF image (guest/control/layout.h). Host code only;
  * used by tests/tools/sv-measure and the unit tests. Written from the
@@ -13,11 +13,13 @@
 #include <stdint.h>
 #include <sealvisor/hypercall.h>
 
-#define LS_FORMAT_VERSION 1
+#define LS_FORMAT_VERSION 2
 #define LS_REC_POPULATE 1
 #define LS_REC_REGION 2
 #define LS_REC_VCPU_COUNT 3
-#define LS_REC_VCPU 4
+#define LS_REC_CPUID 5
+#define LS_REC_MSR_POLICY 6
+#define LS_REC_VCPU_STATE 7
 
 struct ls_sink {
 	void (*write)(void *ctx, const void *data, size_t len);
@@ -30,7 +32,13 @@ void ls_populate(const struct ls_sink *s, uint64_t gpa, const void *data, uint64
 void ls_region(const struct ls_sink *s, uint64_t gpa, uint64_t size, uint64_t offset,
 	       uint64_t seals);
 void ls_vcpu_count(const struct ls_sink *s, uint64_t n);
-void ls_vcpu(const struct ls_sink *s, uint64_t id, const struct sv_vcpu_regs *r);
+void ls_cpuid(const struct ls_sink *s, const struct sv_cpuid_entry *e, uint64_t n);
+void ls_msr_policy(const struct ls_sink *s, uint64_t policy);
+void ls_vcpu_state(const struct ls_sink *s, uint64_t id, const struct sv_regs *r,
+		   const struct sv_sregs *sr);
+/* The state VCPU_CREATE gives (README "vCPU register state"): 64-bit,
+ * flat segments, paging with r->cr3. */
+void ls_default_state(const struct sv_vcpu_regs *r, struct sv_regs *regs, struct sv_sregs *sr);
 
 /* What a demo-VMM launch depends on besides the image. */
 struct demo_layout {
@@ -42,7 +50,7 @@ struct demo_layout {
 /* The demo VMM's own values (layout.h). */
 void demo_layout_default(struct demo_layout *l);
 
-/* Writes the whole v1 stream of the demo VMM launching img (size bytes)
+/* Writes the whole v2 stream of the demo VMM launching img (size bytes)
  * under l, and returns 0. If the launch would fail or the image is
  * malformed, writes nothing, puts a message naming the offending value in
  * err and returns -1. */

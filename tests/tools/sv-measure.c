@@ -1,6 +1,6 @@
 /*
  * sv-measure: the launch measurement verifier. Writes to stdout the exact
- * byte stream (format v1) the hypervisor hashes when the demo VMM launches
+ * byte stream (format v2) the hypervisor hashes when the demo VMM launches
  * a guest ELF image; its SHA-256 is the launch digest:
  *
  *     build/tools/sv-measure build/guests/hello.elf | sha256sum
@@ -19,7 +19,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: sv-measure [--mem BYTES] [--pt-gpa GPA] [--seals SEALS] IMAGE\n"
-		   "Writes the launch-measurement stream (format v1) of the demo VMM launching\n"
+		   "Writes the launch-measurement stream (format v2) of the demo VMM launching\n"
 		   "the guest ELF IMAGE to stdout; pipe it into sha256sum for the digest.\n"
 		   "Defaults are the demo VMM's (guest/control/layout.h).\n");
 }

@@ -63,6 +63,7 @@ void fake_reset(void)
 	fake_last_exception = (struct fake_exception){ 0xff, false, 0 };
 	fake_ninjected = 0;
 	fake_irq_allowed = slot_busy = false;
+	fake_set_state_err = 0;
 	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
 }
 
@@ -84,9 +85,17 @@ static int fake_vm_init(struct vm *vm)
 	return 0;
 }
 static void fake_msrs_forget(struct vcpu *v);
-static int fake_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
+static int fake_vcpu_init(struct vcpu *v)
 {
 	fake_msrs_forget(v);
+	return 0;
+}
+int fake_set_state_err;
+static int fake_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
+{
+	(void)s;
+	if (fake_set_state_err)
+		return fake_set_state_err;
 	v->arch_pa = r->rip;   /* the fake keeps RIP here */
 	return 0;
 }
@@ -189,7 +198,8 @@ static int fake_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 static const struct virt_ops fake_ops = {
 	.name = "FAKE", .stage2_fmt = &npt_fmt, .vendor = SV_VENDOR_AMD,
 	.vm_init = fake_vm_init,
-	.vcpu_init = fake_vcpu_init, .vcpu_destroy = fake_vcpu_destroy,
+	.vcpu_init = fake_vcpu_init, .vcpu_set_state = fake_vcpu_set_state,
+	.vcpu_destroy = fake_vcpu_destroy,
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm, .get_cr4 = fake_get_cr4,

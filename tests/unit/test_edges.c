@@ -31,7 +31,7 @@ static struct guest_regs cpuid_of(uint32_t leaf)
 {
 	struct guest_regs r = { .rax = leaf };
 
-	cpuid_emulate(&r);
+	cpuid_emulate(NULL, &r);
 	return r;
 }
 

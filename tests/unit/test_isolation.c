@@ -382,7 +382,7 @@ START_TEST(a_failed_entry_reports_the_vcpus_own_rip_and_the_vcpu_stays_dead)
 	ck_assert_int_eq(vm_create_guest(&vm), 0);
 	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, g, 0), 0);
 	ck_assert_int_eq(vm_populate(vm, 0, code, PAGE_SIZE), 0);
-	ck_assert_int_eq(vcpu_create(vm, 0, &(struct sv_vcpu_regs){ .rip = 0x1234, .cr3 = ~0UL }), 0);
+	ck_assert_int_eq(vcpu_create(vm, 0, &(struct sv_vcpu_regs){ .rip = 0x1234, .cr3 = 0x1000 }), 0);
 	ck_assert_int_eq(vm_finalize(vm), 0);
 	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_FAILED, .raw = 33 };
 	struct sv_run *run = vm_guest_ptr(control, 0x2000, sizeof(*run));

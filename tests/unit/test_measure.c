@@ -1,5 +1,5 @@
 /*
- * Launch measurement format v1 (README "Launch measurement") on the host:
+ * Launch measurement format v2 (README "Launch measurement") on the host:
  * the hypervisor's digest of a launch against a stream composed here from
  * the format's description, and the verifier's stream writer
  * (tests/tools/launch_stream.c) against the same description. Every field
@@ -131,11 +131,38 @@ static void want_region(uint64_t gpa, uint64_t size, uint64_t off, uint64_t seal
 	u64(&want, 2), u64(&want, gpa), u64(&want, size), u64(&want, off), u64(&want, seals);
 }
 
+static void want_seg(uint64_t base, uint64_t limit, uint64_t sel, uint64_t attr)
+{
+	u64(&want, base), u64(&want, limit), u64(&want, sel), u64(&want, attr);
+}
+
+/* Record 7 of a vCPU left in VCPU_CREATE's state, from the README: GPRs
+ * rax..r15 (rdi, rsi, rdx, rcx, rsp from r), rip, rflags 2; then cs, ds,
+ * es, fs, gs, ss, tr, ldt; gdt, idt; cr0 cr2 cr3 cr4 cr8 efer. */
 static void want_vcpu(uint64_t id, const struct sv_vcpu_regs *r)
 {
-	u64(&want, 4), u64(&want, id);
-	u64(&want, r->rip), u64(&want, r->rsp), u64(&want, r->rdi), u64(&want, r->rsi);
-	u64(&want, r->rdx), u64(&want, r->rcx), u64(&want, r->cr3);
+	u64(&want, 7), u64(&want, id);
+	u64(&want, 0), u64(&want, 0), u64(&want, r->rcx), u64(&want, r->rdx);   /* rax rbx rcx rdx */
+	u64(&want, r->rsi), u64(&want, r->rdi), u64(&want, r->rsp), u64(&want, 0);
+	for (int i = 0; i < 8; i++)
+		u64(&want, 0);                                       /* r8-r15 */
+	u64(&want, r->rip), u64(&want, 2);
+	want_seg(0, 0xffffffff, 0x08, 0xa9b);
+	for (int i = 0; i < 4; i++)
+		want_seg(0, 0xffffffff, 0x10, 0xc93);                /* ds es fs gs */
+	want_seg(0, 0xffffffff, 0x10, 0xc93);                        /* ss */
+	want_seg(0, 0x67, 0x18, 0x8b);
+	want_seg(0, 0, 0, 0);
+	for (int i = 0; i < 4; i++)
+		u64(&want, 0);                                       /* gdt, idt */
+	u64(&want, 0x80050033), u64(&want, 0), u64(&want, r->cr3), u64(&want, 0x620);
+	u64(&want, 0), u64(&want, 0xd00);
+}
+
+/* Records 5 (no CPUID table) and 6 (MSR policy 0). */
+static void want_no_policy(void)
+{
+	u64(&want, 5), u64(&want, 0), u64(&want, 6), u64(&want, 0);
 }
 
 /*
@@ -144,7 +171,7 @@ static void want_vcpu(uint64_t id, const struct sv_vcpu_regs *r)
  * (one across a page boundary, lengths not multiples of 8); two vCPUs
  * created out of id order, every register distinct.
  */
-START_TEST(hypervisor_measures_format_v1)
+START_TEST(hypervisor_measures_format_v2)
 {
 	static uint8_t data_a[5000], data_b[100];
 	const struct sv_vcpu_regs r0 = { 0x100010, 0x5ff0, 0x11, 0x12, 0x13, 0x14, 0x3000 };
@@ -166,17 +193,18 @@ START_TEST(hypervisor_measures_format_v1)
 	create_vcpu(0, &r0);
 	ck_assert_int_eq(vm_finalize(vm), 0);
 
-	put(&want, "SVLAUNCH", 8), u64(&want, 1);
+	put(&want, "SVLAUNCH", 8), u64(&want, 2);
 	want_populate(16 * MB + 0x3000, data_b, sizeof(data_b));     /* call order */
 	want_populate(0x1ff0, data_a, sizeof(data_a));
 	want_region(0, 2 * MB, 0, MEMOBJ_SEAL_GUEST);                /* ascending gpa */
 	want_region(16 * MB, 2 * MB, 1 * MB,
 		    MEMOBJ_SEAL_GUEST | MEMOBJ_SEAL_GROW | MEMOBJ_SEAL_SHRINK);
+	want_no_policy();
 	u64(&want, 3), u64(&want, 2);
 	want_vcpu(0, &r0);                                           /* ascending id */
 	want_vcpu(1, &r1);
 	/* The encoder itself, against the spec's bytes. */
-	ck_assert(!memcmp(want.b, "SVLAUNCH\1\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\0\x30\0\x01", 28));
+	ck_assert(!memcmp(want.b, "SVLAUNCH\2\0\0\0\0\0\0\0\1\0\0\0\0\0\0\0\0\x30\0\x01", 28));
 	ck_assert(!memcmp(want.b + 32, "\x64\0\0\0\0\0\0\0", 8));    /* len 100 */
 	assert_measures(vm, &want);
 }
@@ -218,7 +246,7 @@ static void want_demo_launch(void)
 	static uint8_t pt[3 * 4096];
 	struct stream *s = &want;
 
-	put(s, "SVLAUNCH", 8), u64(s, 1);
+	put(s, "SVLAUNCH", 8), u64(s, 2);
 	want_populate(0x200000, img + 0x200, 300);
 	want_populate(0x100000, img + 0x500, 40);
 	/* PML4[0] -> PDPT at 0x2000, PDPT[0] -> PD at 0x3000, PD: 2 MiB pages. */
@@ -230,6 +258,7 @@ static void want_demo_launch(void)
 			pt[8192 + 8 * i + k] = (uint8_t)(((i << 21) | 0x83) >> (8 * k));
 	want_populate(0x1000, pt, sizeof(pt));
 	want_region(0, 96 * MB, 0, MEMOBJ_SEAL_GUEST);
+	want_no_policy();
 	u64(s, 3), u64(s, 2);
 	want_vcpu(0, &(struct sv_vcpu_regs){ .rip = IMG_ENTRY, .rsp = 96 * MB - 8, .cr3 = 0x1000 });
 	want_vcpu(1, &(struct sv_vcpu_regs){ .rip = IMG_ENTRY, .rsp = 95 * MB - 8, .rdi = 1,
@@ -245,7 +274,7 @@ static int tool_stream(struct demo_layout *l, char *err, size_t errlen)
 	return demo_launch_stream(img, sizeof(img), l ? l : &def, &sink, err, errlen);
 }
 
-START_TEST(tool_writes_format_v1_of_the_demo_launch)
+START_TEST(tool_writes_format_v2_of_the_demo_launch)
 {
 	char err[256] = "";
 
@@ -317,16 +346,81 @@ START_TEST(hypervisor_measures_what_the_tool_computes)
 }
 END_TEST
 
+/* The same image with a start-mode note (32) and a CPUID note of two
+ * entries, after the vCPU note: the tool's stream against what the
+ * hypervisor measures when the launch is done the demo VMM's way. */
+static const struct sv_cpuid_entry note_table[2] = {
+	{ .function = 0x12345678, .eax = 0xa, .ebx = 0xb, .ecx = 0xc, .edx = 0xd },
+	{ .function = 4, .index = 1, .flags = SV_CPUID_FLAG_INDEX, .eax = 0x41 },
+};
+
+static void make_image_with_policy_notes(void)
+{
+	struct elf64_phdr *ph = (void *)(img + sizeof(struct elf64_ehdr));
+	uint32_t mode = SV_START_32;
+
+	make_image(2);
+	memcpy(img + 0x41c, (uint32_t[3]){ 10, 4, SV_NOTE_START_MODE }, 12);
+	memcpy(img + 0x428, "sealvisor\0\0\0", 12);
+	memcpy(img + 0x434, &mode, 4);
+	memcpy(img + 0x438, (uint32_t[3]){ 10, sizeof(note_table), SV_NOTE_CPUID }, 12);
+	memcpy(img + 0x444, "sealvisor\0\0\0", 12);
+	memcpy(img + 0x450, note_table, sizeof(note_table));
+	ph[1].filesz = ph[1].memsz = 0x450 + sizeof(note_table) - 0x400;
+}
+
+START_TEST(hypervisor_measures_what_the_tool_computes_for_modes_and_cpuid)
+{
+	static uint64_t pt[PT_SIZE / 8];
+	char err[256] = "";
+
+	make_image_with_policy_notes();
+	ck_assert_uint_eq(elf64_start_mode(img, sizeof(img)), SV_START_32);
+	ck_assert_msg(tool_stream(NULL, err, sizeof(err)) == 0, "%s", err);
+	const struct elf64_phdr *ph = elf64_phdrs(img);
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &obj_a), 0);
+	ck_assert_int_eq(memobj_add_seals(obj_a, GUEST_SEALS), 0);
+	ck_assert_int_eq(memobj_set_size(obj_a, GUEST_MEM), 0);
+	ck_assert_int_eq(vm_set_region(vm, GUEST_REGION_GPA, GUEST_MEM, obj_a, GUEST_REGION_OFFSET), 0);
+	for (unsigned i = 0; i < 4; i++)
+		if (ph[i].type == ELF_PT_LOAD && ph[i].filesz)
+			ck_assert_int_eq(vm_populate(vm, ph[i].paddr, img + ph[i].offset, ph[i].filesz), 0);
+	layout_page_tables(pt, PT_GPA);
+	ck_assert_int_eq(vm_populate(vm, PT_GPA, pt, PT_SIZE), 0);
+	memcpy(vm_guest_ptr(control, 0x10000, sizeof(note_table)), note_table, sizeof(note_table));
+	ck_assert_int_eq(hc(SV_HC_VM_SET_CPUID, vm->id, 0x10000, 2), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		struct sv_vcpu_regs r = layout_vcpu_regs(IMG_ENTRY, i, GUEST_MEM, PT_GPA);
+		struct sv_regs *regs = vm_guest_ptr(control, 0x20000, sizeof(*regs));
+		struct sv_sregs *s = vm_guest_ptr(control, 0x21000, sizeof(*s));
+		create_vcpu(i, &r);
+		layout_vcpu_state(IMG_ENTRY, i, GUEST_MEM, SV_START_32, regs, s);
+		ck_assert_int_eq(hc(SV_HC_VCPU_SET_SREGS, vm->id, i, 0x21000), 0);
+		ck_assert_int_eq(hc(SV_HC_VCPU_SET_REGS, vm->id, i, 0x20000), 0);
+	}
+	ck_assert_int_eq(vm_finalize(vm), 0);
+	assert_measures(vm, &got);
+	/* And the tool's records 5 and 7 are there: the stream is longer than
+	 * the 64-bit launch's by the two entries' 14 u64s. */
+	size_t with = got.n;
+	got.n = 0;
+	make_image(2);
+	ck_assert_int_eq(tool_stream(NULL, err, sizeof(err)), 0);
+	ck_assert_uint_eq(with, got.n + 14 * 8);
+}
+END_TEST
+
 Suite *measure_suite(void)
 {
 	Suite *s = suite_create("launch measurement");
-	TCase *tc = tcase_create("format v1");
+	TCase *tc = tcase_create("format v2");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, hypervisor_measures_format_v1);
-	tcase_add_test(tc, tool_writes_format_v1_of_the_demo_launch);
+	tcase_add_test(tc, hypervisor_measures_format_v2);
+	tcase_add_test(tc, tool_writes_format_v2_of_the_demo_launch);
 	tcase_add_test(tc, tool_refuses_bad_images_naming_the_value);
 	tcase_add_test(tc, hypervisor_measures_what_the_tool_computes);
+	tcase_add_test(tc, hypervisor_measures_what_the_tool_computes_for_modes_and_cpuid);
 	suite_add_tcase(s, tc);
 	return s;
 }

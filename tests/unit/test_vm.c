@@ -126,12 +126,11 @@ END_TEST
 
 START_TEST(vcpu_flushes_once_after_each_zap)
 {
-	struct sv_vcpu_regs r = { .rip = 0x100000 };
 	struct vcpu *v = &vm->vcpus[0];
 	struct vm_exit e;
 
 	v->vm = vm;
-	ck_assert_int_eq(virt->vcpu_init(v, &r), 0);
+	ck_assert_int_eq(virt->vcpu_init(v), 0);
 	v->created = true;
 	virt->vcpu_run(v, &e);                   /* first entry flushes */
 	virt->vcpu_run(v, &e);

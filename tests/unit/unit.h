@@ -23,6 +23,7 @@ Suite *rules_suite(void);
 Suite *measure_suite(void);
 Suite *races_suite(void);
 Suite *edges_suite(void);
+Suite *regs_suite(void);
 Suite *xstate_suite(void);
 Suite *msr_suite(void);
 Suite *events_suite(void);

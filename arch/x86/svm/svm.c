@@ -14,6 +14,7 @@
 #include "hv/msr.h"
 #include "lib/string.h"
 #include "hv/shootdown.h"
+#include "hv/vcpu_state.h"
 #include "hv/virt.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
@@ -21,8 +22,6 @@
 #define EVENTINJ_VALID  (1UL << 31)
 #define EVENTINJ_EXC    (3UL << 8)
 #define EVENTINJ_ERR    (1UL << 11)
-#define EFER_LME (1UL << 8)
-#define EFER_LMA (1UL << 10)
 #define PREEMPT_TICKS 6000000u
 
 void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
@@ -67,40 +66,51 @@ static int svm_vm_init(struct vm *vm)
 	return 0;
 }
 
-static void set_seg(void *vmcb, unsigned off, uint16_t sel, uint16_t attr, uint32_t limit)
+/* The ABI's segment format is the VMCB's (struct sv_segment). */
+static void put_seg(void *vmcb, unsigned off, const struct sv_segment *g)
 {
-	*(uint16_t *)vmcb8(vmcb, off) = sel;
-	*(uint16_t *)vmcb8(vmcb, off + 2) = attr;
-	*vmcb32(vmcb, off + 4) = limit;
-	*vmcb64(vmcb, off + 8) = 0;
+	*(uint16_t *)vmcb8(vmcb, off) = g->selector;
+	*(uint16_t *)vmcb8(vmcb, off + 2) = g->attr;
+	*vmcb32(vmcb, off + 4) = g->limit;
+	*vmcb64(vmcb, off + 8) = g->base;
 }
 
-/* 64-bit mode from the first instruction: flat segments, paging on with
- * the partition's own tables, x87/SSE usable (CR4.OSFXSR: the state is
- * switched, arch/x86/xstate.c). */
-static void init_state(void *vmcb, const struct sv_vcpu_regs *r)
+static void put_dtable(void *vmcb, unsigned off, const struct sv_dtable *t)
 {
-	set_seg(vmcb, VMCB_CS, 0x08, 0xa9b, 0xffffffff);
-	set_seg(vmcb, VMCB_DS, 0x10, 0xc93, 0xffffffff);
-	set_seg(vmcb, VMCB_ES, 0x10, 0xc93, 0xffffffff);
-	set_seg(vmcb, VMCB_SS, 0x10, 0xc93, 0xffffffff);
-	set_seg(vmcb, VMCB_FS, 0x10, 0xc93, 0xffffffff);
-	set_seg(vmcb, VMCB_GS, 0x10, 0xc93, 0xffffffff);
-	set_seg(vmcb, VMCB_TR, 0x18, 0x08b, 0x67);
-	set_seg(vmcb, VMCB_LDTR, 0, 0, 0);
-	set_seg(vmcb, VMCB_GDTR, 0, 0, 0);
-	set_seg(vmcb, VMCB_IDTR, 0, 0, 0);
-	*vmcb64(vmcb, VMCB_CR0) = 0x80050033;   /* PG AM WP NE ET MP PE */
-	*vmcb64(vmcb, VMCB_CR4) = 0x620;        /* OSXMMEXCPT OSFXSR PAE */
-	*vmcb64(vmcb, VMCB_CR3) = r->cr3;
-	*vmcb64(vmcb, VMCB_EFER) = EFER_SVME | EFER_NXE | EFER_LME | EFER_LMA;
-	*vmcb64(vmcb, VMCB_RFLAGS) = 2;
+	*vmcb32(vmcb, off + 4) = t->limit;
+	*vmcb64(vmcb, off + 8) = t->base;
+}
+
+/* A state vcpu_state_check passed (hv/vcpu_state.h): VMRUN takes real
+ * mode and paging off as they are (NPT translates either way). EFER.SVME
+ * is required in a guest's VMCB and is not part of the guest's state. */
+static int svm_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
+{
+	void *vmcb = v->arch;
+
+	put_seg(vmcb, VMCB_CS, &s->cs);
+	put_seg(vmcb, VMCB_DS, &s->ds);
+	put_seg(vmcb, VMCB_ES, &s->es);
+	put_seg(vmcb, VMCB_SS, &s->ss);
+	put_seg(vmcb, VMCB_FS, &s->fs);
+	put_seg(vmcb, VMCB_GS, &s->gs);
+	put_seg(vmcb, VMCB_TR, &s->tr);
+	put_seg(vmcb, VMCB_LDTR, &s->ldt);
+	put_dtable(vmcb, VMCB_GDTR, &s->gdt);
+	put_dtable(vmcb, VMCB_IDTR, &s->idt);
+	*vmcb64(vmcb, VMCB_CR0) = s->cr0;
+	*vmcb64(vmcb, VMCB_CR4) = s->cr4;
+	*vmcb64(vmcb, VMCB_CR3) = s->cr3;
+	*vmcb64(vmcb, VMCB_EFER) = s->efer | EFER_SVME;
+	*vmcb64(vmcb, VMCB_RFLAGS) = r->rflags;
 	*vmcb64(vmcb, VMCB_RIP) = r->rip;
 	*vmcb64(vmcb, VMCB_RSP) = r->rsp;
-	*vmcb64(vmcb, VMCB_DR6) = 0xffff0ff0;
-	*vmcb64(vmcb, VMCB_DR7) = 0x400;
-	*vmcb64(vmcb, VMCB_GPAT) = 0x0007040600070406UL;
-	*vmcb8(vmcb, VMCB_CPL) = 0;
+	*vmcb8(vmcb, VMCB_CPL) = (uint8_t)SV_SEG_DPL(s->ss.attr);   /* as VMX: CPL = SS.DPL */
+	v->regs = (struct guest_regs){ .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
+		.rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,
+		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13, .r14 = r->r14,
+		.r15 = r->r15 };
+	return 0;
 }
 
 /*
@@ -141,7 +151,7 @@ static void set_intercepts(void *vmcb)
 	*vmcb32(vmcb, VMCB_INTERCEPT_CR) = INTERCEPT_CR0_WRITE | INTERCEPT_CR4_WRITE;
 }
 
-static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
+static int svm_vcpu_init(struct vcpu *v)
 {
 	uint64_t pa = pmm_alloc(0, OWNER_HV, v->vm->id);
 
@@ -159,8 +169,9 @@ static int svm_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	*vmcb64(vmcb, VMCB_VINTR) = V_INTR_MASKING;   /* guest IF never hides host IRQs */
 	*vmcb64(vmcb, VMCB_NP_ENABLE) = 1;
 	*vmcb64(vmcb, VMCB_NCR3) = v->vm->s2.root;
-	init_state(vmcb, r);
-	v->regs = (struct guest_regs){ .rdi = r->rdi, .rsi = r->rsi, .rdx = r->rdx, .rcx = r->rcx };
+	*vmcb64(vmcb, VMCB_DR6) = 0xffff0ff0;
+	*vmcb64(vmcb, VMCB_DR7) = 0x400;
+	*vmcb64(vmcb, VMCB_GPAT) = 0x0007040600070406UL;
 	v->arch = vmcb;
 	v->arch_pa = pa;
 	return 0;
@@ -365,8 +376,11 @@ static void svm_skip_instruction(struct vcpu *v, unsigned len)
 		*rip += len;
 }
 
+/* Real mode pushes no error code: a guest started there (VCPU_SET_SREGS)
+ * gets the exception without one. */
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
+	has_error &= !!(*vmcb64(v->arch, VMCB_CR0) & X86_CR0_PE);
 	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENTINJ_EXC | EVENTINJ_VALID |
 		(has_error ? EVENTINJ_ERR | (uint64_t)error << 32 : 0);
 }
@@ -461,6 +475,7 @@ const struct virt_ops svm_ops = {
 	.hardware_enable = svm_hardware_enable,
 	.vm_init = svm_vm_init,
 	.vcpu_init = svm_vcpu_init,
+	.vcpu_set_state = svm_vcpu_set_state,
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_run = svm_vcpu_run,
 	.skip_instruction = svm_skip_instruction,

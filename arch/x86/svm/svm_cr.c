@@ -12,6 +12,7 @@
 #include "arch/x86/svm/svm_cr_decode.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/xstate.h"
+#include "hv/vcpu_state.h"
 #include "hv/vm.h"
 #include "hv/xstate_policy.h"
 #include "mm/phys.h"
@@ -65,15 +66,24 @@ static int translate(struct vcpu *v, uint64_t cr3, uint64_t gva, uint64_t *gpa)
 }
 
 /* Up to n instruction bytes at RIP: how many could be read (an
- * instruction may end just before an unmapped page). */
+ * instruction may end just before an unmapped page). With paging off (a
+ * 16- or 32-bit start, VCPU_SET_SREGS) the linear address CS.base + RIP is
+ * the gpa; otherwise the partition is in long mode (vcpu_state_check
+ * refuses legacy paging, and CR0.PG never changes). */
 static unsigned fetch(struct vcpu *v, void *vmcb, uint8_t *buf, unsigned n)
 {
 	uint64_t rip = *vmcb64(vmcb, VMCB_RIP), gpa;
+	bool paging = *vmcb64(vmcb, VMCB_CR0) & X86_CR0_PG;
+	uint64_t cs_base = *vmcb64(vmcb, VMCB_CS + 8);
 
-	for (unsigned i = 0; i < n; i++)
-		if (translate(v, *vmcb64(vmcb, VMCB_CR3), rip + i, &gpa) ||
-		    read_gpa(v, gpa, &buf[i], 1))
+	for (unsigned i = 0; i < n; i++) {
+		if (!paging)
+			gpa = (uint32_t)(cs_base + rip + i);
+		else if (translate(v, *vmcb64(vmcb, VMCB_CR3), rip + i, &gpa))
 			return i;
+		if (read_gpa(v, gpa, &buf[i], 1))
+			return i;
+	}
 	return n;
 }
 

@@ -2,6 +2,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/x86.h"
+#include "hv/vcpu_state.h"
 
 
 /* VM-instruction error numbers (SDM vol. 3, 31.4), by name for the log. */
@@ -89,53 +90,69 @@ void vmcs_write_host_state(void)
 	vmwrite(HOST_PAT, rdmsr(0x277));   /* used only with the PAT exit controls */
 }
 
-static void guest_seg(unsigned sel_field, uint16_t sel, uint32_t ar)
+/* The VMCS access-rights format from the ABI's packed one (struct
+ * sv_segment): descriptor bits 52-55 move from attr bits 8-11 to AR bits
+ * 12-15; a segment with P clear is "unusable" (AR bit 16). */
+static uint32_t vmx_ar(uint16_t attr)
+{
+	return attr & SV_SEG_P ? (attr & 0xffu) | ((attr & 0xf00u) << 4) : 0x10000u;
+}
+
+static void guest_seg(unsigned sel_field, const struct sv_segment *g)
 {
 	unsigned i = (sel_field - GUEST_ES_SEL) / 2;
 
-	vmwrite(sel_field, sel);
-	vmwrite(GUEST_ES_LIMIT + 2 * i, ar == 0x10000 ? 0 : (ar == 0x8b ? 0x67 : 0xffffffff));
-	vmwrite(GUEST_ES_AR + 2 * i, ar);
-	vmwrite(GUEST_ES_BASE + 2 * i, 0);
+	vmwrite(sel_field, g->selector);
+	vmwrite(GUEST_ES_LIMIT + 2 * i, g->limit);
+	vmwrite(GUEST_ES_AR + 2 * i, vmx_ar(g->attr));
+	vmwrite(GUEST_ES_BASE + 2 * i, g->base);
 }
 
-/* 64-bit mode from the first instruction, as the SVM backend: flat
- * segments, paging with the partition's tables, x87/SSE usable (the state
- * is switched, arch/x86/xstate.c). Every CR0/CR4 bit is host-owned: the
- * guest reads the shadows and every write exits (arch/x86/vmx/vmx_cr.c);
- * CR4.VMXE, required in VMX operation, is never in the shadow. */
-void vmcs_write_guest_state(const struct sv_vcpu_regs *r)
+/* A state vcpu_state_check passed (hv/vcpu_state.h). The CPU forces some
+ * CR0/CR4 bits (FIXED0): with unrestricted guest CR0.PE and CR0.PG are
+ * exempt; CR0.NE the checks already require. Every CR0/CR4 bit is
+ * host-owned: the guest reads the shadows (the state as set) and every
+ * write exits (arch/x86/vmx/vmx_cr.c); CR4.VMXE, required in VMX
+ * operation, is never in the shadow. */
+void vmcs_write_guest_state(const struct sv_regs *r, const struct sv_sregs *s, bool unrestricted)
 {
-	uint64_t cr0_seen = 0x80050033UL, cr4_seen = 0x620UL;   /* as svm.c init_state */
-	uint64_t cr0 = (cr0_seen | rdmsr(MSR_VMX_CR0_FIXED0)) & rdmsr(MSR_VMX_CR0_FIXED1);
-	uint64_t cr4 = (cr4_seen | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
+	uint64_t fixed0 = rdmsr(MSR_VMX_CR0_FIXED0);
 
-	guest_seg(GUEST_CS_SEL, 0x08, 0xa09b);
-	guest_seg(GUEST_SS_SEL, 0x10, 0xc093);
-	guest_seg(GUEST_DS_SEL, 0x10, 0xc093);
-	guest_seg(GUEST_ES_SEL, 0x10, 0xc093);
-	guest_seg(GUEST_FS_SEL, 0x10, 0xc093);
-	guest_seg(GUEST_GS_SEL, 0x10, 0xc093);
-	guest_seg(GUEST_TR_SEL, 0x18, 0x8b);
-	guest_seg(GUEST_LDTR_SEL, 0, 0x10000);      /* unusable */
-	vmwrite(GUEST_GDTR_BASE, 0);
-	vmwrite(GUEST_GDTR_LIMIT, 0);
-	vmwrite(GUEST_IDTR_BASE, 0);
-	vmwrite(GUEST_IDTR_LIMIT, 0);
+	if (unrestricted)
+		fixed0 &= ~(X86_CR0_PE | X86_CR0_PG);
+	uint64_t cr0 = (s->cr0 | fixed0) & rdmsr(MSR_VMX_CR0_FIXED1);
+	uint64_t cr4 = (s->cr4 | rdmsr(MSR_VMX_CR4_FIXED0)) & rdmsr(MSR_VMX_CR4_FIXED1);
+
+	guest_seg(GUEST_CS_SEL, &s->cs);
+	guest_seg(GUEST_SS_SEL, &s->ss);
+	guest_seg(GUEST_DS_SEL, &s->ds);
+	guest_seg(GUEST_ES_SEL, &s->es);
+	guest_seg(GUEST_FS_SEL, &s->fs);
+	guest_seg(GUEST_GS_SEL, &s->gs);
+	guest_seg(GUEST_TR_SEL, &s->tr);
+	guest_seg(GUEST_LDTR_SEL, &s->ldt);
+	vmwrite(GUEST_GDTR_BASE, s->gdt.base);
+	vmwrite(GUEST_GDTR_LIMIT, s->gdt.limit);
+	vmwrite(GUEST_IDTR_BASE, s->idt.base);
+	vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
 	vmwrite(GUEST_CR0, cr0);
-	vmwrite(GUEST_CR3, r->cr3);
+	vmwrite(GUEST_CR3, s->cr3);
 	vmwrite(GUEST_CR4, cr4);
-	vmwrite(CR0_MASK, ~0UL);
-	vmwrite(CR0_SHADOW, cr0_seen);
-	vmwrite(CR4_MASK, ~0UL);
-	vmwrite(CR4_SHADOW, cr4_seen);
-	vmwrite(GUEST_EFER, EFER_LME | EFER_LMA | EFER_NXE);
-	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(CR0_SHADOW, s->cr0);
+	vmwrite(CR4_SHADOW, s->cr4);
+	vmwrite(GUEST_EFER, s->efer);
 	vmwrite(GUEST_RSP, r->rsp);
 	vmwrite(GUEST_RIP, r->rip);
-	vmwrite(GUEST_RFLAGS, 2);
+	vmwrite(GUEST_RFLAGS, r->rflags);
+}
+
+/* What no register state changes: every CR0/CR4 bit is the host's. */
+void vmcs_write_guest_fixed(void)
+{
+	vmwrite(CR0_MASK, ~0UL);
+	vmwrite(CR4_MASK, ~0UL);
+	vmwrite(GUEST_DR7, 0x400);
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(GUEST_ACTIVITY, 0);
 	vmwrite(VMCS_LINK_PTR, ~0UL);
 }
-

@@ -2,6 +2,7 @@
 #ifndef ARCH_X86_VMX_VMCS_H
 #define ARCH_X86_VMX_VMCS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum vmcs_field {
@@ -122,9 +123,12 @@ static inline int vmwrite(uint64_t field, uint64_t value)
 const char *vmx_instruction_error_name(uint64_t err);
 const char *vmx_exit_reason_name(uint64_t reason);
 
-struct sv_vcpu_regs;
+struct sv_regs;
+struct sv_sregs;
 void vmcs_write_host_state(void);
-/* 64-bit mode from the first instruction, like the SVM backend. */
-void vmcs_write_guest_state(const struct sv_vcpu_regs *r);
+/* A whole register state (vcpu_set_state), and the guest fields no
+ * register state changes (once, at vcpu_init). */
+void vmcs_write_guest_state(const struct sv_regs *r, const struct sv_sregs *s, bool unrestricted);
+void vmcs_write_guest_fixed(void);
 
 #endif

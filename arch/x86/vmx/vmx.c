@@ -17,6 +17,7 @@
 #include "hv/msr.h"
 #include "lib/string.h"
 #include "hv/shootdown.h"
+#include "hv/vcpu_state.h"
 #include "hv/virt.h"
 #include "hv/vm.h"
 #include "mm/heap.h"
@@ -41,6 +42,7 @@
 #define PROC2_EPT       (1u << 1)
 #define PROC2_RDTSCP    (1u << 3)
 #define PROC2_VPID      (1u << 5)
+#define PROC2_UNRESTRICTED (1u << 7)
 #define PROC2_WBINVD    (1u << 6)
 #define EXIT_SAVE_DEBUG (1u << 2)
 #define EXIT_HOST_64    (1u << 9)
@@ -123,7 +125,7 @@ static int setup_controls(void)
 			     PROC_WANT, 0, &vmx.proc);
 	if (!err)
 		err = adjust("secondary", MSR_VMX_PROCBASED2, PROC2_WANT,
-			     PROC2_VPID | PROC2_RDTSCP, &vmx.proc2);
+			     PROC2_VPID | PROC2_RDTSCP | PROC2_UNRESTRICTED, &vmx.proc2);
 	if (!err)
 		err = adjust("VM-exit", t ? MSR_VMX_TRUE_EXIT : MSR_VMX_EXIT,
 			     EXIT_HOST_64 | EXIT_LOAD_EFER | EXIT_SAVE_EFER | EXIT_SAVE_DEBUG,
@@ -217,7 +219,7 @@ static void load(struct vcpu *v)
 	vmcs_write_host_state();
 }
 
-static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
+static int vmx_vcpu_init(struct vcpu *v)
 {
 	uint64_t pa = pmm_alloc(0, OWNER_HV, v->vm->id);
 	struct vmx_vcpu *x = kmalloc(sizeof(*x));
@@ -249,7 +251,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	vmwrite(EPT_POINTER, vmx_eptp(v->vm));
 	if (v->vm->asid)
 		vmwrite(VPID, v->vm->asid);
-	vmcs_write_guest_state(r);
+	vmcs_write_guest_fixed();
 	/* DR7 and DEBUGCTL are the guest's (saved at exit, loaded at entry);
 	 * DR0-3 and DR6 are switched by hand (guest_switch.c). */
 	vmwrite(GUEST_DEBUGCTL, 0);
@@ -259,8 +261,32 @@ static int vmx_vcpu_init(struct vcpu *v, const struct sv_vcpu_regs *r)
 	if (vmx.pat)
 		vmwrite(GUEST_PAT, GUEST_PAT_RESET);
 	v->sw.dr6 = 0xffff0ff0;
-	v->regs = (struct guest_regs){ .rdi = r->rdi, .rsi = r->rsi, .rdx = r->rdx, .rcx = r->rcx };
 	return fail ? -EIO : 0;
+}
+
+/* Real mode and paging off need unrestricted guest (secondary control 7):
+ * without it the CPU refuses CR0.PE or CR0.PG clear. The "IA-32e mode
+ * guest" entry control must equal the state's EFER.LMA. (Keeping it in
+ * step when a guest switches modes itself needs the CR0/EFER intercepts,
+ * which are not here.) */
+static int vmx_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
+{
+	bool ug = vmx.proc2 & PROC2_UNRESTRICTED;
+
+	if (!ug && (!(s->cr0 & X86_CR0_PE) || !(s->cr0 & X86_CR0_PG))) {
+		log_info("vmx: no unrestricted guest on this CPU: a vCPU cannot start with "
+			 "CR0.PE or CR0.PG clear (cr0 0x%lx)\n", s->cr0);
+		return -EOPNOTSUPP;
+	}
+	load(v);
+	vmcs_write_guest_state(r, s, ug);
+	vmwrite(ENTRY_CONTROLS, (s->efer & X86_EFER_LMA) ? vmx.entry | ENTRY_GUEST_64
+							 : vmx.entry & ~ENTRY_GUEST_64);
+	v->regs = (struct guest_regs){ .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
+		.rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,
+		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13, .r14 = r->r14,
+		.r15 = r->r15 };
+	return 0;
 }
 
 /* VMCLEAR: the VMCS leaves this CPU (written back, launch state clear), so
@@ -496,10 +522,13 @@ static void vmx_skip_instruction(struct vcpu *v, unsigned len)
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_STI_MOVSS);
 }
 
-/* Type 3: a hardware exception (no instruction length needed). */
+/* Type 3: a hardware exception (no instruction length needed). Real mode
+ * pushes no error code, and VM entry refuses one with CR0.PE clear
+ * (unrestricted guest: a guest started in real mode). */
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
 	load(v);
+	has_error &= !!(vmread(GUEST_CR0) & X86_CR0_PE);
 	vmwrite(ENTRY_INTR_INFO, vector | (3u << 8) | (has_error ? 1u << 11 : 0) | (1u << 31));
 	if (has_error)
 		vmwrite(ENTRY_EXC_ERROR, error);
@@ -672,6 +701,7 @@ const struct virt_ops vmx_ops = {
 	.hardware_enable = vmx_hardware_enable,
 	.vm_init = vmx_vm_init,
 	.vcpu_init = vmx_vcpu_init,
+	.vcpu_set_state = vmx_vcpu_set_state,
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.vcpu_put = vmx_vcpu_put,
 	.vcpu_run = vmx_vcpu_run,

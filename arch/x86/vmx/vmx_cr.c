@@ -46,6 +46,10 @@ static int cr_write(struct vcpu *v, uint64_t q)
 	uint64_t old = vmread(is0 ? CR0_SHADOW : CR4_SHADOW), val = new_value(v, q, old);
 	uint64_t fixed0 = rdmsr(is0 ? MSR_VMX_CR0_FIXED0 : MSR_VMX_CR4_FIXED0);
 	uint64_t fixed1 = rdmsr(is0 ? MSR_VMX_CR0_FIXED1 : MSR_VMX_CR4_FIXED1);
+	/* With unrestricted guest (a vCPU may start in real mode: VCPU_SET_SREGS)
+	 * CR0.PE and CR0.PG are the guest's own. */
+	if (is0 && (vmread(PROC2_CONTROLS) & (1u << 7)))
+		fixed0 &= ~(CR0_PE | CR0_PG);
 	int err = is0 ? cr0_write_check(old, &val)
 		      : cr4_write_check(old, &val, xstate_host.cr4_allowed, vmread(GUEST_CR3));
 	uint64_t real = val | fixed0 | (is0 ? 0 : CR4_VMXE);
