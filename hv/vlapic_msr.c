@@ -8,7 +8,7 @@
 #include "hv/clock.h"
 #include "hv/events.h"
 #include "hv/vlapic_msr.h"
-#include "hv/vm.h"
+#include "hv/partition.h"
 
 #define LEN_RDMSR_WRMSR 2
 
