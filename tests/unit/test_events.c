@@ -280,6 +280,11 @@ START_TEST(a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry)
 	ck_assert_int_eq(vlapic_pending(&v0->lapic), -1);       /* v0's APIC is disabled */
 	ck_assert(v0->lapic.irr[0x71 / 32] & 1u << (0x71 % 32));
 	ck_assert(!(v1->lapic.irr[0x71 / 32] & 1u << (0x71 % 32)));
+	icr = 0xffffffffUL << 32 | 0x72;                        /* x2APIC broadcast id */
+	ck_assert_int_eq(vlapic_msr_write(v1, 0x830, &icr), 0);
+	vlapic_sync(v0, 0);
+	ck_assert(v0->lapic.irr[0x72 / 32] & 1u << (0x72 % 32));
+	ck_assert_int_eq(vlapic_pending(&v1->lapic), 0x72);     /* the sender too */
 	vm_destroy(vm);
 	memobj_close(o);
 }
