@@ -293,17 +293,16 @@ void vmx_invept_single(uint64_t eptp)
 	__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1UL) : "cc", "memory");
 }
 
-/* The guest's DR6 is the CPU's own (VMX does not switch it) and a #DB
- * exit leaves it alone, reporting the bits in the qualification: B0-B3,
- * BD, BS. Write them as delivery would have, so that the guest's handler
- * reads why it was called. B0-B3 report only this #DB, the others stick. */
-static void set_guest_dr6(uint64_t q)
+/* The guest's DR6 is switched by hand (guest_switch.c: saved right after
+ * the exit, loaded before the next entry) and a #DB exit leaves it alone,
+ * reporting the bits in the qualification: B0-B3, BD, BS. Write them into
+ * the vCPU's copy as delivery would have, so that the guest's handler
+ * reads why it was called (the CPU's DR6 itself would be overwritten by
+ * the copy at the next entry). B0-B3 report only this #DB, the others
+ * stick. */
+static void set_guest_dr6(struct vcpu *v, uint64_t q)
 {
-	uint64_t dr6;
-
-	__asm__ volatile("mov %%dr6, %0" : "=r"(dr6));
-	dr6 = (dr6 & ~0xfUL) | (q & 0x600f);
-	__asm__ volatile("mov %0, %%dr6" : : "r"(dr6));
+	v->sw.dr6 = (v->sw.dr6 & ~0xfUL) | (q & 0x600f);
 }
 
 /* #DB and #AC are intercepted so that a guest stuck delivering them keeps
@@ -311,7 +310,7 @@ static void set_guest_dr6(uint64_t q)
  * software exception") is reported with RIP at the ICEBP: generic code
  * steps over it and delivers the #DB as a hardware exception, as SVM does;
  * ICEBP sets no DR6 bit. */
-static void decode_exception(uint32_t info, uint64_t q, struct vm_exit *e)
+static void decode_exception(struct vcpu *v, uint32_t info, uint64_t q, struct vm_exit *e)
 {
 	e->reason = VMEXIT_EXCEPTION;
 	e->vector = (uint8_t)info;
@@ -322,7 +321,7 @@ static void decode_exception(uint32_t info, uint64_t q, struct vm_exit *e)
 		return;
 	}
 	if (e->vector == X86_EXC_DB)
-		set_guest_dr6(q);
+		set_guest_dr6(v, q);
 	e->has_error = !!(info & INTR_INFO_HAS_ERROR);
 	e->error = e->has_error ? (uint32_t)vmread(EXIT_INTR_ERROR) : 0;
 }
@@ -348,7 +347,7 @@ static void requeue_event(void)
 		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
 }
 
-static void decode_exit(struct vm_exit *e)
+static void decode_exit(struct vcpu *v, struct vm_exit *e)
 {
 	uint64_t reason = vmread(EXIT_REASON), q = vmread(EXIT_QUALIFICATION);
 
@@ -363,7 +362,7 @@ static void decode_exit(struct vm_exit *e)
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
 		if (INTR_INFO_TYPE(vmread(EXIT_INTR_INFO)) != INTR_TYPE_NMI) {
-			decode_exception((uint32_t)vmread(EXIT_INTR_INFO), q, e);
+			decode_exception(v, (uint32_t)vmread(EXIT_INTR_INFO), q, e);
 			break;
 		}
 		/* An NMI: a kick (vmx_kick_cpu), or one for the host. The exit
@@ -483,7 +482,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	x->launched = true;
 	if (!vmx.preempt_timer)
 		apic_timer_disarm();   /* only the fallback uses the LAPIC timer */
-	decode_exit(e);
+	decode_exit(v, e);
 	if (vmx_cr_xsetbv_exit(v, e))
 		e->reason = VMEXIT_NONE;
 	if (e->reason == VMEXIT_FAILED)
