@@ -6,6 +6,8 @@
 
 #define LEN_MSR 2   /* RDMSR 0f 32, WRMSR 0f 30 */
 
+uint64_t msr_spec_ctrl_bits;
+
 /* What a written value must look like; anything else is #GP, as the CPU
  * would do, and before it reaches a control block where it would make
  * the next entry fail instead. */
@@ -79,7 +81,7 @@ static int check_write(struct vcpu *v, uint32_t index, enum msr_check c, uint64_
 	case PAT:
 		return pat_valid(*value) ? 0 : -EINVAL;
 	case SPEC_CTRL:
-		return *value & ~7UL ? -EINVAL : 0;   /* IBRS, STIBP, SSBD */
+		return *value & ~msr_spec_ctrl_bits ? -EINVAL : 0;
 	case EFER:
 		if (virt->msr_get(v, index, &cur))
 			return -EINVAL;

@@ -35,6 +35,12 @@ struct vcpu;
 #define EFER_NXE_BIT  (1UL << 11)
 #define EFER_SVME_BIT (1UL << 12)
 
+/* The IA32_SPEC_CTRL bits this CPU has (IBRS, STIBP, SSBD as CPUID
+ * enumerates them), set once at boot (arch/x86/cpu_features.c). The
+ * guest's value is written by the host before entry (guest_switch.c): a
+ * bit the CPU lacks would #GP there, in the hypervisor. */
+extern uint64_t msr_spec_ctrl_bits;
+
 /* On the allow list (whether or not this CPU has it). */
 bool msr_allowed(uint32_t index);
 /*

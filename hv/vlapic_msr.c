@@ -35,7 +35,10 @@ static void post(struct vcpu *to, uint8_t vector)
 }
 
 /* Fixed IPIs to the VM's own vCPUs, by x2APIC id (= vCPU id); an id
- * with no vCPU receives nothing, as on hardware. */
+ * with no vCPU receives nothing, as on hardware, except 0xffffffff:
+ * x2APIC's broadcast id, every vCPU, the sender included (SDM 11.12.9). */
+#define X2APIC_BROADCAST 0xffffffffu
+
 static int route(struct vcpu *from, const struct vlapic_ipi *ipi)
 {
 	struct vm *vm = from->vm;
@@ -48,7 +51,7 @@ static int route(struct vcpu *from, const struct vlapic_ipi *ipi)
 	}
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
 		struct vcpu *to = &vm->vcpus[i];
-		bool wanted = ipi->shorthand == IPI_DEST ? ipi->dest == i
+		bool wanted = ipi->shorthand == IPI_DEST ? ipi->dest == i || ipi->dest == X2APIC_BROADCAST
 			    : ipi->shorthand == IPI_ALL || to != from;
 		if (!to->created || !wanted)
 			continue;

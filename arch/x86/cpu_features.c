@@ -1,5 +1,6 @@
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/x86.h"
+#include "hv/msr.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
 
@@ -13,6 +14,9 @@
 #define PROC2_EPT                 (1UL << 1)
 #define PROC2_VPID                (1UL << 5)
 #define PROC2_UNRESTRICTED        (1UL << 7)
+#define SPEC_IBRS  (1UL << 0)
+#define SPEC_STIBP (1UL << 1)
+#define SPEC_SSBD  (1UL << 2)
 
 struct cpu_features cpu_features;
 
@@ -54,6 +58,7 @@ void cpu_features_detect(void)
 {
 	struct cpu_features *f = &cpu_features;
 	struct cpuid_regs r = cpuid(0, 0);
+	uint64_t spec = 0;
 
 	memset(f, 0, sizeof(*f));
 	memcpy(f->vendor, &r.ebx, 4);
@@ -69,9 +74,18 @@ void cpu_features_detect(void)
 		struct cpuid_regs l7 = cpuid(7, 0);
 		f->tsc_aux |= !!(l7.ecx & (1u << 22));
 		f->spec_ctrl = !!(l7.edx & (1u << 26));
+		spec |= (l7.edx & (1u << 26) ? SPEC_IBRS : 0) | (l7.edx & (1u << 27) ? SPEC_STIBP : 0) |
+			(l7.edx & (1u << 31) ? SPEC_SSBD : 0);
 	}
-	if (cpuid(0x80000000, 0).eax >= 0x80000008)
-		f->spec_ctrl |= !!(cpuid(0x80000008, 0).ebx & (1u << 14));
+	if (cpuid(0x80000000, 0).eax >= 0x80000008) {
+		uint32_t ebx = cpuid(0x80000008, 0).ebx;
+		f->spec_ctrl |= !!(ebx & (1u << 14));
+		spec |= (ebx & (1u << 14) ? SPEC_IBRS : 0) | (ebx & (1u << 15) ? SPEC_STIBP : 0) |
+			(ebx & (1u << 24) ? SPEC_SSBD : 0);
+	}
+	/* Only the bits the CPU enumerates: the host writes the guest's
+	 * value (hv/msr.h), and any other bit would #GP. */
+	msr_spec_ctrl_bits = f->spec_ctrl ? spec : 0;
 	detect_svm(f);
 	detect_vmx(f);
 }

@@ -151,9 +151,10 @@ static uint64_t fake_get_cr4(struct vcpu *v)
 }
 
 /* Like SVM: EFER starts with SVME set (hv/msr.c hides it). Like a CPU
- * without IBRS: no SPEC_CTRL. */
+ * without IBRS, unless a test says otherwise: no SPEC_CTRL. */
 struct fake_msr fake_msrs[FAKE_MAX_MSRS];
 int fake_nmsrs;
+bool fake_has_spec_ctrl;
 
 /* A new vCPU starts with no MSR copies (its slot may have been used). */
 static void fake_msrs_forget(struct vcpu *v)
@@ -167,7 +168,7 @@ static void fake_msrs_forget(struct vcpu *v)
 
 static uint64_t *fake_msr_slot(struct vcpu *v, uint32_t index)
 {
-	if (index == 0x48)
+	if (index == 0x48 && !fake_has_spec_ctrl)
 		return NULL;
 	for (int i = 0; i < fake_nmsrs; i++)
 		if (fake_msrs[i].v == v && fake_msrs[i].index == index)

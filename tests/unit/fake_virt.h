@@ -39,6 +39,8 @@ struct fake_msr { struct vcpu *v; uint32_t index; uint64_t value; };
 #define FAKE_MAX_MSRS (SV_MAX_VMS * SV_MAX_VCPUS * 16)
 extern struct fake_msr fake_msrs[FAKE_MAX_MSRS];
 extern int fake_nmsrs;
+/* A CPU with IA32_SPEC_CTRL (false: like one without IBRS). */
+extern bool fake_has_spec_ctrl;
 /* Whether the fake guest can take an interrupt (RFLAGS.IF, no shadow);
  * the vectors injected since fake_reset, in order. */
 extern bool fake_irq_allowed;

@@ -280,6 +280,11 @@ START_TEST(a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry)
 	ck_assert_int_eq(vlapic_pending(&v0->lapic), -1);       /* v0's APIC is disabled */
 	ck_assert(v0->lapic.irr[0x71 / 32] & 1u << (0x71 % 32));
 	ck_assert(!(v1->lapic.irr[0x71 / 32] & 1u << (0x71 % 32)));
+	icr = 0xffffffffUL << 32 | 0x72;                        /* x2APIC broadcast id */
+	ck_assert_int_eq(vlapic_msr_write(v1, 0x830, &icr), 0);
+	vlapic_sync(v0, 0);
+	ck_assert(v0->lapic.irr[0x72 / 32] & 1u << (0x72 % 32));
+	ck_assert_int_eq(vlapic_pending(&v1->lapic), 0x72);     /* the sender too */
 	vm_destroy(vm);
 	memobj_close(o);
 }
@@ -315,6 +320,34 @@ START_TEST(a_halted_vcpu_sleeps_until_its_timer_fires)
 }
 END_TEST
 
+/* A halted vCPU with IF set can take an interrupt: a VMM that asked for
+ * the window gets it at once (and queues its interrupt), rather than a
+ * slice slept away every VCPU_RUN for ever. It stays halted until then. */
+START_TEST(a_halted_vcpu_reports_the_window_its_vmm_asked_for)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+	struct vlapic_ipi ipi;
+
+	ck_assert_int_eq(vlapic_write(&v->lapic, VLAPIC_SVR, 0x1ff, 0, &ipi), 0);
+	fake_irq_allowed = true;
+	script(VMEXIT_HLT);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);   /* asleep, nothing asked */
+	ck_assert(v->halted);
+	run->request_irq_window = 1;
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_IRQ_WINDOW);
+	ck_assert(v->halted);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 1);
+	run->request_irq_window = 0;
+	ck_assert_int_eq(raise_irq(control, guest_vm->id, 0, 0x45), 0);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert(!v->halted);
+	ck_assert_int_eq(fake_ninjected, 1);
+	ck_assert_int_eq(fake_injected[0], 0x45);
+}
+END_TEST
+
 Suite *events_suite(void)
 {
 	Suite *s = suite_create("events");
@@ -331,6 +364,7 @@ Suite *events_suite(void)
 	tcase_add_test(tc, apic_msrs_are_emulated_and_the_rest_still_raise_gp);
 	tcase_add_test(tc, a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry);
 	tcase_add_test(tc, a_halted_vcpu_sleeps_until_its_timer_fires);
+	tcase_add_test(tc, a_halted_vcpu_reports_the_window_its_vmm_asked_for);
 	tcase_add_test(tc, the_vmm_window_exits_at_once_when_open_and_after_the_window_exit_when_not);
 	suite_add_tcase(s, tc);
 	return s;

@@ -161,6 +161,35 @@ START_TEST(an_allowed_msr_the_cpu_lacks_is_gp)
 }
 END_TEST
 
+/* The host writes the guest's SPEC_CTRL before each entry: a bit this
+ * CPU does not enumerate (STIBP, SSBD on a CPU with IBRS only) must be
+ * the guest's #GP, not the hypervisor's at its next entry. */
+START_TEST(spec_ctrl_bits_the_cpu_lacks_are_gp)
+{
+	uint64_t got, before = rip();
+
+	fake_has_spec_ctrl = true;
+	msr_spec_ctrl_bits = 1;                     /* IBRS only */
+	ck_assert(wrmsr_(MSR_IA32_SPEC_CTRL, 1));
+	ck_assert_uint_eq(fake_last_exception.vector, NO_EXC);
+	before = rip();
+	ck_assert(wrmsr_(MSR_IA32_SPEC_CTRL, 2));  /* STIBP */
+	assert_gp(before);
+	ck_assert(wrmsr_(MSR_IA32_SPEC_CTRL, 5));  /* IBRS | SSBD */
+	assert_gp(before);
+	ck_assert(rdmsr_(MSR_IA32_SPEC_CTRL, &got));
+	ck_assert_uint_eq(got, 1);
+	msr_spec_ctrl_bits = 7;                     /* IBRS STIBP SSBD */
+	ck_assert(wrmsr_(MSR_IA32_SPEC_CTRL, 6));
+	ck_assert_uint_eq(fake_last_exception.vector, NO_EXC);
+	before = rip();
+	ck_assert(wrmsr_(MSR_IA32_SPEC_CTRL, 8));  /* PSFD and up: never */
+	assert_gp(before);
+	fake_has_spec_ctrl = false;
+	msr_spec_ctrl_bits = 0;
+}
+END_TEST
+
 START_TEST(other_msrs_are_gp_under_the_default_policy)
 {
 	static const uint32_t refused[] = { 0x10 /* TSC */, MSR_IA32_APIC_BASE, 0x1a0,
@@ -324,6 +353,7 @@ Suite *msr_suite(void)
 	tcase_add_test(tc, efer_svme_is_hidden_and_cannot_be_written);
 	tcase_add_test(tc, bad_values_of_allowed_msrs_are_gp_and_change_nothing);
 	tcase_add_test(tc, an_allowed_msr_the_cpu_lacks_is_gp);
+	tcase_add_test(tc, spec_ctrl_bits_the_cpu_lacks_are_gp);
 	tcase_add_test(tc, other_msrs_are_gp_under_the_default_policy);
 	tcase_add_test(tc, the_policy_is_set_before_finalize_only);
 	tcase_add_test(tc, under_the_exit_policy_the_vmm_answers_other_msrs);
