@@ -146,6 +146,13 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 	}
 }
 
+static void report_shutdown(struct vcpu *v, const struct vm_exit *e, struct sv_run *run)
+{
+	run->exit_reason = SV_EXIT_SHUTDOWN;
+	run->shutdown.rip = virt->get_rip(v);
+	run->shutdown.code = e->raw;
+}
+
 /*
  * One VCPU_RUN gets one time slice, however many exits the hypervisor
  * finishes by itself in it: the backend's timer is re-armed for each
@@ -255,11 +262,13 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			log_warn("VM %u vCPU %u: exit 0x%lx (%s, info 0x%lx 0x%lx) at rip 0x%lx: "
 				 "stopping it\n", v->vm->id, v->id, e.raw, e.name ? e.name : "?",
 				 e.info1, e.info2, virt->get_rip(v));
-			/* fall through */
+			report_shutdown(v, &e, run);
+			break;
 		case VMEXIT_SHUTDOWN:
-			run->exit_reason = SV_EXIT_SHUTDOWN;
-			run->shutdown.rip = virt->get_rip(v);
-			run->shutdown.code = e.raw;
+			log_info("VM %u vCPU %u: shut down (triple fault) at rip 0x%lx (exit 0x%lx %s, "
+				 "info 0x%lx)\n", v->vm->id, v->id, virt->get_rip(v), e.raw,
+				 e.name ? e.name : "?", e.info1);
+			report_shutdown(v, &e, run);
 			break;
 		}
 		break;

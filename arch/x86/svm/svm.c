@@ -272,6 +272,8 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 	case SVM_EXIT_SHUTDOWN:
 		e->name = "shutdown";
 		e->reason = VMEXIT_SHUTDOWN;
+		/* What was being delivered when delivery gave up, for the log. */
+		e->info1 = *vmcb64(vmcb, VMCB_EXITINTINFO);
 		break;
 	case SVM_EXIT_VMMCALL:
 		e->name = "VMMCALL";
