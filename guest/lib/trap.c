@@ -168,3 +168,20 @@ uint64_t trap_count(void)
 {
 	return caught[trap_vcpu_index()];
 }
+
+void trap_rdmsr(void *p)
+{
+	struct msr_access *a = p;
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(a->index));
+	a->value = (uint64_t)hi << 32 | lo;
+}
+
+void trap_wrmsr(void *p)
+{
+	struct msr_access *a = p;
+
+	__asm__ volatile("wrmsr" : : "c"(a->index), "a"((uint32_t)a->value),
+			 "d"((uint32_t)(a->value >> 32)) : "memory");
+}

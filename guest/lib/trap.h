@@ -40,4 +40,10 @@ unsigned trap_vcpu_index(void);
 /* Exceptions caught on this vCPU so far (all of them, not just the last). */
 uint64_t trap_count(void);
 
+/* RDMSR/WRMSR as trap_catch functions (arg: struct msr_access *), for
+ * tests of which MSRs fault. */
+struct msr_access { uint32_t index; uint64_t value; };
+void trap_rdmsr(void *msr_access);
+void trap_wrmsr(void *msr_access);
+
 #endif

@@ -16,30 +16,14 @@ static unsigned failed, checked;
 
 #define fail(fmt, ...) (failed++, kprintf("msr-exit: FAIL " fmt "\n", __VA_ARGS__))
 
-struct access { uint32_t index; uint64_t value; };
-
-static void do_rdmsr(void *p)
-{
-	struct access *a = p;
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(a->index));
-	a->value = (uint64_t)hi << 32 | lo;
-}
-
-static void do_wrmsr(void *p)
-{
-	struct access *a = p;
-	__asm__ volatile("wrmsr" : : "c"(a->index), "a"((uint32_t)a->value),
-			 "d"((uint32_t)(a->value >> 32)) : "memory");
-}
 
 static void expect_read(uint32_t index, uint64_t want)
 {
-	struct access a = { index, 0 };
+	struct msr_access a = { index, 0 };
 	struct trap t;
 
 	checked++;
-	if (trap_catch(do_rdmsr, &a, &t))
+	if (trap_catch(trap_rdmsr, &a, &t))
 		fail("RDMSR 0x%x: vector %lu", index, t.vector);
 	else if (a.value != want)
 		fail("RDMSR 0x%x gave 0x%lx, expected 0x%lx", index, a.value, want);
@@ -49,11 +33,11 @@ static void expect_read(uint32_t index, uint64_t want)
 
 static void expect_gp(bool write, uint32_t index)
 {
-	struct access a = { index, 0 };
+	struct msr_access a = { index, 0 };
 	struct trap t;
 
 	checked++;
-	if (!trap_catch(write ? do_wrmsr : do_rdmsr, &a, &t))
+	if (!trap_catch(write ? trap_wrmsr : trap_rdmsr, &a, &t))
 		fail("%s 0x%x: no fault, expected #GP(0)", write ? "WRMSR" : "RDMSR", index);
 	else if (t.vector != 13 || t.error != 0)
 		fail("%s 0x%x: vector %lu error 0x%lx, expected #GP(0)", write ? "WRMSR" : "RDMSR",
@@ -65,7 +49,7 @@ static void expect_gp(bool write, uint32_t index)
 
 __attribute__((section(".text.start"))) void _start(void)
 {
-	struct access a;
+	struct msr_access a;
 	struct trap t;
 
 	trap_init();
@@ -74,14 +58,14 @@ __attribute__((section(".text.start"))) void _start(void)
 	expect_read(0xc0011234, 0x5ea10000c0011234UL);
 	expect_gp(false, 0x1235);
 	expect_gp(true, 0x1235);
-	a = (struct access){ 0x1234, 0x0123456789abcdefUL };
+	a = (struct msr_access){ 0x1234, 0x0123456789abcdefUL };
 	checked++;
-	if (trap_catch(do_wrmsr, &a, &t))
+	if (trap_catch(trap_wrmsr, &a, &t))
 		fail("WRMSR 0x1234: vector %lu", t.vector);
 	/* Allowed: the hypervisor's, never the VMM's. */
-	a = (struct access){ 0xc0000082, 0xffffffff81000000UL };
+	a = (struct msr_access){ 0xc0000082, 0xffffffff81000000UL };
 	checked++;
-	if (trap_catch(do_wrmsr, &a, &t) || trap_catch(do_rdmsr, &a, &t) ||
+	if (trap_catch(trap_wrmsr, &a, &t) || trap_catch(trap_rdmsr, &a, &t) ||
 	    a.value != 0xffffffff81000000UL)
 		fail("LSTAR round trip: 0x%lx", a.value);
 	kprintf("msr-exit: %u checks, %u failed\n", checked, failed);

@@ -19,30 +19,14 @@ static unsigned failed, checked;
 
 #define fail(fmt, ...) (failed++, kprintf("msrs: FAIL " fmt "\n", __VA_ARGS__))
 
-struct access { uint32_t index; uint64_t value; };
-
-static void do_rdmsr(void *p)
-{
-	struct access *a = p;
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(a->index));
-	a->value = (uint64_t)hi << 32 | lo;
-}
-
-static void do_wrmsr(void *p)
-{
-	struct access *a = p;
-	__asm__ volatile("wrmsr" : : "c"(a->index), "a"((uint32_t)a->value),
-			 "d"((uint32_t)(a->value >> 32)) : "memory");
-}
 
 /* 0, or the vector of the exception (error code in *err). */
 static uint64_t msr(bool write, uint32_t index, uint64_t *value, uint64_t *err)
 {
-	struct access a = { index, value ? *value : 0 };
+	struct msr_access a = { index, value ? *value : 0 };
 	struct trap t;
 
-	if (trap_catch(write ? do_wrmsr : do_rdmsr, &a, &t)) {
+	if (trap_catch(write ? trap_wrmsr : trap_rdmsr, &a, &t)) {
 		*err = t.error;
 		return t.vector ? t.vector : 0xfe;
 	}

@@ -55,20 +55,12 @@ static void check(int ok, const char *what)
 }
 
 /* An access that must raise #GP. */
-struct msr_access { uint32_t msr; int write; uint64_t val; };
-static void do_access(void *a)
-{
-	const struct msr_access *m = a;
-	if (m->write)
-		wrmsr(m->msr, m->val);
-	else
-		(void)rdmsr(m->msr);
-}
 static void expect_gp(const char *what, uint32_t msr, int write, uint64_t val)
 {
-	struct msr_access m = { msr, write, val };
+	struct msr_access m = { msr, val };
 	struct trap t = { 0 };
-	check(trap_catch(do_access, &m, &t) && t.vector == 13 && t.error == 0, what);
+	check(trap_catch(write ? trap_wrmsr : trap_rdmsr, &m, &t) && t.vector == 13 &&
+	      t.error == 0, what);
 }
 
 static void window(void)
