@@ -15,6 +15,8 @@
 #include "guest/lib/kernel.h"
 #include "guest/lib/sv.h"
 #include "guest/lib/xmm.h"
+#include "guest/vmm/mb_launch.h"
+#include "guest/vmm/vm_config.h"
 
 #define PUNCH_MODE (MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE)
 #define MAX_EXITS 2000000
@@ -33,6 +35,8 @@ struct guest {
 	unsigned col[SV_MAX_VCPUS];
 	volatile bool done, failed;
 	bool expect_preempt;
+	bool qemu_like;                 /* a Multiboot kernel: 0xf4 is its exit, any value */
+	uint8_t lcr;                    /* COM1's line control: DLAB routes 0x3f8/9 */
 	unsigned preemptions, punches;
 	int status;
 	char why[96];
@@ -191,6 +195,83 @@ static int64_t set_msr_policy(struct guest *g, const struct sv_module *m)
 	return policy == SV_MSR_POLICY_GP ? 0 : sv_call2(SV_HC_VM_SET_MSR_POLICY, g->vm, policy);
 }
 
+/* The module of that exact name, or NULL. */
+static const struct sv_module *find_module(const char *name)
+{
+	for (unsigned i = 0; i < bp->nr_modules; i++)
+		if (!strcmp(bp->modules[i].name, name))
+			return &bp->modules[i];
+	return NULL;
+}
+
+static bool is_settings_file(const struct sv_module *m)
+{
+	size_t n = strlen(m->name);
+	return n > 3 && !strcmp(m->name + n - 3, ".vm");
+}
+
+/* A guest described by a settings file (guest/vmm/vm_config.h), or a bare
+ * Multiboot kernel with the defaults; started as QEMU starts -kernel. */
+static int64_t create_qemu_like(struct guest *g, const struct sv_module *m)
+{
+	static struct vm_config cfg;
+	static struct mb_launch l;
+	char err[VMCFG_ERR_MAX];
+	int64_t r;
+
+	memset(&l, 0, sizeof(l));
+	if (is_settings_file(m)) {
+		if (vm_config_parse(&cfg, m->name, (const char *)m->gpa, m->size, err, sizeof(err))) {
+			sv_printf("[vmm] %s\n", err);
+			return -EINVAL;
+		}
+	} else {
+		vm_config_parse(&cfg, m->name, "kernel = -", 10, err, sizeof(err));
+		sv_snprintf(cfg.kernel, sizeof(cfg.kernel), "%s", m->name);
+	}
+	l.kernel = find_module(cfg.kernel);
+	for (unsigned i = 0; i < cfg.nr_initrds; i++)
+		if (!(l.initrd[i] = find_module(cfg.initrd[i]))) {
+			sv_printf("[vmm] %s: initrd '%s' is not among the modules (add 'module = %s' "
+				  "to sealvisor.cfg)\n", g->name, cfg.initrd[i], cfg.initrd[i]);
+			return -ENOENT;
+		}
+	if (!l.kernel) {
+		sv_printf("[vmm] %s: kernel '%s' is not among the modules (add 'module = %s' to "
+			  "sealvisor.cfg)\n", g->name, cfg.kernel, cfg.kernel);
+		return -ENOENT;
+	}
+	if (cfg.vcpus > 1) {
+		sv_printf("[vmm] %s: vcpus = %u: application processors need INIT/SIPI, which "
+			  "this VMM cannot give yet\n", g->name, cfg.vcpus);
+		return -EOPNOTSUPP;
+	}
+	g->qemu_like = true;
+	g->nr_vcpus = 1;
+	if ((g->obj = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING)) < 0)
+		return g->obj;
+	if ((r = sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g->obj, GUEST_SEALS)) ||
+	    (r = sv_call2(SV_HC_MEMOBJ_SET_SIZE, g->obj, cfg.memory)))
+		return r;
+	if ((g->vm = sv_call0(SV_HC_VM_CREATE)) < 0)
+		return g->vm;
+	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, 0, cfg.memory, g->obj, 0)))
+		return r;
+	l.vm = g->vm;
+	l.ram = cfg.memory;
+	l.cfg = &cfg;
+	l.scratch = (void *)scratch;
+	if ((r = mb_launch_load(&l))) {
+		sv_printf("[vmm] %s: %s\n", g->name, l.why);
+		return r;
+	}
+	sv_printf("[vmm] %s: Multiboot kernel '%s', entry 0x%lx, %lu MiB, %u initrd(s)\n", g->name,
+		  l.kernel->name, l.entry, cfg.memory >> 20, cfg.nr_initrds);
+	if ((r = sv_call1(SV_HC_VM_FINALIZE, g->vm)))
+		return r;
+	return sv_call2(SV_HC_VM_GET_MEASUREMENT, g->vm, (uint64_t)g->measurement);
+}
+
 static int64_t create(struct guest *g, const struct sv_module *m)
 {
 	uint64_t entry = 0;
@@ -238,9 +319,18 @@ static void io(struct guest *g, unsigned vcpu, struct sv_run *run)
 		run->io.data = run->io.port == 0x3fd ? 0x60 : 0xffffffff;   /* LSR: ready */
 		return;
 	}
-	if (run->io.port == 0x3f8)
+	if (run->io.port == 0x3fb)
+		g->lcr = (uint8_t)run->io.data;
+	else if (run->io.port == 0x3f8 && !(g->lcr & 0x80))
 		serial_out(g, vcpu, (char)run->io.data);
-	else if (run->io.port == 0xf4) {
+	else if (run->io.port == 0xf4 && g->qemu_like) {
+		/* isa-debug-exit: the value is the kernel's verdict, for
+		 * ./sealvisor to turn into QEMU's exit status. */
+		sv_printf("[vmm] %s: isa-debug-exit value %u\n", g->name,
+			  (unsigned)(run->io.data & 0xff));
+		g->status = (int)(run->io.data & 0xff);
+		g->done = true;
+	} else if (run->io.port == 0xf4) {
 		g->status = (int)run->io.data;
 		g->done = true;
 		if (g->status) {
@@ -539,7 +629,9 @@ static enum result launch(const struct sv_module *m, struct guest *g)
 	set_name(g, m->name);
 	if (skip(g, m))
 		return SKIPPED;
-	r = create(g, m);
+	/* A Multiboot header wins over ELF64 (our own kernels have none):
+	 * such an image is started as QEMU's -kernel starts it. */
+	r = is_settings_file(m) || mb_launch_is_multiboot(m) ? create_qemu_like(g, m) : create(g, m);
 	if (r)
 		fail(g, "set-up failed", r);
 	hex(g->measurement, digest);

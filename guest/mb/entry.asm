@@ -32,6 +32,7 @@ mb_entry32:
 	mov [mb_entry_state + 4], ebx
 	mov eax, cr0
 	mov [mb_entry_state + 8], eax
+	mov esp, stack_top           ; ESP is undefined at entry (3.2)
 	pushfd
 	pop eax
 	mov [mb_entry_state + 12], eax
@@ -44,7 +45,6 @@ mb_entry32:
 	mov eax, cr4
 	mov [mb_entry_state + 24], eax
 
-	mov esp, stack_top
 	; PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages.
 	mov dword [pml4], pdpt + 3
 	mov ecx, 0
