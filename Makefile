@@ -87,8 +87,8 @@ $(BUILD)/part/%.o: %.c
 	@$(if $(Q),echo "  PARTCC  $<")
 	$(Q)$(CC) $(PART_CFLAGS) -c $< -o $@
 
-# The VMM: guest/control/vmm.c and its parts in guest/vmm/.
-VMM_OBJS := $(BUILD)/part/guest/control/vmm.o $(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/vmm/*.c))
+# The control partition's VMM: guest/vmm/ (its files by job: guest/vmm/vmm.h).
+VMM_OBJS := $(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/vmm/*.c))
 $(BUILD)/control.elf: $(VMM_OBJS) $(KERNEL_LIB_OBJS) guest/partition.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
