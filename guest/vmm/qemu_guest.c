@@ -27,8 +27,8 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 			return -EINVAL;
 		}
 	} else {
-		vm_config_parse(&cfg, m->name, "kernel = -", 10, err, sizeof(err));
-		sv_snprintf(cfg.kernel, sizeof(cfg.kernel), "%s", m->name);
+		vm_config_defaults(&cfg);
+		sv_snprintf(cfg.kernel, sizeof(cfg.kernel), "%s", m->name);   /* both 64 bytes */
 	}
 	l.kernel = vmm_find_module(cfg.kernel);
 	for (unsigned i = 0; i < cfg.nr_initrds; i++)
