@@ -51,11 +51,10 @@ static bool window(uint16_t port, unsigned size)
 
 uint32_t pci_data_read(const struct pci_host *h, uint16_t port, unsigned size)
 {
-	if (!window(port, size))
-		return 0xffffffffu;
+	uint32_t ones = size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	uint32_t a = h->addr;
-	uint32_t ones = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-	if (!(a & PCI_ADDR_ENABLE))
+
+	if (!window(port, size) || !(a & PCI_ADDR_ENABLE))
 		return ones;
 	return pci_config_read((a >> 16) & 0xff, (a >> 11) & 0x1f, (a >> 8) & 7,
 			       (a & 0xfc) + (port & 3), size);
