@@ -228,6 +228,14 @@ int pc_next_delivery(struct pc *pc, struct pc_delivery *d)
 	return 0;
 }
 
+unsigned pc_com1_feed(struct pc *pc, const uint8_t *bytes, unsigned n)
+{
+	unsigned done = uart_feed(&pc->com1, bytes, n);
+
+	sync_lines(pc);
+	return done;
+}
+
 void pc_eoi(struct pc *pc, uint8_t vector)
 {
 	ioapic_eoi(&pc->ioapic, vector);

@@ -94,6 +94,9 @@ void pc_tick(struct pc *pc, uint64_t now_ns);
  * PIC's INTA happens here (the vector is the one the CPU would read), so
  * the VMM must inject every record it takes. */
 int pc_next_delivery(struct pc *pc, struct pc_delivery *d);
+/* Input for COM1 (the VMM's console): as uart_feed, then IRQ 4 follows
+ * the UART. Returns how many bytes fit; the VMM keeps the rest. */
+unsigned pc_com1_feed(struct pc *pc, const uint8_t *bytes, unsigned n);
 /* A local APIC's EOI for vector (level-triggered I/O APIC entries). */
 void pc_eoi(struct pc *pc, uint8_t vector);
 
