@@ -1,7 +1,8 @@
 /* The 8254 (guest/vmm/pit8254.h). Count and output formulas follow QEMU's
  * hw/timer/i8254_common.c/i8254.c, with d = input ticks since counting
  * started; the gate handling for mode 0 follows the data sheet (QEMU
- * ignores the gate in mode 0, which Linux's calibration never notices). */
+ * ignores the gate in mode 0, which Linux's calibration never notices;
+ * OUT's shapes, see out_at). */
 #include "guest/vmm/pit8254.h"
 #include "lib/string.h"
 
@@ -68,19 +69,21 @@ static uint16_t current_count(const struct pit_channel *c, uint64_t now)
 	}
 }
 
+/* OUT after d ticks, in the data sheet's shapes. QEMU differs in modes
+ * 2, 4 and 5, where it reports the one-tick pulse inverted (high for one
+ * tick instead of low): IRQ 0 edges move by that one tick (838 ns). */
 static bool out_at(const struct pit_channel *c, uint64_t d)
 {
 	switch (c->mode) {
-	case 0:
+	case 0:   /* low while counting, high at terminal count */
+	case 1:   /* the same after the trigger (here: the count's load) */
 		return d >= c->count;
-	case 1:
-		return d < c->count;
-	case 2:   /* QEMU's convention: low during the tick the count wraps */
+	case 2:   /* low for the one tick the count wraps */
 		return !(d % c->count == 0 && d != 0);
 	case 3:
 		return d % c->count < (c->count + 1) / 2;
-	default: /* 4, 5: a one-tick strobe, reported low-active as QEMU does */
-		return d == c->count;
+	default: /* 4, 5: a one-tick low strobe at terminal count */
+		return d != c->count;
 	}
 }
 

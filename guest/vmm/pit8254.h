@@ -9,8 +9,11 @@
  *
  * Modes 0, 2 and 3 are modelled exactly (mode 0 pauses while the gate is
  * low; 2 and 3 restart on a rising gate and hold OUT high while it is
- * low). Modes 1, 4 and 5 count and set OUT as QEMU does, but channel 0 in
- * those modes raises no IRQ 0 edges (pit_next_irq0 says never). BCD
+ * low). Modes 1, 4 and 5 are approximated: they count and set OUT as the
+ * data sheet says, but counting starts when the count is written (mode 1
+ * and 5 do not wait for a gate trigger; a rising gate restarts them), and
+ * channel 0 in those modes raises no IRQ 0 edges (pit_next_irq0 says
+ * never). BCD
  * counting is refused: the bit is dropped (status reads it 0), the
  * counter counts binary, and `refused` counts it. Read-back (0xc0-0xff)
  * latches counts and status.

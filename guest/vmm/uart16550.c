@@ -153,10 +153,11 @@ void uart_write(struct uart *u, unsigned reg, uint8_t val)
 			u->dlm = val;
 			break;
 		}
-		/* Enabling THRI while THR is empty raises the interrupt at once:
-		 * Linux's 8250 driver relies on it to start transmission. */
-		if ((val & UART_IER_THRI) && !(u->ier & UART_IER_THRI))
-			u->thr_ipending = (u->lsr & UART_LSR_THRE) != 0;
+		/* Turning THRI on while THR is empty raises the interrupt at
+		 * once (drivers start transmission that way; QEMU and Bochs
+		 * resample on the change only); turning it off forgets it. */
+		if ((val ^ u->ier) & UART_IER_THRI)
+			u->thr_ipending = (val & UART_IER_THRI) && (u->lsr & UART_LSR_THRE);
 		u->ier = val & 0x0f;
 		break;
 	case UART_IIR_FCR:

@@ -137,6 +137,20 @@ START_TEST(latch_readback_bcd)
 	pit_write(&p, 0x43, 0xe8, T0);
 	ck_assert_uint_eq(pit_read(&p, 0x42, T0) & 0x0f, 0x00);
 	ck_assert_uint_eq(pit_read(&p, 0x43, T0), 0xff);
+	/* The approximated modes' OUT shapes on channel 2 (gate high): mode 1
+	 * low until terminal count, mode 4 a one-tick low strobe. */
+	pit_write(&p, 0x61, 0x01, T0);
+	pit_write(&p, 0x43, 0x92, T0);
+	pit_write(&p, 0x42, 10, T0);
+	ck_assert(!pit_out(&p, 2, T0 + pit_ticks_to_ns(9)));
+	ck_assert(pit_out(&p, 2, T0 + pit_ticks_to_ns(10)));
+	pit_write(&p, 0x43, 0x98, T0);
+	ck_assert(pit_out(&p, 2, T0));               /* no count yet: high */
+	pit_write(&p, 0x42, 10, T0);
+	ck_assert(pit_out(&p, 2, T0 + pit_ticks_to_ns(9)));
+	ck_assert(!pit_out(&p, 2, T0 + pit_ticks_to_ns(10)));
+	ck_assert(pit_out(&p, 2, T0 + pit_ticks_to_ns(11)));
+	ck_assert_uint_eq(pit_next_irq0(&p, T0), PIT_NEVER);   /* channel 0 was left in mode 0, done */
 }
 END_TEST
 

@@ -110,6 +110,11 @@ START_TEST(thre_interrupt)
 	ck_assert(uart_irq_level(&u));
 	uart_write(&u, UART_IER, 0);
 	ck_assert(!uart_irq_level(&u));
+	/* Off then on again: pending again (what Windows' driver does). */
+	uart_write(&u, UART_IER, UART_IER_THRI);
+	ck_assert_uint_eq(uart_read(&u, UART_IIR_FCR), 0x02);
+	uart_write(&u, UART_IER, UART_IER_THRI | UART_IER_RDI);   /* no THRI change */
+	ck_assert_uint_eq(uart_read(&u, UART_IIR_FCR), 0x01);
 }
 END_TEST
 
