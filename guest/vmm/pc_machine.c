@@ -69,6 +69,8 @@ static bool byte_read(struct pc *pc, uint16_t port, uint8_t *v, uint64_t now)
 		*v = 0;                         /* empty output buffer */
 	else if (port == 0x92)
 		*v = pc->port92;
+	else if (port == 0x80)
+		*v = 0xff;                      /* the POST/delay port, as QEMU's */
 	else if (port == 0xcf9)
 		*v = pc->rcr;
 	else
@@ -94,8 +96,8 @@ static bool byte_write(struct pc *pc, uint16_t port, uint8_t v, uint64_t now)
 	} else if (port == 0x64) {
 		if (v == 0xfe)                  /* pulse the reset line */
 			request_stop(pc, PC_RESET);
-	} else if (port == 0x60) {
-		;                               /* data to a keyboard nobody has */
+	} else if (port == 0x60 || port == 0x80) {
+		;                               /* keyboard data; outb_p's delay port */
 	} else if (port == 0x92) {
 		pc->port92 = (v & ~1u) | 0x02;  /* A20 stays on */
 		if (v & 1)
@@ -119,7 +121,7 @@ static bool wide_io(struct pc *pc, uint16_t port, unsigned size, bool write, uin
 			pc->exit_status = (v << 1) | 1;
 			request_stop(pc, PC_DEBUG_EXIT);
 		} else {
-			*val = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+			*val = 0;               /* QEMU's debug_exit_read */
 		}
 		return true;
 	}

@@ -7,7 +7,8 @@
  * Ports: 0x20/0x21 0xa0/0xa1 0x4d0/0x4d1 PICs, 0x40-0x43 PIT, 0x61 PIT
  * gate/speaker, 0x60/0x64 keyboard controller (idle; 0xfe on 0x64 =
  * reset), 0x70/0x71 RTC/CMOS, 0x92 port A (bit 0 = reset, A20 reads on),
- * 0xf4 isa-debug-exit, 0x3f8-0x3ff COM1 (IRQ 4), 0x600-0x60b ACPI PM,
+ * 0x80 POST/delay (reads 0xff), 0xf4 isa-debug-exit (the single port, any
+ * size; reads 0), 0x3f8-0x3ff COM1 (IRQ 4), 0x600-0x60b ACPI PM,
  * 0xcf8 (dword) PCI address, 0xcf9 (byte) reset control, 0xcfc-0xcff PCI
  * data. Everything else reads all ones and ignores writes, counted.
  * 2- and 4-byte accesses to byte-wide devices are split into byte

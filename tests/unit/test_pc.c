@@ -48,6 +48,10 @@ START_TEST(debug_exit_and_reset)
 		ck_assert_uint_eq(pc.exit_status, ex[i].status);
 	}
 	machine(&pc);
+	ck_assert_uint_eq(in(&pc, 0xf4, 4), 0);
+	ck_assert_uint_eq(in(&pc, 0x80, 1), 0xff);
+	out(&pc, 0x80, 1, 0x55);
+	ck_assert_uint_eq(pc.unknown_reads + pc.unknown_writes, 0);
 	ck_assert_uint_eq(in(&pc, 0x64, 1), 0x1c);
 	ck_assert_uint_eq(in(&pc, 0x60, 1), 0x00);
 	out(&pc, 0x64, 1, 0xaa);
