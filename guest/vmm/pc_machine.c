@@ -5,6 +5,26 @@
 #include "guest/vmm/pc_machine.h"
 #include "lib/string.h"
 
+static bool byte_write(struct pc *pc, uint16_t port, uint8_t v, uint64_t now);
+
+/* What SeaBIOS leaves behind for a `qemu -kernel` guest, written through
+ * the guest's own port paths: the PICs at vectors 0x08/0x70 with every
+ * IRQ but the cascade masked (its PIC_IRQMASK_DEFAULT; SeaBIOS then
+ * unmasks the IRQs of the devices it drives, which we leave masked: no
+ * legacy interrupt reaches a guest that has not programmed the PIC), and
+ * PIT channel 0 in mode 2 with count 0 (18.2 Hz), running. */
+static void firmware_state(struct pc *pc, uint64_t now)
+{
+	static const uint8_t seq[][2] = {
+		{ 0x20, 0x11 }, { 0xa0, 0x11 }, { 0x21, 0x08 }, { 0xa1, 0x70 },
+		{ 0x21, 0x04 }, { 0xa1, 0x02 }, { 0x21, 0x01 }, { 0xa1, 0x01 },
+		{ 0x21, 0xfb }, { 0xa1, 0xff },
+		{ 0x43, 0x34 }, { 0x40, 0x00 }, { 0x40, 0x00 },
+	};
+	for (unsigned i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+		byte_write(pc, seq[i][0], seq[i][1], now);
+}
+
 int pc_init(struct pc *pc, const struct pc_config *cfg)
 {
 	if (!cfg->ncpus || cfg->ncpus > 255)
@@ -21,6 +41,7 @@ int pc_init(struct pc *pc, const struct pc_config *cfg)
 	pc->port92 = 0x02;                      /* A20 on */
 	pc->kbc_status = PC_KBC_STATUS_IDLE;
 	pc->pic_to_bsp = true;
+	firmware_state(pc, cfg->now_ns);
 	return 0;
 }
 

@@ -77,6 +77,10 @@ struct pc_delivery {
 	bool from_pic;               /* the 8259 answered INTA for it */
 };
 
+/* The machine as a guest started by `qemu -kernel` finds it after the
+ * firmware: PICs initialised (vectors 0x08/0x70, all masked but the
+ * cascade), PIT channel 0 at 18.2 Hz, RTC in BCD 24-hour mode, I/O APIC
+ * entries masked. -EINVAL for ncpus 0 or above 255. */
 int pc_init(struct pc *pc, const struct pc_config *cfg);
 /* One port access of size 1, 2 or 4 (-EINVAL otherwise; *val untouched).
  * A read fills *val (upper bytes zero); returns 0. */

@@ -76,6 +76,35 @@ START_TEST(debug_exit_and_reset)
 }
 END_TEST
 
+/* After pc_init the guest finds what SeaBIOS leaves: PICs programmed and
+ * masked, the PIT ticking at 18.2 Hz into masked inputs. */
+START_TEST(firmware_state)
+{
+	struct pc pc;
+	struct pc_delivery d;
+
+	machine(&pc);
+	ck_assert_uint_eq(in(&pc, 0x21, 1), 0xfb);
+	ck_assert_uint_eq(in(&pc, 0xa1, 1), 0xff);
+	uint64_t t = pc_next_event(&pc, 0);
+	ck_assert_uint_ge(t, 54900000);
+	ck_assert_uint_le(t, 55000000);
+	pc_tick(&pc, t);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);   /* masked everywhere */
+	out(&pc, 0x21, 1, 0xfa);
+	pc_tick(&pc, pc_next_event(&pc, t));
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 1);
+	ck_assert_uint_eq(d.vector, 0x08);
+	ck_assert_uint_eq(pc.unknown_reads + pc.unknown_writes, 0);
+	/* A COM1 interrupt with the firmware's masks reaches nobody. */
+	out(&pc, 0x20, 1, 0x20);
+	out(&pc, 0x21, 1, 0xfb);
+	out(&pc, 0x3f9, 1, UART_IER_THRI);
+	ck_assert(pc.com1_line);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);
+}
+END_TEST
+
 START_TEST(pci_host_bridge)
 {
 	struct pc pc;
@@ -415,6 +444,7 @@ Suite *pc_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, debug_exit_and_reset);
+	tcase_add_test(tc, firmware_state);
 	tcase_add_test(tc, pci_host_bridge);
 	tcase_add_test(tc, unknown_and_split);
 	tcase_add_test(tc, interrupt_glue);
