@@ -97,7 +97,10 @@ uint64_t pc_next_event(const struct pc *pc, uint64_t now_ns);
 void pc_tick(struct pc *pc, uint64_t now_ns);
 /* Takes the next interrupt to deliver: 1 and *d, or 0 when none. The
  * PIC's INTA happens here (the vector is the one the CPU would read), so
- * the VMM must inject every record it takes. */
+ * the VMM must inject every record it takes (queueing it while the vCPU
+ * cannot take interrupts). Any pc_io, pc_mmio, pc_tick, pc_eoi or
+ * pc_com1_feed may make new records: the run loop drains them after each
+ * (a PIC EOI written by the guest can release the next IRQ). */
 int pc_next_delivery(struct pc *pc, struct pc_delivery *d);
 /* Input for COM1 (the VMM's console): as uart_feed, then IRQ 4 follows
  * the UART. Returns how many bytes fit; the VMM keeps the rest. */
