@@ -284,6 +284,7 @@ struct sv_boot_params {
 	uint32_t vendor;              /* 1 = AMD (use VMMCALL), 2 = Intel (VMCALL) */
 	uint32_t nr_cpus;             /* its vCPUs: one per physical CPU online */
 	uint32_t pad;
+	uint64_t tsc_per_ms;          /* the TSC's rate (0: not measured), for device clocks */
 	struct sv_module modules[SV_MAX_MODULES];
 };
 
