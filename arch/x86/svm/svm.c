@@ -489,6 +489,7 @@ const struct virt_ops svm_ops = {
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
 	.get_cr4 = svm_get_cr4,
+	.get_cr0 = svm_get_cr0,
 	.msr_get = svm_msr_get,
 	.msr_set = svm_msr_set,
 };

@@ -9,5 +9,6 @@
  * injected): true, and the vCPU just goes back in. */
 bool svm_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e);
 uint64_t svm_get_cr4(struct vcpu *v);
+uint64_t svm_get_cr0(struct vcpu *v);
 
 #endif
