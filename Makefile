@@ -70,7 +70,7 @@ KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/pa
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic marker \
 	cpuid-table
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
-ASM_KERNELS := realmode prot32
+ASM_KERNELS := realmode prot32 modeswitch modeswitch16
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
 HOSTILE_CONTROLS := hostile-control map-race-control populate-flip-control exhaust-control \
 	spin-control
@@ -98,7 +98,8 @@ $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: $(BUILD)/par
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
-$(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.asm tests/guests/sv-note.inc tests/guests/low.ld
+$(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.asm tests/guests/sv-note.inc tests/guests/low.ld \
+		$(wildcard tests/guests/*.inc)
 	@mkdir -p $(@D) $(BUILD)/part/tests/guests
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) -f elf64 -I tests/guests/ $< -o $(BUILD)/part/tests/guests/$*.asm.o

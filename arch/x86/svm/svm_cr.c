@@ -31,6 +31,36 @@ uint64_t svm_get_cr0(struct vcpu *v)
 	return *vmcb64(v->arch, VMCB_CR0);
 }
 
+/*
+ * EFER.LME does nothing until CR0.PG is set, and the guest sets CR0.PG
+ * only through the CR0 intercept below, which takes LME from here. So
+ * while paging is off LME is kept out of the VMCB: QEMU 7.2's TCG, exiting
+ * from a guest with LME set and CR0.PG and CR4.PAE clear, leaves its own
+ * long-mode flags wrong, and the next exception it delivers to that guest
+ * goes through the 64-bit IDT format (observed: a #GP turned into a triple
+ * fault). Hardware takes either. The guest's view is the VMCB's EFER with
+ * this LME, without SVME.
+ */
+uint64_t svm_efer_get(struct vcpu *v)
+{
+	uint64_t e = *vmcb64(v->arch, VMCB_EFER) & ~EFER_SVME_BIT;
+
+	if (!(*vmcb64(v->arch, VMCB_CR0) & X86_CR0_PG) && v->sw.svm_lme)
+		e |= EFER_LME_BIT;
+	return e;
+}
+
+/* After CR0: whether LME goes into the VMCB depends on its PG. */
+void svm_efer_set(struct vcpu *v, uint64_t efer)
+{
+	bool paging = *vmcb64(v->arch, VMCB_CR0) & X86_CR0_PG;
+
+	v->sw.svm_lme = efer & EFER_LME_BIT;
+	if (!paging)
+		efer &= ~EFER_LME_BIT;
+	*vmcb64(v->arch, VMCB_EFER) = efer | EFER_SVME_BIT;
+}
+
 static bool cs_l(void *vmcb)
 {
 	return *(uint16_t *)vmcb8(vmcb, VMCB_CS + 2) & SV_SEG_L;
@@ -98,7 +128,7 @@ static void cr_write(struct vcpu *v, unsigned cr, uint64_t info1)
 	uint64_t old = *vmcb64(vmcb, off), val, efer;
 	struct cr_state s = { .cr0 = *vmcb64(vmcb, VMCB_CR0), .cr4 = *vmcb64(vmcb, VMCB_CR4),
 			      .cr3 = *vmcb64(vmcb, VMCB_CR3), .cs_l = cs_l(vmcb),
-			      .efer = *vmcb64(vmcb, VMCB_EFER) & ~EFER_SVME_BIT };
+			      .efer = svm_efer_get(v) };
 	int err = 0;
 
 	if (info1 & EXITINFO1_DECODE_VALID)
@@ -116,7 +146,7 @@ static void cr_write(struct vcpu *v, unsigned cr, uint64_t info1)
 		return;
 	}
 	*vmcb64(vmcb, off) = val;
-	*vmcb64(vmcb, VMCB_EFER) = efer | EFER_SVME_BIT;
+	svm_efer_set(v, efer);
 	v->cr_flush |= val != old;
 	skip(vmcb, len);
 }
