@@ -13,10 +13,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "hv/msr.h"
 #include "hv/xstate_policy.h"
 
 #define CR4_PSE (1UL << 4)
+#define EFER_SCE_BIT  (1UL << 0)
+#define EFER_LME_BIT  (1UL << 8)
+#define EFER_LMA_BIT  (1UL << 10)
+#define EFER_NXE_BIT  (1UL << 11)
+#define EFER_SVME_BIT (1UL << 12)
 
 /* The control state a write is judged against. */
 struct cr_state {

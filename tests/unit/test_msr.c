@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include <sealvisor/errno.h>
+#include "hv/cr_policy.h"
 #include "hv/intercept.h"
 #include "hv/msr.h"
 #include "hv/run.h"
