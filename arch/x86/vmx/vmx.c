@@ -489,6 +489,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	if (vmx.preempt_timer)
 		vmwrite(PREEMPT_TIMER, x->preempt_ticks);
 	vmx_tlb_prepare(v);
+	vmx_check_long_mode(v);
 	guest_switch_enter(v, true);
 	xstate_load_guest(v);
 	int failed = vmx_enter(&v->regs, x->launched);
