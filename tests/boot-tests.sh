@@ -130,9 +130,9 @@ for platform in qemu bochs; do
 		'\[prot32\] prot32: started in 32-bit protected mode, paging off' \
 		'cpuid-table: brand "sealvisor CPUID table test", 9 entries checked, 0 failures' \
 		'\[modeswitch\] modeswitch: in 64-bit mode: EFER.LMA=1, CR0.PG, CR4.PAE; clearing PG, PAE, LME faulted' \
-		'\[modeswitch\] modeswitch: PASS .* -> protected, paging off; 7 forbidden switches faulted' \
+		'\[modeswitch\] modeswitch: protected -> .* -> protected, paging off; 7 forbidden switches faulted' \
 		'\[modeswitch16\] modeswitch16: real mode -> 32-bit protected mode by CR0.PE' \
-		'\[modeswitch16\] modeswitch16: PASS .*; 7 forbidden switches faulted' \
+		'\[modeswitch16\] modeswitch16: PASS back in real mode: .*; 8 forbidden switches faulted' \
 		"summary: $(echo $REGS_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
 done
 # Issue 11: qemu64 has only FXSAVE (the fallback path); Bochs's Skylake-X

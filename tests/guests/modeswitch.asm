@@ -15,6 +15,16 @@ _start:
 	jne fail
 	jmp pm32
 
+done32:
+	mov esi, back_msg
+	call puts
+	mov esi, pass_msg
+	call puts
+	mov al, 0
+	out 0xf4, al
+	hlt
+
+pass_msg:   db NAME, ": PASS", 10, 0
 fail_magic: db NAME, ": FAIL EAX is not the start magic", 10, 0
 
 %include "modeswitch.inc"
