@@ -121,7 +121,13 @@ static int cr_write(struct vcpu *v, uint64_t q)
 		      : cr4_write_check(&s, &val, xstate_host.cr4_allowed);
 	uint64_t real = val | fixed0 | (is0 ? 0 : CR4_VMXE);
 
-	if (!err && (real & ~fixed1))
+	/* Without unrestricted guest the CPU cannot run a guest with PE or
+	 * PG clear: such a switch is refused (#GP), never forced on in the
+	 * real register behind the shadow, which would leave LMA and the
+	 * entry control disagreeing with the CPU's CR0. */
+	uint64_t forced = is0 ? fixed0 & (CR0_PE | CR0_PG) : 0;   /* none with UG */
+
+	if (!err && ((real & ~fixed1) || (val & forced) != forced))
 		err = -EINVAL;
 	if (!err && val != old &&
 	    paging_mode(is0 ? val : s.cr0, is0 ? s.cr4 : val, efer) == PAGING_PAE)
