@@ -80,14 +80,16 @@ PART_IMAGES := $(BUILD)/control.elf $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf) 
 .PHONY: all clean run run-bochs debug test unit-test boot-test bench deps help image
 # Keep every object, also those only reached through pattern rules.
 .SECONDARY:
-all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES) $(BUILD)/tools/sv-measure
+all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES) $(BUILD)/tools/sv-measure $(MB_IMAGES)
 
 $(BUILD)/part/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  PARTCC  $<")
 	$(Q)$(CC) $(PART_CFLAGS) -c $< -o $@
 
-$(BUILD)/control.elf: $(BUILD)/part/guest/control/vmm.o $(KERNEL_LIB_OBJS) guest/partition.ld
+# The control partition's VMM: guest/vmm/ (its files by job: guest/vmm/vmm.h).
+VMM_OBJS := $(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/vmm/*.c))
+$(BUILD)/control.elf: $(VMM_OBJS) $(KERNEL_LIB_OBJS) guest/partition.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
@@ -104,6 +106,23 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) -f elf64 -I tests/guests/ $< -o $(BUILD)/part/tests/guests/$*.asm.o
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T tests/guests/low.ld $(BUILD)/part/tests/guests/$*.asm.o -o $@
+
+# Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
+# QEMU itself and under ./sealvisor by tests/mb-tests.sh.
+MB_KERNELS := mb-boot
+MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/mbrt.o \
+	$(BUILD)/part/lib/fmt.o $(BUILD)/part/lib/string.o
+MB_IMAGES := $(MB_KERNELS:%=$(BUILD)/mb/%.elf)
+# Their C may use SSE: entry.asm turns it on before any C runs.
+$(MB_KERNELS:%=$(BUILD)/part/tests/mb/%.o): PART_CFLAGS := $(filter-out -mgeneral-regs-only,$(PART_CFLAGS))
+$(BUILD)/part/guest/mb/entry.asm.o: guest/mb/entry.asm
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 $< -o $@
+$(MB_IMAGES): $(BUILD)/mb/%.elf: $(BUILD)/part/tests/mb/%.o $(MB_LIB_OBJS) guest/mb/mb.ld
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -nostdlib -static -z noexecstack -z max-page-size=0x1000 -T guest/mb/mb.ld $(filter %.o,$^) -o $@
 
 $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(KERNEL_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)
