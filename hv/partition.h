@@ -44,6 +44,9 @@ struct vcpu_switched {
 	uint64_t tsc_aux, spec_ctrl;
 	/* VMX only (SVM switches them with VMLOAD/VMSAVE from the VMCB). */
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
+	/* SVM only: the guest's EFER.LME while CR0.PG is clear, kept out of
+	 * the VMCB (arch/x86/svm/svm_cr.c says why). */
+	bool svm_lme;
 };
 
 struct vcpu {

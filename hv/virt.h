@@ -124,6 +124,8 @@ struct virt_ops {
 	/* The next vcpu_run of v ends with VMEXIT_PREEMPT if the guest runs a
 	 * whole time slice without exiting. */
 	void (*preemption_arm)(struct vcpu *v);
+	/* CR0 as the guest sees it (hv/msr.c judges EFER.LME writes by CR0.PG). */
+	uint64_t (*get_cr0)(struct vcpu *v);
 	/* OPTIONAL. CR4 as the guest sees it (CPUID reports OSXSAVE from it). */
 	uint64_t (*get_cr4)(struct vcpu *v);
 	/* The guest's copy of an MSR on the allow list (hv/msr.c), wherever

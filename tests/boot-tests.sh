@@ -8,9 +8,9 @@ set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
 KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic"
-# Started in real mode and 32-bit mode (VCPU_SET_SREGS), and with a CPUID
-# table (VM_SET_CPUID): tests/configs/regs.cfg.
-REGS_KERNELS="realmode prot32 cpuid-table"
+# Started in real mode and 32-bit mode (VCPU_SET_SREGS), with a CPUID
+# table (VM_SET_CPUID), and switching modes themselves: tests/configs/regs.cfg.
+REGS_KERNELS="realmode prot32 cpuid-table modeswitch modeswitch16"
 logdir=$build/boot-logs
 mkdir -p "$logdir"
 
@@ -129,6 +129,10 @@ for platform in qemu bochs; do
 		'\[realmode\] realmode: started in real mode with the registers as set' \
 		'\[prot32\] prot32: started in 32-bit protected mode, paging off' \
 		'cpuid-table: brand "sealvisor CPUID table test", 9 entries checked, 0 failures' \
+		'\[modeswitch\] modeswitch: in 64-bit mode: EFER.LMA=1, CR0.PG, CR4.PAE; clearing PG, PAE, LME faulted' \
+		'\[modeswitch\] modeswitch: protected -> .* -> protected, paging off; 7 forbidden switches faulted' \
+		'\[modeswitch16\] modeswitch16: real mode -> 32-bit protected mode by CR0.PE' \
+		'\[modeswitch16\] modeswitch16: PASS back in real mode: .*; 8 forbidden switches faulted' \
 		"summary: $(echo $REGS_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
 done
 # Issue 11: qemu64 has only FXSAVE (the fallback path); Bochs's Skylake-X

@@ -143,6 +143,14 @@ static void fake_kick_cpu(unsigned cpu)
 }
 static void fake_preemption_arm(struct vcpu *v) { (void)v; }
 
+/* Long mode, paging on, unless a test says otherwise. */
+uint64_t fake_cr0 = 0x80050033;
+static uint64_t fake_get_cr0(struct vcpu *v)
+{
+	(void)v;
+	return fake_cr0;
+}
+
 uint64_t fake_cr4;
 static uint64_t fake_get_cr4(struct vcpu *v)
 {
@@ -204,6 +212,7 @@ static const struct virt_ops fake_ops = {
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm, .get_cr4 = fake_get_cr4,
+	.get_cr0 = fake_get_cr0,
 	.msr_get = fake_msr_get, .msr_set = fake_msr_set,
 	.interrupt_allowed = fake_interrupt_allowed, .inject_interrupt = fake_inject_interrupt,
 	.request_irq_window = fake_request_irq_window,

@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, edges_suite());
 	srunner_add_suite(sr, regs_suite());
 	srunner_add_suite(sr, xstate_suite());
+	srunner_add_suite(sr, modes_suite());
 	srunner_add_suite(sr, msr_suite());
 	srunner_add_suite(sr, events_suite());
 	srunner_add_suite(sr, vlapic_suite());

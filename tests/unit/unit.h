@@ -25,6 +25,7 @@ Suite *races_suite(void);
 Suite *edges_suite(void);
 Suite *regs_suite(void);
 Suite *xstate_suite(void);
+Suite *modes_suite(void);
 Suite *msr_suite(void);
 Suite *events_suite(void);
 Suite *vlapic_suite(void);

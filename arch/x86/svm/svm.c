@@ -101,7 +101,7 @@ static int svm_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	*vmcb64(vmcb, VMCB_CR0) = s->cr0;
 	*vmcb64(vmcb, VMCB_CR4) = s->cr4;
 	*vmcb64(vmcb, VMCB_CR3) = s->cr3;
-	*vmcb64(vmcb, VMCB_EFER) = s->efer | EFER_SVME;
+	svm_efer_set(v, s->efer);
 	*vmcb64(vmcb, VMCB_RFLAGS) = r->rflags;
 	*vmcb64(vmcb, VMCB_RIP) = r->rip;
 	*vmcb64(vmcb, VMCB_RSP) = r->rsp;
@@ -405,7 +405,6 @@ static uint64_t *msr_slot(struct vcpu *v, uint32_t index)
 	case MSR_IA32_SYSENTER_ESP: return vmcb64(vmcb, VMCB_SYSENTER_ESP);
 	case MSR_IA32_SYSENTER_EIP: return vmcb64(vmcb, VMCB_SYSENTER_EIP);
 	case MSR_IA32_PAT: return vmcb64(vmcb, VMCB_GPAT);
-	case MSR_IA32_EFER: return vmcb64(vmcb, VMCB_EFER);
 	}
 	return guest_switch_msr(v, index);
 }
@@ -414,20 +413,28 @@ static int svm_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 {
 	uint64_t *slot = msr_slot(v, index);
 
+	if (index == MSR_IA32_EFER) {
+		*value = svm_efer_get(v);
+		return 0;
+	}
 	if (!slot)
 		return -ENOENT;
 	*value = *slot;
 	return 0;
 }
 
-/* EFER.SVME stays set: VMRUN refuses a guest without it (hv/msr.c hides it). */
+/* EFER.SVME stays set: VMRUN refuses a guest without it (svm_efer_set). */
 static int svm_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 {
 	uint64_t *slot = msr_slot(v, index);
 
+	if (index == MSR_IA32_EFER) {
+		svm_efer_set(v, value);
+		return 0;
+	}
 	if (!slot)
 		return -ENOENT;
-	*slot = index == MSR_IA32_EFER ? value | EFER_SVME : value;
+	*slot = value;
 	return 0;
 }
 
@@ -489,6 +496,7 @@ const struct virt_ops svm_ops = {
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
 	.get_cr4 = svm_get_cr4,
+	.get_cr0 = svm_get_cr0,
 	.msr_get = svm_msr_get,
 	.msr_set = svm_msr_set,
 };

@@ -266,9 +266,8 @@ static int vmx_vcpu_init(struct vcpu *v)
 
 /* Real mode and paging off need unrestricted guest (secondary control 7):
  * without it the CPU refuses CR0.PE or CR0.PG clear. The "IA-32e mode
- * guest" entry control must equal the state's EFER.LMA. (Keeping it in
- * step when a guest switches modes itself needs the CR0/EFER intercepts,
- * which are not here.) */
+ * guest" entry control must equal the state's EFER.LMA; when the guest
+ * switches modes itself the CR0 intercept keeps them in step (vmx_cr.c). */
 static int vmx_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
 {
 	bool ug = vmx.proc2 & PROC2_UNRESTRICTED;
@@ -490,6 +489,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	if (vmx.preempt_timer)
 		vmwrite(PREEMPT_TIMER, x->preempt_ticks);
 	vmx_tlb_prepare(v);
+	vmx_check_long_mode(v);
 	guest_switch_enter(v, true);
 	xstate_load_guest(v);
 	int failed = vmx_enter(&v->regs, x->launched);
@@ -538,6 +538,12 @@ static uint64_t vmx_get_cr4(struct vcpu *v)
 {
 	load(v);
 	return vmread(CR4_SHADOW);
+}
+
+static uint64_t vmx_get_cr0(struct vcpu *v)
+{
+	load(v);
+	return vmread(CR0_SHADOW);
 }
 
 /* The VMCS field of an allowed MSR, or 0 if the VMCS does not hold it. */
@@ -714,6 +720,7 @@ const struct virt_ops vmx_ops = {
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,
 	.get_cr4 = vmx_get_cr4,
+	.get_cr0 = vmx_get_cr0,
 	.msr_get = vmx_msr_get,
 	.msr_set = vmx_msr_set,
 };
