@@ -31,7 +31,6 @@ Suite *events_suite(void);
 Suite *vlapic_suite(void);
 Suite *multiboot_suite(void);
 Suite *vm_config_suite(void);
-Suite *timer_suite(void);
 Suite *uart_suite(void);
 Suite *pic_suite(void);
 Suite *pit_suite(void);
