@@ -27,6 +27,7 @@ Suite *regs_suite(void);
 Suite *xstate_suite(void);
 Suite *msr_suite(void);
 Suite *events_suite(void);
+Suite *nmi_suite(void);
 Suite *vlapic_suite(void);
 Suite *multiboot_suite(void);
 Suite *vm_config_suite(void);

@@ -70,6 +70,7 @@ enum vmcs_field {
 #define EXIT_EXTERNAL_INTR   1
 #define EXIT_TRIPLE_FAULT    2
 #define EXIT_INTR_WINDOW     7
+#define EXIT_NMI_WINDOW      8
 #define EXIT_CPUID           10
 #define EXIT_CR_ACCESS       28
 #define EXIT_XSETBV          55
@@ -98,6 +99,9 @@ enum vmcs_field {
  * vector 7:0, type 10:8, error code valid 11, valid 31. */
 #define INTR_INFO_VALID      (1u << 31)
 #define INTR_INFO_HAS_ERROR  (1u << 11)
+/* Exit interruption info, and EPT-violation qualification: a fault during
+ * an IRET that had unblocked (virtual) NMIs. */
+#define INTR_INFO_UNBLOCK_NMI (1u << 12)
 #define INTR_INFO_TYPE(x)    (((x) >> 8) & 7)
 #define INTR_TYPE_NMI        2
 #define INTR_TYPE_HW_EXC     3

@@ -31,11 +31,13 @@
 #define BLOCKED_BY_STI_MOVSS 3u      /* guest interruptibility state */
 #define BLOCKED_BY_NMI  (1u << 3)
 #define RFLAGS_IF       (1UL << 9)
+#define PIN_VIRTUAL_NMI (1u << 5)
 #define PIN_PREEMPT     (1u << 6)
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT        (1u << 7)
 #define PROC_MWAIT      (1u << 10)
 #define PROC_RDPMC      (1u << 11)
+#define PROC_NMI_WINDOW (1u << 22)
 #define PROC_IO         (1u << 24)
 #define PROC_MONITOR    (1u << 29)
 #define PROC_SECONDARY  (1u << 31)
@@ -90,6 +92,7 @@ static struct {
 	uint32_t pin, proc, proc2, exit, entry;
 	uint32_t proc_may;          /* processor-based controls the CPU allows */
 	bool preempt_timer;
+	bool vnmi;                  /* virtual NMIs: guests can get NMIs (vmx_nmi_*) */
 	bool pat;                   /* the guest's PAT is in the VMCS */
 	unsigned preempt_shift;     /* the timer ticks at TSC >> shift */
 } vmx;
@@ -119,7 +122,7 @@ static int setup_controls(void)
 {
 	bool t = cpu_features.vmx_true_ctls;
 	int err = adjust("pin-based", t ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
-			 PIN_WANT, PIN_PREEMPT, &vmx.pin);
+			 PIN_WANT, PIN_PREEMPT | PIN_VIRTUAL_NMI, &vmx.pin);
 	if (!err)
 		err = adjust("processor-based", t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
 			     PROC_WANT, 0, &vmx.proc);
@@ -143,6 +146,7 @@ static int setup_controls(void)
 	}
 	vmx.proc_may = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED) >> 32);
 	vmx.preempt_timer = vmx.pin & PIN_PREEMPT;
+	vmx.vnmi = vmx.pin & PIN_VIRTUAL_NMI;
 	vmx.preempt_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
 	return err;
 }
@@ -197,6 +201,8 @@ static int vmx_hardware_enable(void)
 	log_debug("vmx: on; pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s\n", vmx.pin,
 		  vmx.proc, vmx.proc2, vmx.exit, vmx.entry,
 		  vmx.preempt_timer ? ", preemption timer" : "");
+	if (!vmx.vnmi)
+		log_warn("vmx: no virtual NMIs: guests get no NMIs (VCPU_NMI, NMI IPIs wait)\n");
 	return 0;
 }
 
@@ -364,11 +370,31 @@ static void requeue_event(void)
 
 	if (!(info & INTR_INFO_VALID))
 		return;
+	/* An NMI whose delivery was cut off left the guest unblocked (SDM
+	 * 27.7.1.2), and entry refuses to inject one into a blocked guest. */
+	if (type == INTR_TYPE_NMI)
+		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
 	vmwrite(ENTRY_INTR_INFO, info & (INTR_INFO_VALID | INTR_INFO_HAS_ERROR | 0x7ff));
 	if (info & INTR_INFO_HAS_ERROR)
 		vmwrite(ENTRY_EXC_ERROR, vmread(IDT_VECTORING_ERROR));
 	if (type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_PRIV_SOFT || type == INTR_TYPE_SOFT_EXC)
 		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
+}
+
+/* A fault (an exception exit, an EPT violation) in the middle of an IRET
+ * that ended an NMI handler: the CPU saved the guest as unblocked, but the
+ * IRET will run again, so it is still in its handler (SDM 27.2.3; KVM's
+ * vmx_recover_nmi_blocking). Undefined when an event was being delivered
+ * or for a double fault. */
+static void recover_nmi_blocking(uint64_t reason, uint64_t q)
+{
+	uint32_t info = (uint32_t)vmread(EXIT_INTR_INFO);
+	bool unblocked = (reason & 0xffff) == EXIT_EPT_VIOLATION ? q & INTR_INFO_UNBLOCK_NMI
+			 : (info & INTR_INFO_VALID) && (info & INTR_INFO_UNBLOCK_NMI) &&
+			   (uint8_t)info != 8;
+
+	if (vmx.vnmi && unblocked && !(vmread(IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) | BLOCKED_BY_NMI);
 }
 
 static void decode_exit(struct vcpu *v, struct vm_exit *e)
@@ -382,6 +408,7 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		return;
 	}
 	vmwrite(ENTRY_INTR_INFO, 0);   /* delivered, or in the IDT-vectoring info */
+	recover_nmi_blocking(reason, q);
 	requeue_event();
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
@@ -397,10 +424,12 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		 * (no nesting on the NMI stack). An NMI exit leaves them
 		 * blocked until an IRET, so do one; and Bochs also saves the
 		 * guest as blocked by NMI, which would stop the next kick from
-		 * making it exit. No NMI is ever delivered to a guest, so that
-		 * is never the guest's real state. */
+		 * making it exit. With virtual NMIs that bit is the guest's own
+		 * (its NMI handler runs) and physical NMIs exit whatever it
+		 * says: it is left alone. */
 		trap_dispatch_nmi();
-		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
+		if (!vmx.vnmi)
+			vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
 		__asm__ volatile("mov %%ss, %%eax; push %%rax; lea 8(%%rsp), %%rax; push %%rax; pushfq; "
 				 "mov %%cs, %%eax; push %%rax; lea 1f(%%rip), %%rax; push %%rax; iretq; 1:"
 				 ::: "rax", "cc", "memory");
@@ -415,7 +444,9 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		e->reason = VMEXIT_PREEMPT;
 		break;
 	case EXIT_INTR_WINDOW:
-		/* The window vmx_request_irq_window asked for, now over. */
+	case EXIT_NMI_WINDOW:
+		/* The window vmx_request_*_window asked for, now over (both
+		 * end: generic code asks again for what it still needs). */
 		vmwrite(PROC_CONTROLS, vmx.proc);
 		e->reason = VMEXIT_IRQ_WINDOW;
 		break;
@@ -626,9 +657,49 @@ static void vmx_request_irq_window(struct vcpu *v)
 
 	load(v);
 	if (vmx.proc_may & PROC_INTR_WINDOW)
-		vmwrite(PROC_CONTROLS, vmx.proc | PROC_INTR_WINDOW);
+		vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) | PROC_INTR_WINDOW);
 	else if (!warned)
 		warned = true, log_warn("vmx: no interrupt-window exiting: interrupts wait\n");
+}
+
+/*
+ * Guest NMIs: virtual NMIs, so the CPU tracks the guest's NMI blocking in
+ * its interruptibility state (set by the injected NMI's delivery, cleared
+ * by its IRET; recover_nmi_blocking and requeue_event keep it right
+ * across exits in the middle of either). The STI/MOV SS shadow blocks
+ * NMIs too: VM entry may refuse an NMI injected under blocking by STI
+ * (SDM 26.3.1.5), and KVM treats both as blocking.
+ */
+static bool vmx_nmi_blocked(struct vcpu *v)
+{
+	load(v);
+	uint32_t slot = (uint32_t)vmread(ENTRY_INTR_INFO);
+	return (vmread(GUEST_INTERRUPTIBILITY) & BLOCKED_BY_NMI) ||
+	       ((slot & INTR_INFO_VALID) && INTR_INFO_TYPE(slot) == INTR_TYPE_NMI);
+}
+
+static bool vmx_nmi_allowed(struct vcpu *v)
+{
+	load(v);
+	return vmx.vnmi &&
+	       !(vmread(GUEST_INTERRUPTIBILITY) & (BLOCKED_BY_NMI | BLOCKED_BY_STI_MOVSS)) &&
+	       !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
+}
+
+static void vmx_inject_nmi(struct vcpu *v)
+{
+	load(v);
+	vmwrite(ENTRY_INTR_INFO, X86_NMI_VECTOR | INTR_TYPE_NMI << 8 | INTR_INFO_VALID);
+}
+
+/* NMI-window exiting (it needs virtual NMIs): an exit before the first
+ * instruction at which the guest is not NMI-blocked, after its handler's
+ * IRET or any injected event. */
+static void vmx_request_nmi_window(struct vcpu *v)
+{
+	load(v);
+	if (vmx.vnmi && (vmx.proc_may & PROC_NMI_WINDOW))
+		vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) | PROC_NMI_WINDOW);
 }
 
 static uint64_t vmx_get_rip(struct vcpu *v)
@@ -710,6 +781,10 @@ const struct virt_ops vmx_ops = {
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.inject_interrupt = vmx_inject_interrupt,
 	.request_irq_window = vmx_request_irq_window,
+	.nmi_blocked = vmx_nmi_blocked,
+	.nmi_allowed = vmx_nmi_allowed,
+	.inject_nmi = vmx_inject_nmi,
+	.request_nmi_window = vmx_request_nmi_window,
 	.get_rip = vmx_get_rip,
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,
