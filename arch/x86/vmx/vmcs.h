@@ -95,6 +95,11 @@ enum vmcs_field {
 #define EXIT_VMFUNC          59
 #define EXIT_ENTRY_FAILED    (1u << 31)
 
+/* Guest interruptibility state; the NMI-window control. */
+#define BLOCKED_BY_STI_MOVSS 3u
+#define BLOCKED_BY_NMI       (1u << 3)
+#define PROC_NMI_WINDOW      (1u << 22)
+
 /* Interruption information (exit, IDT-vectoring and entry share it):
  * vector 7:0, type 10:8, error code valid 11, valid 31. */
 #define INTR_INFO_VALID      (1u << 31)

@@ -10,6 +10,7 @@
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_cr.h"
+#include "arch/x86/vmx/vmx_nmi.h"
 #include "arch/x86/vmx/vmx_tlb.h"
 #include "arch/x86/x86.h"
 #include "arch/x86/xstate.h"
@@ -28,8 +29,6 @@
 
 #define PIN_EXTINT      (1u << 0)
 #define PIN_NMI         (1u << 3)
-#define BLOCKED_BY_STI_MOVSS 3u      /* guest interruptibility state */
-#define BLOCKED_BY_NMI  (1u << 3)
 #define RFLAGS_IF       (1UL << 9)
 #define PIN_VIRTUAL_NMI (1u << 5)
 #define PIN_PREEMPT     (1u << 6)
@@ -37,7 +36,6 @@
 #define PROC_HLT        (1u << 7)
 #define PROC_MWAIT      (1u << 10)
 #define PROC_RDPMC      (1u << 11)
-#define PROC_NMI_WINDOW (1u << 22)
 #define PROC_IO         (1u << 24)
 #define PROC_MONITOR    (1u << 29)
 #define PROC_SECONDARY  (1u << 31)
@@ -92,14 +90,13 @@ static struct {
 	uint32_t pin, proc, proc2, exit, entry;
 	uint32_t proc_may;          /* processor-based controls the CPU allows */
 	bool preempt_timer;
-	bool vnmi;                  /* virtual NMIs: guests can get NMIs (vmx_nmi_*) */
 	bool pat;                   /* the guest's PAT is in the VMCS */
 	unsigned preempt_shift;     /* the timer ticks at TSC >> shift */
 } vmx;
 
 static void vmx_on_nmi(struct trap_frame *f);
 
-/* Whose VMCS is current on each CPU (load() skips a redundant VMPTRLD). */
+/* Whose VMCS is current on each CPU (vmx_load skips a redundant VMPTRLD). */
 static struct vcpu *vmcs_current[HV_MAX_CPUS];
 
 /* One helper applies every control: bits the CPU forces to 1 are added,
@@ -146,7 +143,8 @@ static int setup_controls(void)
 	}
 	vmx.proc_may = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED) >> 32);
 	vmx.preempt_timer = vmx.pin & PIN_PREEMPT;
-	vmx.vnmi = vmx.pin & PIN_VIRTUAL_NMI;
+	vmx_nmi_caps.vnmi = vmx.pin & PIN_VIRTUAL_NMI;
+	vmx_nmi_caps.window = vmx_nmi_caps.vnmi && (vmx.proc_may & PROC_NMI_WINDOW);
 	vmx.preempt_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
 	return err;
 }
@@ -201,7 +199,7 @@ static int vmx_hardware_enable(void)
 	log_debug("vmx: on; pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s\n", vmx.pin,
 		  vmx.proc, vmx.proc2, vmx.exit, vmx.entry,
 		  vmx.preempt_timer ? ", preemption timer" : "");
-	if (!vmx.vnmi)
+	if (!vmx_nmi_caps.vnmi)
 		log_warn("vmx: no virtual NMIs: guests get no NMIs (VCPU_NMI, NMI IPIs wait)\n");
 	return 0;
 }
@@ -213,7 +211,7 @@ static int vmx_vm_init(struct vm *vm)
 }
 
 /* Makes v's VMCS current on this CPU, with this CPU's host state. */
-static void load(struct vcpu *v)
+void vmx_load(struct vcpu *v)
 {
 	if (vmcs_current[this_cpu()->id] == v)
 		return;
@@ -246,7 +244,7 @@ static int vmx_vcpu_init(struct vcpu *v)
 	v->arch = x;
 	v->arch_pa = pa;
 	vmcs_current[this_cpu()->id] = NULL;
-	load(v);
+	vmx_load(v);
 	vmwrite(PIN_CONTROLS, vmx.pin);
 	vmwrite(PROC_CONTROLS, vmx.proc);
 	vmwrite(PROC2_CONTROLS, vmx.proc2);
@@ -284,7 +282,7 @@ static int vmx_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 			 "CR0.PE or CR0.PG clear (cr0 0x%lx)\n", s->cr0);
 		return -EOPNOTSUPP;
 	}
-	load(v);
+	vmx_load(v);
 	vmcs_write_guest_state(r, s, ug);
 	vmwrite(ENTRY_CONTROLS, (s->efer & X86_EFER_LMA) ? vmx.entry | ENTRY_GUEST_64
 							 : vmx.entry & ~ENTRY_GUEST_64);
@@ -381,22 +379,6 @@ static void requeue_event(void)
 		vmwrite(ENTRY_INSTR_LEN, vmread(EXIT_INSTR_LEN));
 }
 
-/* A fault (an exception exit, an EPT violation) in the middle of an IRET
- * that ended an NMI handler: the CPU saved the guest as unblocked, but the
- * IRET will run again, so it is still in its handler (SDM 27.2.3; KVM's
- * vmx_recover_nmi_blocking). Undefined when an event was being delivered
- * or for a double fault. */
-static void recover_nmi_blocking(uint64_t reason, uint64_t q)
-{
-	uint32_t info = (uint32_t)vmread(EXIT_INTR_INFO);
-	bool unblocked = (reason & 0xffff) == EXIT_EPT_VIOLATION ? q & INTR_INFO_UNBLOCK_NMI
-			 : (info & INTR_INFO_VALID) && (info & INTR_INFO_UNBLOCK_NMI) &&
-			   (uint8_t)info != 8;
-
-	if (vmx.vnmi && unblocked && !(vmread(IDT_VECTORING_INFO) & INTR_INFO_VALID))
-		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) | BLOCKED_BY_NMI);
-}
-
 static void decode_exit(struct vcpu *v, struct vm_exit *e)
 {
 	uint64_t reason = vmread(EXIT_REASON), q = vmread(EXIT_QUALIFICATION);
@@ -408,7 +390,7 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		return;
 	}
 	vmwrite(ENTRY_INTR_INFO, 0);   /* delivered, or in the IDT-vectoring info */
-	recover_nmi_blocking(reason, q);
+	vmx_nmi_recover_blocking(reason, q);
 	requeue_event();
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
@@ -428,7 +410,7 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		 * (its NMI handler runs) and physical NMIs exit whatever it
 		 * says: it is left alone. */
 		trap_dispatch_nmi();
-		if (!vmx.vnmi)
+		if (!vmx_nmi_caps.vnmi)
 			vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
 		__asm__ volatile("mov %%ss, %%eax; push %%rax; lea 8(%%rsp), %%rax; push %%rax; pushfq; "
 				 "mov %%cs, %%eax; push %%rax; lea 1f(%%rip), %%rax; push %%rax; iretq; 1:"
@@ -515,7 +497,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	load(v);
+	vmx_load(v);
 	/* Before vcpu_enter publishes in_guest: from then on vmx_on_nmi may
 	 * zero it for this entry. */
 	if (vmx.preempt_timer)
@@ -548,7 +530,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 static void vmx_skip_instruction(struct vcpu *v, unsigned len)
 {
 	(void)len;   /* VMX always says how long the exiting instruction was */
-	load(v);
+	vmx_load(v);
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_STI_MOVSS);
 }
@@ -558,7 +540,7 @@ static void vmx_skip_instruction(struct vcpu *v, unsigned len)
  * (unrestricted guest: a guest started in real mode). */
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	load(v);
+	vmx_load(v);
 	has_error &= !!(vmread(GUEST_CR0) & X86_CR0_PE);
 	vmwrite(ENTRY_INTR_INFO, vector | (3u << 8) | (has_error ? 1u << 11 : 0) | (1u << 31));
 	if (has_error)
@@ -567,7 +549,7 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 
 static uint64_t vmx_get_cr4(struct vcpu *v)
 {
-	load(v);
+	vmx_load(v);
 	return vmread(CR4_SHADOW);
 }
 
@@ -608,7 +590,7 @@ static int vmx_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 	unsigned field = msr_field(index);
 	uint64_t *slot = msr_slot(v, index);
 
-	load(v);
+	vmx_load(v);
 	if (field)
 		*value = vmread(field);
 	else if (slot)
@@ -623,7 +605,7 @@ static int vmx_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 	unsigned field = msr_field(index);
 	uint64_t *slot = msr_slot(v, index);
 
-	load(v);
+	vmx_load(v);
 	if (field)
 		return vmwrite(field, value) ? -EIO : 0;
 	if (!slot)
@@ -634,7 +616,7 @@ static int vmx_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 
 static bool vmx_interrupt_allowed(struct vcpu *v)
 {
-	load(v);
+	vmx_load(v);
 	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
 	       !(vmread(GUEST_INTERRUPTIBILITY) & BLOCKED_BY_STI_MOVSS) &&
 	       !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
@@ -643,7 +625,7 @@ static bool vmx_interrupt_allowed(struct vcpu *v)
 /* Type 0: an external interrupt. */
 static void vmx_inject_interrupt(struct vcpu *v, uint8_t vector)
 {
-	load(v);
+	vmx_load(v);
 	vmwrite(ENTRY_INTR_INFO, vector | INTR_INFO_VALID);
 }
 
@@ -655,56 +637,16 @@ static void vmx_request_irq_window(struct vcpu *v)
 {
 	static bool warned;
 
-	load(v);
+	vmx_load(v);
 	if (vmx.proc_may & PROC_INTR_WINDOW)
 		vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) | PROC_INTR_WINDOW);
 	else if (!warned)
 		warned = true, log_warn("vmx: no interrupt-window exiting: interrupts wait\n");
 }
 
-/*
- * Guest NMIs: virtual NMIs, so the CPU tracks the guest's NMI blocking in
- * its interruptibility state (set by the injected NMI's delivery, cleared
- * by its IRET; recover_nmi_blocking and requeue_event keep it right
- * across exits in the middle of either). The STI/MOV SS shadow blocks
- * NMIs too: VM entry may refuse an NMI injected under blocking by STI
- * (SDM 26.3.1.5), and KVM treats both as blocking.
- */
-static bool vmx_nmi_blocked(struct vcpu *v)
-{
-	load(v);
-	uint32_t slot = (uint32_t)vmread(ENTRY_INTR_INFO);
-	return (vmread(GUEST_INTERRUPTIBILITY) & BLOCKED_BY_NMI) ||
-	       ((slot & INTR_INFO_VALID) && INTR_INFO_TYPE(slot) == INTR_TYPE_NMI);
-}
-
-static bool vmx_nmi_allowed(struct vcpu *v)
-{
-	load(v);
-	return vmx.vnmi &&
-	       !(vmread(GUEST_INTERRUPTIBILITY) & (BLOCKED_BY_NMI | BLOCKED_BY_STI_MOVSS)) &&
-	       !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
-}
-
-static void vmx_inject_nmi(struct vcpu *v)
-{
-	load(v);
-	vmwrite(ENTRY_INTR_INFO, X86_NMI_VECTOR | INTR_TYPE_NMI << 8 | INTR_INFO_VALID);
-}
-
-/* NMI-window exiting (it needs virtual NMIs): an exit before the first
- * instruction at which the guest is not NMI-blocked, after its handler's
- * IRET or any injected event. */
-static void vmx_request_nmi_window(struct vcpu *v)
-{
-	load(v);
-	if (vmx.vnmi && (vmx.proc_may & PROC_NMI_WINDOW))
-		vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) | PROC_NMI_WINDOW);
-}
-
 static uint64_t vmx_get_rip(struct vcpu *v)
 {
-	load(v);
+	vmx_load(v);
 	return vmread(GUEST_RIP);
 }
 
