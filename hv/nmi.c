@@ -18,11 +18,16 @@ void vcpu_raise_nmi(struct vcpu *v)
 					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
 }
 
+/* Called before every entry: nothing but a load when no NMI is about. */
 unsigned vcpu_pending_nmis(struct vcpu *v)
 {
-	unsigned limit = virt->nmi_blocked(v) ? 1 : NMI_QUEUE_MAX;
-	unsigned n = v->nmi_pending + __atomic_exchange_n(&v->nmi_queued, 0, __ATOMIC_SEQ_CST);
+	unsigned n = v->nmi_pending;
 
+	if (__atomic_load_n(&v->nmi_queued, __ATOMIC_SEQ_CST))
+		n += __atomic_exchange_n(&v->nmi_queued, 0, __ATOMIC_SEQ_CST);
+	if (!n)
+		return 0;
+	unsigned limit = virt->nmi_blocked(v) ? 1 : NMI_QUEUE_MAX;
 	v->nmi_pending = (uint8_t)(n < limit ? n : limit);
 	return v->nmi_pending;
 }
