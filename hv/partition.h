@@ -82,6 +82,20 @@ struct vcpu {
 	struct vlapic lapic;
 	uint64_t apic_posted[4];
 	bool halted;
+	/* NMIs (hv/nmi.c): nmi_queued, raised by anyone (VCPU_NMI under
+	 * hv_lock, other vCPUs' NMI IPIs without it), atomically, saturating
+	 * at 2; nmi_pending, owned by the vCPU's own run, what it has still
+	 * to inject (at most 1 while it is in its handler, 2 otherwise, as a
+	 * CPU latches one NMI while it delivers another). */
+	uint32_t nmi_queued;
+	uint8_t nmi_pending;
+	/* For a backend whose CPU does not track NMI blocking (SVM,
+	 * arch/x86/svm/svm_nmi.c): in the handler (masked); its IRET seen
+	 * at iret_rip but not yet executed; single-stepping that IRET. */
+	struct vcpu_nmi_track {
+		bool masked, awaiting_iret, stepping, guest_tf;
+		uint64_t iret_rip, dr6;
+	} nmi_track;
 };
 
 struct vm {

@@ -188,7 +188,8 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		vlapic_sync(v, clock_tsc());
 		if (v->halted) {
 			/* HLT with its APIC on: it sleeps here (spinning,
-			 * within its slice) until an interrupt can wake it,
+			 * within its slice) until an interrupt it can take or
+			 * an NMI (hv/nmi.c, whatever its RFLAGS.IF) wakes it,
 			 * or its VMM, waiting for a window to inject one,
 			 * hears that it can take one (it stays halted). */
 			if (!events_wake_from_hlt(v)) {

@@ -87,6 +87,8 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			else if (run.hypercall.nr == SV_GUEST_INTERRUPT)
 				run.hypercall.ret = sv_call3(SV_HC_VCPU_INTERRUPT, g->vm, vcpu,
 							     run.hypercall.args[0]);
+			else if (run.hypercall.nr == SV_GUEST_NMI)
+				run.hypercall.ret = sv_call2(SV_HC_VCPU_NMI, g->vm, vcpu);
 			else if (run.hypercall.nr == SV_GUEST_IRQ_WINDOW) {
 				window_vector = run.hypercall.args[0];
 				run.request_irq_window = 1;

@@ -6,7 +6,7 @@
 #include "hv/virt.h"
 
 enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT, EV_INJECT_OTHER,
-       EV_INJECT_IRQ, EV_IRQ_WINDOW };
+       EV_INJECT_IRQ, EV_IRQ_WINDOW, EV_INJECT_NMI, EV_NMI_WINDOW };
 
 struct fake_event {
 	int type;
@@ -46,6 +46,13 @@ extern bool fake_has_spec_ctrl;
  * the vectors injected since fake_reset, in order. */
 extern bool fake_irq_allowed;
 extern int fake_injected[16], fake_ninjected;
+
+/* NMIs: the guest is in its NMI handler (set by each injection, cleared
+ * by fake_nmi_iret); it is in an STI/MOV SS shadow; NMIs injected since
+ * fake_reset. */
+extern bool fake_nmi_masked, fake_shadow;
+extern int fake_nmis_injected;
+void fake_nmi_iret(void);
 
 void fake_reset(void);
 /* Creates vCPU 0 (if need be) and finalizes: a GUEST object's pages can

@@ -26,6 +26,7 @@ int main(void)
 	srunner_add_suite(sr, modes_suite());
 	srunner_add_suite(sr, msr_suite());
 	srunner_add_suite(sr, events_suite());
+	srunner_add_suite(sr, nmi_suite());
 	srunner_add_suite(sr, vlapic_suite());
 	srunner_add_suite(sr, multiboot_suite());
 	srunner_add_suite(sr, vm_config_suite());

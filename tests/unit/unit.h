@@ -28,6 +28,7 @@ Suite *xstate_suite(void);
 Suite *modes_suite(void);
 Suite *msr_suite(void);
 Suite *events_suite(void);
+Suite *nmi_suite(void);
 Suite *vlapic_suite(void);
 Suite *multiboot_suite(void);
 Suite *vm_config_suite(void);

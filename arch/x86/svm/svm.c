@@ -6,6 +6,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/svm_cr.h"
+#include "arch/x86/svm/svm_nmi.h"
 #include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/x86.h"
@@ -214,6 +215,8 @@ static void decode_exception(uint32_t code, uint64_t i1, struct vm_exit *e)
  * INT3/INTO are not re-injected but re-executed: RIP is still at the
  * instruction, and without next-RIP (QEMU's TCG has none) an injected
  * software interrupt would return to its own INT instruction. */
+/* A re-injected NMI keeps the guest NMI-blocked (svm_nmi.c set it when
+ * it first injected it). */
 static void requeue_event(void *vmcb)
 {
 	uint64_t info = *vmcb64(vmcb, VMCB_EXITINTINFO);
@@ -358,6 +361,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
 	requeue_event(vmcb);
 	decode_exit(vmcb, e);
+	svm_nmi_exit(v, e);
 	if (svm_cr_xsetbv_exit(v, e))
 		e->reason = VMEXIT_NONE;
 }
@@ -492,6 +496,10 @@ const struct virt_ops svm_ops = {
 	.interrupt_allowed = svm_interrupt_allowed,
 	.inject_interrupt = svm_inject_interrupt,
 	.request_irq_window = svm_request_irq_window,
+	.nmi_blocked = svm_nmi_blocked,
+	.nmi_allowed = svm_nmi_allowed,
+	.inject_nmi = svm_inject_nmi,
+	.request_nmi_window = svm_request_nmi_window,
 	.get_rip = svm_get_rip,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
