@@ -555,7 +555,7 @@ static uint64_t vmx_get_cr4(struct vcpu *v)
 
 static uint64_t vmx_get_cr0(struct vcpu *v)
 {
-	load(v);
+	vmx_load(v);
 	return vmread(CR0_SHADOW);
 }
 
