@@ -79,6 +79,12 @@ struct vcpu {
 	struct vlapic lapic;
 	uint64_t apic_posted[4];
 	bool halted;
+	/* SV_MP_STATE_* (hv/vcpu_mp.h): set by its VMM before finalize,
+	 * then only by its own run, which consumes the INIT and SIPI other
+	 * vCPUs post in mp_posted (atomically, like apic_posted). Read by
+	 * GET_MP_STATE from any CPU: atomic loads and stores. */
+	uint8_t mp_state;
+	uint32_t mp_posted;
 };
 
 struct vm {

@@ -36,6 +36,9 @@ int64_t vcpu_regs_call(struct vm *caller, struct vm *vm, unsigned nr, uint64_t i
 	void *p = vm_guest_ptr(caller, gpa, sregs ? sizeof(struct sv_sregs) : sizeof(struct sv_regs));
 	if (!p)
 		return -EFAULT;
+	/* Its registers are the INIT state until a SIPI (hv/vcpu_mp.c). */
+	if (set && v->mp_state == SV_MP_STATE_WAIT_SIPI)
+		return -EBUSY;
 	if (!set) {
 		if (sregs)
 			*(struct sv_sregs *)p = v->init_sregs;
