@@ -28,6 +28,7 @@ Suite *xstate_suite(void);
 Suite *msr_suite(void);
 Suite *events_suite(void);
 Suite *vlapic_suite(void);
+Suite *mp_suite(void);
 Suite *multiboot_suite(void);
 
 /*
