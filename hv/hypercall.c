@@ -8,7 +8,6 @@
 #include "hv/run.h"
 #include "hv/shutdown.h"
 #include "hv/trace.h"
-#include "hv/vcpu_mp.h"
 #include "hv/watchdog.h"
 #include "lib/string.h"
 #include "hv/cpu_work.h"

@@ -1,6 +1,6 @@
 /*
- * INIT and SIPI between a guest's vCPUs, and the MP state hypercalls
- * (hv/vcpu_mp.h). The sender only posts (mp_posted, atomically) and
+ * INIT and SIPI between a guest's vCPUs (hv/vcpu_mp.h); the MP state
+ * hypercalls are in hv/vcpu_regs.c, with the other launch-state calls. The sender only posts (mp_posted, atomically) and
  * kicks; the target's run applies it, because its registers, its APIC
  * and its control block belong to that run alone (as for fixed IPIs,
  * hv/vlapic_msr.c).
@@ -17,51 +17,11 @@
 #include "hv/log.h"
 #include "hv/vcpu_mp.h"
 #include "hv/vcpu_state.h"
-#include "hv/vm.h"
+#include "hv/partition.h"
 
 #define POSTED_INIT (1u << 31)
 #define POSTED_SIPI (1u << 30)
 #define POSTED_VECTOR 0xffu
-
-static struct vcpu *vmm_vcpu(struct vm *vm, uint64_t id)
-{
-	return vm && id < SV_MAX_VCPUS && vm->vcpus[id].created ? &vm->vcpus[id] : NULL;
-}
-
-/* WAIT_SIPI: the vCPU is as after INIT, so its registers are the INIT
- * state (measured as such); RUNNABLE leaves its registers as they are. */
-int64_t vcpu_mp_set_call(struct vm *vm, uint64_t id, uint64_t state)
-{
-	struct vcpu *v = vmm_vcpu(vm, id);
-
-	if (!vm)
-		return -ENOENT;
-	if (!v || (state != SV_MP_STATE_RUNNABLE && state != SV_MP_STATE_WAIT_SIPI))
-		return -EINVAL;
-	if (vm->finalized)
-		return -EPERM;
-	if (v->running)
-		return -EBUSY;
-	if (state == SV_MP_STATE_WAIT_SIPI) {
-		struct sv_regs r;
-		struct sv_sregs s;
-		vcpu_state_init(&r, &s);
-		int err = vcpu_set_state(v, &r, &s);
-		if (err)
-			return err;
-	}
-	__atomic_store_n(&v->mp_state, (uint8_t)state, __ATOMIC_RELAXED);
-	return 0;
-}
-
-int64_t vcpu_mp_get_call(struct vm *vm, uint64_t id)
-{
-	struct vcpu *v = vmm_vcpu(vm, id);
-
-	if (!vm)
-		return -ENOENT;
-	return v ? __atomic_load_n(&v->mp_state, __ATOMIC_RELAXED) : -EINVAL;
-}
 
 void vcpu_mp_post_init(struct vcpu *to)
 {

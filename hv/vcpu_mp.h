@@ -14,9 +14,6 @@
 struct vm;
 struct vcpu;
 
-/* SET_MP_STATE / GET_MP_STATE of vm (NULL: none) vCPU id; hv_lock held. */
-int64_t vcpu_mp_set_call(struct vm *vm, uint64_t id, uint64_t state);
-int64_t vcpu_mp_get_call(struct vm *vm, uint64_t id);
 /* From the sender's run (any CPU): an INIT or a SIPI for `to`, which its
  * own run takes before its next entry (vcpu_mp_sync). An INIT drops a
  * SIPI posted before it and not yet taken: after both, the target waits,
