@@ -312,6 +312,15 @@ START_TEST(init_stops_a_running_vcpu_and_resets_its_apic_except_the_id)
 	ck_assert(vcpu_mp_sync(v0));
 	ck_assert_uint_eq(fake_last_regs.rip, 0xfff0);
 	ck_assert_int_eq(v0->mp_state, SV_MP_STATE_RUNNABLE);
+	/* An INIT a vCPU sends itself by its id resets it, as on hardware;
+	 * INIT and SIPI to a logical destination work like physical ones. */
+	icr(v1, 1UL << 32 | ICR_INIT | ICR_ASSERT);
+	ck_assert(!vcpu_mp_sync(v1));
+	icr(v0, 0x2UL << 32 | ICR_LOGICAL | ICR_SIPI | 0x20);
+	ck_assert(vcpu_mp_sync(v1));
+	ck_assert_uint_eq(fake_last_sregs.cs.selector, 0x2000);
+	icr(v0, 0x2UL << 32 | ICR_LOGICAL | ICR_INIT | ICR_ASSERT);
+	ck_assert(!vcpu_mp_sync(v1));
 }
 END_TEST
 
