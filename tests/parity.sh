@@ -36,8 +36,8 @@ echo "|---|---|---|"
 for k in $kernels; do
 	echo "| $k | $(result "$logdir/qemu-guests.log" "$k") | $(result "$logdir/bochs-guests.log" "$k") |"
 done
-# Start modes and CPUID tables (tests/configs/regs.cfg).
-for k in ${REGS_KERNELS:-realmode prot32 cpuid-table}; do
+# Start modes, INIT/SIPI and CPUID tables (tests/configs/regs.cfg).
+for k in ${REGS_KERNELS:-realmode prot32 cpuid-table sipi}; do
 	echo "| $k | $(result "$logdir/qemu-regs.log" "$k") | $(result "$logdir/bochs-regs.log" "$k") |"
 done
 # Hostile control partitions: partition name, boot-test log name.
