@@ -12,10 +12,7 @@
 #include "guest/lib/kernel.h"
 
 KERNEL_VCPUS(2);
-/* SV_NOTE_AP_START (include/sealvisor/elf64.h): SV_AP_START_SIPI. */
-__attribute__((section(".note.sealvisor"), aligned(4), used))
-static const struct { uint32_t namesz, descsz, type; char name[12]; uint32_t v; }
-ap_start_note = { 10, 4, SV_NOTE_AP_START, "sealvisor", SV_AP_START_SIPI };
+KERNEL_AP_START(SV_AP_START_SIPI);
 
 #define APIC_TPR 0x808
 #define APIC_LDR 0x80d
