@@ -48,9 +48,13 @@ HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -pthread -Iinclude -I. \
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 HOST_MM_SRCS := $(wildcard mm/*.c) lib/fmt.c lib/errno_name.c
 HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
+# The VMM's device models (guest/vmm, issue 12 item 3): pure C, host-tested.
+PC_DEVICE_SRCS := $(addprefix guest/vmm/,uart16550.c pic8259.c pit8254.c rtc_cmos.c ioapic.c \
+	pci_host.c acpi_pm.c acpi_tables.c pc_machine.c)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_regs.c hv/vcpu_mp.c hv/cpuid_policy.c hv/audit.c hv/hypercall.c \
 	hv/run.c hv/events.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
-	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c guest/vmm/multiboot.c
+	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c guest/vmm/multiboot.c guest/vmm/vm_config.c \
+	$(PC_DEVICE_SRCS)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 # The verifier's stream writer: the tool and the unit tests share it.
 TOOL_LIB_OBJS := $(BUILD)/host/tests/tools/launch_stream.o
@@ -80,14 +84,16 @@ PART_IMAGES := $(BUILD)/control.elf $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf) 
 .PHONY: all clean run run-bochs debug test unit-test boot-test bench deps help image
 # Keep every object, also those only reached through pattern rules.
 .SECONDARY:
-all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES) $(BUILD)/tools/sv-measure
+all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES) $(BUILD)/tools/sv-measure $(MB_IMAGES)
 
 $(BUILD)/part/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  PARTCC  $<")
 	$(Q)$(CC) $(PART_CFLAGS) -c $< -o $@
 
-$(BUILD)/control.elf: $(BUILD)/part/guest/control/vmm.o $(KERNEL_LIB_OBJS) guest/partition.ld
+# The control partition's VMM: guest/vmm/ (its files by job: guest/vmm/vmm.h).
+VMM_OBJS := $(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/vmm/*.c))
+$(BUILD)/control.elf: $(VMM_OBJS) $(KERNEL_LIB_OBJS) guest/partition.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
@@ -103,6 +109,23 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) -f elf64 -I tests/guests/ $< -o $(BUILD)/part/tests/guests/$*.asm.o
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T tests/guests/low.ld $(BUILD)/part/tests/guests/$*.asm.o -o $@
+
+# Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
+# QEMU itself and under ./sealvisor by tests/mb-tests.sh.
+MB_KERNELS := mb-boot
+MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/mbrt.o \
+	$(BUILD)/part/lib/fmt.o $(BUILD)/part/lib/string.o
+MB_IMAGES := $(MB_KERNELS:%=$(BUILD)/mb/%.elf)
+# Their C may use SSE: entry.asm turns it on before any C runs.
+$(MB_KERNELS:%=$(BUILD)/part/tests/mb/%.o): PART_CFLAGS := $(filter-out -mgeneral-regs-only,$(PART_CFLAGS))
+$(BUILD)/part/guest/mb/entry.asm.o: guest/mb/entry.asm
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 $< -o $@
+$(MB_IMAGES): $(BUILD)/mb/%.elf: $(BUILD)/part/tests/mb/%.o $(MB_LIB_OBJS) guest/mb/mb.ld
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -nostdlib -static -z noexecstack -z max-page-size=0x1000 -T guest/mb/mb.ld $(filter %.o,$^) -o $@
 
 $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(KERNEL_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)

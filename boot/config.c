@@ -137,13 +137,17 @@ static int set_key(struct ctx *c, struct config *cfg, const char *k, size_t kn,
 
 	if (eq(k, kn, "control"))
 		return set_path(c, cfg->control, "control", v, vn);
-	if (eq(k, kn, "guest")) {
+	if (eq(k, kn, "guest") || eq(k, kn, "module")) {
+		bool data = eq(k, kn, "module");
 		if (cfg->nr_guests >= CONFIG_MAX_GUESTS)
-			return fail(c, "more than %d guest lines", CONFIG_MAX_GUESTS);
-		int r = set_path(c, cfg->guests[cfg->nr_guests], "guest", v, vn);
-		if (r == 0 && cfg->nr_guests++ == 0)
+			return fail(c, "more than %d guest and module lines", CONFIG_MAX_GUESTS);
+		int r = set_path(c, cfg->guests[cfg->nr_guests], data ? "module" : "guest", v, vn);
+		if (r)
+			return r;
+		cfg->guest_is_data[cfg->nr_guests] = data;
+		if (cfg->nr_guests++ == 0)
 			c->first_guest_line = c->line;
-		return r;
+		return 0;
 	}
 	if (eq(k, kn, "watchdog"))
 		return set_uint(c, &cfg->watchdog_s, "watchdog", v, vn, CONFIG_WATCHDOG_MAX);
@@ -219,8 +223,8 @@ int config_parse(struct config *cfg, const char *file, const char *text,
 		/* Guests are launched by the control partition: without one
 		 * they would be silently ignored. */
 		c.line = c.first_guest_line;
-		return fail(&c, "'guest =' without 'control =': guests are launched by a "
-			    "control partition (e.g. 'control = control.elf')");
+		return fail(&c, "'guest =' or 'module =' without 'control =': guests are "
+			    "launched by a control partition (e.g. 'control = control.elf')");
 	}
 	*cfg = work;
 	return 0;

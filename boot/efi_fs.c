@@ -93,13 +93,14 @@ static int open_volume(EFI_HANDLE image, EFI_BOOT_SERVICES *bs, struct volume *v
 	return 0;
 }
 
-static int load_module(struct volume *v, struct boot_info *bi, const char *path)
+static int load_module(struct volume *v, struct boot_info *bi, const char *path, bool is_data)
 {
 	struct boot_module *m = &bi->modules[bi->nr_modules];
 	int r = read_file(v, path, &m->base, &m->size);
 
 	if (r == 0) {
 		memcpy(m->name, path, strlen(path) + 1);
+		m->is_data = is_data;
 		bi->nr_modules++;
 		log_info("boot: loaded '%s' (%lu bytes)\n", path, m->size);
 	}
@@ -123,9 +124,9 @@ int efi_load_files(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi)
 		return r;
 	}
 	if (bi->config.control[0])
-		r = load_module(&v, bi, bi->config.control);
+		r = load_module(&v, bi, bi->config.control, false);
 	for (int i = 0; i < bi->config.nr_guests && !r; i++)
-		r = load_module(&v, bi, bi->config.guests[i]);
+		r = load_module(&v, bi, bi->config.guests[i], bi->config.guest_is_data[i]);
 	if (r)
 		log_err("boot: %s names an image that cannot be loaded\n", CONFIG_FILE);
 	return r;

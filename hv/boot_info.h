@@ -16,6 +16,7 @@ struct boot_module {
 	char name[CONFIG_PATH_MAX];
 	uint64_t base;     /* physical, page aligned, MEM_LOADER */
 	uint64_t size;
+	bool is_data;      /* a "module =" file: not launched by itself */
 };
 
 struct boot_cpu {

@@ -23,7 +23,11 @@ enum debug_fault {
 
 struct config {
 	char control[CONFIG_PATH_MAX];                 /* control partition image */
+	/* Files handed to the control partition, in config order: images
+	 * it launches ("guest =") and data its guests use ("module =": a
+	 * kernel or initrd a guest's settings file names). */
 	char guests[CONFIG_MAX_GUESTS][CONFIG_PATH_MAX];
+	bool guest_is_data[CONFIG_MAX_GUESTS];
 	int nr_guests;
 	int log_level;                                 /* enum log_level */
 	int debug_fault;                               /* enum debug_fault */

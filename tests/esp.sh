@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/esp.sh BUILD CONFIG OUT
 # Lays out an ESP: EFI/BOOT/BOOTX64.EFI, CONFIG as /sealvisor.cfg, and every
-# image the config names (control = / guest = lines), looked up first in
+# image the config names (control =, guest = and module = lines), looked up first in
 # BUILD/ and then relative to the repository. OUT ending in .img becomes a
 # FAT image (QEMU); anything else a plain directory (Bochs vvfat).
 set -euo pipefail
@@ -14,7 +14,7 @@ case "$out" in *.img) dir=$(mktemp -d) ;; *) dir=$out ;; esac
 rm -rf "$dir" && mkdir -p "$dir/EFI/BOOT"
 cp "$build/BOOTX64.EFI" "$dir/EFI/BOOT/BOOTX64.EFI"
 cp "$config" "$dir/sealvisor.cfg"
-images=$(sed -n -E 's/^[[:space:]]*(control|guest)[[:space:]]*=[[:space:]]*([^#[:space:]]+).*/\2/p' "$config")
+images=$(sed -n -E 's/^[[:space:]]*(control|guest|module)[[:space:]]*=[[:space:]]*([^#[:space:]]+).*/\2/p' "$config")
 for img in $images; do
 	src=""
 	for cand in "$build/$img" "$img"; do

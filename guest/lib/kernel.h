@@ -36,6 +36,6 @@ int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1);
 	sealvisor_ap_start_note = { 10, 4, 5, "sealvisor", (how) }
 
 /* The memory, page tables and initial registers the demo VMM gives every
- * test kernel: guest/control/layout.h. */
+ * test kernel: guest/vmm/layout.h. */
 
 #endif

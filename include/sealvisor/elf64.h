@@ -31,7 +31,7 @@ struct elf64_phdr {
  *   type 2: 4-byte descriptor, the SV_MSR_POLICY_* it asks for (without
  *           it, GP);
  *   type 3: 4-byte descriptor, the mode its vCPUs start in: SV_START_64
- *           (without it), SV_START_32 or SV_START_16 (guest/control/layout.h
+ *           (without it), SV_START_32 or SV_START_16 (guest/vmm/layout.h
  *           has the states);
  *   type 4: a CPUID table, n * 32 bytes laid out as struct sv_cpuid_entry
  *           (include/sealvisor/hypercall.h), for VM_SET_CPUID;

@@ -284,7 +284,12 @@ struct sv_stats {
 struct sv_module {
 	char name[64];
 	uint64_t gpa, size;
+	uint32_t kind;                /* SV_MODULE_* */
+	uint32_t pad;
 };
+
+#define SV_MODULE_GUEST 0             /* a "guest =" image: the VMM launches it */
+#define SV_MODULE_DATA 1              /* a "module =" file: a guest's kernel, initrd, ... */
 
 struct sv_boot_params {
 	uint64_t magic;

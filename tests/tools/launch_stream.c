@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sealvisor/elf64.h>
-#include "guest/control/layout.h"
+#include "guest/vmm/layout.h"
 #include "tests/tools/launch_stream.h"
 
 /* ELF fields are read, and the page tables written, in host order: both

@@ -1,7 +1,7 @@
 /*
  * Launch measurement format v2, the verifier's side: the records the
  * hypervisor hashes, written to any byte sink, and the whole stream of a
- * demo-VMM launch of an ELF image (guest/control/layout.h). Host code only;
+ * demo-VMM launch of an ELF image (guest/vmm/layout.h). Host code only;
  * used by tests/tools/sv-measure and the unit tests. Written from the
  * format's description (README "Launch measurement"), never from hv/vm.c,
  * so that it can disagree with the hypervisor.

@@ -28,6 +28,14 @@ int main(void)
 	srunner_add_suite(sr, vlapic_suite());
 	srunner_add_suite(sr, mp_suite());
 	srunner_add_suite(sr, multiboot_suite());
+	srunner_add_suite(sr, vm_config_suite());
+	srunner_add_suite(sr, uart_suite());
+	srunner_add_suite(sr, pic_suite());
+	srunner_add_suite(sr, pit_suite());
+	srunner_add_suite(sr, rtc_suite());
+	srunner_add_suite(sr, ioapic_suite());
+	srunner_add_suite(sr, acpi_suite());
+	srunner_add_suite(sr, pc_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -22,15 +22,18 @@ START_TEST(good_file_sets_every_key)
 		"control = control.elf   # trailing comment\r\n"
 		"guest=guests/hello.elf\n"
 		"  guest =  guests/punch.elf  \n"
+		"module = guests/kernel.bin\n"
 		"log.level = debug\n"
 		"debug.fault = ud2\n"
 		"watchdog = 30\n"
 		"selftest = off";          /* no final newline */
 	ck_assert_int_eq(parse(text), 0);
 	ck_assert_str_eq(cfg.control, "control.elf");
-	ck_assert_int_eq(cfg.nr_guests, 2);
+	ck_assert_int_eq(cfg.nr_guests, 3);
 	ck_assert_str_eq(cfg.guests[0], "guests/hello.elf");
 	ck_assert_str_eq(cfg.guests[1], "guests/punch.elf");
+	ck_assert_str_eq(cfg.guests[2], "guests/kernel.bin");
+	ck_assert(!cfg.guest_is_data[0] && !cfg.guest_is_data[1] && cfg.guest_is_data[2]);
 	ck_assert_int_eq(cfg.log_level, LOG_DEBUG);
 	ck_assert_int_eq(cfg.debug_fault, DEBUG_FAULT_UD2);
 	ck_assert(!cfg.selftest);
@@ -70,8 +73,13 @@ static const struct {
 	  "relative to the volume root (write 'control.elf')" },
 	{ "control = c.elf\nguest = /guests/a.elf\n", "sealvisor.cfg:2: guest path "
 	  "'/guests/a.elf' must be relative to the volume root (write 'guests/a.elf')" },
-	{ "# no control\n\nguest = a.elf\nguest = b.elf\n", "sealvisor.cfg:3: 'guest =' without "
-	  "'control =': guests are launched by a control partition (e.g. 'control = control.elf')" },
+	{ "# no control\n\nguest = a.elf\nguest = b.elf\n", "sealvisor.cfg:3: 'guest =' or "
+	  "'module =' without 'control =': guests are launched by a control partition (e.g. "
+	  "'control = control.elf')" },
+	{ "module = k.bin\n", "sealvisor.cfg:1: 'guest =' or 'module =' without 'control =': "
+	  "guests are launched by a control partition (e.g. 'control = control.elf')" },
+	{ "control = c.elf\nmodule = ../k.bin\n", "sealvisor.cfg:2: module path '../k.bin' must "
+	  "not contain '..'" },
 	{ "control = x\x01y\n", "sealvisor.cfg:1: invalid byte 0x01" },
 	{ "control = "
 	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
@@ -103,7 +111,7 @@ START_TEST(too_many_guests_is_an_error)
 	for (int i = 0; i <= CONFIG_MAX_GUESTS; i++)
 		strcat(text, "guest = g.elf\n");
 	ck_assert_int_eq(parse(text), -EINVAL);
-	ck_assert_str_eq(err, "sealvisor.cfg:18: more than 16 guest lines");
+	ck_assert_str_eq(err, "sealvisor.cfg:18: more than 16 guest and module lines");
 }
 END_TEST
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sealvisor/elf64.h>
-#include "guest/control/layout.h"
+#include "guest/vmm/layout.h"
 #include "hv/hypercall.h"
 #include "lib/sha256.h"
 #include "hv/vm.h"
@@ -319,7 +319,7 @@ START_TEST(tool_refuses_bad_images_naming_the_value)
 END_TEST
 
 /* The tool's stream for img against what the hypervisor measures when
- * the launch is done the demo VMM's way (guest/control/layout.h). */
+ * the launch is done the demo VMM's way (guest/vmm/layout.h). */
 START_TEST(hypervisor_measures_what_the_tool_computes)
 {
 	static uint64_t pt[PT_SIZE / 8];

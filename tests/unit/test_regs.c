@@ -7,7 +7,7 @@
  */
 #include <string.h>
 #include <sealvisor/elf64.h>
-#include "guest/control/layout.h"
+#include "guest/vmm/layout.h"
 #include "hv/cpuid_policy.h"
 #include "hv/hypercall.h"
 #include "hv/run.h"

@@ -1,6 +1,6 @@
 /*
  * The demo VMM's launch layout: everything about a guest's launch that is
- * not in its ELF image. The VMM (guest/control/vmm.c) builds launches from
+ * not in its ELF image. The VMM (guest/vmm/elf_guest.c) builds launches from
  * it and the verifier (tests/tools/sv-measure) recomputes their launch
  * measurement from it, so the two can only disagree if one of them stops
  * including this header. Header-only; compiles freestanding (partition
@@ -23,8 +23,8 @@
  *   only if it is not SV_MSR_POLICY_GP;
  *   VM_FINALIZE.
  */
-#ifndef GUEST_CONTROL_LAYOUT_H
-#define GUEST_CONTROL_LAYOUT_H
+#ifndef GUEST_VMM_LAYOUT_H
+#define GUEST_VMM_LAYOUT_H
 
 #include <stdbool.h>
 #include <stdint.h>

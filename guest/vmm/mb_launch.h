@@ -1,0 +1,49 @@
+/*
+ * Launching a Multiboot kernel as a private-memory guest: the image's
+ * segments, its modules and the boot information go into the VM's
+ * GUEST-sealed RAM through VM_POPULATE (so all of it is measured), and
+ * vCPU 0 gets the Multiboot entry state (3.2): 32-bit protected mode,
+ * paging off, flat segments, EAX = 0x2badb002, EBX = the information.
+ *
+ * The guest-physical machine (README, "Run your own kernel"):
+ *   [0, 0x9fc00)             RAM (mem_lower 639 KiB)
+ *   [0x9fc00, 0xa0000)       reserved (where a PC's EBDA is)
+ *   [0xe0000, 0x100000)      reserved: firmware area (ACPI tables)
+ *   [0x100000, ram)          RAM: the kernel, then its modules, page aligned
+ *   MB_INFO_GPA              the boot information, inside low RAM
+ * RAM is at most MB_MAX_RAM: the space below 4 GiB above it is for
+ * devices (I/O APIC 0xfec00000, local APIC 0xfee00000).
+ */
+#ifndef SEALVISOR_VMM_MB_LAUNCH_H
+#define SEALVISOR_VMM_MB_LAUNCH_H
+
+#include <stdint.h>
+#include <sealvisor/hypercall.h>
+#include "guest/vmm/vm_config.h"
+
+#define MB_INFO_GPA 0x8000ul
+#define MB_INFO_SIZE 0x10000ul
+#define MB_LOW_RAM_END 0x9fc00ul
+#define MB_FIRMWARE_GPA 0xe0000ul
+#define MB_MAX_RAM (3ul << 30)
+
+struct mb_launch {
+	int64_t vm;                      /* created, its RAM bound at gpa 0 */
+	uint64_t ram;
+	const struct vm_config *cfg;
+	const struct sv_module *kernel;
+	const struct sv_module *initrd[VMCFG_MAX_INITRDS];
+	void *scratch;                   /* VMM memory for the information */
+	uint64_t entry;                  /* out */
+	char why[160];                   /* out: what was refused, and why */
+};
+
+/* Checks the kernel, populates it, its modules and the boot information,
+ * creates vCPU 0 with the entry state. 0, or a negative errno with
+ * l->why set. */
+int64_t mb_launch_load(struct mb_launch *l);
+
+/* Whether a module holds a Multiboot image (a header in its first 8 KiB). */
+bool mb_launch_is_multiboot(const struct sv_module *m);
+
+#endif
