@@ -211,7 +211,7 @@ help:
 	@echo '  make debug       QEMU paused with a gdb stub on :1234; prints the gdb command'
 	@echo '  make image       write $(IMAGE), a FAT boot image (ESP) for a USB stick'
 	@echo '  make test        unit tests, ThreadSanitizer, fuzz smoke run, boot tests'
-	@echo '  make unit-test   host unit tests only'
+	@echo '  make unit-test   host unit tests only (and the decoder against Zydis)'
 	@echo '  make tsan-test   host unit tests under ThreadSanitizer'
 	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
 	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
@@ -246,8 +246,14 @@ run-bochs: deps all
 debug: deps all
 	tests/debug-qemu.sh $(BUILD) $(CONFIG)
 
-unit-test: $(BUILD)/unit-tests
+unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff
 	$(BUILD)/unit-tests
+	$(BUILD)/insn-diff
+
+# The MMIO decoder against Zydis (Debian's libzydis-dev, tests/deps.sh)
+# over generated encodings; prints the count, fails on a disagreement.
+$(BUILD)/insn-diff: $(BUILD)/host/tests/tools/insn-diff.o $(BUILD)/host/hv/insn_decode.o
+	$(Q)$(CC) $^ -o $@ -lZydis
 
 boot-test: all
 	tests/boot-tests.sh $(BUILD)
