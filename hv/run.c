@@ -5,6 +5,7 @@
 #include "hv/clock.h"
 #include "hv/events.h"
 #include "hv/vlapic_msr.h"
+#include "hv/vlapic_mmio.h"
 #include "hv/hypercall.h"
 #include "hv/intercept.h"
 #include "hv/msr.h"
@@ -218,7 +219,8 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			run->exit_reason = SV_EXIT_PREEMPT;
 			break;
 		case VMEXIT_NPF:
-			if (vm_handle_fault(v->vm, e.gpa) == 0)
+			if (vm_handle_fault(v->vm, e.gpa) == 0 ||
+			    vlapic_mmio_exit(v, e.gpa, e.write))
 				continue;
 			run->exit_reason = SV_EXIT_MMIO;
 			run->mmio.gpa = e.gpa;

@@ -77,6 +77,12 @@ struct guest_regs {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
+/* What fetching the guest's current instruction needs (hv/guest_fetch.c). */
+struct guest_code {
+	uint64_t rip, cs_base, cr0, cr3;
+	bool cs_l, cs_d;             /* 64-bit code; 32-bit default size */
+};
+
 struct virt_ops {
 	const char *name;                        /* "SVM" or "VMX" */
 	const struct stage2_fmt *stage2_fmt;
@@ -118,6 +124,11 @@ struct virt_ops {
 	void (*inject_interrupt)(struct vcpu *v, uint8_t vector);
 	void (*request_irq_window)(struct vcpu *v);
 	uint64_t (*get_rip)(struct vcpu *v);
+	void (*get_code)(struct vcpu *v, struct guest_code *c);
+	/* Moves RIP len bytes on, past an instruction the hypervisor decoded
+	 * and emulated itself (whatever length the CPU reported for the
+	 * exit, if any), ending any STI/MOV SS shadow. */
+	void (*skip_decoded)(struct vcpu *v, unsigned len);
 	/* Sends the shootdown IPI to a CPU (hv/shootdown.h): if it is in
 	 * guest mode, it exits. */
 	void (*kick_cpu)(unsigned cpu);

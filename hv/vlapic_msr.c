@@ -8,21 +8,36 @@
 #include "hv/clock.h"
 #include "hv/events.h"
 #include "hv/vlapic_msr.h"
+#include "hv/vlapic_xapic.h"
 #include "hv/partition.h"
 
 #define LEN_RDMSR_WRMSR 2
 
 bool vlapic_msr_is_apic(uint32_t msr)
 {
-	return (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_END) || msr == MSR_TSC_DEADLINE;
+	return (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_END) || msr == MSR_TSC_DEADLINE ||
+	       msr == MSR_APIC_BASE;
+}
+
+/* The x2APIC MSRs exist only in x2APIC mode (SDM 11.12.1: #GP otherwise). */
+static bool x2apic_msr_absent(struct vcpu *v, uint32_t msr)
+{
+	return msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_END &&
+	       vlapic_mode(&v->lapic) != VLAPIC_X2APIC;
 }
 
 int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	if (!vlapic_msr_is_apic(msr))
 		return -ENOENT;
+	if (x2apic_msr_absent(v, msr))
+		return -EINVAL;
 	if (msr == MSR_TSC_DEADLINE) {
 		*val = v->lapic.tsc_deadline;
+		return 0;
+	}
+	if (msr == MSR_APIC_BASE) {
+		*val = v->lapic.base;
 		return 0;
 	}
 	return vlapic_read(&v->lapic, msr - X2APIC_MSR_BASE, clock_tsc(), val);
@@ -34,16 +49,25 @@ static void post(struct vcpu *to, uint8_t vector)
 	events_kick_vm(to->vm);
 }
 
-/* Fixed IPIs to the VM's own vCPUs, by x2APIC id (= vCPU id); an id
- * with no vCPU receives nothing, as on hardware, except 0xffffffff:
- * x2APIC's broadcast id, every vCPU, the sender included (SDM 11.12.9). */
+/* Fixed IPIs to the VM's own vCPUs, by APIC id (= vCPU id); an id
+ * with no vCPU receives nothing, as on hardware, except the broadcast
+ * id: every vCPU, the sender included (SDM 11.12.9). x2APIC: physical
+ * only, broadcast 0xffffffff; xAPIC: 8-bit destinations, physical or
+ * logical (vlapic_xapic_match), broadcast 0xff. */
 #define X2APIC_BROADCAST 0xffffffffu
 
-static int route(struct vcpu *from, const struct vlapic_ipi *ipi)
+static bool wanted(struct vcpu *to, const struct vlapic_ipi *ipi, bool xapic)
+{
+	if (xapic)
+		return vlapic_xapic_match(&to->lapic, (uint8_t)ipi->dest, ipi->logical);
+	return ipi->dest == to->id || ipi->dest == X2APIC_BROADCAST;
+}
+
+int vlapic_route_ipi(struct vcpu *from, const struct vlapic_ipi *ipi, bool xapic)
 {
 	struct vm *vm = from->vm;
 
-	if (ipi->mode != IPI_FIXED || ipi->logical)
+	if (ipi->mode != IPI_FIXED || (ipi->logical && !xapic))
 		return -EOPNOTSUPP;
 	if (ipi->shorthand == IPI_SELF) {
 		vlapic_accept(&from->lapic, ipi->vector, false);
@@ -51,9 +75,10 @@ static int route(struct vcpu *from, const struct vlapic_ipi *ipi)
 	}
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
 		struct vcpu *to = &vm->vcpus[i];
-		bool wanted = ipi->shorthand == IPI_DEST ? ipi->dest == i || ipi->dest == X2APIC_BROADCAST
-			    : ipi->shorthand == IPI_ALL || to != from;
-		if (!to->created || !wanted)
+		if (!to->created)
+			continue;
+		if (ipi->shorthand == IPI_DEST ? !wanted(to, ipi, xapic)
+					       : ipi->shorthand == IPI_OTHERS && to == from)
 			continue;
 		if (to == from)
 			vlapic_accept(&from->lapic, ipi->vector, false);
@@ -69,12 +94,16 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 	if (!vlapic_msr_is_apic(msr))
 		return -ENOENT;
+	if (x2apic_msr_absent(v, msr))
+		return -EINVAL;
 	if (msr == MSR_TSC_DEADLINE)
 		return vlapic_write_deadline(&v->lapic, *val);
+	if (msr == MSR_APIC_BASE)
+		return vlapic_set_base(&v->lapic, *val);
 	int err = vlapic_write(&v->lapic, msr - X2APIC_MSR_BASE, *val, clock_tsc(), &ipi);
 	if (err || !ipi.valid)
 		return err;
-	return route(v, &ipi);
+	return vlapic_route_ipi(v, &ipi, false);
 }
 
 bool vlapic_msr_exit(struct vcpu *v, bool write)

@@ -29,6 +29,7 @@ Suite *msr_suite(void);
 Suite *events_suite(void);
 Suite *vlapic_suite(void);
 Suite *insn_decode_suite(void);
+Suite *vlapic_xapic_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset
