@@ -36,14 +36,16 @@ static bool is_segment_prefix(uint8_t b)
 	return b == 0x2e || b == 0x3e || b == 0x26 || b == 0x36 || b == 0x64 || b == 0x65;
 }
 
-/* Legacy prefixes, then (64-bit code) a REX that counts only right before
+/* Legacy prefixes (0x67 only changes MOV moffs' length: the address
+ * itself comes with the fault), then (64-bit code) a REX that counts only right before
  * the opcode. LOCK and REP have no business on a device access. */
-static int prefixes(struct cursor *c, enum insn_mode mode, bool *opsize, unsigned *rex)
+static int prefixes(struct cursor *c, enum insn_mode mode, bool *opsize, bool *addrsize,
+		    unsigned *rex)
 {
 	uint64_t b;
 	int err;
 
-	*opsize = false;
+	*opsize = *addrsize = false;
 	*rex = 0;
 	for (;;) {
 		if ((err = take(c, 1, &b)))
@@ -55,6 +57,7 @@ static int prefixes(struct cursor *c, enum insn_mode mode, bool *opsize, unsigne
 			 * 32-bit code: 16-bit addressing, not decoded. */
 			if (mode != INSN_MODE_64)
 				return -EOPNOTSUPP;
+			*addrsize = true;
 		} else if (is_segment_prefix((uint8_t)b)) {
 			/* nothing: the fault already gives the address */
 		} else if (mode == INSN_MODE_64 && (b & 0xf0) == 0x40) {
@@ -96,6 +99,7 @@ struct opcode {
 	uint8_t size;        /* memory operand: 0 = the operand size */
 	bool write, imm;
 	enum insn_ext ext;
+	bool moffs;          /* A0-A3: no ModRM, an absolute address, AL/eAX */
 };
 
 /* The covered opcodes (after 0F for the two-byte ones); false: not ours. */
@@ -106,20 +110,23 @@ static bool lookup(uint8_t op, bool two_byte, enum insn_mode mode, unsigned rex,
 		if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
 			return false;
 		*o = (struct opcode){ (op & 1) ? 2 : 1, false, false,
-				      op >= 0xbe ? INSN_EXT_SIGN : INSN_EXT_ZERO };
+				      op >= 0xbe ? INSN_EXT_SIGN : INSN_EXT_ZERO, false };
 		return true;
 	}
 	switch (op) {
-	case 0x88: *o = (struct opcode){ 1, true, false, INSN_EXT_NONE }; return true;
-	case 0x89: *o = (struct opcode){ 0, true, false, INSN_EXT_NONE }; return true;
-	case 0x8a: *o = (struct opcode){ 1, false, false, INSN_EXT_NONE }; return true;
-	case 0x8b: *o = (struct opcode){ 0, false, false, INSN_EXT_NONE }; return true;
-	case 0xc6: *o = (struct opcode){ 1, true, true, INSN_EXT_NONE }; return true;
-	case 0xc7: *o = (struct opcode){ 0, true, true, INSN_EXT_NONE }; return true;
+	case 0x88: *o = (struct opcode){ 1, true, false, INSN_EXT_NONE, false }; return true;
+	case 0x89: *o = (struct opcode){ 0, true, false, INSN_EXT_NONE, false }; return true;
+	case 0x8a: *o = (struct opcode){ 1, false, false, INSN_EXT_NONE, false }; return true;
+	case 0x8b: *o = (struct opcode){ 0, false, false, INSN_EXT_NONE, false }; return true;
+	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+		*o = (struct opcode){ op & 1 ? 0 : 1, op >= 0xa2, false, INSN_EXT_NONE, true };
+		return true;
+	case 0xc6: *o = (struct opcode){ 1, true, true, INSN_EXT_NONE, false }; return true;
+	case 0xc7: *o = (struct opcode){ 0, true, true, INSN_EXT_NONE, false }; return true;
 	case 0x63:   /* MOVSXD r64, r/m32; ARPL outside 64-bit code */
 		if (mode != INSN_MODE_64 || !(rex & REX_W))
 			return false;
-		*o = (struct opcode){ 4, false, false, INSN_EXT_SIGN };
+		*o = (struct opcode){ 4, false, false, INSN_EXT_SIGN, false };
 		return true;
 	default:
 		return false;
@@ -141,13 +148,13 @@ int insn_decode_mmio(const uint8_t *b, unsigned n, enum insn_mode mode, struct m
 {
 	struct cursor c = { b, n, 0 };
 	struct opcode o;
-	bool opsize, two_byte = false;
+	bool opsize, addrsize, two_byte = false;
 	unsigned rex;
 	uint64_t op, imm = 0;
 	uint8_t reg;
 	int err;
 
-	if ((err = prefixes(&c, mode, &opsize, &rex)) || (err = take(&c, 1, &op)))
+	if ((err = prefixes(&c, mode, &opsize, &addrsize, &rex)) || (err = take(&c, 1, &op)))
 		return err;
 	if (op == 0x0f) {
 		two_byte = true;
@@ -156,7 +163,13 @@ int insn_decode_mmio(const uint8_t *b, unsigned n, enum insn_mode mode, struct m
 	}
 	if (!lookup((uint8_t)op, two_byte, mode, rex, &o))
 		return -EOPNOTSUPP;
-	if ((err = modrm(&c, &reg)))
+	if (o.moffs) {
+		reg = 0;                         /* the address: 8 bytes, 4 with 0x67 */
+		err = take(&c, mode == INSN_MODE_64 && !addrsize ? 8 : 4, NULL);
+	} else {
+		err = modrm(&c, &reg);
+	}
+	if (err)
 		return err;
 	unsigned osz = rex & REX_W ? 8 : opsize ? 2 : 4;
 	unsigned size = o.size ? o.size : osz;
@@ -172,7 +185,8 @@ int insn_decode_mmio(const uint8_t *b, unsigned n, enum insn_mode mode, struct m
 		.has_imm = o.imm, .imm = sign_extend(imm, size == 8 ? 4 : size) & mask(size),
 	};
 	if (!o.imm) {
-		out->reg = (uint8_t)(reg | (rex & REX_R ? 8 : 0));
+		/* REX.R extends ModRM.reg; moffs forms always use AL/eAX. */
+		out->reg = (uint8_t)(reg | (rex & REX_R && !o.moffs ? 8 : 0));
 		out->reg_size = (uint8_t)(o.ext != INSN_EXT_NONE ? osz : size);
 		/* Without a REX, byte registers 4-7 are AH CH DH BH. */
 		if (out->reg_size == 1 && !rex && reg >= 4) {

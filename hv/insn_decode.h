@@ -3,10 +3,10 @@
  * from their bytes so that the hypervisor can emulate an access to a
  * page no memory backs (the xAPIC page; issue 12 item 4) without showing
  * guest memory to anyone: MOV r/m,reg (88 89), MOV reg,r/m (8A 8B),
- * MOV r/m,imm (C6 /0, C7 /0), MOVZX (0F B6 B7), MOVSX (0F BE BF) and
+ * MOV r/m,imm (C6 /0, C7 /0), MOV AL/eAX <-> moffs (A0-A3), MOVZX (0F B6 B7), MOVSX (0F BE BF) and
  * MOVSXD (63, 64-bit code), with REX, the 0x66 operand-size prefix and
  * segment-override prefixes, every ModRM/SIB/displacement form
- * (RIP-relative too), 1, 2, 4 or 8 bytes. The memory operand must be
+ * (RIP-relative too), 1, 2, 4 or 8 bytes. The r/m operand must be
  * memory (mod != 3): it is the access that faulted.
  *
  * Pure function over a byte buffer, host-tested (tests/unit/test_insn_decode.c)

@@ -56,6 +56,26 @@ START_TEST(mov_between_register_and_memory_in_every_size)
 }
 END_TEST
 
+/* What compilers emit for a constant address: movabs. */
+START_TEST(mov_accumulator_to_and_from_an_absolute_address)
+{
+	OK64(0xa1, 0x20, 0x00, 0xe0, 0xfe, 0, 0, 0, 0);    /* movabs eax, [0xfee00020] */
+	expect(9, false, 4, 0, 4);
+	OK64(0x48, 0xa3, 0x20, 0x00, 0xe0, 0xfe, 0, 0, 0, 0);   /* movabs [..], rax */
+	expect(10, true, 8, 0, 8);
+	OK64(0xa0, 0x30, 0x00, 0xe0, 0xfe, 0, 0, 0, 0);    /* movabs al, [..] */
+	expect(9, false, 1, 0, 1);
+	ck_assert(!d.high_byte);
+	OK64(0x4c, 0xa1, 0x20, 0x00, 0xe0, 0xfe, 0, 0, 0, 0);   /* REX.R: still RAX */
+	expect(10, false, 8, 0, 8);
+	OK64(0x67, 0xa2, 0x30, 0x00, 0xe0, 0xfe);          /* mov [addr32], al */
+	expect(6, true, 1, 0, 1);
+	ck_assert_int_eq(DECODE(INSN_MODE_32, 0x66, 0xa1, 0x20, 0x00, 0xe0, 0xfe), 0);
+	expect(6, false, 2, 0, 2);
+	ck_assert_int_eq(DECODE(INSN_MODE_64, 0xa1, 0x20, 0x00, 0xe0, 0xfe), -EAGAIN);
+}
+END_TEST
+
 START_TEST(byte_registers_ah_to_bh_only_without_rex)
 {
 	OK64(0x88, 0x20);                                  /* mov [rax], ah */
@@ -138,7 +158,6 @@ START_TEST(everything_else_is_not_supported)
 	NO64(0xc7, 0x48, 0x00, 0, 0, 0, 0);                /* C7 /1 */
 	NO64(0x8d, 0x00);                                  /* LEA */
 	NO64(0x01, 0x08);                                  /* ADD */
-	NO64(0xa1, 0, 0, 0xe0, 0xfe, 0, 0, 0, 0);          /* MOV moffs */
 	NO64(0x0f, 0xb8, 0x00);
 	NO64(0x0f, 0x0b);
 	ck_assert_int_eq(DECODE(INSN_MODE_64, 0x8b, 0x05, 0x00), -EAGAIN);
@@ -180,6 +199,7 @@ Suite *insn_decode_suite(void)
 	TCase *tc = tcase_create("insn_decode");
 
 	tcase_add_test(tc, mov_between_register_and_memory_in_every_size);
+	tcase_add_test(tc, mov_accumulator_to_and_from_an_absolute_address);
 	tcase_add_test(tc, byte_registers_ah_to_bh_only_without_rex);
 	tcase_add_test(tc, mov_immediate_sign_extends_only_to_eight_bytes);
 	tcase_add_test(tc, movzx_movsx_movsxd_widen_into_the_register);
