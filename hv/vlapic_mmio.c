@@ -3,38 +3,11 @@
  * undefined (11.4.1): here a narrower, wider or misaligned access reads
  * 0 and writes nothing, and the guest goes on. */
 #include "hv/clock.h"
-#include "hv/guest_fetch.h"
-#include "hv/insn_decode.h"
+#include "hv/mmio.h"
 #include "hv/partition.h"
 #include "hv/vlapic_msr.h"
 #include "hv/vlapic_mmio.h"
 #include "hv/vlapic_xapic.h"
-
-#define REG_RSP 4
-
-/* A general-purpose register by encoding number; NULL for RSP (in the
- * backend's control block: such an access goes to the VMM). */
-static uint64_t *gpr(struct guest_regs *r, unsigned n)
-{
-	uint64_t *const by_number[16] = {
-		&r->rax, &r->rcx, &r->rdx, &r->rbx, NULL, &r->rbp, &r->rsi, &r->rdi,
-		&r->r8, &r->r9, &r->r10, &r->r11, &r->r12, &r->r13, &r->r14, &r->r15,
-	};
-	return by_number[n & 15];
-}
-
-static bool decode(struct vcpu *v, struct mmio_insn *d)
-{
-	struct guest_code c;
-	uint8_t buf[INSN_MAX_LEN];
-	enum insn_mode mode;
-	unsigned got;
-
-	virt->get_code(v, &c);
-	if (guest_fetch_insn(v, &c, buf, sizeof(buf), &mode, &got))
-		return false;
-	return insn_decode_mmio(buf, got, mode, d) == 0;
-}
 
 static void access(struct vcpu *v, uint32_t offset, const struct mmio_insn *d, uint64_t *reg)
 {
@@ -59,15 +32,13 @@ static void access(struct vcpu *v, uint32_t offset, const struct mmio_insn *d, u
 bool vlapic_mmio_exit(struct vcpu *v, uint64_t gpa, bool write)
 {
 	struct mmio_insn d;
-	uint64_t *reg = NULL;
+	uint64_t *reg;
 
 	if (v->vm->is_control || vlapic_mode(&v->lapic) != VLAPIC_XAPIC ||
 	    (gpa & ~(uint64_t)(XAPIC_PAGE_SIZE - 1)) != (v->lapic.base & ~0xfffUL))
 		return false;
-	if (!decode(v, &d) || d.write != write)
-		return false;
-	if (d.has_reg && !(reg = gpr(&v->regs, d.reg)))
-		return false;              /* RSP (or SPL): left to the VMM */
+	if (!mmio_decode(v, write, &d, &reg))
+		return false;              /* left to the VMM (RSP too) */
 	access(v, (uint32_t)(gpa & (XAPIC_PAGE_SIZE - 1)), &d, reg);
 	virt->skip_decoded(v, d.len);
 	return true;

@@ -253,12 +253,54 @@ START_TEST(odd_accesses_read_zero_write_nothing_and_the_rest_go_to_the_vmm)
 	fault(add, sizeof(add), 0xfee00080, true);
 	ck_assert_uint_eq(run->exit_reason, SV_EXIT_MMIO);
 	ck_assert_uint_eq(run->mmio.gpa, 0xfee00080);
+	ck_assert_uint_eq(run->mmio.size, 0);                    /* not decoded */
 	ck_assert_uint_eq(v->arch_pa, CODE);                     /* not skipped */
 	/* In x2APIC mode the page is not the APIC's. */
 	uint64_t x2 = APIC_BASE_ADDR | EN | EXTD | BSP;
 	ck_assert_int_eq(vlapic_msr_write(v, MSR_APIC_BASE, &x2), 0);
 	fault(rd_misaligned, sizeof(rd_misaligned), 0xfee00030, false);
 	ck_assert_uint_eq(run->exit_reason, SV_EXIT_MMIO);
+}
+END_TEST
+
+/* Any other unbacked gpa: the VMM gets size and value, and its answer
+ * to a read lands in the register on the next VCPU_RUN (issue 12 item 4). */
+START_TEST(decoded_mmio_for_the_vmm_write_value_and_read_answer)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	static const uint8_t wr[] = { 0x48, 0x89, 0x08 };        /* mov [rax], rcx */
+	static const uint8_t rd[] = { 0x48, 0x0f, 0xbf, 0x18 };  /* movsx rbx, word [rax] */
+	static const uint8_t rsp[] = { 0x48, 0x89, 0x20 };       /* mov [rax], rsp */
+
+	v->regs.rcx = 0x1122334455667788UL;
+	v->regs.rdx = 0x99;
+	fault(wr, sizeof(wr), 0x3ff00010, true);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_MMIO);
+	ck_assert_uint_eq(run->mmio.gpa, 0x3ff00010);
+	ck_assert_uint_eq(run->mmio.size, 8);
+	ck_assert_uint_eq(run->mmio.data, 0x1122334455667788UL);
+	ck_assert_uint_eq(v->arch_pa, CODE);                     /* completes on the next run */
+	fake_next_exit = fake_nexits = 0;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(v->arch_pa, CODE + sizeof(wr));
+
+	v->regs.rbx = 0x1234;
+	fault(rd, sizeof(rd), 0x3ff00020, false);
+	ck_assert_uint_eq(run->mmio.size, 2);
+	ck_assert_uint_eq(run->mmio.data, 0);
+	run->mmio.data = 0xfffffffffff8000UL;                    /* only 2 bytes count */
+	fake_next_exit = fake_nexits = 0;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(v->regs.rbx, 0xffffffffffff8000UL);
+	ck_assert_uint_eq(v->arch_pa, CODE + sizeof(rd));
+	ck_assert_uint_eq(v->regs.rdx, 0x99);                    /* nothing else touched */
+
+	fault(rsp, sizeof(rsp), 0x3ff00030, true);
+	ck_assert_uint_eq(run->mmio.size, 0);                    /* RSP: not decoded */
+	ck_assert_uint_eq(run->mmio.data, 0);
+	fake_next_exit = fake_nexits = 0;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(v->arch_pa, CODE);                     /* and nothing to complete */
 }
 END_TEST
 
@@ -306,6 +348,7 @@ Suite *vlapic_xapic_suite(void)
 	tcase_add_test(mm, an_ipi_through_icr_high_and_low_reaches_the_other_vcpu);
 	tcase_add_test(mm, odd_accesses_read_zero_write_nothing_and_the_rest_go_to_the_vmm);
 	tcase_add_test(mm, the_instruction_is_fetched_through_the_guest_page_tables);
+	tcase_add_test(mm, decoded_mmio_for_the_vmm_write_value_and_read_answer);
 	suite_add_tcase(s, mm);
 	return s;
 }
