@@ -37,6 +37,7 @@ struct guest {
 	int status;
 	char why[96];
 	uint8_t measurement[SV_MEASUREMENT_SIZE];
+	uint64_t mmio_regs[TEST_MMIO_REGS];   /* layout.h's test device */
 };
 
 enum { JOB_IDLE, JOB_READY, JOB_DONE };
@@ -297,6 +298,26 @@ static void msr_exit(struct guest *g, struct sv_run *run)
 		fail(g, "SV_EXIT_MSR write with the wrong index or value", 0);
 }
 
+/* layout.h's test MMIO device, from decoded exits only (size 0: the
+ * hypervisor could not decode the access, the guest fails as before). */
+static void mmio_exit(struct guest *g, struct sv_run *run)
+{
+	uint64_t off = run->mmio.gpa - TEST_MMIO_GPA;
+	uint64_t mask = run->mmio.size >= 8 ? ~0UL : (1UL << (8 * run->mmio.size)) - 1;
+	bool reg = off < TEST_MMIO_REGS * 8 && !(off & 7);
+
+	if (run->mmio.gpa < TEST_MMIO_GPA || off >= 4096 || !run->mmio.size) {
+		sv_printf("[vmm] %s: access to unbacked gpa 0x%lx\n", g->name, run->mmio.gpa);
+		return fail(g, "unbacked memory access", 0);
+	}
+	if (run->mmio.is_write) {
+		if (reg)
+			g->mmio_regs[off / 8] = run->mmio.data & mask;
+	} else {
+		run->mmio.data = reg ? g->mmio_regs[off / 8] & mask : mask;
+	}
+}
+
 /*
  * Each control vCPU's own SYSCALL target, KERNEL_GS_BASE and DR0, in the
  * hardware (not through RDMSR, which reads the hypervisor's copy): a
@@ -415,8 +436,10 @@ static void run_vcpu(struct guest *g, unsigned vcpu)
 			}
 			break;
 		case SV_EXIT_MMIO:
-			sv_printf("[vmm] %s: access to unbacked gpa 0x%lx\n", g->name, run.mmio.gpa);
-			return fail(g, "unbacked memory access", 0);
+			mmio_exit(g, &run);
+			if (g->failed)
+				return;
+			break;
 		case SV_EXIT_SHUTDOWN:
 			sv_printf("[vmm] %s: shutdown at rip 0x%lx (code 0x%lx)\n", g->name,
 				  run.shutdown.rip, run.shutdown.code);
