@@ -7,10 +7,12 @@
 set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
-KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic xapic mmio"
+KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic"
 # Started in real mode and 32-bit mode (VCPU_SET_SREGS), and with a CPUID
 # table (VM_SET_CPUID): tests/configs/regs.cfg.
 REGS_KERNELS="realmode prot32 cpuid-table"
+# The xAPIC page and decoded MMIO exits: tests/configs/mmio.cfg.
+MMIO_KERNELS="xapic mmio"
 logdir=$build/boot-logs
 mkdir -p "$logdir"
 
@@ -130,6 +132,17 @@ for platform in qemu bochs; do
 		'\[prot32\] prot32: started in 32-bit protected mode, paging off' \
 		'cpuid-table: brand "sealvisor CPUID table test", 9 entries checked, 0 failures' \
 		"summary: $(echo $REGS_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
+done
+mmio_lines=()
+for k in $MMIO_KERNELS; do
+	mmio_lines+=("summary: $k PASS measurement=[0-9a-f]{64}")
+done
+for platform in qemu bochs; do
+	$platform mmio tests/configs/mmio.cfg 0 "${mmio_lines[@]}" \
+		'xapic: IPI through ICR high \+ low wakes vCPU 1, delivered once: ok' \
+		'xapic: logical \(flat\) IPI reaches vCPU 1 by its LDR: ok' \
+		'mmio: read into AH: only AH changes: ok' \
+		"summary: $(echo $MMIO_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
 done
 # Issue 11: qemu64 has only FXSAVE (the fallback path); Bochs's Skylake-X
 # has XSAVE, AVX and AVX-512. (QEMU 7.2's TCG with +xsave stops at the

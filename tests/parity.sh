@@ -40,6 +40,10 @@ done
 for k in ${REGS_KERNELS:-realmode prot32 cpuid-table}; do
 	echo "| $k | $(result "$logdir/qemu-regs.log" "$k") | $(result "$logdir/bochs-regs.log" "$k") |"
 done
+# The xAPIC page and decoded MMIO (tests/configs/mmio.cfg).
+for k in ${MMIO_KERNELS:-xapic mmio}; do
+	echo "| $k | $(result "$logdir/qemu-mmio.log" "$k") | $(result "$logdir/bochs-mmio.log" "$k") |"
+done
 # Hostile control partitions: partition name, boot-test log name.
 for p in hostile-control:hostile-control map-race-control:map-race \
 	populate-flip-control:populate-flip exhaust-control:exhaust; do
