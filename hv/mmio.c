@@ -1,4 +1,7 @@
-/* Decoded MMIO exits for the VMM (hv/mmio.h). */
+/* Decoded MMIO exits for the VMM (hv/mmio.h). The decoded instruction is
+ * trusted to be the one that faulted only when the fault was an access
+ * of an instruction (not a fetch, not an event's delivery); its memory
+ * operand's address is not recomputed: the fault's gpa is the address. */
 #include "hv/guest_fetch.h"
 #include "hv/mmio.h"
 #include "hv/partition.h"
@@ -42,7 +45,7 @@ void mmio_exit_for_vmm(struct vcpu *v, const struct vm_exit *e, struct sv_run *r
 	run->mmio.size = 0;
 	run->mmio.pad[0] = run->mmio.pad[1] = run->mmio.pad[2] = 0;
 	run->mmio.data = 0;
-	if (e->fetch || !mmio_decode(v, e->write, &d, &reg))
+	if (e->fetch || e->in_delivery || !mmio_decode(v, e->write, &d, &reg))
 		return;
 	run->mmio.size = d.size;
 	if (d.write)

@@ -223,7 +223,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			break;
 		case VMEXIT_NPF:
 			if (vm_handle_fault(v->vm, e.gpa) == 0 ||
-			    vlapic_mmio_exit(v, e.gpa, e.write))
+			    (!e.in_delivery && !e.fetch && vlapic_mmio_exit(v, e.gpa, e.write)))
 				continue;
 			mmio_exit_for_vmm(v, &e, run);
 			break;

@@ -55,6 +55,10 @@ struct vm_exit {
 	enum vm_exit_reason reason;
 	uint64_t gpa;                 /* NPF */
 	bool write, fetch;            /* NPF, MSR (write) */
+	/* The exit interrupted an event's delivery (it is re-injected): an
+	 * NPF then is the delivery's access (IDT, stack), not the access of
+	 * the instruction at RIP, which must not be decoded for it. */
+	bool in_delivery;
 	uint16_t port;                /* IO */
 	uint8_t size;
 	bool in, string;

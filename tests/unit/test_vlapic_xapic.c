@@ -295,6 +295,21 @@ START_TEST(decoded_mmio_for_the_vmm_write_value_and_read_answer)
 	ck_assert_uint_eq(v->arch_pa, CODE + sizeof(rd));
 	ck_assert_uint_eq(v->regs.rdx, 0x99);                    /* nothing else touched */
 
+	/* A fault while delivering an event (its stack or IDT in the device
+	 * page) is not the instruction's access: not decoded. */
+	put_bytes(CODE, wr, sizeof(wr));
+	v->arch_pa = CODE;
+	fake_next_exit = fake_nexits = 0;
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_NPF, .gpa = 0xfee00080,
+						       .write = true, .in_delivery = true };
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_MMIO);
+	ck_assert_uint_eq(run->mmio.size, 0);
+	ck_assert_uint_eq(v->lapic.tpr, 0);
+	fake_next_exit = fake_nexits = 0;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(v->arch_pa, CODE);
+
 	fault(rsp, sizeof(rsp), 0x3ff00030, true);
 	ck_assert_uint_eq(run->mmio.size, 0);                    /* RSP: not decoded */
 	ck_assert_uint_eq(run->mmio.data, 0);

@@ -358,6 +358,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
 	requeue_event(vmcb);
 	decode_exit(vmcb, e);
+	e->in_delivery = *vmcb64(vmcb, VMCB_EXITINTINFO) & EVENT_VALID;
 	if (svm_cr_xsetbv_exit(v, e))
 		e->reason = VMEXIT_NONE;
 }

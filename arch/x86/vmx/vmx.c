@@ -382,6 +382,7 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		return;
 	}
 	vmwrite(ENTRY_INTR_INFO, 0);   /* delivered, or in the IDT-vectoring info */
+	e->in_delivery = vmread(IDT_VECTORING_INFO) & INTR_INFO_VALID;
 	requeue_event();
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
