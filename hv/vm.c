@@ -172,6 +172,11 @@ int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj
 	    size > GUEST_GPA_LIMIT - gpa || offset > MEMOBJ_MAX_SIZE ||
 	    size > MEMOBJ_MAX_SIZE - offset)
 		return -EINVAL;
+	/* The local APIC's page is never memory: a region there would make
+	 * an xAPIC guest's register accesses land in RAM (docs/ARCHITECTURE.md,
+	 * "The xAPIC page"). */
+	if (gpa < APIC_BASE_ADDR + PAGE_SIZE && gpa + size > APIC_BASE_ADDR)
+		return -EINVAL;
 	int err = region_conflicts(vm, gpa, size, obj, offset);
 	if (err)
 		return err;

@@ -137,6 +137,9 @@ static void setup(void)
 	ck_assert_int_eq(vcpu_create(vm, 0, &(struct sv_vcpu_regs){ .rip = 0x100000 }), 0);
 	ck_assert_int_eq(vcpu_create(vm, 1, &(struct sv_vcpu_regs){ .rip = 0x100000 }), 0);
 	v0 = &vm->vcpus[0], v1 = &vm->vcpus[1];
+	/* The tests speak x2APIC MSRs: EXTD on, as a guest would first. */
+	ck_assert_int_eq(vlapic_set_base(&v0->lapic, v0->lapic.base | APIC_BASE_EXTD), 0);
+	ck_assert_int_eq(vlapic_set_base(&v1->lapic, v1->lapic.base | APIC_BASE_EXTD), 0);
 }
 
 static void teardown(void)
