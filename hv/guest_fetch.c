@@ -28,6 +28,11 @@ int guest_read_gpa(struct vm *vm, uint64_t gpa, void *out, unsigned len)
 	return 0;
 }
 
+int guest_read_vcpu_gpa(void *vcpu, uint64_t gpa, void *out, unsigned len)
+{
+	return guest_read_gpa(((struct vcpu *)vcpu)->vm, gpa, out, len);
+}
+
 /* 4-level walk (a paging guest is in long mode: vcpu_state_check refuses
  * legacy paging and CR0.PG never changes). */
 static int translate(struct vm *vm, uint64_t cr3, uint64_t va, uint64_t *gpa)

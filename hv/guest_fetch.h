@@ -16,6 +16,11 @@
 /* len bytes at gpa within one page of one of the VM's regions: 0, or
  * -EFAULT (no region). */
 int guest_read_gpa(struct vm *vm, uint64_t gpa, void *out, unsigned len);
+/* The same for a vCPU's VM, as a gpa_read_fn (hv/cr_policy.h) for
+ * guest_walk: ctx is the struct vcpu. The one way the hypervisor reads a
+ * partition's memory to emulate an instruction (SVM CR writes, VMX PAE
+ * PDPTEs, the xAPIC page). */
+int guest_read_vcpu_gpa(void *vcpu, uint64_t gpa, void *out, unsigned len);
 /* Up to n bytes at the vCPU's RIP, as c describes it: how many could be
  * read (an instruction may end just before an unmapped page). *mode: how
  * to decode them; -EOPNOTSUPP for 16-bit code (no decoder for it). */

@@ -1,10 +1,10 @@
-/* mmio: accesses to a device page no memory backs (guest/control/layout.h's
+/* mmio: accesses to a device page no memory backs (guest/vmm/layout.h's
  * test device at 0x3ff00000), which the hypervisor decodes so that the
  * VMM sees only the gpa, size and written value, and whose read answers
  * come back into the right register (issue 12 item 4): 1/2/4/8-byte MOVs
  * both ways, MOV immediate, MOVZX/MOVSX/MOVSXD, AH and R8-R15, a
  * RIP-relative and a moffs form, and the registers around them untouched. */
-#include "guest/control/layout.h"
+#include "guest/vmm/layout.h"
 #include "guest/lib/kernel.h"
 
 static unsigned failed, checked;
