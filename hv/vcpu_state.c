@@ -114,7 +114,9 @@ static int check_cs_ss(const struct sv_sregs *s, bool pe, bool lma, const char *
 		FAIL("CS or SS DPL not 0 with CR0.PE clear");
 	if (pe && (s->ss.selector & 3) != (s->cs.selector & 3))
 		FAIL("SS.RPL differs from CS.RPL");
-	if (pe && ss_usable && sdpl != (s->ss.selector & 3u))
+	/* Usable or not: SS.DPL is the CPL on both backends, and VMX without
+	 * unrestricted guest checks it against the RPL either way. */
+	if (pe && sdpl != (s->ss.selector & 3u))
 		FAIL("SS.DPL differs from SS.RPL");
 	if (ct == 9 || ct == 11 ? cdpl != sdpl : ct != 3 && cdpl > sdpl)
 		FAIL("CS.DPL does not fit SS.DPL (the CPL)");
@@ -125,6 +127,10 @@ static int check_cs_ss(const struct sv_sregs *s, bool pe, bool lma, const char *
 
 static int check_data(const struct sv_segment *g, bool high_base_ok, const char **why)
 {
+	/* FS and GS bases are used in 64-bit mode whether or not the
+	 * selector is null, and VMX checks them usable or not (SDM 28.3.1.2). */
+	if (high_base_ok && !canonical(g->base))
+		FAIL("FS/GS base not canonical (usable or not)");
 	if (!(g->attr & SV_SEG_P))
 		return 0;
 	if (!(g->attr & SV_SEG_S) || !(g->attr & 1))

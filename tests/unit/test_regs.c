@@ -85,6 +85,10 @@ START_TEST(each_broken_rule_is_refused_by_name)
 	REFUSED(S.ss.attr = 0xcb3, "SS.DPL differs");             /* DPL 1, RPL 0 */
 	REFUSED((S.ss.attr = 0xcf3, S.ss.selector = 0x13), "SS.RPL differs");
 	REFUSED((S.ss.attr = 0xcf3, S.ss.selector = 0x13, S.cs.selector = 0x0b), "CS.DPL");
+	/* Found in review: an unusable SS escaped the DPL = RPL rule (CPL 2
+	 * with both RPLs 3, conforming CS). */
+	REFUSED((S.ss.attr = 0x40, S.ss.selector = 3, S.cs.attr = 0xa9f, S.cs.selector = 0x0b),
+		"SS.DPL differs");
 	REFUSED(S.ss.base = 1UL << 32, "CS or SS base");
 	REFUSED(S.ds.attr = 0xc92, "DS/ES/FS/GS not an accessed");
 	REFUSED(S.es.attr = 0xc99, "execute-only");
@@ -96,6 +100,10 @@ START_TEST(each_broken_rule_is_refused_by_name)
 	REFUSED(S.tr.selector = 0x1c, "TR not");
 	REFUSED(S.ldt.attr = 0x89, "LDTR");
 	REFUSED(S.gs.base = 0xffff800000000000UL - 1, "FS/GS base");
+	/* Found in review: an unusable FS/GS kept its non-canonical base, and
+	 * VMX refuses the entry (the vCPU dead) instead of SET saying -EINVAL. */
+	REFUSED((S.fs.attr = 0, S.fs.selector = 0, S.fs.base = 1UL << 47), "FS/GS base");
+	REFUSED((S.gs.attr = 0, S.gs.selector = 0, S.gs.base = 1UL << 63), "FS/GS base");
 	REFUSED(S.tr.base = 1UL << 50, "TR or LDTR base");
 	REFUSED(S.gdt.limit = 0x10000, "GDTR/IDTR limit");
 	REFUSED(S.idt.pad = 1, "GDTR/IDTR limit");
