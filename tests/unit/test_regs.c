@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <sealvisor/elf64.h>
+#include "arch/x86/vmx/vmcs.h"
 #include "guest/control/layout.h"
 #include "hv/cpuid_policy.h"
 #include "hv/hypercall.h"
@@ -113,6 +114,26 @@ START_TEST(each_broken_rule_is_refused_by_name)
 	REFUSED(R.rflags |= X86_RFLAGS_VM, "virtual-8086");
 	REFUSED(R.rip = 0x0000800000000000UL, "RIP not canonical");
 	REFUSED((S.cr0 = 0x37, S.efer = 0, S.cs.attr = 0xc9b, R.rip = 1UL << 32), "above 4 GiB");
+}
+END_TEST
+
+/* Found in review: VMX got AR 0x10000 for every unusable segment, so a
+ * state at CPL 3 with a null SS (it passes the checks; SVM runs it at
+ * CPL 3, the VMCB's CPL being SS.DPL) became SS.DPL 0 on VMX: its entry
+ * failed (non-conforming CS.DPL 3 != SS.DPL 0), or with a conforming CS
+ * the guest ran at CPL 0 while the measurement said 3. */
+START_TEST(vmx_access_rights_keep_the_cpl_of_an_unusable_ss)
+{
+	ck_assert_uint_eq(vmx_ar(0xa9b), 0xa09b);
+	ck_assert_uint_eq(vmx_ar(0xc93), 0xc093);
+	ck_assert_uint_eq(vmx_ar(0), 0x10000);
+	default_state();
+	S.cs = (struct sv_segment){ .selector = 0x2b, .attr = 0xafb, .limit = 0xffffffff };
+	S.ss = (struct sv_segment){ .selector = 0x03, .attr = 0x060 };
+	ck_assert_ptr_null(refusal());
+	ck_assert_uint_eq(vmx_ar(S.ss.attr) & 0x10000, 0x10000);            /* unusable */
+	ck_assert_uint_eq((vmx_ar(S.ss.attr) >> 5) & 3, SV_SEG_DPL(S.ss.attr)); /* CPL 3 */
+	ck_assert_uint_eq((vmx_ar(S.cs.attr) >> 5) & 3, (vmx_ar(S.ss.attr) >> 5) & 3);
 }
 END_TEST
 
@@ -367,6 +388,7 @@ Suite *regs_suite(void)
 	tcase_add_test(tc, the_default_and_the_demo_start_states_pass);
 	tcase_add_test(tc, each_broken_rule_is_refused_by_name);
 	tcase_add_test(tc, real_mode_rules);
+	tcase_add_test(tc, vmx_access_rights_keep_the_cpl_of_an_unusable_ss);
 	tcase_add_test(tc, cr_writes_keep_the_start_mode);
 	tcase_add_test(tc, cpuid_policy_refuses_what_it_cannot_give);
 	tcase_add_test(tc, cpuid_policy_accepts_a_subset_and_refuses_duplicates);
