@@ -218,6 +218,9 @@ START_TEST(cpuid_policy_refuses_what_it_cannot_give)
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 7, .index = 1, .flags = 1, .eax = 1u << 4 }), "index 1 EAX bit 4");
 	/* Without the index flag the guest reads it for index 0 too. */
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 7, .index = 3, .ebx = 1u << 7 }), "EBX bit 7");
+	/* Found in review: ... and for index 1, whose EAX holds feature flags
+	 * (7.1.EAX bit 4, AVX-VNNI, which fake_host lacks). */
+	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 7, .eax = 1u << 4 }), "index 1 EAX bit 4");
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 0x80000001, .edx = 1u << 20 }), "EDX bit 20");
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 0x40000000 }), "hypervisor's");
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 0x400000ff }), "hypervisor's");
