@@ -196,6 +196,17 @@ static void cpuid_tables(int64_t vm)
 	t[0].flags = 0;
 	expect("CPUID table of 65 entries", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, SV_MAX_CPUID + 1), -E2BIG);
 	expect("CPUID table outside my memory", sv_call3(SV_HC_VM_SET_CPUID, vm, bp->mem_size, 1), -EFAULT);
+	expect("CPUID table of 2^61 entries (the byte size wraps to 0)",
+	       sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1UL << 61), -E2BIG);
+	{
+		/* Odd address, across a page boundary: copied whole, accepted. */
+		static uint8_t span[2 * PAGE] __attribute__((aligned(PAGE)));
+		uint8_t *at = span + PAGE - 13;
+		t[0] = (struct sv_cpuid_entry){ .function = 0, .eax = 1 };
+		t[1] = (struct sv_cpuid_entry){ .function = 2, .eax = 2 };
+		memcpy(at, t, 2 * sizeof(t[0]));
+		expect("CPUID table at an odd address across a page", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)at, 2), 0);
+	}
 	expect("CPUID table of one entry", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1), 0);
 }
 
@@ -239,6 +250,15 @@ static void registers(void)
 	s = s0, s.ss = (struct sv_segment){ .selector = 3, .attr = 0x40 };
 	s.cs.attr = 0xa9f, s.cs.selector = 0x0b;
 	refused_sregs("SET_SREGS with an unusable SS whose DPL is not its RPL", vm, &s, &s0);
+	{
+		/* Odd address, across a page boundary: copied whole, accepted. */
+		static uint8_t span[2 * PAGE] __attribute__((aligned(PAGE)));
+		uint8_t *at = span + PAGE - 77;
+		memcpy(at, &s0, sizeof(s0));
+		expect("SET_SREGS from an odd address across a page", sv_call3(SV_HC_VCPU_SET_SREGS, vm, 0, (uint64_t)at), 0);
+		expect("GET_SREGS to an odd address across a page", sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, (uint64_t)at + 1), 0);
+		expect("... gives it back", memcmp(at + 1, &s0, sizeof(s0)), 0);
+	}
 	r = r0, r.rip = 0x0000800000000000UL;
 	expect("SET_REGS with a non-canonical RIP", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)&r), -EINVAL);
 	r = r0, r.rflags |= 1UL << 17;
