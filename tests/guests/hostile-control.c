@@ -250,6 +250,8 @@ static void registers(void)
 	s = s0, s.ss = (struct sv_segment){ .selector = 3, .attr = 0x40 };
 	s.cs.attr = 0xa9f, s.cs.selector = 0x0b;
 	refused_sregs("SET_SREGS with an unusable SS whose DPL is not its RPL", vm, &s, &s0);
+	s = s0, s.gs.selector = 0x13;
+	refused_sregs("SET_SREGS with a GS whose DPL is below its RPL", vm, &s, &s0);
 	{
 		/* Odd address, across a page boundary: copied whole, accepted. */
 		static uint8_t span[2 * PAGE] __attribute__((aligned(PAGE)));

@@ -94,6 +94,9 @@ START_TEST(each_broken_rule_is_refused_by_name)
 	REFUSED(S.ds.attr = 0xc92, "DS/ES/FS/GS not an accessed");
 	REFUSED(S.es.attr = 0xc99, "execute-only");
 	REFUSED(S.es.base = 1UL << 32, "DS/ES base");
+	/* Found by test_entry_model.c: VMX without unrestricted guest refuses
+	 * the entry (and no segment load gives it). */
+	REFUSED(S.gs.selector = 0x11, "DPL below the selector's RPL");
 	REFUSED(S.fs.base = 1UL << 47, "FS/GS base");
 	REFUSED(S.tr.attr &= ~SV_SEG_P, "TR not a present");
 	REFUSED(S.tr.attr = 0x89, "busy TSS");
@@ -163,6 +166,8 @@ START_TEST(real_mode_rules)
 {
 	layout_vcpu_state(0x8000, 0, 96 * MB, SV_START_16, &R, &S);
 	S.cs.attr = 0x93;                       /* read/write data as CS: fine in real mode */
+	ck_assert_ptr_null(refusal());
+	S.ds.selector = 0x1237;                 /* "RPL 3": no meaning in real mode */
 	ck_assert_ptr_null(refusal());
 	S.ss.attr = 0xb3;                       /* DPL 1 */
 	ck_assert_ptr_nonnull(refusal());
