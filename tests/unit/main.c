@@ -22,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, races_suite());
 	srunner_add_suite(sr, edges_suite());
 	srunner_add_suite(sr, regs_suite());
+	srunner_add_suite(sr, entry_model_suite());
 	srunner_add_suite(sr, xstate_suite());
 	srunner_add_suite(sr, msr_suite());
 	srunner_add_suite(sr, events_suite());

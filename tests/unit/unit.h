@@ -24,6 +24,7 @@ Suite *measure_suite(void);
 Suite *races_suite(void);
 Suite *edges_suite(void);
 Suite *regs_suite(void);
+Suite *entry_model_suite(void);
 Suite *xstate_suite(void);
 Suite *msr_suite(void);
 Suite *events_suite(void);
