@@ -120,26 +120,6 @@ START_TEST(each_broken_rule_is_refused_by_name)
 }
 END_TEST
 
-/* Found in review: VMX got AR 0x10000 for every unusable segment, so a
- * state at CPL 3 with a null SS (it passes the checks; SVM runs it at
- * CPL 3, the VMCB's CPL being SS.DPL) became SS.DPL 0 on VMX: its entry
- * failed (non-conforming CS.DPL 3 != SS.DPL 0), or with a conforming CS
- * the guest ran at CPL 0 while the measurement said 3. */
-START_TEST(vmx_access_rights_keep_the_cpl_of_an_unusable_ss)
-{
-	ck_assert_uint_eq(vmx_ar(0xa9b), 0xa09b);
-	ck_assert_uint_eq(vmx_ar(0xc93), 0xc093);
-	ck_assert_uint_eq(vmx_ar(0), 0x10000);
-	default_state();
-	S.cs = (struct sv_segment){ .selector = 0x2b, .attr = 0xafb, .limit = 0xffffffff };
-	S.ss = (struct sv_segment){ .selector = 0x03, .attr = 0x060 };
-	ck_assert_ptr_null(refusal());
-	ck_assert_uint_eq(vmx_ar(S.ss.attr) & 0x10000, 0x10000);            /* unusable */
-	ck_assert_uint_eq((vmx_ar(S.ss.attr) >> 5) & 3, SV_SEG_DPL(S.ss.attr)); /* CPL 3 */
-	ck_assert_uint_eq((vmx_ar(S.cs.attr) >> 5) & 3, (vmx_ar(S.ss.attr) >> 5) & 3);
-}
-END_TEST
-
 /* The CR intercepts keep a 16/32-bit vCPU in its mode: PE and PG keep
  * their values; the other bits are the guest's. */
 START_TEST(cr_writes_keep_the_start_mode)
@@ -174,6 +154,26 @@ START_TEST(real_mode_rules)
 	layout_vcpu_state(0x8000, 0, 96 * MB, SV_START_16, &R, &S);
 	S.cr0 |= X86_CR0_PG;
 	ck_assert_str_eq(refusal(), "CR0.PG without CR0.PE");
+}
+END_TEST
+
+/* Found in review: VMX got AR 0x10000 for every unusable segment, so a
+ * state at CPL 3 with a null SS (it passes the checks; SVM runs it at
+ * CPL 3, the VMCB's CPL being SS.DPL) became SS.DPL 0 on VMX: its entry
+ * failed (non-conforming CS.DPL 3 != SS.DPL 0), or with a conforming CS
+ * the guest ran at CPL 0 while the measurement said 3. */
+START_TEST(vmx_access_rights_keep_the_cpl_of_an_unusable_ss)
+{
+	ck_assert_uint_eq(vmx_ar(0xa9b), 0xa09b);
+	ck_assert_uint_eq(vmx_ar(0xc93), 0xc093);
+	ck_assert_uint_eq(vmx_ar(0), 0x10000);
+	default_state();
+	S.cs = (struct sv_segment){ .selector = 0x2b, .attr = 0xafb, .limit = 0xffffffff };
+	S.ss = (struct sv_segment){ .selector = 0x03, .attr = 0x060 };
+	ck_assert_ptr_null(refusal());
+	ck_assert_uint_eq(vmx_ar(S.ss.attr) & 0x10000, 0x10000);            /* unusable */
+	ck_assert_uint_eq((vmx_ar(S.ss.attr) >> 5) & 3, SV_SEG_DPL(S.ss.attr)); /* CPL 3 */
+	ck_assert_uint_eq((vmx_ar(S.cs.attr) >> 5) & 3, (vmx_ar(S.ss.attr) >> 5) & 3);
 }
 END_TEST
 
@@ -396,11 +396,11 @@ Suite *regs_suite(void)
 	tcase_add_test(tc, the_default_and_the_demo_start_states_pass);
 	tcase_add_test(tc, each_broken_rule_is_refused_by_name);
 	tcase_add_test(tc, real_mode_rules);
-	tcase_add_test(tc, vmx_access_rights_keep_the_cpl_of_an_unusable_ss);
 	tcase_add_test(tc, cr_writes_keep_the_start_mode);
 	tcase_add_test(tc, cpuid_policy_refuses_what_it_cannot_give);
 	tcase_add_test(tc, cpuid_policy_accepts_a_subset_and_refuses_duplicates);
 	tcase_add_test(tc, cpuid_lookup_answers_per_index);
+	tcase_add_test(tc, vmx_access_rights_keep_the_cpl_of_an_unusable_ss);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hypercalls");
 	tcase_add_checked_fixture(tc, hc_setup, hc_teardown);
