@@ -3,11 +3,11 @@
  * on entry: VMX's guest-state checks (SDM vol. 3, 28.3.1, applied to the
  * VMCS fields as arch/x86/vmx/vmcs.c writes them, vmx_ar included) with
  * and without unrestricted guest, and SVM's VMRUN consistency checks (APM
- * vol. 2, 15.5.1). Random mutations of valid start states (its own, not the
- * demo VMM's layout): every state the
- * check accepts must enter on both backends, at the same CPL. Written from
- * the manuals, not from hv/vcpu_state.c, so that the two can disagree (the
- * review of hypercalls 40-43 found three such disagreements by hand).
+ * vol. 2, 15.5.1). Random mutations of valid start states (its own, not
+ * the demo VMM's layout): every state the check accepts must enter on both
+ * backends, at the same CPL. Written from the manuals, not from
+ * hv/vcpu_state.c, so that the two can disagree (the review of hypercalls
+ * 40-43 found three such disagreements by hand, this test a fourth).
  */
 #include <string.h>
 #include "arch/x86/vmx/vmcs.h"
