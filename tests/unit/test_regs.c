@@ -272,6 +272,38 @@ START_TEST(cpuid_lookup_answers_per_index)
 }
 END_TEST
 
+/* Found in review: CPUID named the physical CPU's APIC ID (no table: a
+ * host value, changing as the vCPU moves between CPUs) or one ID for every
+ * vCPU (a table is per VM), never the vCPU's own local APIC's. */
+START_TEST(cpuid_reports_each_vcpus_own_apic_id)
+{
+	static struct vm vm;
+	static struct vcpu v;
+
+	vm.cpuid[0] = (struct sv_cpuid_entry){ .function = 1, .eax = 0x906ea, .ebx = 0x05010800 };
+	vm.cpuid[1] = (struct sv_cpuid_entry){ .function = 0xb, .ebx = 1, .ecx = 0x100, .edx = 5 };
+	vm.nr_cpuid = 2;
+	v.vm = &vm;
+	vlapic_init(&v.lapic, 3, VLAPIC_TSC_PER_TICK);
+	v.regs.rax = 1;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rbx, 0x03010800);         /* the rest of EBX as the table says */
+	for (uint64_t sub = 0; sub < 2; sub++) {
+		v.regs.rax = 0xb, v.regs.rcx = sub;
+		cpuid_emulate_vcpu(&v);
+		ck_assert_uint_eq(v.regs.rdx, 3);
+		ck_assert_uint_eq(v.regs.rbx, 1);
+	}
+	v.regs.rax = 0x1f, v.regs.rcx = 0;                 /* not in the table: zeros */
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rax | v.regs.rbx | v.regs.rcx | v.regs.rdx, 0);
+	vm.nr_cpuid = 0;                                   /* the host's CPUID */
+	v.regs.rax = 1;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rbx >> 24, 3);
+}
+END_TEST
+
 /* ---- the hypercalls ---- */
 
 static struct vm *control, *vm;
@@ -401,6 +433,7 @@ Suite *regs_suite(void)
 	tcase_add_test(tc, cpuid_policy_accepts_a_subset_and_refuses_duplicates);
 	tcase_add_test(tc, cpuid_lookup_answers_per_index);
 	tcase_add_test(tc, vmx_access_rights_keep_the_cpl_of_an_unusable_ss);
+	tcase_add_test(tc, cpuid_reports_each_vcpus_own_apic_id);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hypercalls");
 	tcase_add_checked_fixture(tc, hc_setup, hc_teardown);
