@@ -5,6 +5,7 @@
 #include "hv/clock.h"
 #include "hv/events.h"
 #include "hv/vlapic_msr.h"
+#include "hv/vcpu_mp.h"
 #include "hv/hypercall.h"
 #include "hv/intercept.h"
 #include "hv/msr.h"
@@ -186,9 +187,16 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			break;
 		}
 		vlapic_sync(v, clock_tsc());
+		/* Waiting for a SIPI (an AP after INIT): like a halted vCPU
+		 * it spins within its slice, then SV_EXIT_PREEMPT. */
+		if (!vcpu_mp_sync(v)) {
+			__builtin_ia32_pause();
+			continue;
+		}
 		if (v->halted) {
 			/* HLT with its APIC on: it sleeps here (spinning,
-			 * within its slice) until an interrupt can wake it,
+			 * within its slice) until an interrupt it can take or
+			 * an NMI (hv/nmi.c, whatever its RFLAGS.IF) wakes it,
 			 * or its VMM, waiting for a window to inject one,
 			 * hears that it can take one (it stays halted). */
 			if (!events_wake_from_hlt(v)) {

@@ -13,8 +13,7 @@ struct vcpu;
 
 bool vlapic_msr_is_apic(uint32_t msr);
 /* 0, -EINVAL (the access raises #GP), -EOPNOTSUPP (an ICR write asking
- * for what is not integrated: NMI, INIT, SIPI, logical destinations;
- * #GP too), -ENOENT (not an APIC MSR). */
+ * for what is not integrated: NMI; #GP too), -ENOENT (not an APIC MSR). */
 int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t *val);
 /* A guest's RDMSR/WRMSR exit: true if it was an APIC MSR (handled:
@@ -23,8 +22,9 @@ bool vlapic_msr_exit(struct vcpu *v, bool write);
 /* Before each entry of v, on its own CPU: IPIs posted to it go into its
  * IRR and its timer catches up with `now`. */
 void vlapic_sync(struct vcpu *v, uint64_t now);
-/* v executed HLT with interrupts enabled and a software-enabled APIC:
- * something (its timer, another vCPU's IPI, its VMM) can still wake it. */
+/* v executed HLT with a software-enabled APIC: something (its timer,
+ * another vCPU's IPI or NMI IPI, its VMM) can still wake it, whatever its
+ * RFLAGS.IF (an NMI wakes it with IF clear). */
 bool vlapic_can_wake(struct vcpu *v);
 
 #endif

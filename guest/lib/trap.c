@@ -1,6 +1,6 @@
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"
-#include "guest/control/layout.h"
+#include "guest/vmm/layout.h"
 
 #define NR_VECTORS 32          /* exceptions; 32-255 are guest/lib/irq.c's */
 #define MAX_VCPUS 8

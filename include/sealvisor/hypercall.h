@@ -105,9 +105,25 @@ enum sv_hypercall {
 	 * vCPU running on another CPU is kicked out to take it (at the latest
 	 * it takes it at its next exit, within its time slice). */
 	SV_HC_VCPU_INTERRUPT = 46,    /* (vm, vcpu id, vector) */
-	/* 47 reserved (events). */
+	/* Raises an NMI at a guest vCPU, like KVM_NMI: delivered through
+	 * vector 2 when the guest is not NMI-blocked (in its NMI handler, up
+	 * to its IRET) and has no STI/MOV SS shadow, whatever its RFLAGS.IF,
+	 * ahead of interrupts; it wakes a vCPU halted in the hypervisor. As on
+	 * a CPU, one NMI waits while another is handled and more coalesce
+	 * (at most two outstanding). A running vCPU is kicked out to take it.
+	 * -ENOENT: no such guest VM; -EINVAL: no such vCPU. */
+	SV_HC_VCPU_NMI = 47,          /* (vm, vcpu id) */
+	/* A guest vCPU's MP state (SV_MP_STATE_*), like KVM_SET_MP_STATE.
+	 * SET before VM_FINALIZE only (after: -EPERM; from then on only the
+	 * guest's own INIT and SIPI IPIs change it); measured (record 8).
+	 * SV_MP_STATE_WAIT_SIPI also loads the architectural INIT state
+	 * (README "MP state"), which SET_(S)REGS then refuse (-EBUSY) until
+	 * the vCPU is RUNNABLE again. GET any time, also after finalize: it
+	 * says only whether the vCPU was started, which VCPU_RUN shows anyway. */
+	SV_HC_VCPU_SET_MP_STATE = 48, /* (vm, vcpu id, state) */
+	SV_HC_VCPU_GET_MP_STATE = 49, /* (vm, vcpu id) -> state */
 
-	SV_HC_MAX = 48,
+	SV_HC_MAX = 50,
 	/* Numbers from here up, called by a guest, go to its VMM
 	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
 	SV_HC_GUEST_BASE = 0x100,
@@ -131,6 +147,14 @@ enum sv_hypercall {
 /* (vector): ask for an interrupt window (sv_run.request_irq_window) and
  * raise this vector at me when it opens. */
 #define SV_GUEST_IRQ_WINDOW (SV_HC_GUEST_BASE + 8)
+/* (): raise an NMI at me (VCPU_NMI); returns its result. */
+#define SV_GUEST_NMI (SV_HC_GUEST_BASE + 9)
+
+/* MP states (SV_HC_VCPU_SET/GET_MP_STATE). A vCPU waiting for SIPI does
+ * not enter the guest: VCPU_RUN waits within its time slice and returns
+ * SV_EXIT_PREEMPT until a SIPI from another vCPU of the VM starts it. */
+#define SV_MP_STATE_RUNNABLE  0u
+#define SV_MP_STATE_WAIT_SIPI 1u
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;
@@ -284,6 +308,7 @@ struct sv_boot_params {
 	uint32_t vendor;              /* 1 = AMD (use VMMCALL), 2 = Intel (VMCALL) */
 	uint32_t nr_cpus;             /* its vCPUs: one per physical CPU online */
 	uint32_t pad;
+	uint64_t tsc_per_ms;          /* the TSC's rate (0: not measured), for device clocks */
 	struct sv_module modules[SV_MAX_MODULES];
 };
 

@@ -3,7 +3,7 @@
  * value across trips through the VMM and a preemption, as
  * do DR0-3, DR7 and a SWAPGS; EFER never shows SVME and refuses it; MSRs off
  * the list are #GP(0) under the default policy. The VMM checks meanwhile
- * that none of these values reaches its own vCPU (guest/control/vmm.c).
+ * that none of these values reaches its own vCPU (guest/vmm/run.c).
  */
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"

@@ -21,7 +21,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sv-measure [--mem BYTES] [--pt-gpa GPA] [--seals SEALS] IMAGE\n"
 		   "Writes the launch-measurement stream (format v2) of the demo VMM launching\n"
 		   "the guest ELF IMAGE to stdout; pipe it into sha256sum for the digest.\n"
-		   "Defaults are the demo VMM's (guest/control/layout.h).\n");
+		   "Defaults are the demo VMM's (guest/vmm/layout.h).\n");
 }
 
 static int parse_u64(const char *opt, const char *arg, uint64_t *out)

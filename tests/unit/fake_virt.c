@@ -63,7 +63,10 @@ void fake_reset(void)
 	fake_last_exception = (struct fake_exception){ 0xff, false, 0 };
 	fake_ninjected = 0;
 	fake_irq_allowed = slot_busy = false;
+	fake_nmi_masked = fake_shadow = false;
+	fake_nmis_injected = 0;
 	fake_set_state_err = 0;
+	fake_nset_state = 0;
 	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
 }
 
@@ -91,12 +94,17 @@ static int fake_vcpu_init(struct vcpu *v)
 	return 0;
 }
 int fake_set_state_err;
+int fake_nset_state;
+struct sv_regs fake_last_regs;
+struct sv_sregs fake_last_sregs;
 static int fake_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
 {
-	(void)s;
 	if (fake_set_state_err)
 		return fake_set_state_err;
 	v->arch_pa = r->rip;   /* the fake keeps RIP here */
+	fake_last_regs = *r;
+	fake_last_sregs = *s;
+	fake_nset_state++;
 	return 0;
 }
 static void fake_vcpu_destroy(struct vcpu *v) { (void)v; }
@@ -136,12 +144,40 @@ static void fake_inject_interrupt(struct vcpu *v, uint8_t vector)
 	record(EV_INJECT_IRQ, v->vm->id);
 }
 static void fake_request_irq_window(struct vcpu *v) { record(EV_IRQ_WINDOW, v->vm->id); }
+/* NMI blocking as a CPU with virtual NMIs keeps it: set by an injected
+ * NMI, cleared when the test says the guest's IRET ran (fake_nmi_iret). */
+bool fake_nmi_masked, fake_shadow;
+int fake_nmis_injected;
+void fake_nmi_iret(void) { fake_nmi_masked = false; }
+static bool fake_nmi_blocked(struct vcpu *v) { (void)v; return fake_nmi_masked; }
+static bool fake_nmi_allowed(struct vcpu *v)
+{
+	(void)v;
+	return !fake_nmi_masked && !fake_shadow && !slot_busy;
+}
+static void fake_inject_nmi(struct vcpu *v)
+{
+	if (!fake_nmi_allowed(v))
+		abort();            /* generic code must ask first */
+	slot_busy = fake_nmi_masked = true;
+	fake_nmis_injected++;
+	record(EV_INJECT_NMI, v->vm->id);
+}
+static void fake_request_nmi_window(struct vcpu *v) { record(EV_NMI_WINDOW, v->vm->id); }
 static void fake_kick_cpu(unsigned cpu)
 {
 	record(EV_KICK, cpu);
 	__atomic_store_n(&fake_kicked[cpu], 1, __ATOMIC_SEQ_CST);
 }
 static void fake_preemption_arm(struct vcpu *v) { (void)v; }
+
+/* Long mode, paging on, unless a test says otherwise. */
+uint64_t fake_cr0 = 0x80050033;
+static uint64_t fake_get_cr0(struct vcpu *v)
+{
+	(void)v;
+	return fake_cr0;
+}
 
 uint64_t fake_cr4;
 static uint64_t fake_get_cr4(struct vcpu *v)
@@ -204,9 +240,12 @@ static const struct virt_ops fake_ops = {
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm, .get_cr4 = fake_get_cr4,
+	.get_cr0 = fake_get_cr0,
 	.msr_get = fake_msr_get, .msr_set = fake_msr_set,
 	.interrupt_allowed = fake_interrupt_allowed, .inject_interrupt = fake_inject_interrupt,
 	.request_irq_window = fake_request_irq_window,
+	.nmi_blocked = fake_nmi_blocked, .nmi_allowed = fake_nmi_allowed,
+	.inject_nmi = fake_inject_nmi, .request_nmi_window = fake_request_nmi_window,
 };
 const struct virt_ops *virt = &fake_ops;
 

@@ -6,6 +6,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/svm_cr.h"
+#include "arch/x86/svm/svm_nmi.h"
 #include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/x86.h"
@@ -101,11 +102,16 @@ static int svm_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	*vmcb64(vmcb, VMCB_CR0) = s->cr0;
 	*vmcb64(vmcb, VMCB_CR4) = s->cr4;
 	*vmcb64(vmcb, VMCB_CR3) = s->cr3;
-	*vmcb64(vmcb, VMCB_EFER) = s->efer | EFER_SVME;
+	svm_efer_set(v, s->efer);
 	*vmcb64(vmcb, VMCB_RFLAGS) = r->rflags;
 	*vmcb64(vmcb, VMCB_RIP) = r->rip;
 	*vmcb64(vmcb, VMCB_RSP) = r->rsp;
 	*vmcb8(vmcb, VMCB_CPL) = (uint8_t)SV_SEG_DPL(s->ss.attr);   /* as VMX: CPL = SS.DPL */
+	/* A new state (also an INIT's, hv/vcpu_mp.c) has nothing queued
+	 * for injection, no interrupt shadow and DR7 at its reset value. */
+	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
+	*vmcb64(vmcb, VMCB_INT_STATE) = 0;
+	*vmcb64(vmcb, VMCB_DR7) = 0x400;
 	v->regs = (struct guest_regs){ .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
 		.rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,
 		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13, .r14 = r->r14,
@@ -214,6 +220,8 @@ static void decode_exception(uint32_t code, uint64_t i1, struct vm_exit *e)
  * INT3/INTO are not re-injected but re-executed: RIP is still at the
  * instruction, and without next-RIP (QEMU's TCG has none) an injected
  * software interrupt would return to its own INT instruction. */
+/* A re-injected NMI keeps the guest NMI-blocked (svm_nmi.c set it when
+ * it first injected it). */
 static void requeue_event(void *vmcb)
 {
 	uint64_t info = *vmcb64(vmcb, VMCB_EXITINTINFO);
@@ -358,6 +366,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
 	requeue_event(vmcb);
 	decode_exit(vmcb, e);
+	svm_nmi_exit(v, e);
 	if (svm_cr_xsetbv_exit(v, e))
 		e->reason = VMEXIT_NONE;
 }
@@ -405,7 +414,6 @@ static uint64_t *msr_slot(struct vcpu *v, uint32_t index)
 	case MSR_IA32_SYSENTER_ESP: return vmcb64(vmcb, VMCB_SYSENTER_ESP);
 	case MSR_IA32_SYSENTER_EIP: return vmcb64(vmcb, VMCB_SYSENTER_EIP);
 	case MSR_IA32_PAT: return vmcb64(vmcb, VMCB_GPAT);
-	case MSR_IA32_EFER: return vmcb64(vmcb, VMCB_EFER);
 	}
 	return guest_switch_msr(v, index);
 }
@@ -414,20 +422,28 @@ static int svm_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 {
 	uint64_t *slot = msr_slot(v, index);
 
+	if (index == MSR_IA32_EFER) {
+		*value = svm_efer_get(v);
+		return 0;
+	}
 	if (!slot)
 		return -ENOENT;
 	*value = *slot;
 	return 0;
 }
 
-/* EFER.SVME stays set: VMRUN refuses a guest without it (hv/msr.c hides it). */
+/* EFER.SVME stays set: VMRUN refuses a guest without it (svm_efer_set). */
 static int svm_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 {
 	uint64_t *slot = msr_slot(v, index);
 
+	if (index == MSR_IA32_EFER) {
+		svm_efer_set(v, value);
+		return 0;
+	}
 	if (!slot)
 		return -ENOENT;
-	*slot = index == MSR_IA32_EFER ? value | EFER_SVME : value;
+	*slot = value;
 	return 0;
 }
 
@@ -485,10 +501,15 @@ const struct virt_ops svm_ops = {
 	.interrupt_allowed = svm_interrupt_allowed,
 	.inject_interrupt = svm_inject_interrupt,
 	.request_irq_window = svm_request_irq_window,
+	.nmi_blocked = svm_nmi_blocked,
+	.nmi_allowed = svm_nmi_allowed,
+	.inject_nmi = svm_inject_nmi,
+	.request_nmi_window = svm_request_nmi_window,
 	.get_rip = svm_get_rip,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
 	.get_cr4 = svm_get_cr4,
+	.get_cr0 = svm_get_cr0,
 	.msr_get = svm_msr_get,
 	.msr_set = svm_msr_set,
 };

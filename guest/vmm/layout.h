@@ -1,6 +1,6 @@
 /*
  * The demo VMM's launch layout: everything about a guest's launch that is
- * not in its ELF image. The VMM (guest/control/vmm.c) builds launches from
+ * not in its ELF image. The VMM (guest/vmm/elf_guest.c) builds launches from
  * it and the verifier (tests/tools/sv-measure) recomputes their launch
  * measurement from it, so the two can only disagree if one of them stops
  * including this header. Header-only; compiles freestanding (partition
@@ -16,13 +16,15 @@
  *   VM_SET_CPUID with the image's CPUID note, if it has one;
  *   vCPUs 0 .. n-1 (n from the image's vCPU note) with layout_vcpu_regs,
  *   each, if the image's start-mode note says 32 or 16, followed by
- *   VCPU_SET_SREGS and VCPU_SET_REGS with layout_vcpu_state;
+ *   VCPU_SET_SREGS and VCPU_SET_REGS with layout_vcpu_state; and, for
+ *   i > 0 if the image's AP start note says SV_AP_START_SIPI, then
+ *   VCPU_SET_MP_STATE(SV_MP_STATE_WAIT_SIPI) (which loads the INIT state);
  *   VM_SET_MSR_POLICY with the image's policy note (SV_NOTE_MSR_POLICY),
  *   only if it is not SV_MSR_POLICY_GP;
  *   VM_FINALIZE.
  */
-#ifndef GUEST_CONTROL_LAYOUT_H
-#define GUEST_CONTROL_LAYOUT_H
+#ifndef GUEST_VMM_LAYOUT_H
+#define GUEST_VMM_LAYOUT_H
 
 #include <stdbool.h>
 #include <stdint.h>

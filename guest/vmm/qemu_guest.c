@@ -1,0 +1,143 @@
+/* Kernels written for `qemu -kernel` (README, "Run your own kernel"): a
+ * ".vm" settings file (vm_config.h) or a bare Multiboot image, loaded by
+ * mb_launch.c into a VM whose RAM is one GUEST-sealed object at gpa 0. */
+#include "guest/vmm/vmm.h"
+#include "guest/vmm/mb_launch.h"
+#include "guest/vmm/pc_machine.h"
+#include "guest/vmm/vm_config.h"
+
+/* One such guest runs at a time (guests are launched one after another). */
+static struct pc machine;
+static uint64_t tsc_per_ms;
+
+static uint64_t now_ns(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t tsc = (uint64_t)hi << 32 | lo;
+	/* ns = tsc * 10^6 / tsc_per_ms, without overflowing for years */
+	return tsc / tsc_per_ms * 1000000 + tsc % tsc_per_ms * 1000000 / tsc_per_ms;
+}
+
+static void com1_tx(void *ctx, uint8_t byte)
+{
+	guest_serial_out(ctx, 0, (char)byte);
+}
+
+/* The PC machine as the kernel finds it after QEMU's firmware. */
+static int64_t machine_init(struct guest *g, const struct vm_config *cfg)
+{
+	struct pc_config pc = { .ram_below_4g = cfg->memory, .ncpus = cfg->vcpus,
+				.com1_tx = com1_tx, .com1_ctx = g };
+
+	tsc_per_ms = bp->tsc_per_ms ? bp->tsc_per_ms : 1000000;   /* unmeasured: 1 GHz */
+	pc.now_ns = now_ns();
+	int r = pc_init(&machine, &pc);
+	if (r)
+		return r;
+	g->pc = &machine;
+	return 0;
+}
+
+/* Port I/O: the machine model answers; its stop requests end the guest. */
+void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run)
+{
+	uint32_t val = (uint32_t)run->io.data;
+
+	(void)vcpu;
+	if (pc_io(g->pc, run->io.port, run->io.size, run->io.is_write, &val, now_ns()) == 0 &&
+	    !run->io.is_write)
+		run->io.data = val;
+	switch (g->pc->stop) {
+	case PC_RUNNING:
+		return;
+	case PC_DEBUG_EXIT:
+		/* The value is the kernel's verdict, for ./sealvisor to turn
+		 * into QEMU's exit status, (value << 1) | 1. */
+		sv_printf("[vmm] %s: isa-debug-exit value %u\n", g->name,
+			  (unsigned)(g->pc->exit_status >> 1) & 0xff);
+		break;
+	case PC_RESET:
+		sv_printf("[vmm] %s: the guest reset the machine: stopped (no reboot)\n", g->name);
+		break;
+	case PC_POWEROFF:
+		sv_printf("[vmm] %s: the guest powered the machine off\n", g->name);
+		break;
+	}
+	g->done = true;
+}
+
+static bool is_settings_file(const struct sv_module *m)
+{
+	size_t n = strlen(m->name);
+	return n > 3 && !strcmp(m->name + n - 3, ".vm");
+}
+
+/* A guest described by a settings file (guest/vmm/vm_config.h), or a bare
+ * Multiboot kernel with the defaults; started as QEMU starts -kernel. */
+int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
+{
+	static struct vm_config cfg;
+	static struct mb_launch l;
+	char err[VMCFG_ERR_MAX];
+	int64_t r;
+
+	memset(&l, 0, sizeof(l));
+	if (is_settings_file(m)) {
+		if (vm_config_parse(&cfg, m->name, (const char *)m->gpa, m->size, err, sizeof(err))) {
+			sv_printf("[vmm] %s\n", err);
+			return -EINVAL;
+		}
+	} else {
+		vm_config_defaults(&cfg);
+		sv_snprintf(cfg.kernel, sizeof(cfg.kernel), "%s", m->name);   /* both 64 bytes */
+	}
+	l.kernel = vmm_find_module(cfg.kernel);
+	for (unsigned i = 0; i < cfg.nr_initrds; i++)
+		if (!(l.initrd[i] = vmm_find_module(cfg.initrd[i]))) {
+			sv_printf("[vmm] %s: initrd '%s' is not among the modules (add 'module = %s' "
+				  "to sealvisor.cfg)\n", g->name, cfg.initrd[i], cfg.initrd[i]);
+			return -ENOENT;
+		}
+	if (!l.kernel) {
+		sv_printf("[vmm] %s: kernel '%s' is not among the modules (add 'module = %s' to "
+			  "sealvisor.cfg)\n", g->name, cfg.kernel, cfg.kernel);
+		return -ENOENT;
+	}
+	if (cfg.vcpus > 1) {
+		sv_printf("[vmm] %s: vcpus = %u: application processors need INIT/SIPI, which "
+			  "this VMM cannot give yet\n", g->name, cfg.vcpus);
+		return -EOPNOTSUPP;
+	}
+	g->nr_vcpus = 1;
+	if ((r = machine_init(g, &cfg)))
+		return r;
+	if ((g->obj = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING)) < 0)
+		return g->obj;
+	if ((r = sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g->obj, GUEST_SEALS)) ||
+	    (r = sv_call2(SV_HC_MEMOBJ_SET_SIZE, g->obj, cfg.memory)))
+		return r;
+	if ((g->vm = sv_call0(SV_HC_VM_CREATE)) < 0)
+		return g->vm;
+	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, 0, cfg.memory, g->obj, 0)))
+		return r;
+	l.vm = g->vm;
+	l.ram = cfg.memory;
+	l.cfg = &cfg;
+	l.scratch = (void *)scratch;
+	if ((r = mb_launch_load(&l))) {
+		sv_printf("[vmm] %s: %s\n", g->name, l.why);
+		return r;
+	}
+	sv_printf("[vmm] %s: Multiboot kernel '%s', entry 0x%lx, %lu MiB, %u initrd(s)\n", g->name,
+		  l.kernel->name, l.entry, cfg.memory >> 20, cfg.nr_initrds);
+	if ((r = sv_call1(SV_HC_VM_FINALIZE, g->vm)))
+		return r;
+	return sv_call2(SV_HC_VM_GET_MEASUREMENT, g->vm, (uint64_t)g->measurement);
+}
+/* A Multiboot header wins over ELF64 (our own kernels have none): such
+ * an image is started as QEMU's -kernel starts it. */
+bool qemu_guest_wanted(const struct sv_module *m)
+{
+	return is_settings_file(m) || mb_launch_is_multiboot(m);
+}

@@ -1,0 +1,95 @@
+/*
+ * The control partition's VMM (guest/vmm/): a small, untrusted VMM. For
+ * every guest image it was given it creates a GUEST-sealed memory object,
+ * binds it, loads the guest into it, creates the vCPUs, finalizes (all of
+ * that is measured), runs the vCPUs and serves their exits, and reports;
+ * then it shuts the machine down with the overall result.
+ *
+ * Its files, by job:
+ *   main.c      start-up, the control vCPUs, the launch of each guest
+ *   elf_guest.c our ELF64 test kernels, in the launch layout of layout.h
+ *   qemu_guest.c kernels written for `qemu -kernel`: settings (vm_config.c),
+ *               Multiboot loading (mb_launch.c, multiboot.c)
+ *   run.c       the run loop: one guest vCPU per control vCPU, its exits
+ *   services.c  what the test kernels ask of their VMM (punch, hand-off,
+ *               migration, MSR exits) and the VMM's own-state checks
+ *
+ * It has one vCPU per physical CPU. vCPU 0 runs the show and guest vCPU 0;
+ * guest vCPU k runs on control vCPU k, which waits for such a job.
+ */
+#ifndef GUEST_VMM_VMM_H
+#define GUEST_VMM_VMM_H
+
+#include <sealvisor/elf64.h>
+#include "guest/vmm/layout.h"
+#include "guest/lib/kernel.h"
+#include "guest/lib/sv.h"
+#include "guest/lib/xmm.h"
+
+/* The VMM's own XMM0-15 pattern (guest/lib/xmm.h). */
+#define XMM_SEED 0xc0de0000c0de0000UL
+#define STACK_SIZE (64 * 1024)
+
+struct guest {
+	char name[32];
+	int64_t obj, vm;
+	unsigned nr_vcpus;
+	char line[SV_MAX_VCPUS][160];
+	unsigned col[SV_MAX_VCPUS];
+	volatile bool done, failed;
+	bool expect_preempt;
+	/* A kernel for `qemu -kernel` (qemu_guest.c): its ports go to the
+	 * PC machine model, and isa-debug-exit's value is its verdict. */
+	struct pc *pc;
+	unsigned preemptions, punches;
+	int status;
+	char why[96];
+	uint8_t measurement[SV_MEASUREMENT_SIZE];
+};
+
+enum { JOB_IDLE, JOB_READY, JOB_DONE };
+
+/* Work for control vCPU k: run vCPU `vcpu` of guest g until it is done. */
+struct job {
+	volatile int state;
+	struct guest *g;
+	unsigned vcpu;
+};
+
+enum result { PASSED, FAILED, SKIPPED };
+
+extern struct sv_boot_params *bp;
+extern uint64_t scratch;              /* free control-partition memory */
+extern struct job jobs[SV_MAX_VCPUS];
+/* Control vCPUs this VMM uses: one per CPU, at most SV_MAX_VCPUS (the
+ * most vCPUs a guest can have, so more would never get a job). */
+extern unsigned vmm_cpus;
+
+/* main.c */
+void guest_fail(struct guest *g, const char *why, int64_t err);
+void guest_set_name(struct guest *g, const char *path);
+uint64_t guest_vm_pages(int64_t vm);
+enum result guest_launch(const struct sv_module *m, struct guest *g);
+const struct sv_module *vmm_find_helper(void);
+const struct sv_module *vmm_find_module(const char *name);
+
+/* elf_guest.c, qemu_guest.c: build and finalize the VM (0 or -errno). */
+int64_t elf_guest_create(struct guest *g, const struct sv_module *m);
+bool qemu_guest_wanted(const struct sv_module *m);
+int64_t qemu_guest_create(struct guest *g, const struct sv_module *m);
+void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run);
+
+/* run.c */
+void guest_serial_out(struct guest *g, unsigned vcpu, char c);
+void run_vcpu(struct guest *g, unsigned vcpu);
+void run_guest(struct guest *g);
+
+/* services.c */
+void service_punch(struct guest *g, struct sv_run *run);
+void service_msr_exit(struct guest *g, struct sv_run *run);
+void service_handoff(struct guest *g, struct sv_run *run);
+bool service_migrate(struct guest *g, unsigned vcpu, struct sv_run *run);
+void own_state_init(void);
+void check_own_state(struct guest *g);
+
+#endif
