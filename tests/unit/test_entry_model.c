@@ -6,9 +6,9 @@
  * vol. 2, 15.5.1). Random mutations of valid start states (its own, not
  * the demo VMM's layout, and the INIT/SIPI one): every state the check
  * accepts must enter on both backends, at the same CPL. Written from the
- * manuals, not from
- * hv/vcpu_state.c, so that the two can disagree (the review of hypercalls
- * 40-43 found three such disagreements by hand, this test a fourth).
+ * manuals, not from hv/vcpu_state.c, so that the two can disagree (the
+ * review of hypercalls 40-43 found three such disagreements by hand, this
+ * test a fourth).
  */
 #include <string.h>
 #include "arch/x86/vmx/vmcs.h"
