@@ -1,6 +1,7 @@
 /* Multiboot launches (guest/vmm/mb_launch.h). */
 #include <sealvisor/errno.h>
 #include "guest/lib/sv.h"
+#include "guest/vmm/acpi_tables.h"
 #include "guest/vmm/mb_launch.h"
 #include "guest/vmm/multiboot.h"
 
@@ -88,6 +89,32 @@ static int64_t put_information(struct mb_launch *l, const struct mb_module *mods
 	return populate(l, MB_INFO_GPA, (uint64_t)l->scratch, (uint64_t)used, "the boot information");
 }
 
+/* The ACPI tables (RSDP first, where a legacy search finds it), built in
+ * the VMM's scratch memory and populated: measured like everything else. */
+static int64_t put_acpi_tables(struct mb_launch *l)
+{
+	int64_t used = acpi_build(l->scratch, MB_FIRMWARE_SIZE, MB_FIRMWARE_GPA, l->cfg->vcpus);
+
+	if (used < 0)
+		return refuse(l, used, "the ACPI tables for %u vCPUs do not fit in 0x%lx bytes",
+			      l->cfg->vcpus, MB_FIRMWARE_SIZE);
+	return populate(l, MB_FIRMWARE_GPA, (uint64_t)l->scratch, (uint64_t)used, "the ACPI tables");
+}
+
+/* Application processors wait for the BSP's INIT and SIPI, as on a PC. */
+static int64_t create_aps(struct mb_launch *l)
+{
+	for (unsigned i = 1; i < l->cfg->vcpus; i++) {
+		struct sv_vcpu_regs regs = { 0 };
+		int64_t r = sv_call3(SV_HC_VCPU_CREATE, l->vm, i, (uint64_t)&regs);
+		if (!r)
+			r = sv_call3(SV_HC_VCPU_SET_MP_STATE, l->vm, i, SV_MP_STATE_WAIT_SIPI);
+		if (r)
+			return refuse(l, r, "application processor %u could not be created", i);
+	}
+	return 0;
+}
+
 /* 3.2: flat 4 GiB segments, CR0.PE (with ET and NE),
  * EFLAGS with IF and VM clear, EAX magic, EBX the information. */
 static int64_t set_entry_state(struct mb_launch *l)
@@ -143,7 +170,8 @@ int64_t mb_launch_load(struct mb_launch *l)
 				  img.seg[i].filesz, "a kernel segment")))
 			return r;
 	l->entry = img.entry;
-	if ((r = place_modules(l, kernel_end(&img), mods)) || (r = put_information(l, mods)))
+	if ((r = place_modules(l, kernel_end(&img), mods)) || (r = put_information(l, mods)) ||
+	    (r = put_acpi_tables(l)) || (r = set_entry_state(l)))
 		return r;
-	return set_entry_state(l);
+	return create_aps(l);
 }

@@ -3,12 +3,14 @@
  * segments, its modules and the boot information go into the VM's
  * GUEST-sealed RAM through VM_POPULATE (so all of it is measured), and
  * vCPU 0 gets the Multiboot entry state (3.2): 32-bit protected mode,
- * paging off, flat segments, EAX = 0x2badb002, EBX = the information.
+ * paging off, flat segments, EAX = 0x2badb002, EBX = the information;
+ * the others wait for its INIT and SIPI (MP state WAIT_SIPI).
  *
  * The guest-physical machine (README, "Run your own kernel"):
  *   [0, 0x9fc00)             RAM (mem_lower 639 KiB)
  *   [0x9fc00, 0xa0000)       reserved (where a PC's EBDA is)
- *   [0xe0000, 0x100000)      reserved: firmware area (ACPI tables)
+ *   [0xe0000, 0x100000)      reserved: firmware area, the ACPI tables (RSDP
+ *                            at 0xe0000, where a legacy search finds it)
  *   [0x100000, ram)          RAM: the kernel, then its modules, page aligned
  *   MB_INFO_GPA              the boot information, inside low RAM
  * RAM is at most MB_MAX_RAM: the space below 4 GiB above it is for
@@ -25,6 +27,7 @@
 #define MB_INFO_SIZE 0x10000ul
 #define MB_LOW_RAM_END 0x9fc00ul
 #define MB_FIRMWARE_GPA 0xe0000ul
+#define MB_FIRMWARE_SIZE 0x20000ul
 #define MB_MAX_RAM (3ul << 30)
 
 struct mb_launch {

@@ -39,6 +39,24 @@ static int64_t machine_init(struct guest *g, const struct vm_config *cfg)
 	return 0;
 }
 
+/* MMIO the hypervisor decoded: the I/O APIC page; anything else (and an
+ * access it could not decode) ends the guest, as no device is there. */
+void qemu_guest_mmio(struct guest *g, struct sv_run *run)
+{
+	uint64_t val = run->mmio.data;
+
+	if (run->mmio.size &&
+	    pc_mmio(g->pc, run->mmio.gpa, run->mmio.size, run->mmio.is_write, &val) == 0) {
+		if (!run->mmio.is_write)
+			run->mmio.data = val;
+		return;
+	}
+	sv_printf("[vmm] %s: %s at gpa 0x%lx (%u bytes): no device there%s\n", g->name,
+		  run->mmio.is_write ? "write" : "read", run->mmio.gpa, run->mmio.size,
+		  run->mmio.size ? "" : " (instruction not decoded)");
+	guest_fail(g, "access to a guest-physical address with no memory or device", 0);
+}
+
 /* Port I/O: the machine model answers; its stop requests end the guest. */
 void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run)
 {
@@ -104,12 +122,12 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 			  "sealvisor.cfg)\n", g->name, cfg.kernel, cfg.kernel);
 		return -ENOENT;
 	}
-	if (cfg.vcpus > 1) {
-		sv_printf("[vmm] %s: vcpus = %u: application processors need INIT/SIPI, which "
-			  "this VMM cannot give yet\n", g->name, cfg.vcpus);
-		return -EOPNOTSUPP;
+	if (cfg.vcpus > vmm_cpus) {
+		sv_printf("[vmm] %s: vcpus = %u, but this VMM runs one vCPU per CPU and has %u\n",
+			  g->name, cfg.vcpus, vmm_cpus);
+		return -EINVAL;
 	}
-	g->nr_vcpus = 1;
+	g->nr_vcpus = cfg.vcpus;
 	if ((r = machine_init(g, &cfg)))
 		return r;
 	if ((g->obj = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING)) < 0)

@@ -119,7 +119,10 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			}
 			break;
 		case SV_EXIT_MMIO:
-			service_mmio(g, &run);
+			if (g->pc)
+				qemu_guest_mmio(g, &run);
+			else
+				service_mmio(g, &run);
 			if (g->failed)
 				return;
 			break;

@@ -79,6 +79,7 @@ int64_t elf_guest_create(struct guest *g, const struct sv_module *m);
 bool qemu_guest_wanted(const struct sv_module *m);
 int64_t qemu_guest_create(struct guest *g, const struct sv_module *m);
 void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run);
+void qemu_guest_mmio(struct guest *g, struct sv_run *run);
 
 /* run.c */
 void guest_serial_out(struct guest *g, unsigned vcpu, char c);
