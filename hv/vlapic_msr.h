@@ -26,5 +26,10 @@ void vlapic_sync(struct vcpu *v, uint64_t now);
 /* v executed HLT with interrupts enabled and a software-enabled APIC:
  * something (its timer, another vCPU's IPI, its VMM) can still wake it. */
 bool vlapic_can_wake(struct vcpu *v);
+/* The TSC at which v's next entry must end so that its APIC timer is
+ * not late: the nearer of slice_end and the timer's next expiry (an
+ * unmasked timer of a guest's software-enabled APIC; the control
+ * partition has none). Docs/ARCHITECTURE.md, invariant 26. */
+uint64_t vlapic_entry_deadline(const struct vcpu *v, uint64_t slice_end);
 
 #endif

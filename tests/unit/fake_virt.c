@@ -62,6 +62,8 @@ void fake_reset(void)
 	fake_nevents = fake_nexits = fake_next_exit = fake_nmsrs = 0;
 	fake_last_exception = (struct fake_exception){ 0xff, false, 0 };
 	fake_ninjected = 0;
+	fake_armed_deadline = 0;
+	fake_narmed = 0;
 	fake_irq_allowed = slot_busy = false;
 	fake_set_state_err = 0;
 	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
@@ -141,7 +143,14 @@ static void fake_kick_cpu(unsigned cpu)
 	record(EV_KICK, cpu);
 	__atomic_store_n(&fake_kicked[cpu], 1, __ATOMIC_SEQ_CST);
 }
-static void fake_preemption_arm(struct vcpu *v) { (void)v; }
+uint64_t fake_armed_deadline;
+int fake_narmed;
+static void fake_preemption_arm(struct vcpu *v, uint64_t tsc_deadline)
+{
+	(void)v;
+	fake_armed_deadline = tsc_deadline;
+	fake_narmed++;
+}
 
 uint64_t fake_cr4;
 static uint64_t fake_get_cr4(struct vcpu *v)

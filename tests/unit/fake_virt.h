@@ -46,6 +46,10 @@ extern bool fake_has_spec_ctrl;
 extern bool fake_irq_allowed;
 extern int fake_injected[16], fake_ninjected;
 
+/* The TSC deadline of the last preemption_arm, and how many there were. */
+extern uint64_t fake_armed_deadline;
+extern int fake_narmed;
+
 void fake_reset(void);
 /* Creates vCPU 0 (if need be) and finalizes: a GUEST object's pages can
  * be punched only once its VM's launch is measured. */

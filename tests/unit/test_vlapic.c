@@ -11,7 +11,7 @@ static struct vlapic_ipi ipi;
 
 static void setup(void)
 {
-	vlapic_init(&l, 3, TPT);
+	vlapic_init(&l, 3, TPT, 0);
 }
 
 static uint64_t rd(uint32_t reg, uint64_t now)

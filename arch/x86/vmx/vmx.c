@@ -6,6 +6,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/guest_switch.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/timer_units.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -683,15 +684,17 @@ static void vmx_on_nmi(struct trap_frame *f)
 		vmwrite(PREEMPT_TIMER, 0);
 }
 
-/* The VMX preemption timer counts TSC >> shift; without it, the LAPIC's. */
-static void vmx_preemption_arm(struct vcpu *v)
+/* The VMX preemption timer counts TSC >> shift (loaded at the entry,
+ * vmx_vcpu_run); without it, the LAPIC's one-shot. */
+static void vmx_preemption_arm(struct vcpu *v, uint64_t tsc_deadline)
 {
 	struct vmx_vcpu *x = v->arch;
 
 	if (vmx.preempt_timer)
-		x->preempt_ticks = (20000000UL >> vmx.preempt_shift) ?: 1;
+		x->preempt_ticks = timer_vmx_count(__builtin_ia32_rdtsc(), tsc_deadline,
+						   vmx.preempt_shift);
 	else
-		apic_timer_arm(6000000u);
+		apic_timer_arm_until(tsc_deadline);
 }
 
 const struct virt_ops vmx_ops = {
