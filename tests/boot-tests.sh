@@ -7,7 +7,7 @@
 set -uo pipefail
 build=${1:-build}
 passed=0 failed=0
-KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic"
+KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic apic-timer"
 # Started in real mode and 32-bit mode (VCPU_SET_SREGS), and with a CPUID
 # table (VM_SET_CPUID): tests/configs/regs.cfg.
 REGS_KERNELS="realmode prot32 cpuid-table"
