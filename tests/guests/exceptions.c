@@ -71,6 +71,19 @@ static void do_step_fresh(void *stack)
 			 ".globl step_fresh_done\nstep_fresh_done: nop; nop; ud2"
 			 : : "r"(stack) : "memory");
 }
+/* Single-step over STI with IF clear: the #DB comes after the sti, in
+ * its interrupt shadow, with TF set. On VMX the reflecting entry needs
+ * the pending-debug-exceptions BS bit there (arch/x86/vmx/vmx.c,
+ * keep_single_step_pending): without it the entry fails and the vCPU is
+ * dead. */
+extern char step_sti_done[];
+static void do_step_sti(void *a)
+{
+	(void)a;
+	__asm__ volatile("cli; pushfq; orq $0x100, (%%rsp); popfq; sti\n"
+			 ".globl step_sti_done\nstep_sti_done: cli; nop; ud2" ::: "memory");
+}
+
 /* ICEBP (INT1): a #DB trap after it. The hypervisor steps over it and
  * injects #DB; if a stage-2 fault during that delivery dropped the #DB,
  * the ud2 after it would be next. QEMU 7.2's TCG has no ICEBP (#UD, as if
@@ -166,6 +179,7 @@ __attribute__((section(".text.start"))) void _start(void)
 	expect("string I/O", do_insb, 0, 13, 0, 0);
 	expect_db("single-step", do_step, 0, step_done, 1);
 	expect_db("single-step, fresh stack", do_step_fresh, FRESH_STACK(40), step_fresh_done, 1);
+	expect_db("single-step over sti (in its shadow)", do_step_sti, 0, step_sti_done, 1);
 	expect_db("icebp", do_icebp, 0, icebp_done, 0);
 	expect_db("icebp, fresh stack", do_icebp_fresh, FRESH_STACK(48), icebp_fresh_done, 0);
 	expect_ac();

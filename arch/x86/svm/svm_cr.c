@@ -29,21 +29,11 @@ uint64_t svm_get_cr4(struct vcpu *v)
 }
 
 /* len bytes of guest-physical memory within one page, if stage 2 maps it
- * now. No object lock is held: a punch racing this read can only make
- * the guest's own instruction decode wrongly, and whatever value results
- * still goes through the same verdict: at worst this guest gets a #GP or
- * an allowed value it did not write. */
+ * now, under the object lock a stage-2 fault takes (hv/guest_read.c), so
+ * a concurrent punch cannot free the page under the read. */
 static int read_gpa(struct vcpu *v, uint64_t gpa, void *out, unsigned len)
 {
-	uint64_t hpa;
-	unsigned level;
-
-	if (!stage2_lookup(&v->vm->s2, gpa, &hpa, &level))
-		return -EAGAIN;
-	uint8_t *src = (uint8_t *)phys_to_virt(hpa) + (gpa & ~PAGE_MASK);
-	for (unsigned i = 0; i < len; i++)
-		((uint8_t *)out)[i] = src[i];
-	return 0;
+	return vm_read_gpa(v->vm, gpa, out, len);
 }
 
 /* gva -> gpa by the guest's 4-level tables (partitions stay in long mode). */

@@ -32,6 +32,8 @@
 #define BLOCKED_BY_STI_MOVSS 3u      /* guest interruptibility state */
 #define BLOCKED_BY_NMI  (1u << 3)
 #define RFLAGS_IF       (1UL << 9)
+#define RFLAGS_TF       (1UL << 8)
+#define PENDING_DBG_BS  (1UL << 14)
 #define PIN_PREEMPT     (1u << 6)
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT        (1u << 7)
@@ -330,6 +332,20 @@ static void set_guest_dr6(struct vcpu *v, uint64_t q)
 	v->sw.dr6 = (v->sw.dr6 & ~0xfUL) | (q & 0x600f);
 }
 
+/* A #DB exit in an STI or MOV SS shadow with RFLAGS.TF set (the guest
+ * did `sti` or `mov ss` while single-stepping): VM entry requires the
+ * pending-debug-exceptions BS bit whenever TF is set (DEBUGCTL.BTF is
+ * never the guest's: 0) in such a shadow (SDM 26.3.1.5), and a #DB exit
+ * does not set it as the CPU does for other exits, so without this the
+ * reflecting entry fails and the guest has killed its own vCPU. KVM does
+ * the same (handle_exception_nmi). */
+static void keep_single_step_pending(void)
+{
+	if ((vmread(GUEST_RFLAGS) & RFLAGS_TF) &&
+	    (vmread(GUEST_INTERRUPTIBILITY) & BLOCKED_BY_STI_MOVSS))
+		vmwrite(GUEST_PENDING_DBG, vmread(GUEST_PENDING_DBG) | PENDING_DBG_BS);
+}
+
 /* #DB and #AC are intercepted so that a guest stuck delivering them keeps
  * exiting; generic code reflects them. ICEBP's #DB (type "privileged
  * software exception") is reported with RIP at the ICEBP: generic code
@@ -345,8 +361,10 @@ static void decode_exception(struct vcpu *v, uint32_t info, uint64_t q, struct v
 		e->skip = (uint8_t)vmread(EXIT_INSTR_LEN);
 		return;
 	}
-	if (e->vector == X86_EXC_DB)
+	if (e->vector == X86_EXC_DB) {
 		set_guest_dr6(v, q);
+		keep_single_step_pending();
+	}
 	e->has_error = !!(info & INTR_INFO_HAS_ERROR);
 	e->error = e->has_error ? (uint32_t)vmread(EXIT_INTR_ERROR) : 0;
 }
