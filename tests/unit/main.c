@@ -28,6 +28,7 @@ int main(void)
 	srunner_add_suite(sr, vlapic_suite());
 	srunner_add_suite(sr, multiboot_suite());
 	srunner_add_suite(sr, vm_config_suite());
+	srunner_add_suite(sr, timer_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

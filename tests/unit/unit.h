@@ -30,6 +30,7 @@ Suite *events_suite(void);
 Suite *vlapic_suite(void);
 Suite *multiboot_suite(void);
 Suite *vm_config_suite(void);
+Suite *timer_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset
