@@ -190,9 +190,9 @@ __attribute__((section(".text.start"))) void _start(void)
 		kprintf("exceptions: a function that does not fault was reported as faulting\n");
 	}
 	checked++;
-	if (trap_count() != 10) {
+	if (trap_count() != 11) {
 		failed++;
-		kprintf("exceptions: %lu exceptions counted, expected 10\n", trap_count());
+		kprintf("exceptions: %lu exceptions counted, expected 11\n", trap_count());
 	}
 	kprintf("exceptions: %u checks, %u failed\n", checked, failed);
 	kprintf(failed ? "FAIL\n" : "PASS\n");
