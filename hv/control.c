@@ -109,7 +109,8 @@ int control_start(const struct boot_info *bi)
 	err = load_image(vm, &bi->modules[0], &entry, &end);
 	struct sv_boot_params *bp = vm_guest_ptr(vm, BOOT_PARAMS, sizeof(*bp));
 	*bp = (struct sv_boot_params){ .magic = SV_BOOT_MAGIC, .mem_size = vm->ram_size,
-				       .vendor = virt->vendor, .nr_cpus = hv_nr_cpus };
+				       .vendor = virt->vendor, .nr_cpus = hv_nr_cpus,
+				       .tsc_per_ms = bi->tsc_per_ms };
 	if (!err)
 		err = copy_modules(vm, bi, end, bp);
 	if (err)

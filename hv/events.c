@@ -7,6 +7,7 @@
  * hv_lock, the vCPU's own run takes vectors without it. */
 #include <sealvisor/errno.h>
 #include "hv/events.h"
+#include "hv/nmi.h"
 #include "hv/shootdown.h"
 #include "hv/vlapic.h"
 
@@ -55,6 +56,7 @@ static void take(struct vcpu *v, int vector)
 
 bool events_before_entry(struct vcpu *v, bool vmm_wants_window)
 {
+	nmi_before_entry(v);   /* first: an injected NMI takes the slot */
 	int vector = vcpu_pending_interrupt(v);
 	bool ready = virt->interrupt_allowed(v);
 
@@ -75,5 +77,6 @@ bool events_before_entry(struct vcpu *v, bool vmm_wants_window)
 
 bool events_wake_from_hlt(struct vcpu *v)
 {
-	return vcpu_pending_interrupt(v) >= 0 && virt->interrupt_allowed(v);
+	return nmi_wakes_from_hlt(v) ||
+	       (vcpu_pending_interrupt(v) >= 0 && virt->interrupt_allowed(v));
 }

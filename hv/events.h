@@ -25,14 +25,16 @@ int vcpu_queued_interrupt(const struct vcpu *v);
  * APIC (under its priority rules), or -1. */
 int vcpu_pending_interrupt(const struct vcpu *v);
 /*
- * Just before each entry of a guest vCPU: injects the highest queued
+ * Just before each entry of a guest vCPU: injects a pending NMI if it can
+ * (hv/nmi.h), else the highest queued
  * vector if the guest can take it now, and arms the interrupt window if
  * anything is left (or the VMM wants the window). True if the VMM asked
  * for the window, the guest can take an interrupt now and none is queued:
  * the run ends with SV_EXIT_IRQ_WINDOW instead of entering.
  */
 bool events_before_entry(struct vcpu *v, bool vmm_wants_window);
-/* A halted guest that could take a queued interrupt wakes at once. */
+/* A halted guest that could take a queued interrupt, or an NMI, wakes at
+ * once. */
 bool events_wake_from_hlt(struct vcpu *v);
 
 #endif

@@ -4,6 +4,7 @@
 #include "hv/events.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
+#include "hv/nmi.h"
 #include "hv/msr.h"
 #include "hv/run.h"
 #include "hv/shutdown.h"
@@ -49,6 +50,7 @@ union hc_args {
 	struct { uint64_t vm, vcpu, regs; } vcpu_create;
 	struct { uint64_t vm, vcpu, run; } vcpu_run;
 	struct { uint64_t vm, vcpu, vector; } vcpu_interrupt;
+	struct { uint64_t vm, vcpu; } vcpu_nmi;
 	struct { uint64_t n, rip, rsp; } control_vcpu;
 	struct { uint64_t vm, vcpu, gpa; } regs;
 	struct { uint64_t vm, gpa, nr; } cpuid;
@@ -361,6 +363,24 @@ static int64_t hc_vcpu_interrupt(struct vm *caller, const union hc_args *a)
 	return err;
 }
 
+/* Like VCPU_INTERRUPT: raised whether or not the vCPU runs, kicked if it
+ * does. Raising never fails and never grows (hv/nmi.h). */
+static int64_t hc_vcpu_nmi(struct vm *caller, const union hc_args *a)
+{
+	struct vm *vm = guest(a->vcpu_nmi.vm);
+
+	(void)caller;
+	if (!vm)
+		return -ENOENT;
+	if (a->vcpu_nmi.vcpu >= SV_MAX_VCPUS || !vm->vcpus[a->vcpu_nmi.vcpu].created)
+		return -EINVAL;
+	struct vcpu *v = &vm->vcpus[a->vcpu_nmi.vcpu];
+	vcpu_raise_nmi(v);
+	if (v->running)
+		events_kick_vm(vm);
+	return 0;
+}
+
 static int64_t hc_control_vcpu_start(struct vm *caller, const union hc_args *a)
 {
 	uint64_t n = a->control_vcpu.n;
@@ -450,6 +470,7 @@ static const struct {
 	[SV_HC_VM_SET_CPUID] = { hc_vm_set_cpuid, false },
 	[SV_HC_VM_SET_MSR_POLICY] = { hc_vm_set_msr_policy, false },
 	[SV_HC_VCPU_INTERRUPT] = { hc_vcpu_interrupt, false },
+	[SV_HC_VCPU_NMI] = { hc_vcpu_nmi, false },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])

@@ -1,5 +1,6 @@
 /* The MSR allow list and the per-VM policy for everything else (hv/msr.h). */
 #include <sealvisor/errno.h>
+#include "hv/cr_policy.h"
 #include "hv/msr.h"
 #include "hv/partition.h"
 #include "hv/vlapic_msr.h"
@@ -32,7 +33,7 @@ static const struct {
 	{ MSR_IA32_TSC_AUX, LOW32 },
 	/* Memory types of its own mappings, combined with stage 2's. */
 	{ MSR_IA32_PAT, PAT },
-	/* SCE and NXE only: the guest stays in long mode, SVME is hidden. */
+	/* SCE, NXE, and LME as a mode switch allows it; SVME is hidden. */
 	{ MSR_IA32_EFER, EFER },
 	/* Its own speculation controls (where the host has them). */
 	{ MSR_IA32_SPEC_CTRL, SPEC_CTRL },
@@ -83,15 +84,10 @@ static int check_write(struct vcpu *v, uint32_t index, enum msr_check c, uint64_
 	case SPEC_CTRL:
 		return *value & ~msr_spec_ctrl_bits ? -EINVAL : 0;
 	case EFER:
+		/* LME follows the mode-switch rules (hv/cr_policy.c). */
 		if (virt->msr_get(v, index, &cur))
 			return -EINVAL;
-		/* LME cannot change with paging on, and the guest's paging is
-		 * always on; LMA is the CPU's, SVME is not the guest's. */
-		if (*value & ~(EFER_SCE_BIT | EFER_LME_BIT | EFER_LMA_BIT | EFER_NXE_BIT) ||
-		    (*value ^ cur) & EFER_LME_BIT)
-			return -EINVAL;
-		*value = (*value & ~EFER_LMA_BIT) | (cur & EFER_LMA_BIT);
-		return 0;
+		return efer_write_check(cur & ~EFER_SVME_BIT, virt->get_cr0(v), value);
 	}
 	return -EINVAL;
 }

@@ -29,11 +29,7 @@ struct vcpu;
 #define MSR_IA32_KERNEL_GS_BASE 0xc0000102
 #define MSR_IA32_TSC_AUX      0xc0000103
 
-#define EFER_SCE_BIT  (1UL << 0)
-#define EFER_LME_BIT  (1UL << 8)
-#define EFER_LMA_BIT  (1UL << 10)
-#define EFER_NXE_BIT  (1UL << 11)
-#define EFER_SVME_BIT (1UL << 12)
+/* EFER's bits: hv/cr_policy.h (its rules are the mode-switch rules). */
 
 /* The IA32_SPEC_CTRL bits this CPU has (IBRS, STIBP, SSBD as CPUID
  * enumerates them), set once at boot (arch/x86/cpu_features.c). The

@@ -44,6 +44,9 @@ struct vcpu_switched {
 	uint64_t tsc_aux, spec_ctrl;
 	/* VMX only (SVM switches them with VMLOAD/VMSAVE from the VMCB). */
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
+	/* SVM only: the guest's EFER.LME while CR0.PG is clear, kept out of
+	 * the VMCB (arch/x86/svm/svm_cr.c says why). */
+	bool svm_lme;
 };
 
 struct vcpu {
@@ -79,6 +82,20 @@ struct vcpu {
 	struct vlapic lapic;
 	uint64_t apic_posted[4];
 	bool halted;
+	/* NMIs (hv/nmi.c): nmi_queued, raised by anyone (VCPU_NMI under
+	 * hv_lock, other vCPUs' NMI IPIs without it), atomically, saturating
+	 * at 2; nmi_pending, owned by the vCPU's own run, what it has still
+	 * to inject (at most 1 while it is in its handler, 2 otherwise, as a
+	 * CPU latches one NMI while it delivers another). */
+	uint32_t nmi_queued;
+	uint8_t nmi_pending;
+	/* For a backend whose CPU does not track NMI blocking (SVM,
+	 * arch/x86/svm/svm_nmi.c): in the handler (masked); its IRET seen
+	 * at iret_rip but not yet executed; single-stepping that IRET. */
+	struct vcpu_nmi_track {
+		bool masked, awaiting_iret, stepping, guest_tf;
+		uint64_t iret_rip, dr6;
+	} nmi_track;
 };
 
 struct vm {

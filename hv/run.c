@@ -201,7 +201,8 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		vlapic_sync(v, clock_tsc());
 		if (v->halted) {
 			/* HLT with its APIC on: it sleeps here until an
-			 * interrupt can wake it, or its VMM, waiting for a
+			 * interrupt it can take or an NMI (hv/nmi.c, whatever
+			 * its RFLAGS.IF) wakes it, or its VMM, waiting for a
 			 * window to inject one, hears that it can take one
 			 * (it stays halted). Spinning, within its slice:
 			 * every turn ticks its timer against the TSC and

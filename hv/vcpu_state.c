@@ -66,7 +66,7 @@ static int check_control(const struct sv_sregs *s, const struct vcpu_state_limit
 	if (lma && !(s->cr4 & X86_CR4_PAE))
 		FAIL("long mode without CR4.PAE");
 	if (pg && !lma)
-		FAIL("legacy (32-bit) paging: not supported, only long mode or paging off");
+		FAIL("legacy (32-bit) paging as a start state: not supported, only long mode or paging off");
 	if ((s->cr4 & X86_CR4_PCIDE) && !lma)
 		FAIL("CR4.PCIDE outside long mode");
 	if (lim->phys_bits < 64 && s->cr3 >> lim->phys_bits)

@@ -117,6 +117,20 @@ struct virt_ops {
 	bool (*interrupt_allowed)(struct vcpu *v);
 	void (*inject_interrupt)(struct vcpu *v, uint8_t vector);
 	void (*request_irq_window)(struct vcpu *v);
+	/* NMIs (hv/nmi.c). nmi_blocked: the guest is in its NMI handler
+	 * (an NMI was delivered or is being injected, and the IRET that
+	 * ends it has not executed): the backend tracks it (VMX: virtual
+	 * NMI blocking in the VMCS; SVM: by hand, with the IRET intercept).
+	 * nmi_allowed: the next entry could deliver one: not blocked, no
+	 * STI/MOV SS shadow, injection slot free. inject_nmi queues one
+	 * (only when allowed) and makes the guest NMI-blocked.
+	 * request_nmi_window: the guest exits (VMEXIT_IRQ_WINDOW, or
+	 * handled inside the backend) once it could take one, at the
+	 * latest at its next exit of any kind. */
+	bool (*nmi_blocked)(struct vcpu *v);
+	bool (*nmi_allowed)(struct vcpu *v);
+	void (*inject_nmi)(struct vcpu *v);
+	void (*request_nmi_window)(struct vcpu *v);
 	uint64_t (*get_rip)(struct vcpu *v);
 	/* Sends the shootdown IPI to a CPU (hv/shootdown.h): if it is in
 	 * guest mode, it exits. */
@@ -128,6 +142,8 @@ struct virt_ops {
 	 * and arms at least one tick for a deadline already past, so the
 	 * exit comes at once but the guest still enters. */
 	void (*preemption_arm)(struct vcpu *v, uint64_t tsc_deadline);
+	/* CR0 as the guest sees it (hv/msr.c judges EFER.LME writes by CR0.PG). */
+	uint64_t (*get_cr0)(struct vcpu *v);
 	/* OPTIONAL. CR4 as the guest sees it (CPUID reports OSXSAVE from it). */
 	uint64_t (*get_cr4)(struct vcpu *v);
 	/* The guest's copy of an MSR on the allow list (hv/msr.c), wherever
@@ -143,6 +159,7 @@ extern const struct virt_ops *virt;
 
 #define X86_EXC_DE 0
 #define X86_EXC_DB 1
+#define X86_NMI_VECTOR 2
 #define X86_EXC_UD 6
 #define X86_EXC_GP 13
 #define X86_EXC_PF 14

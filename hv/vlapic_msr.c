@@ -7,6 +7,7 @@
 #include <sealvisor/errno.h>
 #include "hv/clock.h"
 #include "hv/events.h"
+#include "hv/nmi.h"
 #include "hv/vlapic_msr.h"
 #include "hv/partition.h"
 
@@ -34,8 +35,28 @@ static void post(struct vcpu *to, uint8_t vector)
 	events_kick_vm(to->vm);
 }
 
-/* Fixed IPIs to the VM's own vCPUs, by x2APIC id (= vCPU id); an id
- * with no vCPU receives nothing, as on hardware, except 0xffffffff:
+/* One vCPU's share of an IPI. An NMI IPI ignores the vector and the
+ * receiver's APIC state (a software-disabled APIC still takes NMIs, SDM
+ * 11.4.7.2): it is raised at the vCPU (hv/nmi.c), the sender's own at
+ * its next entry, another's at once, with a kick. */
+static void deliver(struct vcpu *from, struct vcpu *to, const struct vlapic_ipi *ipi)
+{
+	switch (ipi->mode) {
+	case IPI_NMI:
+		vcpu_raise_nmi(to);
+		if (to != from)
+			events_kick_vm(to->vm);
+		return;
+	default:   /* IPI_FIXED */
+		if (to == from)
+			vlapic_accept(&from->lapic, ipi->vector, false);
+		else
+			post(to, ipi->vector);
+	}
+}
+
+/* Fixed and NMI IPIs to the VM's own vCPUs, by x2APIC id (= vCPU id); an
+ * id with no vCPU receives nothing, as on hardware, except 0xffffffff:
  * x2APIC's broadcast id, every vCPU, the sender included (SDM 11.12.9). */
 #define X2APIC_BROADCAST 0xffffffffu
 
@@ -43,22 +64,18 @@ static int route(struct vcpu *from, const struct vlapic_ipi *ipi)
 {
 	struct vm *vm = from->vm;
 
-	if (ipi->mode != IPI_FIXED || ipi->logical)
+	if ((ipi->mode != IPI_FIXED && ipi->mode != IPI_NMI) || ipi->logical)
 		return -EOPNOTSUPP;
 	if (ipi->shorthand == IPI_SELF) {
-		vlapic_accept(&from->lapic, ipi->vector, false);
+		deliver(from, from, ipi);
 		return 0;
 	}
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
 		struct vcpu *to = &vm->vcpus[i];
 		bool wanted = ipi->shorthand == IPI_DEST ? ipi->dest == i || ipi->dest == X2APIC_BROADCAST
 			    : ipi->shorthand == IPI_ALL || to != from;
-		if (!to->created || !wanted)
-			continue;
-		if (to == from)
-			vlapic_accept(&from->lapic, ipi->vector, false);
-		else
-			post(to, ipi->vector);
+		if (to->created && wanted)
+			deliver(from, to, ipi);
 	}
 	return 0;
 }
@@ -112,9 +129,11 @@ void vlapic_sync(struct vcpu *v, uint64_t now)
 	vlapic_timer_tick(&v->lapic, now);
 }
 
+/* With RFLAGS.IF clear too: an NMI IPI can still wake it (HLT with IF=0
+ * is how a CPU waits for an NMI). */
 bool vlapic_can_wake(struct vcpu *v)
 {
-	return (v->lapic.svr & SVR_ENABLED) && virt->interrupt_allowed(v);
+	return v->lapic.svr & SVR_ENABLED;
 }
 
 uint64_t vlapic_entry_deadline(const struct vcpu *v, uint64_t slice_end)

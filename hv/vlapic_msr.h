@@ -23,8 +23,9 @@ bool vlapic_msr_exit(struct vcpu *v, bool write);
 /* Before each entry of v, on its own CPU: IPIs posted to it go into its
  * IRR and its timer catches up with `now`. */
 void vlapic_sync(struct vcpu *v, uint64_t now);
-/* v executed HLT with interrupts enabled and a software-enabled APIC:
- * something (its timer, another vCPU's IPI, its VMM) can still wake it. */
+/* v executed HLT with a software-enabled APIC: something (its timer,
+ * another vCPU's IPI or NMI IPI, its VMM) can still wake it, whatever its
+ * RFLAGS.IF (an NMI wakes it with IF clear). */
 bool vlapic_can_wake(struct vcpu *v);
 /* The TSC at which v's next entry must end so that its APIC timer is
  * not late: the nearer of slice_end and the timer's next expiry (an

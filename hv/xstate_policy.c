@@ -1,13 +1,9 @@
-/* Verdicts of the CR0/CR4/XSETBV intercepts and CPUID's view of XSAVE
- * (hv/xstate_policy.h). Pure: host-tested in tests/unit/test_xstate.c. */
+/* Verdicts of the XSETBV intercept, the CR4 bits a partition may set and
+ * CPUID's view of XSAVE (hv/xstate_policy.h). Pure: host-tested in tests/unit/test_xstate.c. */
 #include <sealvisor/errno.h>
 #include "hv/xstate_policy.h"
 
 struct xstate_host xstate_host;
-
-/* Bits that exist in CR0; the rest are reserved (#GP when set). */
-#define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | (1UL << 16) | \
-		     CR0_AM | CR0_NW | CR0_CD | CR0_PG)
 
 int xsetbv_check(uint32_t ecx, uint64_t value, uint64_t host_xcr0, unsigned cpl)
 {
@@ -19,42 +15,6 @@ int xsetbv_check(uint32_t ecx, uint64_t value, uint64_t host_xcr0, unsigned cpl)
 		return -EINVAL;
 	uint64_t avx512 = value & XCR0_AVX512;
 	if (avx512 && (avx512 != XCR0_AVX512 || !(value & XCR0_AVX)))
-		return -EINVAL;
-	return 0;
-}
-
-/*
- * A partition stays in the mode it started in (64-bit unless its VMM set a
- * 16- or 32-bit start, VCPU_SET_SREGS): PE and PG keep their values (mode
- * changes, which also move EFER.LMA, are not emulated) and NE stays set
- * (VMX's fixed-1 bit, and nobody wants FERR#). ET reads as 1 whatever is
- * written, as on every CPU since the 486. Everything else is the
- * partition's own business: its x87/SSE state is switched (EM, TS, MP).
- */
-int cr0_write_check(uint64_t old, uint64_t *val)
-{
-	uint64_t v = *val | CR0_ET;
-
-	if (v & ~CR0_DEFINED)
-		return -EINVAL;
-	if (((v ^ old) & (CR0_PE | CR0_PG)) || !(v & CR0_NE))
-		return -EINVAL;
-	if ((v & CR0_NW) && !(v & CR0_CD))
-		return -EINVAL;
-	*val = v;
-	return 0;
-}
-
-/* PAE keeps its value (set in long mode: no paging-mode change is
- * emulated); a bit outside allowed is refused, even one that is already
- * set (vcpu_state_check never lets an initial state set one). */
-int cr4_write_check(uint64_t old, uint64_t *val, uint64_t allowed, uint64_t cr3)
-{
-	uint64_t v = *val;
-
-	if ((v & ~allowed) || ((v ^ old) & CR4_PAE))
-		return -EINVAL;
-	if ((v & CR4_PCIDE) && !(old & CR4_PCIDE) && (cr3 & 0xfff))
 		return -EINVAL;
 	return 0;
 }

@@ -59,11 +59,7 @@ extern struct xstate_host xstate_host;
  * (the guest gets #GP). */
 int xsetbv_check(uint32_t ecx, uint64_t value, uint64_t host_xcr0, unsigned cpl);
 
-/* MOV to CR0/CR4 from old to *val: 0 and the value to apply in *val, or
- * -EINVAL (#GP, nothing changes). cr3 is the guest's (CR4.PCIDE needs
- * CR3[11:0] = 0). */
-int cr0_write_check(uint64_t old, uint64_t *val);
-int cr4_write_check(uint64_t old, uint64_t *val, uint64_t allowed, uint64_t cr3);
+/* MOV to CR0/CR4 is judged by hv/cr_policy.h (mode switches). */
 /* The CR4 bits the host lets partitions set, from CPUID leaves 1 and 7. */
 uint64_t cr4_allowed_for(uint32_t cpuid1_ecx, uint32_t cpuid7_ebx, uint32_t cpuid7_ecx,
 			 bool xsave);

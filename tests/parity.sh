@@ -36,9 +36,13 @@ echo "|---|---|---|"
 for k in $kernels; do
 	echo "| $k | $(result "$logdir/qemu-guests.log" "$k") | $(result "$logdir/bochs-guests.log" "$k") |"
 done
-# Start modes and CPUID tables (tests/configs/regs.cfg).
-for k in ${REGS_KERNELS:-realmode prot32 cpuid-table}; do
+# Start modes, CPUID tables and mode switches (tests/configs/regs.cfg).
+for k in ${REGS_KERNELS:-realmode prot32 cpuid-table modeswitch modeswitch16}; do
 	echo "| $k | $(result "$logdir/qemu-regs.log" "$k") | $(result "$logdir/bochs-regs.log" "$k") |"
+done
+# Kernels that run alone (tests/configs/NAME.cfg: guests.cfg is full).
+for k in ${SOLO_KERNELS:-nmi}; do
+	echo "| $k | $(result "$logdir/qemu-$k.log" "$k") | $(result "$logdir/bochs-$k.log" "$k") |"
 done
 # Hostile control partitions: partition name, boot-test log name.
 for p in hostile-control:hostile-control map-race-control:map-race \

@@ -3,7 +3,69 @@
  * mb_launch.c into a VM whose RAM is one GUEST-sealed object at gpa 0. */
 #include "guest/vmm/vmm.h"
 #include "guest/vmm/mb_launch.h"
+#include "guest/vmm/pc_machine.h"
 #include "guest/vmm/vm_config.h"
+
+/* One such guest runs at a time (guests are launched one after another). */
+static struct pc machine;
+static uint64_t tsc_per_ms;
+
+static uint64_t now_ns(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	uint64_t tsc = (uint64_t)hi << 32 | lo;
+	/* ns = tsc * 10^6 / tsc_per_ms, without overflowing for years */
+	return tsc / tsc_per_ms * 1000000 + tsc % tsc_per_ms * 1000000 / tsc_per_ms;
+}
+
+static void com1_tx(void *ctx, uint8_t byte)
+{
+	guest_serial_out(ctx, 0, (char)byte);
+}
+
+/* The PC machine as the kernel finds it after QEMU's firmware. */
+static int64_t machine_init(struct guest *g, const struct vm_config *cfg)
+{
+	struct pc_config pc = { .ram_below_4g = cfg->memory, .ncpus = cfg->vcpus,
+				.com1_tx = com1_tx, .com1_ctx = g };
+
+	tsc_per_ms = bp->tsc_per_ms ? bp->tsc_per_ms : 1000000;   /* unmeasured: 1 GHz */
+	pc.now_ns = now_ns();
+	int r = pc_init(&machine, &pc);
+	if (r)
+		return r;
+	g->pc = &machine;
+	return 0;
+}
+
+/* Port I/O: the machine model answers; its stop requests end the guest. */
+void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run)
+{
+	uint32_t val = (uint32_t)run->io.data;
+
+	(void)vcpu;
+	if (pc_io(g->pc, run->io.port, run->io.size, run->io.is_write, &val, now_ns()) == 0 &&
+	    !run->io.is_write)
+		run->io.data = val;
+	switch (g->pc->stop) {
+	case PC_RUNNING:
+		return;
+	case PC_DEBUG_EXIT:
+		/* The value is the kernel's verdict, for ./sealvisor to turn
+		 * into QEMU's exit status, (value << 1) | 1. */
+		sv_printf("[vmm] %s: isa-debug-exit value %u\n", g->name,
+			  (unsigned)(g->pc->exit_status >> 1) & 0xff);
+		break;
+	case PC_RESET:
+		sv_printf("[vmm] %s: the guest reset the machine: stopped (no reboot)\n", g->name);
+		break;
+	case PC_POWEROFF:
+		sv_printf("[vmm] %s: the guest powered the machine off\n", g->name);
+		break;
+	}
+	g->done = true;
+}
 
 static bool is_settings_file(const struct sv_module *m)
 {
@@ -27,8 +89,8 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 			return -EINVAL;
 		}
 	} else {
-		vm_config_parse(&cfg, m->name, "kernel = -", 10, err, sizeof(err));
-		sv_snprintf(cfg.kernel, sizeof(cfg.kernel), "%s", m->name);
+		vm_config_defaults(&cfg);
+		sv_snprintf(cfg.kernel, sizeof(cfg.kernel), "%s", m->name);   /* both 64 bytes */
 	}
 	l.kernel = vmm_find_module(cfg.kernel);
 	for (unsigned i = 0; i < cfg.nr_initrds; i++)
@@ -47,8 +109,9 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 			  "this VMM cannot give yet\n", g->name, cfg.vcpus);
 		return -EOPNOTSUPP;
 	}
-	g->qemu_like = true;
 	g->nr_vcpus = 1;
+	if ((r = machine_init(g, &cfg)))
+		return r;
 	if ((g->obj = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING)) < 0)
 		return g->obj;
 	if ((r = sv_call2(SV_HC_MEMOBJ_ADD_SEALS, g->obj, GUEST_SEALS)) ||

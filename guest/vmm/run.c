@@ -7,7 +7,7 @@
 #define EXPECTED_PREEMPTIONS 3
 
 /* COM1 output, a line at a time, tagged with the guest (and vCPU). */
-static void serial_out(struct guest *g, unsigned vcpu, char c)
+void guest_serial_out(struct guest *g, unsigned vcpu, char c)
 {
 	char *line = g->line[vcpu];
 	unsigned *col = &g->col[vcpu];
@@ -26,24 +26,18 @@ static void serial_out(struct guest *g, unsigned vcpu, char c)
 		line[(*col)++] = c;
 }
 
+/* Our test kernels' ports: COM1 output, the result on 0xf4. */
 static void io(struct guest *g, unsigned vcpu, struct sv_run *run)
 {
+	if (g->pc)
+		return qemu_guest_io(g, vcpu, run);
 	if (!run->io.is_write) {
 		run->io.data = run->io.port == 0x3fd ? 0x60 : 0xffffffff;   /* LSR: ready */
 		return;
 	}
-	if (run->io.port == 0x3fb)
-		g->lcr = (uint8_t)run->io.data;
-	else if (run->io.port == 0x3f8 && !(g->lcr & 0x80))
-		serial_out(g, vcpu, (char)run->io.data);
-	else if (run->io.port == 0xf4 && g->qemu_like) {
-		/* isa-debug-exit: the value is the kernel's verdict, for
-		 * ./sealvisor to turn into QEMU's exit status. */
-		sv_printf("[vmm] %s: isa-debug-exit value %u\n", g->name,
-			  (unsigned)(run->io.data & 0xff));
-		g->status = (int)(run->io.data & 0xff);
-		g->done = true;
-	} else if (run->io.port == 0xf4) {
+	if (run->io.port == 0x3f8)
+		guest_serial_out(g, vcpu, (char)run->io.data);
+	else if (run->io.port == 0xf4) {
 		g->status = (int)run->io.data;
 		g->done = true;
 		if (g->status) {
@@ -93,6 +87,8 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			else if (run.hypercall.nr == SV_GUEST_INTERRUPT)
 				run.hypercall.ret = sv_call3(SV_HC_VCPU_INTERRUPT, g->vm, vcpu,
 							     run.hypercall.args[0]);
+			else if (run.hypercall.nr == SV_GUEST_NMI)
+				run.hypercall.ret = sv_call2(SV_HC_VCPU_NMI, g->vm, vcpu);
 			else if (run.hypercall.nr == SV_GUEST_IRQ_WINDOW) {
 				window_vector = run.hypercall.args[0];
 				run.request_irq_window = 1;

@@ -183,14 +183,19 @@ static int parse_line(struct parse *p, struct vm_config *cfg, const char *s, uin
 		    (int)(kn > 40 ? 40 : kn), k);
 }
 
+void vm_config_defaults(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->memory = VMCFG_DEFAULT_MEMORY;
+	cfg->vcpus = 1;
+}
+
 int vm_config_parse(struct vm_config *cfg, const char *file, const char *text, uint64_t len,
 		    char *err, uint64_t errlen)
 {
 	struct parse p = { file, 0, err, errlen, 0 };
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->memory = VMCFG_DEFAULT_MEMORY;
-	cfg->vcpus = 1;
+	vm_config_defaults(cfg);
 	for (uint64_t at = 0; at < len;) {
 		uint64_t end = at;
 		while (end < len && text[end] != '\n')

@@ -32,6 +32,9 @@ struct vm_config {
 	unsigned vcpus;
 };
 
+/* The defaults: no kernel, no command line or initrds, 64 MiB, 1 vCPU. */
+void vm_config_defaults(struct vm_config *cfg);
+
 /* Parses text (len bytes) into *cfg. 0, or -EINVAL with "file:line: why
  * (the value)" in err; *cfg is then unspecified. */
 int vm_config_parse(struct vm_config *cfg, const char *file, const char *text, uint64_t len,

@@ -38,8 +38,9 @@ struct guest {
 	unsigned col[SV_MAX_VCPUS];
 	volatile bool done, failed;
 	bool expect_preempt;
-	bool qemu_like;                 /* a Multiboot kernel: 0xf4 is its exit, any value */
-	uint8_t lcr;                    /* COM1's line control: DLAB routes 0x3f8/9 */
+	/* A kernel for `qemu -kernel` (qemu_guest.c): its ports go to the
+	 * PC machine model, and isa-debug-exit's value is its verdict. */
+	struct pc *pc;
 	unsigned preemptions, punches;
 	int status;
 	char why[96];
@@ -76,8 +77,10 @@ const struct sv_module *vmm_find_module(const char *name);
 int64_t elf_guest_create(struct guest *g, const struct sv_module *m);
 bool qemu_guest_wanted(const struct sv_module *m);
 int64_t qemu_guest_create(struct guest *g, const struct sv_module *m);
+void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run);
 
 /* run.c */
+void guest_serial_out(struct guest *g, unsigned vcpu, char c);
 void run_vcpu(struct guest *g, unsigned vcpu);
 void run_guest(struct guest *g);
 

@@ -109,7 +109,14 @@ enum sv_hypercall {
 	 * vCPU running on another CPU is kicked out to take it (at the latest
 	 * it takes it at its next exit, within its time slice). */
 	SV_HC_VCPU_INTERRUPT = 46,    /* (vm, vcpu id, vector) */
-	/* 47 reserved (events). */
+	/* Raises an NMI at a guest vCPU, like KVM_NMI: delivered through
+	 * vector 2 when the guest is not NMI-blocked (in its NMI handler, up
+	 * to its IRET) and has no STI/MOV SS shadow, whatever its RFLAGS.IF,
+	 * ahead of interrupts; it wakes a vCPU halted in the hypervisor. As on
+	 * a CPU, one NMI waits while another is handled and more coalesce
+	 * (at most two outstanding). A running vCPU is kicked out to take it.
+	 * -ENOENT: no such guest VM; -EINVAL: no such vCPU. */
+	SV_HC_VCPU_NMI = 47,          /* (vm, vcpu id) */
 
 	SV_HC_MAX = 48,
 	/* Numbers from here up, called by a guest, go to its VMM
@@ -135,6 +142,8 @@ enum sv_hypercall {
 /* (vector): ask for an interrupt window (sv_run.request_irq_window) and
  * raise this vector at me when it opens. */
 #define SV_GUEST_IRQ_WINDOW (SV_HC_GUEST_BASE + 8)
+/* (): raise an NMI at me (VCPU_NMI); returns its result. */
+#define SV_GUEST_NMI (SV_HC_GUEST_BASE + 9)
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;
@@ -288,6 +297,7 @@ struct sv_boot_params {
 	uint32_t vendor;              /* 1 = AMD (use VMMCALL), 2 = Intel (VMCALL) */
 	uint32_t nr_cpus;             /* its vCPUs: one per physical CPU online */
 	uint32_t pad;
+	uint64_t tsc_per_ms;          /* the TSC's rate (0: not measured), for device clocks */
 	struct sv_module modules[SV_MAX_MODULES];
 };
 

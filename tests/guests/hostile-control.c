@@ -140,8 +140,13 @@ static void vms(int64_t g)
 	expect("interrupt a vCPU that does not exist", sv_call3(SV_HC_VCPU_INTERRUPT, vm1, 1, 64), -EINVAL);
 	expect("interrupt the control partition", sv_call3(SV_HC_VCPU_INTERRUPT, 0, 0, 64), -ENOENT);
 	expect("interrupt a vCPU that is not running (queued)", sv_call3(SV_HC_VCPU_INTERRUPT, vm1, 0, 255), 0);
+	expect("NMI a vCPU that does not exist", sv_call2(SV_HC_VCPU_NMI, vm1, 1), -EINVAL);
+	expect("NMI vCPU 2^32", sv_call2(SV_HC_VCPU_NMI, vm1, 1UL << 32), -EINVAL);
+	expect("NMI the control partition", sv_call2(SV_HC_VCPU_NMI, 0, 0), -ENOENT);
+	expect("NMI a vCPU that is not running (pending)", sv_call2(SV_HC_VCPU_NMI, vm1, 0), 0);
 	expect("destroy", sv_call1(SV_HC_VM_DESTROY, vm1), 0);
 	expect("interrupt a destroyed VM", sv_call3(SV_HC_VCPU_INTERRUPT, vm1, 0, 64), -ENOENT);
+	expect("NMI a destroyed VM", sv_call2(SV_HC_VCPU_NMI, vm1, 0), -ENOENT);
 	expect("bind the dead guest's object to the second VM", sv_call5(SV_HC_VM_SET_REGION, vm2, 8 * MB, 4 * MB, g, 0), -EPERM);
 	expect("VM id 2^32 does not name the control partition", sv_call1(SV_HC_VM_DESTROY, 1UL << 32), -ENOENT);
 	expect("run a destroyed VM", sv_call3(SV_HC_VCPU_RUN, vm1, 0, 0x200000), -ENOENT);

@@ -50,6 +50,7 @@ static const char *name(uint64_t nr)
 	case SV_HC_VM_SET_CPUID: return "VM_SET_CPUID";
 	case SV_HC_VM_SET_MSR_POLICY: return "VM_SET_MSR_POLICY";
 	case SV_HC_VCPU_INTERRUPT: return "VCPU_INTERRUPT";
+	case SV_HC_VCPU_NMI: return "VCPU_NMI";
 	default: return NULL;
 	}
 }
@@ -94,6 +95,7 @@ static void args_for(uint64_t nr, uint64_t a[5])
 	case SV_HC_VM_SET_CPUID: a[0] = 1; a[1] = (uint64_t)page; a[2] = 0; break;
 	case SV_HC_VM_SET_MSR_POLICY: a[0] = 1; a[1] = SV_MSR_POLICY_EXIT; break;
 	case SV_HC_VCPU_INTERRUPT: a[0] = 1; a[1] = 0; a[2] = 0x40; break;
+	case SV_HC_VCPU_NMI: a[0] = 1; a[1] = 0; break;
 	}
 }
 

@@ -65,6 +65,8 @@ void fake_reset(void)
 	fake_armed_deadline = 0;
 	fake_narmed = 0;
 	fake_irq_allowed = slot_busy = false;
+	fake_nmi_masked = fake_shadow = false;
+	fake_nmis_injected = 0;
 	fake_set_state_err = 0;
 	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
 }
@@ -138,6 +140,26 @@ static void fake_inject_interrupt(struct vcpu *v, uint8_t vector)
 	record(EV_INJECT_IRQ, v->vm->id);
 }
 static void fake_request_irq_window(struct vcpu *v) { record(EV_IRQ_WINDOW, v->vm->id); }
+/* NMI blocking as a CPU with virtual NMIs keeps it: set by an injected
+ * NMI, cleared when the test says the guest's IRET ran (fake_nmi_iret). */
+bool fake_nmi_masked, fake_shadow;
+int fake_nmis_injected;
+void fake_nmi_iret(void) { fake_nmi_masked = false; }
+static bool fake_nmi_blocked(struct vcpu *v) { (void)v; return fake_nmi_masked; }
+static bool fake_nmi_allowed(struct vcpu *v)
+{
+	(void)v;
+	return !fake_nmi_masked && !fake_shadow && !slot_busy;
+}
+static void fake_inject_nmi(struct vcpu *v)
+{
+	if (!fake_nmi_allowed(v))
+		abort();            /* generic code must ask first */
+	slot_busy = fake_nmi_masked = true;
+	fake_nmis_injected++;
+	record(EV_INJECT_NMI, v->vm->id);
+}
+static void fake_request_nmi_window(struct vcpu *v) { record(EV_NMI_WINDOW, v->vm->id); }
 static void fake_kick_cpu(unsigned cpu)
 {
 	record(EV_KICK, cpu);
@@ -150,6 +172,14 @@ static void fake_preemption_arm(struct vcpu *v, uint64_t tsc_deadline)
 	(void)v;
 	fake_armed_deadline = tsc_deadline;
 	fake_narmed++;
+}
+
+/* Long mode, paging on, unless a test says otherwise. */
+uint64_t fake_cr0 = 0x80050033;
+static uint64_t fake_get_cr0(struct vcpu *v)
+{
+	(void)v;
+	return fake_cr0;
 }
 
 uint64_t fake_cr4;
@@ -213,9 +243,12 @@ static const struct virt_ops fake_ops = {
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
 	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm, .get_cr4 = fake_get_cr4,
+	.get_cr0 = fake_get_cr0,
 	.msr_get = fake_msr_get, .msr_set = fake_msr_set,
 	.interrupt_allowed = fake_interrupt_allowed, .inject_interrupt = fake_inject_interrupt,
 	.request_irq_window = fake_request_irq_window,
+	.nmi_blocked = fake_nmi_blocked, .nmi_allowed = fake_nmi_allowed,
+	.inject_nmi = fake_inject_nmi, .request_nmi_window = fake_request_nmi_window,
 };
 const struct virt_ops *virt = &fake_ops;
 

@@ -6,7 +6,7 @@
 #include "hv/virt.h"
 
 enum { EV_KICK = 1, EV_ENTRY_FLUSH, EV_ENTRY, EV_INJECT_GP, EV_INVEPT, EV_INJECT_OTHER,
-       EV_INJECT_IRQ, EV_IRQ_WINDOW };
+       EV_INJECT_IRQ, EV_IRQ_WINDOW, EV_INJECT_NMI, EV_NMI_WINDOW };
 
 struct fake_event {
 	int type;
@@ -30,6 +30,7 @@ extern unsigned fake_nr_tags;
 struct fake_exception { uint8_t vector; bool has_error; uint32_t error; };
 extern struct fake_exception fake_last_exception;
 extern uint64_t fake_cr4;             /* what get_cr4 answers */
+extern uint64_t fake_cr0;             /* what get_cr0 answers (long mode) */
 extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
 /* What the fake's vcpu_set_state returns (0: it loads the state). */
 extern int fake_set_state_err;
@@ -49,6 +50,12 @@ extern int fake_injected[16], fake_ninjected;
 /* The TSC deadline of the last preemption_arm, and how many there were. */
 extern uint64_t fake_armed_deadline;
 extern int fake_narmed;
+/* NMIs: the guest is in its NMI handler (set by each injection, cleared
+ * by fake_nmi_iret); it is in an STI/MOV SS shadow; NMIs injected since
+ * fake_reset. */
+extern bool fake_nmi_masked, fake_shadow;
+extern int fake_nmis_injected;
+void fake_nmi_iret(void);
 
 void fake_reset(void);
 /* Creates vCPU 0 (if need be) and finalizes: a GUEST object's pages can

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 #include <sealvisor/errno.h>
+#include "hv/cr_policy.h"
 #include "hv/intercept.h"
 #include "hv/msr.h"
 #include "hv/run.h"
@@ -127,6 +128,27 @@ START_TEST(efer_svme_is_hidden_and_cannot_be_written)
 	ck_assert_uint_eq(fake_last_exception.vector, NO_EXC);
 	ck_assert(rdmsr_(MSR_IA32_EFER, &efer));
 	ck_assert_uint_eq(efer, EFER_LME_BIT | EFER_LMA_BIT | EFER_SCE_BIT);
+}
+END_TEST
+
+/* EFER.LME follows the mode-switch rules (hv/cr_policy.c): it moves only
+ * with paging off, which the backend's CR0 says. */
+START_TEST(efer_lme_moves_only_with_paging_off)
+{
+	uint64_t efer, before = rip();
+
+	fake_cr0 = 0x80000033;                       /* 32-bit paging */
+	ck_assert(wrmsr_(MSR_IA32_EFER, 0));             /* (fake: LME LMA set) */
+	assert_gp(before);
+	fake_cr0 = 0x33;                                 /* paging off */
+	ck_assert(wrmsr_(MSR_IA32_EFER, EFER_NXE_BIT));
+	ck_assert_uint_eq(fake_last_exception.vector, NO_EXC);
+	ck_assert(rdmsr_(MSR_IA32_EFER, &efer));
+	ck_assert_uint_eq(efer, EFER_NXE_BIT | EFER_LMA_BIT);   /* LMA is the CPU's */
+	ck_assert(wrmsr_(MSR_IA32_EFER, EFER_LME_BIT));
+	ck_assert(rdmsr_(MSR_IA32_EFER, &efer));
+	ck_assert_uint_eq(efer, EFER_LME_BIT | EFER_LMA_BIT);
+	fake_cr0 = 0x80050033;
 }
 END_TEST
 
@@ -351,6 +373,7 @@ Suite *msr_suite(void)
 	tcase_add_test(tc, every_allowed_msr_round_trips_and_moves_rip_past_the_instruction);
 	tcase_add_test(tc, a_guests_msr_values_are_not_another_partitions);
 	tcase_add_test(tc, efer_svme_is_hidden_and_cannot_be_written);
+	tcase_add_test(tc, efer_lme_moves_only_with_paging_off);
 	tcase_add_test(tc, bad_values_of_allowed_msrs_are_gp_and_change_nothing);
 	tcase_add_test(tc, an_allowed_msr_the_cpu_lacks_is_gp);
 	tcase_add_test(tc, spec_ctrl_bits_the_cpu_lacks_are_gp);

@@ -108,25 +108,15 @@ START_TEST(each_broken_rule_is_refused_by_name)
 }
 END_TEST
 
-/* The CR intercepts keep a 16/32-bit vCPU in its mode: PE and PG keep
- * their values; the other bits are the guest's. */
-START_TEST(cr_writes_keep_the_start_mode)
+/* A VMM cannot start a vCPU in legacy paging (VMX would need its PDPTEs
+ * loaded, and nobody starts there); the guest may switch to it itself
+ * (hv/cr_policy.c, test_modes.c). */
+START_TEST(start_state_refuses_legacy_paging)
 {
-	uint64_t v = 0x3b;                                   /* 32-bit: set TS */
-	ck_assert_int_eq(cr0_write_check(0x33, &v), 0);
-	v = 0x80000033;                                      /* 32-bit: enable paging */
-	ck_assert_int_eq(cr0_write_check(0x33, &v), -EINVAL);
-	v = 0x33;                                            /* real mode: enter protected mode */
-	ck_assert_int_eq(cr0_write_check(0x32, &v), -EINVAL);
-	v = 0x3a;                                            /* real mode: set TS */
-	ck_assert_int_eq(cr0_write_check(0x32, &v), 0);
-	v = 0x80050033 & ~1UL;                               /* long mode: drop PE */
-	ck_assert_int_eq(cr0_write_check(0x80050033, &v), -EINVAL);
-	v = 0x20;                                            /* 32-bit: turn PAE on */
-	ck_assert_int_eq(cr4_write_check(0, &v, 0x7ff, 0), -EINVAL);
 	default_state();
 	S.cr0 = 0x80000033, S.efer = 0, S.cs.attr = 0xc9b;  /* legacy paging */
-	ck_assert_str_eq(refusal(), "legacy (32-bit) paging: not supported, only long mode or paging off");
+	ck_assert_str_eq(refusal(), "legacy (32-bit) paging as a start state: not supported, "
+				    "only long mode or paging off");
 }
 END_TEST
 
@@ -359,7 +349,7 @@ Suite *regs_suite(void)
 	tcase_add_test(tc, the_default_and_the_demo_start_states_pass);
 	tcase_add_test(tc, each_broken_rule_is_refused_by_name);
 	tcase_add_test(tc, real_mode_rules);
-	tcase_add_test(tc, cr_writes_keep_the_start_mode);
+	tcase_add_test(tc, start_state_refuses_legacy_paging);
 	tcase_add_test(tc, cpuid_policy_refuses_what_it_cannot_give);
 	tcase_add_test(tc, cpuid_policy_accepts_a_subset_and_refuses_duplicates);
 	tcase_add_test(tc, cpuid_lookup_answers_per_index);

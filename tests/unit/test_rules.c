@@ -143,7 +143,8 @@ static bool any_partition(uint64_t nr)
 static bool defined(uint64_t nr)
 {
 	return (nr >= 1 && nr <= 3) || (nr >= SV_HC_MEMOBJ_CREATE && nr <= SV_HC_MEMOBJ_FALLOCATE) ||
-	       (nr >= SV_HC_VM_CREATE && nr <= SV_HC_VM_SET_MSR_POLICY) || nr == SV_HC_VCPU_INTERRUPT;
+	       (nr >= SV_HC_VM_CREATE && nr <= SV_HC_VM_SET_MSR_POLICY) || nr == SV_HC_VCPU_INTERRUPT ||
+	       nr == SV_HC_VCPU_NMI;
 }
 
 /* Every number a guest could try, with arguments that would succeed for

@@ -3,6 +3,7 @@
 #include <sealvisor/errno.h>
 #include "arch/x86/svm/svm_cr_decode.h"
 #include "hv/run.h"
+#include "hv/cr_policy.h"
 #include "hv/xstate_policy.h"
 #include "tests/unit/fake_virt.h"
 #include "tests/unit/unit.h"
@@ -56,6 +57,10 @@ START_TEST(xsetbv_verdicts)
 END_TEST
 
 #define CR0_INIT 0x80050033UL   /* PG AM WP NE ET MP PE: the backends' initial CR0 */
+#define CR4_INIT 0x620UL   /* OSXMMEXCPT OSFXSR PAE */
+/* The default start: 64-bit code in long mode (mode switches: test_modes.c). */
+static const struct cr_state long64 = { .cr0 = CR0_INIT, .cr4 = CR4_INIT,
+					.efer = EFER_LME_BIT | EFER_LMA_BIT, .cs_l = true };
 
 static const struct {
 	uint64_t val, applied;
@@ -82,8 +87,11 @@ START_TEST(cr0_write_verdicts)
 {
 	for (unsigned i = 0; i < sizeof(cr0_table) / sizeof(cr0_table[0]); i++) {
 		uint64_t v = cr0_table[i].val;
-		int got = cr0_write_check(CR0_INIT, &v);
+		uint64_t efer;
+		int got = cr0_write_check(&long64, &v, &efer);
 		ck_assert_msg(got == cr0_table[i].want, "row %u: got %d", i, got);
+		if (!got)
+			ck_assert_msg(efer == long64.efer, "row %u: EFER changed", i);
 		if (!got)
 			ck_assert_msg(v == cr0_table[i].applied, "row %u: applied 0x%lx", i,
 				      (unsigned long)v);
@@ -91,7 +99,13 @@ START_TEST(cr0_write_verdicts)
 }
 END_TEST
 
-#define CR4_INIT 0x620UL   /* OSXMMEXCPT OSFXSR PAE */
+static int cr4_check(uint64_t *v, uint64_t allowed, uint64_t cr3)
+{
+	struct cr_state s = long64;
+
+	s.cr3 = cr3;
+	return cr4_write_check(&s, v, allowed);
+}
 
 START_TEST(cr4_write_verdicts)
 {
@@ -121,13 +135,16 @@ START_TEST(cr4_write_verdicts)
 	};
 	for (unsigned i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		uint64_t v = t[i].val;
-		int got = cr4_write_check(CR4_INIT, &v, allowed, t[i].cr3);
+		int got = cr4_check(&v, allowed, t[i].cr3);
 		ck_assert_msg(got == t[i].want, "row %u: 0x%lx: got %d, want %d", i,
 			      (unsigned long)t[i].val, got, t[i].want);
 	}
 	/* Already on: PCIDE stays on whatever CR3 holds. */
+	struct cr_state s = long64;
 	uint64_t v = CR4_INIT | CR4_PCIDE;
-	ck_assert_int_eq(cr4_write_check(CR4_INIT | CR4_PCIDE, &v, allowed, 0x1001), 0);
+	s.cr4 |= CR4_PCIDE;
+	s.cr3 = 0x1001;
+	ck_assert_int_eq(cr4_write_check(&s, &v, allowed), 0);
 }
 END_TEST
 
@@ -136,11 +153,11 @@ START_TEST(cr4_bits_need_the_cpu_feature)
 	uint64_t bare = cr4_allowed_for(0, 0, 0, false);
 	uint64_t v = CR4_INIT | CR4_OSXSAVE;
 
-	ck_assert_int_eq(cr4_write_check(CR4_INIT, &v, bare, 0), -EINVAL);
+	ck_assert_int_eq(cr4_check(&v, bare, 0), -EINVAL);
 	v = CR4_INIT | (1UL << 20);
-	ck_assert_int_eq(cr4_write_check(CR4_INIT, &v, bare, 0), -EINVAL);
+	ck_assert_int_eq(cr4_check(&v, bare, 0), -EINVAL);
 	v = CR4_INIT | CR4_PCIDE;
-	ck_assert_int_eq(cr4_write_check(CR4_INIT, &v, bare, 0), -EINVAL);
+	ck_assert_int_eq(cr4_check(&v, bare, 0), -EINVAL);
 	/* XSAVE in CPUID but the host does not use it: no OSXSAVE either. */
 	ck_assert(!(cr4_allowed_for(CPUID1_ECX_XSAVE, 0, 0, false) & CR4_OSXSAVE));
 }

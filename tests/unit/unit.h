@@ -25,12 +25,21 @@ Suite *races_suite(void);
 Suite *edges_suite(void);
 Suite *regs_suite(void);
 Suite *xstate_suite(void);
+Suite *modes_suite(void);
 Suite *msr_suite(void);
 Suite *events_suite(void);
+Suite *nmi_suite(void);
 Suite *vlapic_suite(void);
 Suite *multiboot_suite(void);
 Suite *vm_config_suite(void);
 Suite *timer_suite(void);
+Suite *uart_suite(void);
+Suite *pic_suite(void);
+Suite *pit_suite(void);
+Suite *rtc_suite(void);
+Suite *ioapic_suite(void);
+Suite *acpi_suite(void);
+Suite *pc_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

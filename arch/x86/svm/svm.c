@@ -6,6 +6,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/svm_cr.h"
+#include "arch/x86/svm/svm_nmi.h"
 #include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/x86.h"
@@ -100,7 +101,7 @@ static int svm_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	*vmcb64(vmcb, VMCB_CR0) = s->cr0;
 	*vmcb64(vmcb, VMCB_CR4) = s->cr4;
 	*vmcb64(vmcb, VMCB_CR3) = s->cr3;
-	*vmcb64(vmcb, VMCB_EFER) = s->efer | EFER_SVME;
+	svm_efer_set(v, s->efer);
 	*vmcb64(vmcb, VMCB_RFLAGS) = r->rflags;
 	*vmcb64(vmcb, VMCB_RIP) = r->rip;
 	*vmcb64(vmcb, VMCB_RSP) = r->rsp;
@@ -213,6 +214,8 @@ static void decode_exception(uint32_t code, uint64_t i1, struct vm_exit *e)
  * INT3/INTO are not re-injected but re-executed: RIP is still at the
  * instruction, and without next-RIP (QEMU's TCG has none) an injected
  * software interrupt would return to its own INT instruction. */
+/* A re-injected NMI keeps the guest NMI-blocked (svm_nmi.c set it when
+ * it first injected it). */
 static void requeue_event(void *vmcb)
 {
 	uint64_t info = *vmcb64(vmcb, VMCB_EXITINTINFO);
@@ -357,6 +360,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
 	requeue_event(vmcb);
 	decode_exit(vmcb, e);
+	svm_nmi_exit(v, e);
 	if (svm_cr_xsetbv_exit(v, e))
 		e->reason = VMEXIT_NONE;
 }
@@ -404,7 +408,6 @@ static uint64_t *msr_slot(struct vcpu *v, uint32_t index)
 	case MSR_IA32_SYSENTER_ESP: return vmcb64(vmcb, VMCB_SYSENTER_ESP);
 	case MSR_IA32_SYSENTER_EIP: return vmcb64(vmcb, VMCB_SYSENTER_EIP);
 	case MSR_IA32_PAT: return vmcb64(vmcb, VMCB_GPAT);
-	case MSR_IA32_EFER: return vmcb64(vmcb, VMCB_EFER);
 	}
 	return guest_switch_msr(v, index);
 }
@@ -413,20 +416,28 @@ static int svm_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 {
 	uint64_t *slot = msr_slot(v, index);
 
+	if (index == MSR_IA32_EFER) {
+		*value = svm_efer_get(v);
+		return 0;
+	}
 	if (!slot)
 		return -ENOENT;
 	*value = *slot;
 	return 0;
 }
 
-/* EFER.SVME stays set: VMRUN refuses a guest without it (hv/msr.c hides it). */
+/* EFER.SVME stays set: VMRUN refuses a guest without it (svm_efer_set). */
 static int svm_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 {
 	uint64_t *slot = msr_slot(v, index);
 
+	if (index == MSR_IA32_EFER) {
+		svm_efer_set(v, value);
+		return 0;
+	}
 	if (!slot)
 		return -ENOENT;
-	*slot = index == MSR_IA32_EFER ? value | EFER_SVME : value;
+	*slot = value;
 	return 0;
 }
 
@@ -484,10 +495,15 @@ const struct virt_ops svm_ops = {
 	.interrupt_allowed = svm_interrupt_allowed,
 	.inject_interrupt = svm_inject_interrupt,
 	.request_irq_window = svm_request_irq_window,
+	.nmi_blocked = svm_nmi_blocked,
+	.nmi_allowed = svm_nmi_allowed,
+	.inject_nmi = svm_inject_nmi,
+	.request_nmi_window = svm_request_nmi_window,
 	.get_rip = svm_get_rip,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
 	.get_cr4 = svm_get_cr4,
+	.get_cr0 = svm_get_cr0,
 	.msr_get = svm_msr_get,
 	.msr_set = svm_msr_set,
 };

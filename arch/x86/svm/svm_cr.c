@@ -8,19 +8,17 @@
 #include <sealvisor/errno.h>
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/guest_gpr.h"
+#include "arch/x86/guest_mem.h"
 #include "arch/x86/svm/svm_cr.h"
 #include "arch/x86/svm/svm_cr_decode.h"
 #include "arch/x86/svm/vmcb.h"
 #include "arch/x86/xstate.h"
+#include "hv/cr_policy.h"
 #include "hv/vcpu_state.h"
 #include "hv/vm.h"
 #include "hv/xstate_policy.h"
-#include "mm/phys.h"
 
 #define EXITINFO1_DECODE_VALID (1UL << 63)
-#define PTE_P    1UL
-#define PTE_PS   (1UL << 7)
-#define PTE_ADDR 0x000ffffffffff000UL
 #define LEN_XSETBV 3
 
 uint64_t svm_get_cr4(struct vcpu *v)
@@ -28,50 +26,63 @@ uint64_t svm_get_cr4(struct vcpu *v)
 	return *vmcb64(v->arch, VMCB_CR4);
 }
 
-/* len bytes of guest-physical memory within one page, if stage 2 maps it
- * now, under the object lock a stage-2 fault takes (hv/guest_read.c), so
- * a concurrent punch cannot free the page under the read. */
-static int read_gpa(struct vcpu *v, uint64_t gpa, void *out, unsigned len)
+uint64_t svm_get_cr0(struct vcpu *v)
 {
-	return vm_read_gpa(v->vm, gpa, out, len);
+	return *vmcb64(v->arch, VMCB_CR0);
 }
 
-/* gva -> gpa by the guest's 4-level tables (partitions stay in long mode). */
-static int translate(struct vcpu *v, uint64_t cr3, uint64_t gva, uint64_t *gpa)
+/*
+ * EFER.LME does nothing until CR0.PG is set, and the guest sets CR0.PG
+ * only through the CR0 intercept below, which takes LME from here. So
+ * while paging is off LME is kept out of the VMCB: QEMU 7.2's TCG, exiting
+ * from a guest with LME set and CR0.PG and CR4.PAE clear, leaves its own
+ * long-mode flags wrong, and the next exception it delivers to that guest
+ * goes through the 64-bit IDT format (observed: a #GP turned into a triple
+ * fault). Hardware takes either. The guest's view is the VMCB's EFER with
+ * this LME, without SVME.
+ */
+uint64_t svm_efer_get(struct vcpu *v)
 {
-	uint64_t table = cr3 & PTE_ADDR, e;
+	uint64_t e = *vmcb64(v->arch, VMCB_EFER) & ~EFER_SVME_BIT;
 
-	for (int level = 3; level >= 0; level--) {
-		uint64_t idx = (gva >> (12 + 9 * level)) & 511;
-		if (read_gpa(v, table + idx * 8, &e, 8) || !(e & PTE_P))
-			return -EAGAIN;
-		if (level == 0 || (level <= 2 && (e & PTE_PS))) {
-			uint64_t size = 1UL << (12 + 9 * level);
-			*gpa = (e & PTE_ADDR & ~(size - 1)) | (gva & (size - 1));
-			return 0;
-		}
-		table = e & PTE_ADDR;
-	}
-	return -EAGAIN;
+	if (!(*vmcb64(v->arch, VMCB_CR0) & X86_CR0_PG) && v->sw.svm_lme)
+		e |= EFER_LME_BIT;
+	return e;
+}
+
+/* After CR0: whether LME goes into the VMCB depends on its PG. */
+void svm_efer_set(struct vcpu *v, uint64_t efer)
+{
+	bool paging = *vmcb64(v->arch, VMCB_CR0) & X86_CR0_PG;
+
+	v->sw.svm_lme = efer & EFER_LME_BIT;
+	if (!paging)
+		efer &= ~EFER_LME_BIT;
+	*vmcb64(v->arch, VMCB_EFER) = efer | EFER_SVME_BIT;
+}
+
+static bool cs_l(void *vmcb)
+{
+	return *(uint16_t *)vmcb8(vmcb, VMCB_CS + 2) & SV_SEG_L;
 }
 
 /* Up to n instruction bytes at RIP: how many could be read (an
- * instruction may end just before an unmapped page). With paging off (a
- * 16- or 32-bit start, VCPU_SET_SREGS) the linear address CS.base + RIP is
- * the gpa; otherwise the partition is in long mode (vcpu_state_check
- * refuses legacy paging, and CR0.PG never changes). */
+ * instruction may end just before an unmapped page). The guest may be in
+ * any mode it switched to (hv/cr_policy.h): the linear address is
+ * CS.base + EIP outside 64-bit code, and the walk follows its paging
+ * mode. */
 static unsigned fetch(struct vcpu *v, void *vmcb, uint8_t *buf, unsigned n)
 {
 	uint64_t rip = *vmcb64(vmcb, VMCB_RIP), gpa;
-	bool paging = *vmcb64(vmcb, VMCB_CR0) & X86_CR0_PG;
-	uint64_t cs_base = *vmcb64(vmcb, VMCB_CS + 8);
+	uint64_t efer = *vmcb64(vmcb, VMCB_EFER), cr4 = *vmcb64(vmcb, VMCB_CR4);
+	enum paging_mode m = paging_mode(*vmcb64(vmcb, VMCB_CR0), cr4, efer);
+	bool long64 = (efer & EFER_LMA_BIT) && cs_l(vmcb);
+	uint64_t lin = long64 ? rip : (uint32_t)(*vmcb64(vmcb, VMCB_CS + 8) + rip);
 
 	for (unsigned i = 0; i < n; i++) {
-		if (!paging)
-			gpa = (uint32_t)(cs_base + rip + i);
-		else if (translate(v, *vmcb64(vmcb, VMCB_CR3), rip + i, &gpa))
+		if (guest_walk(m, *vmcb64(vmcb, VMCB_CR3), cr4 & CR4_PSE, lin + i, guest_read_gpa, v, &gpa))
 			return i;
-		if (read_gpa(v, gpa, &buf[i], 1))
+		if (guest_read_gpa(v, gpa, &buf[i], 1))
 			return i;
 	}
 	return n;
@@ -107,11 +118,17 @@ static void skip(void *vmcb, unsigned len)
 		*vmcb64(vmcb, VMCB_RIP) += len;
 }
 
+/* The CPU sets EFER.LMA itself only on a CR0.PG it executes; this write
+ * is emulated into the VMCB, so the policy's EFER (LMA following PG with
+ * LME) goes there too. VMRUN takes the result as it is. */
 static void cr_write(struct vcpu *v, unsigned cr, uint64_t info1)
 {
 	void *vmcb = v->arch;
 	unsigned off = cr == 0 ? VMCB_CR0 : VMCB_CR4, len = 3;
-	uint64_t old = *vmcb64(vmcb, off), val;
+	uint64_t old = *vmcb64(vmcb, off), val, efer;
+	struct cr_state s = { .cr0 = *vmcb64(vmcb, VMCB_CR0), .cr4 = *vmcb64(vmcb, VMCB_CR4),
+			      .cr3 = *vmcb64(vmcb, VMCB_CR3), .cs_l = cs_l(vmcb),
+			      .efer = svm_efer_get(v) };
 	int err = 0;
 
 	if (info1 & EXITINFO1_DECODE_VALID)
@@ -120,15 +137,16 @@ static void cr_write(struct vcpu *v, unsigned cr, uint64_t info1)
 		err = decode(v, cr, old, &val, &len);
 	if (err == -EAGAIN)
 		return;
+	efer = s.efer;
 	if (!err)
-		err = cr == 0 ? cr0_write_check(old, &val)
-			      : cr4_write_check(old, &val, xstate_host.cr4_allowed,
-						*vmcb64(vmcb, VMCB_CR3));
+		err = cr == 0 ? cr0_write_check(&s, &val, &efer)
+			      : cr4_write_check(&s, &val, xstate_host.cr4_allowed);
 	if (err) {
 		virt->inject_exception(v, 13, true, 0);
 		return;
 	}
 	*vmcb64(vmcb, off) = val;
+	svm_efer_set(v, efer);
 	v->cr_flush |= val != old;
 	skip(vmcb, len);
 }

@@ -9,5 +9,9 @@
  * injected): true, and the vCPU just goes back in. */
 bool svm_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e);
 uint64_t svm_get_cr4(struct vcpu *v);
+uint64_t svm_get_cr0(struct vcpu *v);
+/* The guest's EFER (no SVME), and setting it after CR0 is in place. */
+uint64_t svm_efer_get(struct vcpu *v);
+void svm_efer_set(struct vcpu *v, uint64_t efer);
 
 #endif

@@ -43,6 +43,7 @@
 #define VMCB_DR6  0x568
 #define VMCB_RFLAGS 0x570
 #define RFLAGS_IF   (1UL << 9)
+#define RFLAGS_TF   (1UL << 8)
 #define VMCB_RIP  0x578
 #define VMCB_RSP  0x5d8
 #define VMCB_RAX  0x5f8
@@ -72,6 +73,7 @@
 #define INTERCEPT_CPUID     (1u << 18)
 #define INTERCEPT_INVD      (1u << 22)
 #define INTERCEPT_HLT       (1u << 24)
+#define INTERCEPT_IRET      (1u << 20)
 #define INTERCEPT_INVLPGA   (1u << 26)
 #define INTERCEPT_IOIO      (1u << 27)
 #define INTERCEPT_MSR       (1u << 28)
@@ -105,6 +107,7 @@
 #define SVM_EXIT_NMI       0x061
 #define SVM_EXIT_VINTR     0x064
 #define SVM_EXIT_CPUID     0x072
+#define SVM_EXIT_IRET      0x074
 #define SVM_EXIT_INVD      0x076
 #define SVM_EXIT_HLT       0x078
 #define SVM_EXIT_INVLPGA   0x07a
@@ -129,6 +132,7 @@
 /* EVENTINJ and EXITINTINFO share a format: vector 7:0, type 10:8, error
  * code valid 11, valid 31, error code 63:32. */
 #define EVENT_TYPE(x)      (((x) >> 8) & 7)
+#define EVENT_TYPE_NMI     2
 #define EVENT_TYPE_EXC     3
 #define EVENT_TYPE_SOFT    4
 #define EVENT_VALID        (1UL << 31)

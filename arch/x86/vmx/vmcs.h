@@ -16,6 +16,7 @@ enum vmcs_field {
 	GUEST_PHYS_ADDR = 0x2400,
 	VMCS_LINK_PTR = 0x2800,
 	GUEST_DEBUGCTL = 0x2802, GUEST_PAT = 0x2804, GUEST_EFER = 0x2806,
+	GUEST_PDPTE0 = 0x280a,   /* ..3 at +2 each: PAE paging with EPT */
 	HOST_PAT = 0x2c00, HOST_EFER = 0x2c02,
 	PIN_CONTROLS = 0x4000, PROC_CONTROLS = 0x4002, EXCEPTION_BITMAP = 0x4004,
 	EXIT_CONTROLS = 0x400c, ENTRY_CONTROLS = 0x4012, ENTRY_INTR_INFO = 0x4016,
@@ -70,6 +71,7 @@ enum vmcs_field {
 #define EXIT_EXTERNAL_INTR   1
 #define EXIT_TRIPLE_FAULT    2
 #define EXIT_INTR_WINDOW     7
+#define EXIT_NMI_WINDOW      8
 #define EXIT_CPUID           10
 #define EXIT_CR_ACCESS       28
 #define EXIT_XSETBV          55
@@ -94,10 +96,18 @@ enum vmcs_field {
 #define EXIT_VMFUNC          59
 #define EXIT_ENTRY_FAILED    (1u << 31)
 
+/* Guest interruptibility state; the NMI-window control. */
+#define BLOCKED_BY_STI_MOVSS 3u
+#define BLOCKED_BY_NMI       (1u << 3)
+#define PROC_NMI_WINDOW      (1u << 22)
+
 /* Interruption information (exit, IDT-vectoring and entry share it):
  * vector 7:0, type 10:8, error code valid 11, valid 31. */
 #define INTR_INFO_VALID      (1u << 31)
 #define INTR_INFO_HAS_ERROR  (1u << 11)
+/* Exit interruption info, and EPT-violation qualification: a fault during
+ * an IRET that had unblocked (virtual) NMIs. */
+#define INTR_INFO_UNBLOCK_NMI (1u << 12)
 #define INTR_INFO_TYPE(x)    (((x) >> 8) & 7)
 #define INTR_TYPE_NMI        2
 #define INTR_TYPE_HW_EXC     3

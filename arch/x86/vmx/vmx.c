@@ -11,6 +11,7 @@
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_cr.h"
+#include "arch/x86/vmx/vmx_nmi.h"
 #include "arch/x86/vmx/vmx_tlb.h"
 #include "arch/x86/x86.h"
 #include "arch/x86/xstate.h"
@@ -29,11 +30,10 @@
 
 #define PIN_EXTINT      (1u << 0)
 #define PIN_NMI         (1u << 3)
-#define BLOCKED_BY_STI_MOVSS 3u      /* guest interruptibility state */
-#define BLOCKED_BY_NMI  (1u << 3)
 #define RFLAGS_IF       (1UL << 9)
 #define RFLAGS_TF       (1UL << 8)
 #define PENDING_DBG_BS  (1UL << 14)
+#define PIN_VIRTUAL_NMI (1u << 5)
 #define PIN_PREEMPT     (1u << 6)
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT        (1u << 7)
@@ -99,7 +99,7 @@ static struct {
 
 static void vmx_on_nmi(struct trap_frame *f);
 
-/* Whose VMCS is current on each CPU (load() skips a redundant VMPTRLD). */
+/* Whose VMCS is current on each CPU (vmx_load skips a redundant VMPTRLD). */
 static struct vcpu *vmcs_current[HV_MAX_CPUS];
 
 /* One helper applies every control: bits the CPU forces to 1 are added,
@@ -122,7 +122,7 @@ static int setup_controls(void)
 {
 	bool t = cpu_features.vmx_true_ctls;
 	int err = adjust("pin-based", t ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED,
-			 PIN_WANT, PIN_PREEMPT, &vmx.pin);
+			 PIN_WANT, PIN_PREEMPT | PIN_VIRTUAL_NMI, &vmx.pin);
 	if (!err)
 		err = adjust("processor-based", t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED,
 			     PROC_WANT, 0, &vmx.proc);
@@ -146,6 +146,8 @@ static int setup_controls(void)
 	}
 	vmx.proc_may = (uint32_t)(rdmsr(t ? MSR_VMX_TRUE_PROCBASED : MSR_VMX_PROCBASED) >> 32);
 	vmx.preempt_timer = vmx.pin & PIN_PREEMPT;
+	vmx_nmi_caps.vnmi = vmx.pin & PIN_VIRTUAL_NMI;
+	vmx_nmi_caps.window = vmx_nmi_caps.vnmi && (vmx.proc_may & PROC_NMI_WINDOW);
 	vmx.preempt_shift = rdmsr(MSR_VMX_MISC) & 0x1f;
 	return err;
 }
@@ -200,6 +202,8 @@ static int vmx_hardware_enable(void)
 	log_debug("vmx: on; pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s\n", vmx.pin,
 		  vmx.proc, vmx.proc2, vmx.exit, vmx.entry,
 		  vmx.preempt_timer ? ", preemption timer" : "");
+	if (!vmx_nmi_caps.vnmi)
+		log_warn("vmx: no virtual NMIs: guests get no NMIs (VCPU_NMI, NMI IPIs wait)\n");
 	return 0;
 }
 
@@ -210,7 +214,7 @@ static int vmx_vm_init(struct vm *vm)
 }
 
 /* Makes v's VMCS current on this CPU, with this CPU's host state. */
-static void load(struct vcpu *v)
+void vmx_load(struct vcpu *v)
 {
 	if (vmcs_current[this_cpu()->id] == v)
 		return;
@@ -243,7 +247,7 @@ static int vmx_vcpu_init(struct vcpu *v)
 	v->arch = x;
 	v->arch_pa = pa;
 	vmcs_current[this_cpu()->id] = NULL;
-	load(v);
+	vmx_load(v);
 	vmwrite(PIN_CONTROLS, vmx.pin);
 	vmwrite(PROC_CONTROLS, vmx.proc);
 	vmwrite(PROC2_CONTROLS, vmx.proc2);
@@ -269,9 +273,8 @@ static int vmx_vcpu_init(struct vcpu *v)
 
 /* Real mode and paging off need unrestricted guest (secondary control 7):
  * without it the CPU refuses CR0.PE or CR0.PG clear. The "IA-32e mode
- * guest" entry control must equal the state's EFER.LMA. (Keeping it in
- * step when a guest switches modes itself needs the CR0/EFER intercepts,
- * which are not here.) */
+ * guest" entry control must equal the state's EFER.LMA; when the guest
+ * switches modes itself the CR0 intercept keeps them in step (vmx_cr.c). */
 static int vmx_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
 {
 	bool ug = vmx.proc2 & PROC2_UNRESTRICTED;
@@ -281,7 +284,7 @@ static int vmx_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 			 "CR0.PE or CR0.PG clear (cr0 0x%lx)\n", s->cr0);
 		return -EOPNOTSUPP;
 	}
-	load(v);
+	vmx_load(v);
 	vmcs_write_guest_state(r, s, ug);
 	vmwrite(ENTRY_CONTROLS, (s->efer & X86_EFER_LMA) ? vmx.entry | ENTRY_GUEST_64
 							 : vmx.entry & ~ENTRY_GUEST_64);
@@ -383,6 +386,10 @@ static void requeue_event(void)
 
 	if (!(info & INTR_INFO_VALID))
 		return;
+	/* An NMI whose delivery was cut off left the guest unblocked (SDM
+	 * 27.7.1.2), and entry refuses to inject one into a blocked guest. */
+	if (type == INTR_TYPE_NMI)
+		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
 	vmwrite(ENTRY_INTR_INFO, info & (INTR_INFO_VALID | INTR_INFO_HAS_ERROR | 0x7ff));
 	if (info & INTR_INFO_HAS_ERROR)
 		vmwrite(ENTRY_EXC_ERROR, vmread(IDT_VECTORING_ERROR));
@@ -401,6 +408,7 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		return;
 	}
 	vmwrite(ENTRY_INTR_INFO, 0);   /* delivered, or in the IDT-vectoring info */
+	vmx_nmi_recover_blocking(reason, q);
 	requeue_event();
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
@@ -416,10 +424,12 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		 * (no nesting on the NMI stack). An NMI exit leaves them
 		 * blocked until an IRET, so do one; and Bochs also saves the
 		 * guest as blocked by NMI, which would stop the next kick from
-		 * making it exit. No NMI is ever delivered to a guest, so that
-		 * is never the guest's real state. */
+		 * making it exit. With virtual NMIs that bit is the guest's own
+		 * (its NMI handler runs) and physical NMIs exit whatever it
+		 * says: it is left alone. */
 		trap_dispatch_nmi();
-		vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
+		if (!vmx_nmi_caps.vnmi)
+			vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_NMI);
 		__asm__ volatile("mov %%ss, %%eax; push %%rax; lea 8(%%rsp), %%rax; push %%rax; pushfq; "
 				 "mov %%cs, %%eax; push %%rax; lea 1f(%%rip), %%rax; push %%rax; iretq; 1:"
 				 ::: "rax", "cc", "memory");
@@ -434,7 +444,9 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 		e->reason = VMEXIT_PREEMPT;
 		break;
 	case EXIT_INTR_WINDOW:
-		/* The window vmx_request_irq_window asked for, now over. */
+	case EXIT_NMI_WINDOW:
+		/* The window vmx_request_*_window asked for, now over (both
+		 * end: generic code asks again for what it still needs). */
 		vmwrite(PROC_CONTROLS, vmx.proc);
 		e->reason = VMEXIT_IRQ_WINDOW;
 		break;
@@ -503,12 +515,13 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	load(v);
+	vmx_load(v);
 	/* Before vcpu_enter publishes in_guest: from then on vmx_on_nmi may
 	 * zero it for this entry. */
 	if (vmx.preempt_timer)
 		vmwrite(PREEMPT_TIMER, x->preempt_ticks);
 	vmx_tlb_prepare(v);
+	vmx_check_long_mode(v);
 	guest_switch_enter(v, true);
 	xstate_load_guest(v);
 	int failed = vmx_enter(&v->regs, x->launched);
@@ -536,7 +549,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 static void vmx_skip_instruction(struct vcpu *v, unsigned len)
 {
 	(void)len;   /* VMX always says how long the exiting instruction was */
-	load(v);
+	vmx_load(v);
 	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + vmread(EXIT_INSTR_LEN));
 	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_STI_MOVSS);
 }
@@ -546,7 +559,7 @@ static void vmx_skip_instruction(struct vcpu *v, unsigned len)
  * (unrestricted guest: a guest started in real mode). */
 static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
-	load(v);
+	vmx_load(v);
 	has_error &= !!(vmread(GUEST_CR0) & X86_CR0_PE);
 	vmwrite(ENTRY_INTR_INFO, vector | (3u << 8) | (has_error ? 1u << 11 : 0) | (1u << 31));
 	if (has_error)
@@ -555,8 +568,14 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 
 static uint64_t vmx_get_cr4(struct vcpu *v)
 {
-	load(v);
+	vmx_load(v);
 	return vmread(CR4_SHADOW);
+}
+
+static uint64_t vmx_get_cr0(struct vcpu *v)
+{
+	vmx_load(v);
+	return vmread(CR0_SHADOW);
 }
 
 /* The VMCS field of an allowed MSR, or 0 if the VMCS does not hold it. */
@@ -596,7 +615,7 @@ static int vmx_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 	unsigned field = msr_field(index);
 	uint64_t *slot = msr_slot(v, index);
 
-	load(v);
+	vmx_load(v);
 	if (field)
 		*value = vmread(field);
 	else if (slot)
@@ -611,7 +630,7 @@ static int vmx_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 	unsigned field = msr_field(index);
 	uint64_t *slot = msr_slot(v, index);
 
-	load(v);
+	vmx_load(v);
 	if (field)
 		return vmwrite(field, value) ? -EIO : 0;
 	if (!slot)
@@ -622,7 +641,7 @@ static int vmx_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 
 static bool vmx_interrupt_allowed(struct vcpu *v)
 {
-	load(v);
+	vmx_load(v);
 	return (vmread(GUEST_RFLAGS) & RFLAGS_IF) &&
 	       !(vmread(GUEST_INTERRUPTIBILITY) & BLOCKED_BY_STI_MOVSS) &&
 	       !(vmread(ENTRY_INTR_INFO) & INTR_INFO_VALID);
@@ -631,7 +650,7 @@ static bool vmx_interrupt_allowed(struct vcpu *v)
 /* Type 0: an external interrupt. */
 static void vmx_inject_interrupt(struct vcpu *v, uint8_t vector)
 {
-	load(v);
+	vmx_load(v);
 	vmwrite(ENTRY_INTR_INFO, vector | INTR_INFO_VALID);
 }
 
@@ -643,16 +662,16 @@ static void vmx_request_irq_window(struct vcpu *v)
 {
 	static bool warned;
 
-	load(v);
+	vmx_load(v);
 	if (vmx.proc_may & PROC_INTR_WINDOW)
-		vmwrite(PROC_CONTROLS, vmx.proc | PROC_INTR_WINDOW);
+		vmwrite(PROC_CONTROLS, vmread(PROC_CONTROLS) | PROC_INTR_WINDOW);
 	else if (!warned)
 		warned = true, log_warn("vmx: no interrupt-window exiting: interrupts wait\n");
 }
 
 static uint64_t vmx_get_rip(struct vcpu *v)
 {
-	load(v);
+	vmx_load(v);
 	return vmread(GUEST_RIP);
 }
 
@@ -731,10 +750,15 @@ const struct virt_ops vmx_ops = {
 	.interrupt_allowed = vmx_interrupt_allowed,
 	.inject_interrupt = vmx_inject_interrupt,
 	.request_irq_window = vmx_request_irq_window,
+	.nmi_blocked = vmx_nmi_blocked,
+	.nmi_allowed = vmx_nmi_allowed,
+	.inject_nmi = vmx_inject_nmi,
+	.request_nmi_window = vmx_request_nmi_window,
 	.get_rip = vmx_get_rip,
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,
 	.get_cr4 = vmx_get_cr4,
+	.get_cr0 = vmx_get_cr0,
 	.msr_get = vmx_msr_get,
 	.msr_set = vmx_msr_set,
 };
