@@ -55,6 +55,7 @@ union hc_args {
 	struct { uint64_t vm, vcpu, gpa; } regs;
 	struct { uint64_t vm, gpa, nr; } cpuid;
 	struct { uint64_t vm, policy; } msr_policy;
+	struct { uint64_t vm, vcpu, state; } mp_state;
 };
 
 typedef int64_t (*hc_fn)(struct vm *caller, const union hc_args *a);
@@ -435,6 +436,18 @@ static int64_t hc_vm_set_cpuid(struct vm *caller, const union hc_args *a)
 	return vm_set_cpuid_call(caller, guest(a->cpuid.vm), a->cpuid.gpa, a->cpuid.nr);
 }
 
+static int64_t hc_vcpu_set_mp_state(struct vm *caller, const union hc_args *a)
+{
+	(void)caller;
+	return vcpu_mp_set_call(guest(a->mp_state.vm), a->mp_state.vcpu, a->mp_state.state);
+}
+
+static int64_t hc_vcpu_get_mp_state(struct vm *caller, const union hc_args *a)
+{
+	(void)caller;
+	return vcpu_mp_get_call(guest(a->mp_state.vm), a->mp_state.vcpu);
+}
+
 static const struct {
 	hc_fn fn;
 	bool any_partition;
@@ -471,6 +484,8 @@ static const struct {
 	[SV_HC_VM_SET_MSR_POLICY] = { hc_vm_set_msr_policy, false },
 	[SV_HC_VCPU_INTERRUPT] = { hc_vcpu_interrupt, false },
 	[SV_HC_VCPU_NMI] = { hc_vcpu_nmi, false },
+	[SV_HC_VCPU_SET_MP_STATE] = { hc_vcpu_set_mp_state, false },
+	[SV_HC_VCPU_GET_MP_STATE] = { hc_vcpu_get_mp_state, false },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])

@@ -11,6 +11,10 @@ int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7]);
 /* VCPU_GET/SET_(S)REGS nr of vm (NULL: none) vCPU id, struct at the
  * caller's gpa (hv/vcpu_regs.c); hv_lock held. */
 int64_t vcpu_regs_call(struct vm *caller, struct vm *vm, unsigned nr, uint64_t id, uint64_t gpa);
+/* VCPU_SET_MP_STATE / VCPU_GET_MP_STATE of vm (NULL: none) vCPU id
+ * (hv/vcpu_regs.c); hv_lock held. */
+int64_t vcpu_mp_set_call(struct vm *vm, uint64_t id, uint64_t state);
+int64_t vcpu_mp_get_call(struct vm *vm, uint64_t id);
 /* VM_SET_CPUID (hv/cpuid_policy.c); hv_lock held. */
 int64_t vm_set_cpuid_call(struct vm *caller, struct vm *vm, uint64_t gpa, uint64_t nr);
 

@@ -104,7 +104,14 @@ void launch_layout(struct sha256 *h, struct vm *vm)
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
 		count[1] += vm->vcpus[i].created;
 	put_u64s(h, count, 2);
-	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)
-		if (vm->vcpus[i].created)
-			vcpu_state(h, i, &vm->vcpus[i].init_regs, &vm->vcpus[i].init_sregs);
+	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		if (!v->created)
+			continue;
+		vcpu_state(h, i, &v->init_regs, &v->init_sregs);
+		if (v->mp_state != SV_MP_STATE_RUNNABLE) {
+			const uint64_t mp[] = { LAUNCH_MP_STATE, i, v->mp_state };
+			put_u64s(h, mp, 3);
+		}
+	}
 }

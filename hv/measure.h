@@ -20,6 +20,10 @@
  *                         selector, attr; gdt base, limit; idt base,
  *                         limit; cr0, cr2, cr3, cr4, cr8, efer
  *                         (v1's record 4 is gone: record 7 says more)
+ *                         then, only if it is not SV_MP_STATE_RUNNABLE:
+ *                         u64 8, id, its MP state (VCPU_SET_MP_STATE)
+ *                         (still format 2: a launch with every vCPU
+ *                         runnable has the same records as before)
  *
  * So two launches get one digest only if the same bytes landed at the same
  * places, behind the same layout and seals, and every vCPU starts in the
@@ -41,6 +45,7 @@ enum launch_record {
 	LAUNCH_CPUID = 5,
 	LAUNCH_MSR_POLICY = 6,
 	LAUNCH_VCPU_STATE = 7,
+	LAUNCH_MP_STATE = 8,
 };
 
 struct vm;

@@ -96,6 +96,12 @@ struct vcpu {
 		bool masked, awaiting_iret, stepping, guest_tf;
 		uint64_t iret_rip, dr6;
 	} nmi_track;
+	/* SV_MP_STATE_* (hv/vcpu_mp.h): set by its VMM before finalize,
+	 * then only by its own run, which consumes the INIT and SIPI other
+	 * vCPUs post in mp_posted (atomically, like apic_posted). Read by
+	 * GET_MP_STATE from any CPU: atomic loads and stores. */
+	uint8_t mp_state;
+	uint32_t mp_posted;
 };
 
 struct vm {

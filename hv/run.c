@@ -5,6 +5,7 @@
 #include "hv/clock.h"
 #include "hv/events.h"
 #include "hv/vlapic_msr.h"
+#include "hv/vcpu_mp.h"
 #include "hv/hypercall.h"
 #include "hv/intercept.h"
 #include "hv/msr.h"
@@ -199,6 +200,12 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			break;
 		}
 		vlapic_sync(v, clock_tsc());
+		/* Waiting for a SIPI (an AP after INIT): like a halted vCPU
+		 * it spins within its slice, then SV_EXIT_PREEMPT. */
+		if (!vcpu_mp_sync(v)) {
+			__builtin_ia32_pause();
+			continue;
+		}
 		if (v->halted) {
 			/* HLT with its APIC on: it sleeps here until an
 			 * interrupt it can take or an NMI (hv/nmi.c, whatever

@@ -37,6 +37,28 @@ void vcpu_state_default(const struct sv_vcpu_regs *r, struct sv_regs *regs, stru
 	};
 }
 
+#define CR0_INIT 0x60000030UL   /* CD NW NE ET */
+
+void vcpu_state_init(struct sv_regs *r, struct sv_sregs *s)
+{
+	*r = (struct sv_regs){ .rip = 0xfff0, .rflags = RFLAGS_FIXED };
+	*s = (struct sv_sregs){
+		.cs = { .base = 0xffff0000, .limit = 0xffff, .selector = 0xf000, .attr = 0x9b },
+		.ds = seg(0, 0x93, 0xffff), .es = seg(0, 0x93, 0xffff), .fs = seg(0, 0x93, 0xffff),
+		.gs = seg(0, 0x93, 0xffff), .ss = seg(0, 0x93, 0xffff),
+		.tr = seg(0, 0x8b, 0xffff), .ldt = seg(0, 0x82, 0xffff),
+		.gdt = { .limit = 0xffff }, .idt = { .limit = 0xffff },
+		.cr0 = CR0_INIT,
+	};
+}
+
+void vcpu_state_sipi(struct sv_regs *r, struct sv_sregs *s, uint8_t vv)
+{
+	s->cs.selector = (uint16_t)(vv << 8);
+	s->cs.base = (uint64_t)vv << 12;
+	r->rip = 0;
+}
+
 static bool canonical(uint64_t a)
 {
 	return (uint64_t)((int64_t)(a << 16) >> 16) == a;

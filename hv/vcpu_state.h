@@ -19,6 +19,17 @@ struct vcpu_state_limits {
  * (CS 0x08, data 0x10, TR 0x18), paging on with r->cr3, x87/SSE on. */
 void vcpu_state_default(const struct sv_vcpu_regs *r, struct sv_regs *regs, struct sv_sregs *s);
 
+/* The architectural state after INIT (SDM vol. 3, table 10-1 "INIT";
+ * README "MP state"): real mode at 0xf000:0xfff0 (CS base 0xffff0000),
+ * data segments 0 with 64 KiB limits, GDTR/IDTR limit 0xffff, CR0 CD NW
+ * ET plus NE (which vcpu_state_check requires: VMX cannot enter without
+ * it), CR3 CR4 EFER 0, RFLAGS 2, every GPR 0 (EDX too: no processor
+ * signature; CPUID tells it). */
+void vcpu_state_init(struct sv_regs *r, struct sv_sregs *s);
+/* A SIPI with vector vv to a vCPU in the INIT state: CS selector vv << 8,
+ * base vv << 12, IP 0; nothing else changes. */
+void vcpu_state_sipi(struct sv_regs *r, struct sv_sregs *s, uint8_t vv);
+
 /* 0, or -EINVAL with *why naming the rule broken (a static string). */
 int vcpu_state_check(const struct sv_regs *r, const struct sv_sregs *s,
 		     const struct vcpu_state_limits *lim, const char **why);

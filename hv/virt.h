@@ -90,7 +90,10 @@ struct virt_ops {
 	/* Loads a whole register state, which vcpu_state_check passed
 	 * (hv/vcpu_state.h), into v's control block. -EOPNOTSUPP, changing
 	 * nothing, for a state this CPU cannot run (VMX without unrestricted
-	 * guest: CR0.PE or CR0.PG clear). Not while v runs. */
+	 * guest: CR0.PE or CR0.PG clear). Nothing stays queued for injection,
+	 * no STI/MOV SS shadow, DR7 0x400. Not while v is in guest mode: its
+	 * VMM before finalize, or v's own run between two entries (an INIT
+	 * or SIPI, hv/vcpu_mp.c). */
 	int (*vcpu_set_state)(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s);
 	void (*vcpu_destroy)(struct vcpu *v);
 	/* OPTIONAL. This CPU is done with v for now (VCPU_RUN returns): v

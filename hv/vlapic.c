@@ -50,6 +50,34 @@ void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick, uint64_t 
 	l->min_period = min_period;
 }
 
+void vlapic_reset(struct vlapic *l)
+{
+	uint32_t id = l->id;
+	uint64_t rate = l->tsc_per_tick, floor = l->min_period;
+
+	/* Field by field through a copy: never a moment with id 0 in l. */
+	struct vlapic fresh;
+	vlapic_init(&fresh, id, rate, floor);
+	*l = fresh;
+}
+
+uint32_t vlapic_ldr(const struct vlapic *l)
+{
+	uint32_t id = __atomic_load_n(&l->id, __ATOMIC_RELAXED);
+
+	return (id >> 4) << 16 | 1u << (id & 0xf);
+}
+
+bool vlapic_dest_match(const struct vlapic *l, uint32_t dest, bool logical)
+{
+	if (dest == X2APIC_BROADCAST)
+		return true;
+	if (!logical)
+		return dest == __atomic_load_n(&l->id, __ATOMIC_RELAXED);
+	uint32_t ldr = vlapic_ldr(l);
+	return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
+}
+
 uint32_t vlapic_ppr(const struct vlapic *l)
 {
 	int isrv = highest(l->isr);
@@ -195,7 +223,7 @@ int vlapic_read(struct vlapic *l, uint32_t reg, uint64_t now, uint64_t *val)
 	case VLAPIC_VERSION: *val = VERSION; return 0;
 	case VLAPIC_TPR: *val = l->tpr; return 0;
 	case VLAPIC_PPR: *val = vlapic_ppr(l); return 0;
-	case VLAPIC_LDR: *val = (l->id & 0xffff0u) << 12 | 1u << (l->id & 0xf); return 0;
+	case VLAPIC_LDR: *val = vlapic_ldr(l); return 0;
 	case VLAPIC_SVR: *val = l->svr; return 0;
 	case VLAPIC_ESR: *val = l->esr; return 0;
 	case VLAPIC_ICR: *val = l->icr; return 0;
@@ -240,21 +268,24 @@ static void write_eoi(struct vlapic *l)
 	}
 }
 
-/* Lowest priority, SMI and ExtINT delivery are not modelled: #GP. */
+/* SMI and ExtINT delivery (and the reserved mode 3) are not modelled: #GP. */
 static int write_icr(struct vlapic *l, uint64_t val, struct vlapic_ipi *ipi)
 {
 	uint8_t mode = val >> 8 & 7, vector = (uint8_t)val;
 
 	if (val & 0x00000000fff33000UL ||
-	    (mode != IPI_FIXED && mode != IPI_NMI && mode != IPI_INIT && mode != IPI_SIPI))
+	    (mode != IPI_FIXED && mode != IPI_LOWEST && mode != IPI_NMI && mode != IPI_INIT &&
+	     mode != IPI_SIPI))
 		return -EINVAL;
 	l->icr = val;
-	if (mode == IPI_FIXED && vector < 16) {
+	if ((mode == IPI_FIXED || mode == IPI_LOWEST) && vector < 16) {
 		report_error(l, ESR_SEND_ILLEGAL);
 		return 0;
 	}
 	*ipi = (struct vlapic_ipi){ .valid = true, .vector = vector, .mode = mode,
 				    .shorthand = val >> 18 & 3, .logical = val >> 11 & 1,
+				    .init_deassert = mode == IPI_INIT && !(val >> 14 & 1) &&
+						     (val >> 15 & 1),
 				    .dest = (uint32_t)(val >> 32) };
 	return 0;
 }
@@ -287,7 +318,7 @@ int vlapic_write(struct vlapic *l, uint32_t reg, uint64_t val, uint64_t now,
 	case VLAPIC_TPR:
 		if (val & ~0xffUL)
 			return -EINVAL;
-		l->tpr = (uint32_t)val;
+		__atomic_store_n(&l->tpr, (uint32_t)val, __ATOMIC_RELAXED);   /* routing reads it */
 		return 0;
 	case VLAPIC_EOI:
 		if (val)

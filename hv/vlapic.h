@@ -49,7 +49,7 @@ enum vlapic_reg {
 #define ESR_SEND_ILLEGAL    (1u << 5)
 #define ESR_RECV_ILLEGAL    (1u << 6)
 
-enum vlapic_delivery { IPI_FIXED = 0, IPI_NMI = 4, IPI_INIT = 5, IPI_SIPI = 6 };
+enum vlapic_delivery { IPI_FIXED = 0, IPI_LOWEST = 1, IPI_NMI = 4, IPI_INIT = 5, IPI_SIPI = 6 };
 enum vlapic_shorthand { IPI_DEST = 0, IPI_SELF = 1, IPI_ALL = 2, IPI_OTHERS = 3 };
 
 /* What an ICR write asks for; the caller routes it (valid = false: none). */
@@ -57,8 +57,14 @@ struct vlapic_ipi {
 	bool valid;
 	uint8_t vector, mode, shorthand;   /* enum vlapic_delivery / vlapic_shorthand */
 	bool logical;
+	/* INIT with level 0, trigger level: "INIT level de-assert", which
+	 * modern CPUs ignore (SDM 11.6.1): the router drops it. */
+	bool init_deassert;
 	uint32_t dest;
 };
+
+/* x2APIC's broadcast destination, physical or logical (SDM 11.12.9). */
+#define X2APIC_BROADCAST 0xffffffffu
 
 struct vlapic {
 	uint32_t id, tpr, svr, esr, esr_pending;
@@ -76,6 +82,19 @@ struct vlapic {
 /* min_period: the shortest period of the periodic timer, in TSC cycles
  * (VLAPIC_MIN_PERIOD_US at the TSC's rate). */
 void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick, uint64_t min_period);
+/* An INIT IPI: the power-up state again, except the id (and the timer's
+ * rate, which is the machine's). Only by the APIC's own vCPU: other
+ * vCPUs read id and tpr of it while routing, and those two words are
+ * only ever rewritten with (id) or set to (tpr 0) a whole value. */
+void vlapic_reset(struct vlapic *l);
+/* The x2APIC logical id (LDR, read-only): cluster id >> 4 in bits
+ * 31:16, bit (id & 15) in bits 15:0 (SDM 11.12.10.2). */
+uint32_t vlapic_ldr(const struct vlapic *l);
+/* Whether an IPI's destination field names this APIC: physical, its id
+ * or the broadcast id; logical (x2APIC cluster model), the broadcast id,
+ * or the same cluster and an intersecting bit mask. The one place
+ * destinations are matched (xAPIC flat/cluster modes belong here too). */
+bool vlapic_dest_match(const struct vlapic *l, uint32_t dest, bool logical);
 /* 0, or -EINVAL where an x2APIC access raises #GP (reserved register,
  * read of a write-only one, write of a read-only one, reserved bits). */
 int vlapic_read(struct vlapic *l, uint32_t reg, uint64_t now, uint64_t *val);

@@ -10,6 +10,7 @@
 #include "hv/nmi.h"
 #include "hv/vlapic_msr.h"
 #include "hv/partition.h"
+#include "hv/vcpu_mp.h"
 
 #define LEN_RDMSR_WRMSR 2
 
@@ -35,48 +36,94 @@ static void post(struct vcpu *to, uint8_t vector)
 	events_kick_vm(to->vm);
 }
 
-/* One vCPU's share of an IPI. An NMI IPI ignores the vector and the
- * receiver's APIC state (a software-disabled APIC still takes NMIs, SDM
- * 11.4.7.2): it is raised at the vCPU (hv/nmi.c), the sender's own at
- * its next entry, another's at once, with a kick. */
-static void deliver(struct vcpu *from, struct vcpu *to, const struct vlapic_ipi *ipi)
+/* The vCPUs an IPI is for, as a bit map by vCPU id (= x2APIC id):
+ * a destination is matched by vlapic_dest_match, so an id with no vCPU
+ * receives nothing, as on hardware. */
+static uint32_t targets(struct vcpu *from, const struct vlapic_ipi *ipi)
 {
-	switch (ipi->mode) {
-	case IPI_NMI:
-		vcpu_raise_nmi(to);
-		if (to != from)
-			events_kick_vm(to->vm);
-		return;
-	default:   /* IPI_FIXED */
-		if (to == from)
+	uint32_t set = 0;
+
+	if (ipi->shorthand == IPI_SELF)
+		return 1u << from->id;
+	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
+		struct vcpu *to = &from->vm->vcpus[i];
+		bool wanted = ipi->shorthand == IPI_DEST ? vlapic_dest_match(&to->lapic, ipi->dest,
+									     ipi->logical)
+			    : ipi->shorthand == IPI_ALL || to != from;
+		if (to->created && wanted)
+			set |= 1u << i;
+	}
+	return set;
+}
+
+/* Lowest priority: one of them, the one with the lowest TPR priority
+ * class, ties to the lowest id (SDM 11.6.2.4 leaves the choice to the
+ * platform). Another vCPU's TPR is read as it is now; it may change at
+ * once, as on hardware, where the choice is a snapshot too. */
+static uint32_t lowest_priority(struct vm *vm, uint32_t set)
+{
+	uint32_t best = 0, best_class = 0x100;
+
+	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
+		uint32_t class = __atomic_load_n(&vm->vcpus[i].lapic.tpr, __ATOMIC_RELAXED) & 0xf0;
+		if ((set & 1u << i) && class < best_class) {
+			best = 1u << i;
+			best_class = class;
+		}
+	}
+	return best;
+}
+
+static void deliver(struct vcpu *from, const struct vlapic_ipi *ipi, uint32_t set)
+{
+	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
+		struct vcpu *to = &from->vm->vcpus[i];
+		if (!(set & 1u << i))
+			continue;
+		if (ipi->mode == IPI_NMI) {
+			/* The vector and the receiver's APIC state do not
+			 * matter (a software-disabled APIC still takes NMIs,
+			 * SDM 11.4.7.2): raised at the vCPU (hv/nmi.c), the
+			 * sender's own at its next entry, another's at once. */
+			vcpu_raise_nmi(to);
+			if (to != from)
+				events_kick_vm(to->vm);
+		} else if (ipi->mode == IPI_INIT)
+			vcpu_mp_post_init(to);
+		else if (ipi->mode == IPI_SIPI)
+			vcpu_mp_post_sipi(to, ipi->vector);
+		else if (to == from)
 			vlapic_accept(&from->lapic, ipi->vector, false);
 		else
 			post(to, ipi->vector);
 	}
 }
 
-/* Fixed and NMI IPIs to the VM's own vCPUs, by x2APIC id (= vCPU id); an
- * id with no vCPU receives nothing, as on hardware, except 0xffffffff:
- * x2APIC's broadcast id, every vCPU, the sender included (SDM 11.12.9). */
-#define X2APIC_BROADCAST 0xffffffffu
-
 static int route(struct vcpu *from, const struct vlapic_ipi *ipi)
 {
-	struct vm *vm = from->vm;
+	uint32_t set = targets(from, ipi);
 
-	if ((ipi->mode != IPI_FIXED && ipi->mode != IPI_NMI) || ipi->logical)
-		return -EOPNOTSUPP;
-	if (ipi->shorthand == IPI_SELF) {
-		deliver(from, from, ipi);
-		return 0;
+	switch (ipi->mode) {
+	case IPI_FIXED:
+		break;
+	case IPI_LOWEST:
+		set = lowest_priority(from->vm, set);
+		break;
+	case IPI_INIT:
+	case IPI_SIPI:
+		/* Level de-assert: ignored by every CPU since the Pentium 4.
+		 * Self and all-including-self are not valid for INIT and
+		 * SIPI (SDM table 11-4): dropped. An INIT the sender sends
+		 * itself by its id resets it, as on hardware. */
+		if (ipi->init_deassert || ipi->shorthand == IPI_SELF || ipi->shorthand == IPI_ALL)
+			return 0;
+		break;
+	case IPI_NMI:
+		break;
+	default:
+		return -EOPNOTSUPP;    /* vlapic_write refuses the other modes */
 	}
-	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
-		struct vcpu *to = &vm->vcpus[i];
-		bool wanted = ipi->shorthand == IPI_DEST ? ipi->dest == i || ipi->dest == X2APIC_BROADCAST
-			    : ipi->shorthand == IPI_ALL || to != from;
-		if (to->created && wanted)
-			deliver(from, to, ipi);
-	}
+	deliver(from, ipi, set);
 	return 0;
 }
 

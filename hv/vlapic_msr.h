@@ -13,8 +13,7 @@ struct vcpu;
 
 bool vlapic_msr_is_apic(uint32_t msr);
 /* 0, -EINVAL (the access raises #GP), -EOPNOTSUPP (an ICR write asking
- * for what is not integrated: NMI, INIT, SIPI, logical destinations;
- * #GP too), -ENOENT (not an APIC MSR). */
+ * for what is not integrated: NMI; #GP too), -ENOENT (not an APIC MSR). */
 int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t *val);
 /* A guest's RDMSR/WRMSR exit: true if it was an APIC MSR (handled:

@@ -9,8 +9,9 @@ build=${1:-build}
 passed=0 failed=0
 KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic"
 # Started in real mode and 32-bit mode (VCPU_SET_SREGS), with a CPUID
-# table (VM_SET_CPUID), and switching modes themselves: tests/configs/regs.cfg.
-REGS_KERNELS="realmode prot32 cpuid-table modeswitch modeswitch16"
+# table (VM_SET_CPUID), switching modes themselves, and an AP started by
+# INIT/SIPI: tests/configs/regs.cfg.
+REGS_KERNELS="realmode prot32 cpuid-table modeswitch modeswitch16 sipi"
 # guests.cfg is at the config's limit of 16 guest lines (CONFIG_MAX_GUESTS,
 # SV_MAX_MODULES in the ABI): these run alone, tests/configs/NAME.cfg.
 SOLO_KERNELS="nmi apic-timer"
@@ -147,6 +148,12 @@ for platform in qemu bochs; do
 		'\[modeswitch\] modeswitch: protected -> .* -> protected, paging off; 7 forbidden switches faulted' \
 		'\[modeswitch16\] modeswitch16: real mode -> 32-bit protected mode by CR0.PE' \
 		'\[modeswitch16\] modeswitch16: PASS back in real mode: .*; 8 forbidden switches faulted' \
+		'\[vmm\] sipi: vCPU 1 waits for INIT/SIPI' \
+		'sipi: INIT then SIPI \(vector 8\) starts vCPU 1: ok' \
+		'sipi: it starts in real mode at CS 0x0800, IP 0: ok' \
+		'sipi: a second SIPI to the running AP is ignored: ok' \
+		'sipi: lowest priority to both: only vCPU 1 \(its TPR class is lower\): ok' \
+		'sipi: INIT stops the running AP: ok' 'sipi: [0-9]+ checks, 0 failed' \
 		"summary: $(echo $REGS_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
 done
 # Issue 11: qemu64 has only FXSAVE (the fallback path); Bochs's Skylake-X

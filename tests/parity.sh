@@ -36,8 +36,8 @@ echo "|---|---|---|"
 for k in $kernels; do
 	echo "| $k | $(result "$logdir/qemu-guests.log" "$k") | $(result "$logdir/bochs-guests.log" "$k") |"
 done
-# Start modes, CPUID tables and mode switches (tests/configs/regs.cfg).
-for k in ${REGS_KERNELS:-realmode prot32 cpuid-table modeswitch modeswitch16}; do
+# Start modes, CPUID tables, mode switches and INIT/SIPI (tests/configs/regs.cfg).
+for k in ${REGS_KERNELS:-realmode prot32 cpuid-table modeswitch modeswitch16 sipi}; do
 	echo "| $k | $(result "$logdir/qemu-regs.log" "$k") | $(result "$logdir/bochs-regs.log" "$k") |"
 done
 # Kernels that run alone (tests/configs/NAME.cfg: guests.cfg is full).

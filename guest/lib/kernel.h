@@ -27,6 +27,14 @@ int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1);
 	static const struct { uint32_t namesz, descsz, type; char name[12]; uint32_t policy; } \
 	sealvisor_msr_policy_note = { 10, 4, 2, "sealvisor", (p) }
 
+/* How vCPUs 1..n-1 start (SV_AP_START_*, include/sealvisor/elf64.h): with
+ * SV_AP_START_SIPI the VMM creates them waiting for INIT/SIPI from vCPU 0
+ * (an ELF note too); without it, all start at _start. */
+#define KERNEL_AP_START(how)                                                     \
+	__attribute__((section(".note.sealvisor"), aligned(4), used))           \
+	static const struct { uint32_t namesz, descsz, type; char name[12]; uint32_t v; } \
+	sealvisor_ap_start_note = { 10, 4, 5, "sealvisor", (how) }
+
 /* The memory, page tables and initial registers the demo VMM gives every
  * test kernel: guest/vmm/layout.h. */
 

@@ -51,6 +51,21 @@ static int64_t set_start_state(struct guest *g, unsigned i, uint64_t entry, uint
 	return 0;
 }
 
+/* vCPU i waits for vCPU 0's INIT and SIPI, as an application processor
+ * does; GET_MP_STATE must say so. */
+static int64_t wait_for_sipi(struct guest *g, unsigned i)
+{
+	int64_t r = sv_call3(SV_HC_VCPU_SET_MP_STATE, g->vm, i, SV_MP_STATE_WAIT_SIPI);
+
+	if (r)
+		return r;
+	r = sv_call2(SV_HC_VCPU_GET_MP_STATE, g->vm, i);
+	if (r != SV_MP_STATE_WAIT_SIPI)
+		return r < 0 ? r : -EIO;
+	sv_printf("[vmm] %s: vCPU %u waits for INIT/SIPI\n", g->name, i);
+	return 0;
+}
+
 /* The image's CPUID note, if any, as the VM's CPUID table. */
 static int64_t set_cpuid(struct guest *g, const struct sv_module *m)
 {
@@ -84,11 +99,18 @@ static int64_t create_vcpus(struct guest *g, const struct sv_module *m, uint64_t
 			  vmm_cpus);
 		return -EINVAL;
 	}
+	uint32_t ap = elf64_ap_start((const void *)m->gpa, m->size);
+	if (ap != SV_AP_START_RUN && ap != SV_AP_START_SIPI) {
+		sv_printf("[vmm] %s: AP start %u: this VMM knows run (0) and SIPI (1)\n", g->name, ap);
+		return -EINVAL;
+	}
 	for (unsigned i = 0; i < g->nr_vcpus && !r; i++) {
 		struct sv_vcpu_regs regs = layout_vcpu_regs(entry, i, GUEST_MEM, PT_GPA);
 		r = sv_call3(SV_HC_VCPU_CREATE, g->vm, i, (uint64_t)&regs);
 		if (!r && mode != SV_START_64)
 			r = set_start_state(g, i, entry, mode);
+		if (!r && i && ap == SV_AP_START_SIPI)
+			r = wait_for_sipi(g, i);
 	}
 	return r;
 }

@@ -16,7 +16,9 @@
  *   VM_SET_CPUID with the image's CPUID note, if it has one;
  *   vCPUs 0 .. n-1 (n from the image's vCPU note) with layout_vcpu_regs,
  *   each, if the image's start-mode note says 32 or 16, followed by
- *   VCPU_SET_SREGS and VCPU_SET_REGS with layout_vcpu_state;
+ *   VCPU_SET_SREGS and VCPU_SET_REGS with layout_vcpu_state; and, for
+ *   i > 0 if the image's AP start note says SV_AP_START_SIPI, then
+ *   VCPU_SET_MP_STATE(SV_MP_STATE_WAIT_SIPI) (which loads the INIT state);
  *   VM_SET_MSR_POLICY with the image's policy note (SV_NOTE_MSR_POLICY),
  *   only if it is not SV_MSR_POLICY_GP;
  *   VM_FINALIZE.

@@ -34,11 +34,18 @@ struct elf64_phdr {
  *           (without it), SV_START_32 or SV_START_16 (guest/vmm/layout.h
  *           has the states);
  *   type 4: a CPUID table, n * 32 bytes laid out as struct sv_cpuid_entry
- *           (include/sealvisor/hypercall.h), for VM_SET_CPUID. */
+ *           (include/sealvisor/hypercall.h), for VM_SET_CPUID;
+ *   type 5: 4-byte descriptor, how vCPUs 1..n-1 start: SV_AP_START_RUN
+ *           (without it: at the entry point like vCPU 0) or
+ *           SV_AP_START_SIPI (waiting for INIT/SIPI from vCPU 0,
+ *           SV_MP_STATE_WAIT_SIPI). */
 #define SV_NOTE_VCPUS 1
 #define SV_NOTE_MSR_POLICY 2
 #define SV_NOTE_START_MODE 3
 #define SV_NOTE_CPUID 4
+#define SV_NOTE_AP_START 5
+#define SV_AP_START_RUN 0
+#define SV_AP_START_SIPI 1
 #define SV_START_64 64
 #define SV_START_32 32
 #define SV_START_16 16
@@ -125,6 +132,11 @@ static inline uint32_t elf64_vcpus(const void *img, uint64_t size)
 static inline uint32_t elf64_start_mode(const void *img, uint64_t size)
 {
 	return elf64_note_u32(img, size, SV_NOTE_START_MODE, SV_START_64);
+}
+
+static inline uint32_t elf64_ap_start(const void *img, uint64_t size)
+{
+	return elf64_note_u32(img, size, SV_NOTE_AP_START, SV_AP_START_RUN);
 }
 
 #endif

@@ -117,8 +117,17 @@ enum sv_hypercall {
 	 * (at most two outstanding). A running vCPU is kicked out to take it.
 	 * -ENOENT: no such guest VM; -EINVAL: no such vCPU. */
 	SV_HC_VCPU_NMI = 47,          /* (vm, vcpu id) */
+	/* A guest vCPU's MP state (SV_MP_STATE_*), like KVM_SET_MP_STATE.
+	 * SET before VM_FINALIZE only (after: -EPERM; from then on only the
+	 * guest's own INIT and SIPI IPIs change it); measured (record 8).
+	 * SV_MP_STATE_WAIT_SIPI also loads the architectural INIT state
+	 * (README "MP state"), which SET_(S)REGS then refuse (-EBUSY) until
+	 * the vCPU is RUNNABLE again. GET any time, also after finalize: it
+	 * says only whether the vCPU was started, which VCPU_RUN shows anyway. */
+	SV_HC_VCPU_SET_MP_STATE = 48, /* (vm, vcpu id, state) */
+	SV_HC_VCPU_GET_MP_STATE = 49, /* (vm, vcpu id) -> state */
 
-	SV_HC_MAX = 48,
+	SV_HC_MAX = 50,
 	/* Numbers from here up, called by a guest, go to its VMM
 	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
 	SV_HC_GUEST_BASE = 0x100,
@@ -144,6 +153,12 @@ enum sv_hypercall {
 #define SV_GUEST_IRQ_WINDOW (SV_HC_GUEST_BASE + 8)
 /* (): raise an NMI at me (VCPU_NMI); returns its result. */
 #define SV_GUEST_NMI (SV_HC_GUEST_BASE + 9)
+
+/* MP states (SV_HC_VCPU_SET/GET_MP_STATE). A vCPU waiting for SIPI does
+ * not enter the guest: VCPU_RUN waits within its time slice and returns
+ * SV_EXIT_PREEMPT until a SIPI from another vCPU of the VM starts it. */
+#define SV_MP_STATE_RUNNABLE  0u
+#define SV_MP_STATE_WAIT_SIPI 1u
 
 struct sv_vcpu_regs {
 	uint64_t rip, rsp, rdi, rsi, rdx, rcx;

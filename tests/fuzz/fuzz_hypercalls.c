@@ -244,6 +244,8 @@ static const char *const hc_names[SV_HC_MAX] = {
 	[SV_HC_CONTROL_VCPU_WAKE] = "CONTROL_VCPU_WAKE",
 	[SV_HC_VM_SET_MSR_POLICY] = "VM_SET_MSR_POLICY",
 	[SV_HC_VCPU_INTERRUPT] = "VCPU_INTERRUPT",
+	[SV_HC_VCPU_SET_MP_STATE] = "VCPU_SET_MP_STATE",
+	[SV_HC_VCPU_GET_MP_STATE] = "VCPU_GET_MP_STATE",
 };
 
 static const char *hc_name(uint64_t nr)

@@ -199,6 +199,34 @@ static void cpuid_tables(int64_t vm)
 	expect("CPUID table of one entry", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1), 0);
 }
 
+/* VCPU_SET/GET_MP_STATE before finalize: every bad argument refused,
+ * WAIT_SIPI loads the INIT state and locks the registers until the vCPU
+ * is runnable again; vCPU 0 ends runnable with the registers put back. */
+static void mp_state_before(int64_t vm, const struct sv_regs *r0, const struct sv_sregs *s0)
+{
+	static struct sv_regs r;
+	static struct sv_sregs s;
+
+	expect("SET_MP_STATE of the control partition", sv_call3(SV_HC_VCPU_SET_MP_STATE, 0, 0, 1), -ENOENT);
+	expect("SET_MP_STATE of a missing VM", sv_call3(SV_HC_VCPU_SET_MP_STATE, 15, 0, 1), -ENOENT);
+	expect("SET_MP_STATE of vCPU 1 (not created)", sv_call3(SV_HC_VCPU_SET_MP_STATE, vm, 1, 1), -EINVAL);
+	expect("SET_MP_STATE of vCPU 2^32", sv_call3(SV_HC_VCPU_SET_MP_STATE, vm, 1UL << 32, 1), -EINVAL);
+	expect("SET_MP_STATE 2 (no such state)", sv_call3(SV_HC_VCPU_SET_MP_STATE, vm, 0, 2), -EINVAL);
+	expect("SET_MP_STATE 2^32 + 1", sv_call3(SV_HC_VCPU_SET_MP_STATE, vm, 0, (1UL << 32) | 1), -EINVAL);
+	expect("GET_MP_STATE of vCPU 1 (not created)", sv_call2(SV_HC_VCPU_GET_MP_STATE, vm, 1), -EINVAL);
+	expect("SET_MP_STATE wait-for-SIPI", sv_call3(SV_HC_VCPU_SET_MP_STATE, vm, 0, SV_MP_STATE_WAIT_SIPI), 0);
+	expect("GET_MP_STATE says wait-for-SIPI", sv_call2(SV_HC_VCPU_GET_MP_STATE, vm, 0), SV_MP_STATE_WAIT_SIPI);
+	expect("GET_SREGS of a vCPU waiting for SIPI", sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, (uint64_t)&s), 0);
+	expect("... is the INIT state (CS f000 base ffff0000, IP fff0, CR0 PE clear)",
+	       s.cs.selector == 0xf000 && s.cs.base == 0xffff0000 && !(s.cr0 & 1) &&
+	       (sv_call3(SV_HC_VCPU_GET_REGS, vm, 0, (uint64_t)&r), r.rip) == 0xfff0, 1);
+	expect("SET_REGS of a vCPU waiting for SIPI", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)r0), -EBUSY);
+	expect("SET_SREGS of a vCPU waiting for SIPI", sv_call3(SV_HC_VCPU_SET_SREGS, vm, 0, (uint64_t)s0), -EBUSY);
+	expect("SET_MP_STATE runnable", sv_call3(SV_HC_VCPU_SET_MP_STATE, vm, 0, SV_MP_STATE_RUNNABLE), 0);
+	expect("its registers back", sv_call3(SV_HC_VCPU_SET_SREGS, vm, 0, (uint64_t)s0) ||
+	       sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)r0), 0);
+}
+
 static void registers(void)
 {
 	static struct sv_regs r, r0;
@@ -241,7 +269,12 @@ static void registers(void)
 	expect("SET_REGS", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)&r), 0);
 	expect("GET_REGS after SET_REGS", (sv_call3(SV_HC_VCPU_GET_REGS, vm, 0, (uint64_t)&r0), r0.rbx), 0x5ea1);
 	cpuid_tables(vm);
+	mp_state_before(vm, &r0, &s0);
 	expect("finalize", sv_call1(SV_HC_VM_FINALIZE, vm), 0);
+	expect("SET_MP_STATE of a finalized VM (the guest's INIT/SIPI own it now)",
+	       sv_call3(SV_HC_VCPU_SET_MP_STATE, vm, 0, SV_MP_STATE_WAIT_SIPI), -EPERM);
+	expect("GET_MP_STATE of a finalized VM: runnable", sv_call2(SV_HC_VCPU_GET_MP_STATE, vm, 0),
+	       SV_MP_STATE_RUNNABLE);
 	expect("GET_REGS of a finalized VM", sv_call3(SV_HC_VCPU_GET_REGS, vm, 0, (uint64_t)&r), -EPERM);
 	expect("SET_REGS of a finalized VM", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)&r0), -EPERM);
 	expect("GET_SREGS of a finalized VM", sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, (uint64_t)&s), -EPERM);

@@ -51,6 +51,8 @@ static const char *name(uint64_t nr)
 	case SV_HC_VM_SET_MSR_POLICY: return "VM_SET_MSR_POLICY";
 	case SV_HC_VCPU_INTERRUPT: return "VCPU_INTERRUPT";
 	case SV_HC_VCPU_NMI: return "VCPU_NMI";
+	case SV_HC_VCPU_SET_MP_STATE: return "VCPU_SET_MP_STATE";
+	case SV_HC_VCPU_GET_MP_STATE: return "VCPU_GET_MP_STATE";
 	default: return NULL;
 	}
 }
@@ -96,6 +98,8 @@ static void args_for(uint64_t nr, uint64_t a[5])
 	case SV_HC_VM_SET_MSR_POLICY: a[0] = 1; a[1] = SV_MSR_POLICY_EXIT; break;
 	case SV_HC_VCPU_INTERRUPT: a[0] = 1; a[1] = 0; a[2] = 0x40; break;
 	case SV_HC_VCPU_NMI: a[0] = 1; a[1] = 0; break;
+	case SV_HC_VCPU_SET_MP_STATE: a[0] = 1; a[1] = 0; a[2] = SV_MP_STATE_WAIT_SIPI; break;
+	case SV_HC_VCPU_GET_MP_STATE: a[0] = 1; a[1] = 0; break;
 	}
 }
 

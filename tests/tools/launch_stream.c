@@ -1,6 +1,7 @@
 /* Launch measurement format v2 records and the demo VMM's launch of an ELF
  * image as one stream (see launch_stream.h). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sealvisor/elf64.h>
@@ -115,6 +116,31 @@ void ls_default_state(const struct sv_vcpu_regs *r, struct sv_regs *regs, struct
 	};
 }
 
+void ls_mp_state(const struct ls_sink *s, uint64_t id, uint64_t state)
+{
+	if (state == SV_MP_STATE_RUNNABLE)
+		return;
+	put_u64(s, LS_REC_MP_STATE);
+	put_u64(s, id);
+	put_u64(s, state);
+}
+
+/* README "MP state": real mode at f000:fff0, CS base 0xffff0000; CR0 CD
+ * NW NE ET; 64 KiB segments; TR a busy TSS, LDTR an LDT. */
+void ls_init_state(struct sv_regs *regs, struct sv_sregs *sr)
+{
+	*regs = (struct sv_regs){ .rip = 0xfff0, .rflags = 2 };
+	*sr = (struct sv_sregs){
+		.cs = { .base = 0xffff0000, .limit = 0xffff, .selector = 0xf000, .attr = 0x9b },
+		.ds = flat(0, 0x93, 0xffff), .es = flat(0, 0x93, 0xffff),
+		.fs = flat(0, 0x93, 0xffff), .gs = flat(0, 0x93, 0xffff),
+		.ss = flat(0, 0x93, 0xffff), .tr = flat(0, 0x8b, 0xffff),
+		.ldt = flat(0, 0x82, 0xffff),
+		.gdt = { .limit = 0xffff }, .idt = { .limit = 0xffff },
+		.cr0 = 0x60000030,
+	};
+}
+
 void demo_layout_default(struct demo_layout *l)
 {
 	l->mem = GUEST_MEM;
@@ -220,6 +246,10 @@ static int check_launch(const void *img, size_t size, const struct demo_layout *
 	if (policy != SV_MSR_POLICY_GP && policy != SV_MSR_POLICY_EXIT)
 		return bad(err, errlen, "the image's MSR policy note says %u: the hypervisor knows "
 			   "%u and %u", policy, SV_MSR_POLICY_GP, SV_MSR_POLICY_EXIT);
+	uint32_t ap = elf64_ap_start(img, size);
+	if (ap != SV_AP_START_RUN && ap != SV_AP_START_SIPI)
+		return bad(err, errlen, "the image's AP start note says %u: the VMM knows %u and %u",
+			   ap, SV_AP_START_RUN, SV_AP_START_SIPI);
 	if (elf64_note(img, size, SV_NOTE_CPUID, &len) &&
 	    (len % sizeof(struct sv_cpuid_entry) || len / sizeof(struct sv_cpuid_entry) > SV_MAX_CPUID))
 		return bad(err, errlen, "the image's CPUID note is %u bytes: not 1 to %u entries of "
@@ -263,15 +293,19 @@ int demo_launch_stream(const void *img, size_t size, const struct demo_layout *l
 	policy_records(img, size, s);
 	ls_vcpu_count(s, nr_vcpus);
 	uint32_t mode = elf64_start_mode(img, size);
+	bool sipi = elf64_ap_start(img, size) == SV_AP_START_SIPI;
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		struct sv_vcpu_regs r = layout_vcpu_regs(h->entry, i, l->mem, l->pt_gpa);
 		struct sv_regs regs;
 		struct sv_sregs sr;
-		if (mode == SV_START_64)
+		if (i && sipi)
+			ls_init_state(&regs, &sr);
+		else if (mode == SV_START_64)
 			ls_default_state(&r, &regs, &sr);
 		else
 			layout_vcpu_state(h->entry, i, l->mem, mode, &regs, &sr);
 		ls_vcpu_state(s, i, &regs, &sr);
+		ls_mp_state(s, i, i && sipi ? SV_MP_STATE_WAIT_SIPI : SV_MP_STATE_RUNNABLE);
 	}
 	return 0;
 }

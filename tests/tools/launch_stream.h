@@ -20,6 +20,7 @@
 #define LS_REC_CPUID 5
 #define LS_REC_MSR_POLICY 6
 #define LS_REC_VCPU_STATE 7
+#define LS_REC_MP_STATE 8
 
 struct ls_sink {
 	void (*write)(void *ctx, const void *data, size_t len);
@@ -39,6 +40,11 @@ void ls_vcpu_state(const struct ls_sink *s, uint64_t id, const struct sv_regs *r
 /* The state VCPU_CREATE gives (README "vCPU register state"): 64-bit,
  * flat segments, paging with r->cr3. */
 void ls_default_state(const struct sv_vcpu_regs *r, struct sv_regs *regs, struct sv_sregs *sr);
+/* Record 8: a vCPU's MP state, written only when not RUNNABLE. */
+void ls_mp_state(const struct ls_sink *s, uint64_t id, uint64_t state);
+/* The architectural INIT state VCPU_SET_MP_STATE(WAIT_SIPI) loads
+ * (README "MP state"). */
+void ls_init_state(struct sv_regs *regs, struct sv_sregs *sr);
 
 /* What a demo-VMM launch depends on besides the image. */
 struct demo_layout {

@@ -68,6 +68,7 @@ void fake_reset(void)
 	fake_nmi_masked = fake_shadow = false;
 	fake_nmis_injected = 0;
 	fake_set_state_err = 0;
+	fake_nset_state = 0;
 	memset((void *)fake_kicked, 0, sizeof(fake_kicked));
 }
 
@@ -95,12 +96,17 @@ static int fake_vcpu_init(struct vcpu *v)
 	return 0;
 }
 int fake_set_state_err;
+int fake_nset_state;
+struct sv_regs fake_last_regs;
+struct sv_sregs fake_last_sregs;
 static int fake_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s)
 {
-	(void)s;
 	if (fake_set_state_err)
 		return fake_set_state_err;
 	v->arch_pa = r->rip;   /* the fake keeps RIP here */
+	fake_last_regs = *r;
+	fake_last_sregs = *s;
+	fake_nset_state++;
 	return 0;
 }
 static void fake_vcpu_destroy(struct vcpu *v) { (void)v; }

@@ -34,6 +34,10 @@ extern uint64_t fake_cr0;             /* what get_cr0 answers (long mode) */
 extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
 /* What the fake's vcpu_set_state returns (0: it loads the state). */
 extern int fake_set_state_err;
+/* The states vcpu_set_state loaded since fake_reset: how many, the last. */
+extern int fake_nset_state;
+extern struct sv_regs fake_last_regs;
+extern struct sv_sregs fake_last_sregs;
 
 /* The guest copies of MSRs (msr_get/msr_set), per vCPU. */
 struct fake_msr { struct vcpu *v; uint32_t index; uint64_t value; };

@@ -410,6 +410,61 @@ START_TEST(hypervisor_measures_what_the_tool_computes_for_modes_and_cpuid)
 }
 END_TEST
 
+/* The image with an AP start note (SIPI): vCPU 1 waits for INIT/SIPI.
+ * The tool writes the INIT state as its record 7 and a record 8; the
+ * hypervisor, after the VMM's VCPU_SET_MP_STATE, measures the same. */
+static void make_image_with_ap_note(uint32_t ap)
+{
+	struct elf64_phdr *ph = (void *)(img + sizeof(struct elf64_ehdr));
+
+	make_image(2);
+	memcpy(img + 0x41c, (uint32_t[3]){ 10, 4, SV_NOTE_AP_START }, 12);
+	memcpy(img + 0x428, "sealvisor\0\0\0", 12);
+	memcpy(img + 0x434, &ap, 4);
+	ph[1].filesz = ph[1].memsz = 0x38;
+}
+
+START_TEST(hypervisor_measures_what_the_tool_computes_for_an_ap_waiting_for_sipi)
+{
+	static uint64_t pt[PT_SIZE / 8];
+	char err[256] = "";
+
+	make_image_with_ap_note(SV_AP_START_SIPI);
+	ck_assert_uint_eq(elf64_ap_start(img, sizeof(img)), SV_AP_START_SIPI);
+	ck_assert_msg(tool_stream(NULL, err, sizeof(err)) == 0, "%s", err);
+	const struct elf64_phdr *ph = elf64_phdrs(img);
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &obj_a), 0);
+	ck_assert_int_eq(memobj_add_seals(obj_a, GUEST_SEALS), 0);
+	ck_assert_int_eq(memobj_set_size(obj_a, GUEST_MEM), 0);
+	ck_assert_int_eq(vm_set_region(vm, GUEST_REGION_GPA, GUEST_MEM, obj_a, GUEST_REGION_OFFSET), 0);
+	for (unsigned i = 0; i < 4; i++)
+		if (ph[i].type == ELF_PT_LOAD && ph[i].filesz)
+			ck_assert_int_eq(vm_populate(vm, ph[i].paddr, img + ph[i].offset, ph[i].filesz), 0);
+	layout_page_tables(pt, PT_GPA);
+	ck_assert_int_eq(vm_populate(vm, PT_GPA, pt, PT_SIZE), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		struct sv_vcpu_regs r = layout_vcpu_regs(IMG_ENTRY, i, GUEST_MEM, PT_GPA);
+		create_vcpu(i, &r);
+	}
+	ck_assert_int_eq(hc(SV_HC_VCPU_SET_MP_STATE, vm->id, 1, SV_MP_STATE_WAIT_SIPI), 0);
+	ck_assert_int_eq(vm_finalize(vm), 0);
+	assert_measures(vm, &got);
+	/* Record 8 is the stream's last 3 u64s: 8, vCPU 1, WAIT_SIPI. */
+	ck_assert(!memcmp(got.b + got.n - 24, "\x08\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0"
+			  "\x01\0\0\0\0\0\0\0", 24));
+	/* Only that record longer than the same image without the note. */
+	size_t with = got.n;
+	got.n = 0;
+	make_image_with_ap_note(SV_AP_START_RUN);
+	ck_assert_int_eq(tool_stream(NULL, err, sizeof(err)), 0);
+	ck_assert_uint_eq(with, got.n + 3 * 8);
+	got.n = 0;
+	make_image_with_ap_note(2);
+	ck_assert_int_eq(tool_stream(NULL, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "AP start note says 2"), "%s", err);
+}
+END_TEST
+
 Suite *measure_suite(void)
 {
 	Suite *s = suite_create("launch measurement");
@@ -421,6 +476,7 @@ Suite *measure_suite(void)
 	tcase_add_test(tc, tool_refuses_bad_images_naming_the_value);
 	tcase_add_test(tc, hypervisor_measures_what_the_tool_computes);
 	tcase_add_test(tc, hypervisor_measures_what_the_tool_computes_for_modes_and_cpuid);
+	tcase_add_test(tc, hypervisor_measures_what_the_tool_computes_for_an_ap_waiting_for_sipi);
 	suite_add_tcase(s, tc);
 	return s;
 }

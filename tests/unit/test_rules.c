@@ -144,7 +144,7 @@ static bool defined(uint64_t nr)
 {
 	return (nr >= 1 && nr <= 3) || (nr >= SV_HC_MEMOBJ_CREATE && nr <= SV_HC_MEMOBJ_FALLOCATE) ||
 	       (nr >= SV_HC_VM_CREATE && nr <= SV_HC_VM_SET_MSR_POLICY) || nr == SV_HC_VCPU_INTERRUPT ||
-	       nr == SV_HC_VCPU_NMI;
+	       nr == SV_HC_VCPU_NMI || nr == SV_HC_VCPU_SET_MP_STATE || nr == SV_HC_VCPU_GET_MP_STATE;
 }
 
 /* Every number a guest could try, with arguments that would succeed for

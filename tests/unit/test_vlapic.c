@@ -68,7 +68,8 @@ START_TEST(reserved_bits_are_refused_and_change_nothing)
 	ck_assert_int_eq(wr(VLAPIC_TIMER_DCR, 0x4, 0), -EINVAL);
 	ck_assert_int_eq(wr(VLAPIC_SELF_IPI, 0x100, 0), -EINVAL);
 	ck_assert_int_eq(wr(VLAPIC_ICR, 1u << 12 | 0x40, 0), -EINVAL);  /* delivery status */
-	ck_assert_int_eq(wr(VLAPIC_ICR, 1u << 8 | 0x40, 0), -EINVAL);   /* lowest priority */
+	ck_assert_int_eq(wr(VLAPIC_ICR, 2u << 8 | 0x40, 0), -EINVAL);   /* SMI */
+	ck_assert_int_eq(wr(VLAPIC_ICR, 7u << 8 | 0x40, 0), -EINVAL);   /* ExtINT */
 	ck_assert_uint_eq(rd(VLAPIC_TPR, 0), 0);
 	ck_assert_uint_eq(rd(VLAPIC_SVR, 0), 0xff);
 	ck_assert_uint_eq(rd(VLAPIC_ICR, 0), 0);

@@ -30,6 +30,7 @@ Suite *msr_suite(void);
 Suite *events_suite(void);
 Suite *nmi_suite(void);
 Suite *vlapic_suite(void);
+Suite *mp_suite(void);
 Suite *multiboot_suite(void);
 Suite *vm_config_suite(void);
 Suite *timer_suite(void);

@@ -1,0 +1,223 @@
+/* sipi: vCPU 1 starts as an application processor. The demo VMM creates it
+ * waiting for SIPI (the AP start note); vCPU 0 copies a real-mode
+ * trampoline below 1 MiB and starts it with INIT and SIPI through its
+ * x2APIC ICR. The AP checks nothing itself: it reports CS, IP, CR0 and
+ * its APIC id (RDMSR works in real mode) into a mailbox, then loops
+ * forever with an exit (CPUID) and a heartbeat in each round, copying its
+ * IRR into the mailbox. vCPU 0 checks what arrived: a second SIPI to the
+ * running AP is ignored, logical destinations reach exactly the vCPUs
+ * they name, lowest priority exactly one (the lower TPR class, ties to
+ * the lower id), INIT stops a running AP and a SIPI starts it again. */
+#include <sealvisor/elf64.h>
+#include "guest/lib/kernel.h"
+
+KERNEL_VCPUS(2);
+KERNEL_AP_START(SV_AP_START_SIPI);
+
+#define APIC_TPR 0x808
+#define APIC_LDR 0x80d
+#define APIC_IRR2 0x822          /* vectors 64-95 */
+#define APIC_ICR 0x830
+#define ICR_LOWEST (1u << 8)
+#define ICR_INIT (5u << 8)
+#define ICR_SIPI (6u << 8)
+#define ICR_LOGICAL (1u << 11)
+#define ICR_ASSERT (1u << 14)
+#define ICR_LEVEL (1u << 15)
+
+#define TRAMP 0x8000UL           /* SIPI vector 8 */
+#define WRONG 0xa000UL           /* SIPI vector 0x0a: must never run */
+#define MARK_STARTED 0x53495049u /* "IPIS" */
+
+/* The AP's mailbox at 0x9000 (the trampoline's absolute addresses). */
+struct mailbox {
+	uint32_t started;
+	uint16_t cs, ip;
+	uint32_t cr0, apic_id, irr2, heartbeat, wrong;
+};
+#define MB ((volatile struct mailbox *)0x9000UL)
+
+extern const char tramp_start[], tramp_after_call[], tramp_end[];
+extern const char wrong_start[], wrong_end[];
+__asm__(".section .rodata\n"
+	".code16\n"
+	"tramp_start:\n"
+	"	cli\n"
+	"	mov %cs, %dx\n"
+	"	xor %ax, %ax\n"
+	"	mov %ax, %ds\n"
+	"	mov %ax, %ss\n"
+	"	mov $0x7c00, %sp\n"
+	"	call tramp_after_call\n"       /* pushes the IP of the label */
+	"tramp_after_call:\n"
+	"	pop %bx\n"
+	"	mov %dx, 0x9004\n"
+	"	mov %bx, 0x9006\n"
+	"	mov %cr0, %eax\n"
+	"	mov %eax, 0x9008\n"
+	"	mov $0x802, %ecx\n"              /* x2APIC ID */
+	"	rdmsr\n"
+	"	mov %eax, 0x900c\n"
+	"	movl $0x53495049, 0x9000\n"      /* last: the rest is there when it is */
+	"1:	mov $0x822, %ecx\n"
+	"	rdmsr\n"
+	"	mov %eax, 0x9010\n"
+	"	xor %eax, %eax\n"
+	"	cpuid\n"                         /* an exit: posted INIT/SIPI are taken */
+	"	lock incl 0x9014\n"
+	"	jmp 1b\n"
+	"tramp_end:\n"
+	"wrong_start:\n"
+	"	xor %ax, %ax\n"
+	"	mov %ax, %ds\n"
+	"	movl $0xbad, 0x9018\n"
+	"2:	hlt\n"
+	"	jmp 2b\n"
+	"wrong_end:\n"
+	".code64\n"
+	".previous\n");
+
+static unsigned failed, checked;
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void check(int ok, const char *what)
+{
+	checked++;
+	if (!ok)
+		failed++;
+	kprintf("sipi: %s: %s\n", what, ok ? "ok" : "FAILED");
+}
+
+static void icr(uint32_t dest, uint32_t low)
+{
+	wrmsr(APIC_ICR, (uint64_t)dest << 32 | low);
+}
+
+static void copy(uint64_t to, const char *from, const char *end)
+{
+	volatile char *d = (volatile char *)to;
+	for (const char *s = from; s < end; s++)
+		*d++ = *s;
+}
+
+/* Bounded waits: false if it did not happen (the AP never started, or
+ * stopped). */
+static int wait_started(void)
+{
+	for (uint64_t n = 0; n < 4000000000UL; n++) {
+		if (MB->started == MARK_STARTED)
+			return 1;
+		__asm__ volatile("pause");
+	}
+	return 0;
+}
+
+/* The AP went round its loop `rounds` more times: each round has an exit,
+ * at which INIT, SIPI and IPIs sent before the wait have been taken. */
+static int wait_rounds(uint32_t rounds)
+{
+	uint32_t start = MB->heartbeat;
+	for (uint64_t n = 0; n < 4000000000UL; n++) {
+		if (MB->heartbeat - start >= rounds)
+			return 1;
+		__asm__ volatile("pause");
+	}
+	return 0;
+}
+
+static void settle(uint64_t cycles)
+{
+	uint64_t end = rdtsc() + cycles;
+	while (rdtsc() < end)
+		__asm__ volatile("pause");
+}
+
+static void start_ap(void)
+{
+	copy(TRAMP, tramp_start, tramp_end);
+	copy(WRONG, wrong_start, wrong_end);
+	MB->started = MB->wrong = 0;
+	check(MB->started == 0, "the AP has not run before its SIPI");
+	icr(1, ICR_INIT | ICR_ASSERT);
+	icr(1, ICR_INIT | ICR_LEVEL);              /* level de-assert: a no-op */
+	icr(1, ICR_SIPI | (uint32_t)(TRAMP >> 12));
+	check(wait_started(), "INIT then SIPI (vector 8) starts vCPU 1");
+	check(MB->cs == 0x0800 && MB->ip == (uint16_t)(tramp_after_call - tramp_start),
+	      "it starts in real mode at CS 0x0800, IP 0");
+	check(!(MB->cr0 & 0x80000001u) && (MB->cr0 & 0x60000000u) == 0x60000000u,
+	      "CR0 after INIT: PE and PG clear, CD and NW set");
+	check(MB->apic_id == 1, "its x2APIC id, read in real mode, is 1");
+	check(wait_rounds(2), "it keeps running (heartbeat)");
+}
+
+/* Which of the two vCPUs got vector v (64-95) into its IRR. */
+static void expect_irr(uint8_t v, int own, int ap, const char *what)
+{
+	check(wait_rounds(3), "the AP goes on running");
+	int got_own = (int)(rdmsr(APIC_IRR2) >> (v - 64) & 1);
+	int got_ap = (int)(MB->irr2 >> (v - 64) & 1);
+	check(got_own == own && got_ap == ap, what);
+}
+
+static void ipis(void)
+{
+	check(rdmsr(APIC_LDR) == 1, "LDR of vCPU 0: cluster 0, bit 0");
+	icr(0x00000002, ICR_LOGICAL | 0x41);
+	expect_irr(0x41, 0, 1, "logical destination cluster 0 bit 1 reaches vCPU 1 only");
+	icr(0x00000001, ICR_LOGICAL | 0x42);
+	expect_irr(0x42, 1, 0, "logical destination cluster 0 bit 0 reaches vCPU 0 only");
+	icr(0x00010003, ICR_LOGICAL | 0x45);
+	expect_irr(0x45, 0, 0, "logical destination in cluster 1 reaches nobody");
+	wrmsr(APIC_TPR, 0x20);
+	icr(0x00000003, ICR_LOGICAL | ICR_LOWEST | 0x43);
+	expect_irr(0x43, 0, 1, "lowest priority to both: only vCPU 1 (its TPR class is lower)");
+	wrmsr(APIC_TPR, 0);
+	icr(0x00000003, ICR_LOGICAL | ICR_LOWEST | 0x44);
+	expect_irr(0x44, 1, 0, "lowest priority, equal TPRs: only vCPU 0 (the lower id)");
+}
+
+static void restart(void)
+{
+	icr(1, ICR_SIPI | (uint32_t)(WRONG >> 12));
+	check(wait_rounds(3) && MB->wrong == 0, "a second SIPI to the running AP is ignored");
+	icr(1, ICR_INIT | ICR_ASSERT);
+	settle(20000000);
+	uint32_t h = MB->heartbeat;
+	settle(50000000);
+	check(MB->heartbeat == h, "INIT stops the running AP");
+	MB->started = 0;
+	icr(1, ICR_SIPI | (uint32_t)(TRAMP >> 12));
+	check(wait_started() && MB->cs == 0x0800 && MB->apic_id == 1,
+	      "a SIPI starts it again at vector 8");
+	check(MB->wrong == 0 && wait_rounds(2), "and it runs, never the wrong trampoline");
+}
+
+__attribute__((section(".text.start"))) void _start(uint64_t id)
+{
+	if (id != 0)
+		kexit(2);      /* vCPU 1 must start in the trampoline, never here */
+	start_ap();
+	ipis();
+	restart();
+	kprintf("sipi: %u checks, %u failed\n", checked, failed);
+	kprintf(failed ? "FAIL\n" : "PASS\n");
+	kexit(failed ? 1 : 0);
+}
