@@ -41,7 +41,7 @@ for k in ${REGS_KERNELS:-realmode prot32 cpuid-table modeswitch modeswitch16 sip
 	echo "| $k | $(result "$logdir/qemu-regs.log" "$k") | $(result "$logdir/bochs-regs.log" "$k") |"
 done
 # Kernels that run alone (tests/configs/NAME.cfg: guests.cfg is full).
-for k in ${SOLO_KERNELS:-nmi}; do
+for k in ${SOLO_KERNELS:-nmi apic-timer}; do
 	echo "| $k | $(result "$logdir/qemu-$k.log" "$k") | $(result "$logdir/bochs-$k.log" "$k") |"
 done
 # Hostile control partitions: partition name, boot-test log name.
