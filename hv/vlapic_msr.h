@@ -29,7 +29,7 @@ bool vlapic_can_wake(struct vcpu *v);
 /* The TSC at which v's next entry must end so that its APIC timer is
  * not late: the nearer of slice_end and the timer's next expiry (an
  * unmasked timer of a guest's software-enabled APIC; the control
- * partition has none). Docs/ARCHITECTURE.md, invariant 26. */
+ * partition has none). docs/ARCHITECTURE.md, invariant 29. */
 uint64_t vlapic_entry_deadline(const struct vcpu *v, uint64_t slice_end);
 
 #endif
