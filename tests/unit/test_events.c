@@ -248,8 +248,8 @@ START_TEST(apic_msrs_are_emulated_and_the_rest_still_raise_gp)
 	msr_exit(v, 0x10, false, 0);                   /* not an APIC MSR */
 	ck_assert_int_eq(run_guest(), 0);
 	ck_assert_int_eq(fake_count(EV_INJECT_GP), 2);
-	uint64_t val = 1UL << 32 | 4u << 8 | 0x4000;   /* NMI: not integrated yet */
-	ck_assert_int_eq(vlapic_msr_write(v, 0x830, &val), -EOPNOTSUPP);
+	uint64_t val = 1UL << 32 | 2u << 8 | 0x4000;   /* SMI: not integrated */
+	ck_assert_int_eq(vlapic_msr_write(v, 0x830, &val), -EINVAL);   /* #GP in the guest */
 }
 END_TEST
 

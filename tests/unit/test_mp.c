@@ -357,9 +357,11 @@ START_TEST(logical_and_lowest_priority_ipis_reach_the_right_vcpus)
 	icr(v0, 0x4UL << 32 | ICR_LOGICAL | ICR_LOWEST | 0x48);   /* no match: nobody */
 	vlapic_sync(v1, 0);
 	ck_assert(!in_irr(v1, 0x48) && !in_irr(v0, 0x48));
-	/* NMI: not here yet (another change): #GP. */
-	uint64_t nmi = 1UL << 32 | 4u << 8;
-	ck_assert_int_eq(vlapic_msr_write(v0, ICR, &nmi), -EOPNOTSUPP);
+	/* NMI to a logical destination: raised at vCPU 1 only. */
+	uint64_t nmi = 0x2UL << 32 | ICR_LOGICAL | 4u << 8;
+	ck_assert_int_eq(vlapic_msr_write(v0, ICR, &nmi), 0);
+	ck_assert_uint_eq(v1->nmi_queued, 1);
+	ck_assert_uint_eq(v0->nmi_queued, 0);
 }
 END_TEST
 

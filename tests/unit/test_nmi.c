@@ -261,9 +261,11 @@ START_TEST(nmi_ipis_reach_exactly_the_vcpus_they_name)
 	icr = 5UL << 32 | ICR_NMI;                                /* no vCPU 5 */
 	ck_assert_int_eq(vlapic_msr_write(v0, ICR, &icr), 0);
 	ck_assert_uint_eq(v0->nmi_queued + v1->nmi_queued, 0);
-	icr = 1UL << 32 | ICR_NMI | 1u << 11;                     /* logical: not modelled */
-	ck_assert_int_eq(vlapic_msr_write(v0, ICR, &icr), -EOPNOTSUPP);
-	ck_assert_uint_eq(v0->nmi_queued + v1->nmi_queued, 0);
+	icr = 2UL << 32 | ICR_NMI | 1u << 11;                     /* logical: cluster 0, bit 1 */
+	ck_assert_int_eq(vlapic_msr_write(v0, ICR, &icr), 0);
+	ck_assert_uint_eq(v0->nmi_queued, 0);
+	ck_assert_uint_eq(v1->nmi_queued, 1);
+	v1->nmi_queued = 0;
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++)               /* no fixed vector posted */
 		ck_assert_uint_eq(v1->apic_posted[i % 4], 0);
 }
