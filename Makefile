@@ -52,8 +52,9 @@ HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
 PC_DEVICE_SRCS := $(addprefix guest/vmm/,uart16550.c pic8259.c pit8254.c rtc_cmos.c ioapic.c \
 	pci_host.c acpi_pm.c acpi_tables.c pc_machine.c)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_regs.c hv/vcpu_mp.c hv/cr_policy.c hv/cpuid_policy.c hv/audit.c hv/hypercall.c \
-	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c hv/guest_read.c boot/config.c \
+	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
 	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c arch/x86/timer_units.c guest/vmm/multiboot.c guest/vmm/vm_config.c \
+	hv/insn_decode.c hv/vlapic_xapic.c hv/vlapic_mmio.c hv/guest_fetch.c hv/mmio.c \
 	$(PC_DEVICE_SRCS)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 # The verifier's stream writer: the tool and the unit tests share it.
@@ -71,7 +72,7 @@ PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o \
 	$(BUILD)/part/guest/lib/irq.o
-GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic nmi apic-timer marker \
+GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic xapic mmio nmi apic-timer marker \
 	cpuid-table sipi
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32 modeswitch modeswitch16
@@ -234,7 +235,7 @@ help:
 	@echo '  make debug       QEMU paused with a gdb stub on :1234; prints the gdb command'
 	@echo '  make image       write $(IMAGE), a FAT boot image (ESP) for a USB stick'
 	@echo '  make test        unit tests, ThreadSanitizer, fuzz smoke run, boot tests'
-	@echo '  make unit-test   host unit tests only'
+	@echo '  make unit-test   host unit tests only (and the decoder against Zydis)'
 	@echo '  make tsan-test   host unit tests under ThreadSanitizer'
 	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
 	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
@@ -269,8 +270,14 @@ run-bochs: deps all
 debug: deps all
 	tests/debug-qemu.sh $(BUILD) $(CONFIG)
 
-unit-test: $(BUILD)/unit-tests
+unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff
 	$(BUILD)/unit-tests
+	$(BUILD)/insn-diff
+
+# The MMIO decoder against Zydis (Debian's libzydis-dev, tests/deps.sh)
+# over generated encodings; prints the count, fails on a disagreement.
+$(BUILD)/insn-diff: $(BUILD)/host/tests/tools/insn-diff.o $(BUILD)/host/hv/insn_decode.o
+	$(Q)$(CC) $^ -o $@ -lZydis
 
 boot-test: all
 	tests/boot-tests.sh $(BUILD)

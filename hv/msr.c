@@ -104,9 +104,8 @@ bool msr_emulate(struct vcpu *v, bool write)
 	int i = rule(index);
 	uint64_t value;
 
-	/* A guest's x2APIC MSRs (0x800-0x8ff and TSC_DEADLINE) are its
-	 * virtual APIC's (hv/vlapic_msr.c); APIC_BASE still follows the
-	 * policy like any MSR off the list. */
+	/* A guest's x2APIC MSRs (0x800-0x8ff), TSC_DEADLINE and APIC_BASE
+	 * are its virtual APIC's (hv/vlapic_msr.c), never its VMM's. */
 	if (vlapic_msr_exit(v, write))
 		return true;
 	if (i < 0) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sealvisor/hypercall.h>
 #include "lib/sha256.h"
+#include "hv/insn_decode.h"
 #include "hv/virt.h"
 #include "hv/vlapic.h"
 #include "mm/memobj.h"
@@ -34,7 +35,7 @@ struct object_map {
 };
 
 enum vcpu_pending { PENDING_NONE, PENDING_IO_IN, PENDING_HYPERCALL, PENDING_MSR_READ,
-		   PENDING_MSR_WRITE };
+		   PENDING_MSR_WRITE, PENDING_MMIO };
 
 /* Guest state no control block holds: the backend loads it before each
  * entry and reads back what the guest can change without an exit
@@ -60,6 +61,7 @@ struct vcpu {
 	enum vcpu_pending pending;   /* what the VMM must answer on the next run */
 	uint64_t cr3;                /* control partition: its page tables */
 	uint8_t pending_size;
+	struct mmio_insn pending_mmio;   /* PENDING_MMIO: the decoded access */
 	/* The state it starts in, as created and then set (VCPU_SET_*REGS):
 	 * part of the launch measurement. */
 	struct sv_regs init_regs;

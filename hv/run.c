@@ -6,6 +6,8 @@
 #include "hv/events.h"
 #include "hv/vlapic_msr.h"
 #include "hv/vcpu_mp.h"
+#include "hv/vlapic_mmio.h"
+#include "hv/mmio.h"
 #include "hv/hypercall.h"
 #include "hv/intercept.h"
 #include "hv/msr.h"
@@ -57,6 +59,8 @@ static void apply_pending(struct vcpu *v, const struct sv_run *run)
 		v->regs.rax = (uint64_t)run->hypercall.ret;
 	else if (v->pending == PENDING_MSR_READ || v->pending == PENDING_MSR_WRITE)
 		apply_msr(v, run);
+	else if (v->pending == PENDING_MMIO)
+		mmio_apply_answer(v, run);
 	v->pending = PENDING_NONE;
 }
 
@@ -245,11 +249,10 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			 * guest goes straight back in to take it). */
 			continue;
 		case VMEXIT_NPF:
-			if (vm_handle_fault(v->vm, e.gpa) == 0)
+			if (vm_handle_fault(v->vm, e.gpa) == 0 ||
+			    (!e.in_delivery && !e.fetch && vlapic_mmio_exit(v, e.gpa, e.write)))
 				continue;
-			run->exit_reason = SV_EXIT_MMIO;
-			run->mmio.gpa = e.gpa;
-			run->mmio.is_write = e.write;
+			mmio_exit_for_vmm(v, &e, run);
 			break;
 		case VMEXIT_IO:
 			if (e.string) {   /* INS/OUTS: not emulated */

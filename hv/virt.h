@@ -55,6 +55,10 @@ struct vm_exit {
 	enum vm_exit_reason reason;
 	uint64_t gpa;                 /* NPF */
 	bool write, fetch;            /* NPF, MSR (write) */
+	/* The exit interrupted an event's delivery (it is re-injected): an
+	 * NPF then is the delivery's access (IDT, stack), not the access of
+	 * the instruction at RIP, which must not be decoded for it. */
+	bool in_delivery;
 	uint16_t port;                /* IO */
 	uint8_t size;
 	bool in, string;
@@ -75,6 +79,12 @@ struct vm_exit {
 struct guest_regs {
 	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+/* What fetching the guest's current instruction needs (hv/guest_fetch.c). */
+struct guest_code {
+	uint64_t rip, cs_base, cr0, cr3;
+	bool cs_l, cs_d;             /* 64-bit code; 32-bit default size */
 };
 
 struct virt_ops {
@@ -135,6 +145,11 @@ struct virt_ops {
 	void (*inject_nmi)(struct vcpu *v);
 	void (*request_nmi_window)(struct vcpu *v);
 	uint64_t (*get_rip)(struct vcpu *v);
+	void (*get_code)(struct vcpu *v, struct guest_code *c);
+	/* Moves RIP len bytes on, past an instruction the hypervisor decoded
+	 * and emulated itself (whatever length the CPU reported for the
+	 * exit, if any), ending any STI/MOV SS shadow. */
+	void (*skip_decoded)(struct vcpu *v, unsigned len);
 	/* Sends the shootdown IPI to a CPU (hv/shootdown.h): if it is in
 	 * guest mode, it exits. */
 	void (*kick_cpu)(unsigned cpu);

@@ -39,25 +39,68 @@ static int highest(const uint32_t *map)
 	return -1;
 }
 
-void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick, uint64_t min_period)
+static void reset(struct vlapic *l, uint64_t base, uint32_t id, uint64_t tsc_per_tick,
+		  uint64_t min_period)
 {
 	memset(l, 0, sizeof(*l));
+	l->base = base;
 	l->id = id;
 	l->svr = 0xff;                       /* software-disabled, as after INIT */
+	l->dfr = 0xffffffff;                 /* flat model */
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = LVT_MASKED;
 	l->tsc_per_tick = tsc_per_tick ? tsc_per_tick : 1;
 	l->min_period = min_period;
 }
 
+void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick)
+{
+	reset(l, APIC_BASE_ADDR | APIC_BASE_EN | (id == 0 ? APIC_BASE_BSP : 0), id, tsc_per_tick, 0);
+}
+
+enum vlapic_mode vlapic_mode(const struct vlapic *l)
+{
+	if (!(l->base & APIC_BASE_EN))
+		return VLAPIC_DISABLED;
+	return l->base & APIC_BASE_EXTD ? VLAPIC_X2APIC : VLAPIC_XAPIC;
+}
+
+int vlapic_set_base(struct vlapic *l, uint64_t val)
+{
+	uint64_t bsp = l->base & APIC_BASE_BSP;   /* read-only: ignore what is written */
+	enum vlapic_mode from = vlapic_mode(l), to;
+
+	val = (val & ~APIC_BASE_BSP) | bsp;
+	if ((val & ~(APIC_BASE_BSP | APIC_BASE_EXTD | APIC_BASE_EN)) != APIC_BASE_ADDR)
+		return -EINVAL;                   /* reserved bits, or a moved page */
+	if ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN))
+		return -EINVAL;
+	to = !(val & APIC_BASE_EN) ? VLAPIC_DISABLED : val & APIC_BASE_EXTD ? VLAPIC_X2APIC
+									       : VLAPIC_XAPIC;
+	if ((from == VLAPIC_X2APIC && to == VLAPIC_XAPIC) ||
+	    (from == VLAPIC_DISABLED && to == VLAPIC_X2APIC))
+		return -EINVAL;
+	if (to == VLAPIC_DISABLED)
+		reset(l, val, l->id, l->tsc_per_tick, l->min_period);
+	else
+		l->base = val;
+	return 0;
+}
+
+uint32_t vlapic_lvt_mask(uint32_t reg)
+{
+	int i = lvt_index(reg);
+	return i < 0 ? 0 : lvt_writable[i];
+}
+
+/* INIT keeps IA32_APIC_BASE, so the mode too (SDM 11.12.5.1: an x2APIC
+ * stays an x2APIC). Field by field through a copy: never a moment with
+ * id 0 in l. */
 void vlapic_reset(struct vlapic *l)
 {
-	uint32_t id = l->id;
-	uint64_t rate = l->tsc_per_tick, floor = l->min_period;
-
-	/* Field by field through a copy: never a moment with id 0 in l. */
 	struct vlapic fresh;
-	vlapic_init(&fresh, id, rate, floor);
+
+	reset(&fresh, l->base, l->id, l->tsc_per_tick, l->min_period);
 	*l = fresh;
 }
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define MSR_APIC_BASE     0x1bu
 #define X2APIC_MSR_BASE   0x800u
 #define X2APIC_MSR_END    0x8ffu
 #define MSR_TSC_DEADLINE  0x6e0u
@@ -49,6 +50,14 @@ enum vlapic_reg {
 #define ESR_SEND_ILLEGAL    (1u << 5)
 #define ESR_RECV_ILLEGAL    (1u << 6)
 
+/* IA32_APIC_BASE: the page is fixed at the default address (a write
+ * moving it is #GP); EN and EXTD give the mode. */
+#define APIC_BASE_ADDR    0xfee00000UL
+#define APIC_BASE_BSP     (1UL << 8)
+#define APIC_BASE_EXTD    (1UL << 10)
+#define APIC_BASE_EN      (1UL << 11)
+enum vlapic_mode { VLAPIC_DISABLED, VLAPIC_XAPIC, VLAPIC_X2APIC };
+
 enum vlapic_delivery { IPI_FIXED = 0, IPI_LOWEST = 1, IPI_NMI = 4, IPI_INIT = 5, IPI_SIPI = 6 };
 enum vlapic_shorthand { IPI_DEST = 0, IPI_SELF = 1, IPI_ALL = 2, IPI_OTHERS = 3 };
 
@@ -67,7 +76,9 @@ struct vlapic_ipi {
 #define X2APIC_BROADCAST 0xffffffffu
 
 struct vlapic {
+	uint64_t base;              /* IA32_APIC_BASE */
 	uint32_t id, tpr, svr, esr, esr_pending;
+	uint32_t ldr, dfr;          /* xAPIC mode's (x2APIC derives LDR from the id) */
 	uint32_t isr[8], irr[8], tmr[8];
 	uint32_t lvt[VLAPIC_NR_LVT];
 	uint32_t timer_icr, timer_dcr;
@@ -79,9 +90,10 @@ struct vlapic {
 	uint64_t tsc_deadline;      /* 0: disarmed */
 };
 
-/* min_period: the shortest period of the periodic timer, in TSC cycles
- * (VLAPIC_MIN_PERIOD_US at the TSC's rate). */
-void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick, uint64_t min_period);
+/* The state after RESET: xAPIC mode at the default base (BSP: vCPU 0),
+ * without a period floor: the caller sets min_period (in TSC cycles,
+ * VLAPIC_MIN_PERIOD_US at the TSC's rate); resets keep it. */
+void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick);
 /* An INIT IPI: the power-up state again, except the id (and the timer's
  * rate, which is the machine's). Only by the APIC's own vCPU: other
  * vCPUs read id and tpr of it while routing, and those two words are
@@ -95,6 +107,13 @@ uint32_t vlapic_ldr(const struct vlapic *l);
  * or the same cluster and an intersecting bit mask. The one place
  * destinations are matched (xAPIC flat/cluster modes belong here too). */
 bool vlapic_dest_match(const struct vlapic *l, uint32_t dest, bool logical);
+enum vlapic_mode vlapic_mode(const struct vlapic *l);
+/* A WRMSR to IA32_APIC_BASE: 0, or -EINVAL (#GP) for reserved bits, a
+ * moved base, EXTD without EN, x2APIC -> xAPIC or disabled -> x2APIC
+ * (SDM 11.12.5). Disabling resets the APIC (state as after RESET). */
+int vlapic_set_base(struct vlapic *l, uint64_t val);
+/* Writable bits of an LVT register (0: reg is not an LVT). */
+uint32_t vlapic_lvt_mask(uint32_t reg);
 /* 0, or -EINVAL where an x2APIC access raises #GP (reserved register,
  * read of a write-only one, write of a read-only one, reserved bits). */
 int vlapic_read(struct vlapic *l, uint32_t reg, uint64_t now, uint64_t *val);

@@ -9,6 +9,7 @@
 #include "hv/events.h"
 #include "hv/nmi.h"
 #include "hv/vlapic_msr.h"
+#include "hv/vlapic_xapic.h"
 #include "hv/partition.h"
 #include "hv/vcpu_mp.h"
 
@@ -16,15 +17,29 @@
 
 bool vlapic_msr_is_apic(uint32_t msr)
 {
-	return (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_END) || msr == MSR_TSC_DEADLINE;
+	return (msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_END) || msr == MSR_TSC_DEADLINE ||
+	       msr == MSR_APIC_BASE;
+}
+
+/* The x2APIC MSRs exist only in x2APIC mode (SDM 11.12.1: #GP otherwise). */
+static bool x2apic_msr_absent(struct vcpu *v, uint32_t msr)
+{
+	return msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_END &&
+	       vlapic_mode(&v->lapic) != VLAPIC_X2APIC;
 }
 
 int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	if (!vlapic_msr_is_apic(msr))
 		return -ENOENT;
+	if (x2apic_msr_absent(v, msr))
+		return -EINVAL;
 	if (msr == MSR_TSC_DEADLINE) {
 		*val = v->lapic.tsc_deadline;
+		return 0;
+	}
+	if (msr == MSR_APIC_BASE) {
+		*val = v->lapic.base;
 		return 0;
 	}
 	return vlapic_read(&v->lapic, msr - X2APIC_MSR_BASE, clock_tsc(), val);
@@ -36,10 +51,19 @@ static void post(struct vcpu *to, uint8_t vector)
 	events_kick_vm(to->vm);
 }
 
-/* The vCPUs an IPI is for, as a bit map by vCPU id (= x2APIC id):
- * a destination is matched by vlapic_dest_match, so an id with no vCPU
- * receives nothing, as on hardware. */
-static uint32_t targets(struct vcpu *from, const struct vlapic_ipi *ipi)
+/* Whether an IPI's destination field names this vCPU's APIC: in x2APIC
+ * mode by vlapic_dest_match (32-bit ids, cluster logical), in xAPIC mode
+ * by vlapic_xapic_match (8-bit ids, flat or cluster logical per DFR). */
+static bool wanted(struct vcpu *to, const struct vlapic_ipi *ipi, bool xapic)
+{
+	if (xapic)
+		return vlapic_xapic_match(&to->lapic, (uint8_t)ipi->dest, ipi->logical);
+	return vlapic_dest_match(&to->lapic, ipi->dest, ipi->logical);
+}
+
+/* The vCPUs an IPI is for, as a bit map by vCPU id (= APIC id): an id
+ * with no vCPU receives nothing, as on hardware. */
+static uint32_t targets(struct vcpu *from, const struct vlapic_ipi *ipi, bool xapic)
 {
 	uint32_t set = 0;
 
@@ -47,10 +71,9 @@ static uint32_t targets(struct vcpu *from, const struct vlapic_ipi *ipi)
 		return 1u << from->id;
 	for (unsigned i = 0; i < SV_MAX_VCPUS; i++) {
 		struct vcpu *to = &from->vm->vcpus[i];
-		bool wanted = ipi->shorthand == IPI_DEST ? vlapic_dest_match(&to->lapic, ipi->dest,
-									     ipi->logical)
-			    : ipi->shorthand == IPI_ALL || to != from;
-		if (to->created && wanted)
+		bool named = ipi->shorthand == IPI_DEST ? wanted(to, ipi, xapic)
+			   : ipi->shorthand == IPI_ALL || to != from;
+		if (to->created && named)
 			set |= 1u << i;
 	}
 	return set;
@@ -99,9 +122,9 @@ static void deliver(struct vcpu *from, const struct vlapic_ipi *ipi, uint32_t se
 	}
 }
 
-static int route(struct vcpu *from, const struct vlapic_ipi *ipi)
+int vlapic_route_ipi(struct vcpu *from, const struct vlapic_ipi *ipi, bool xapic)
 {
-	uint32_t set = targets(from, ipi);
+	uint32_t set = targets(from, ipi, xapic);
 
 	switch (ipi->mode) {
 	case IPI_FIXED:
@@ -133,12 +156,16 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 	if (!vlapic_msr_is_apic(msr))
 		return -ENOENT;
+	if (x2apic_msr_absent(v, msr))
+		return -EINVAL;
 	if (msr == MSR_TSC_DEADLINE)
 		return vlapic_write_deadline(&v->lapic, *val);
+	if (msr == MSR_APIC_BASE)
+		return vlapic_set_base(&v->lapic, *val);
 	int err = vlapic_write(&v->lapic, msr - X2APIC_MSR_BASE, *val, clock_tsc(), &ipi);
 	if (err || !ipi.valid)
 		return err;
-	return route(v, &ipi);
+	return vlapic_route_ipi(v, &ipi, false);
 }
 
 bool vlapic_msr_exit(struct vcpu *v, bool write)

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 struct vcpu;
+struct vlapic_ipi;
 
+/* The x2APIC MSRs, IA32_TSC_DEADLINE and IA32_APIC_BASE (the mode). */
 bool vlapic_msr_is_apic(uint32_t msr);
 /* 0, -EINVAL (the access raises #GP), -EOPNOTSUPP (an ICR write asking
  * for what is not integrated: NMI; #GP too), -ENOENT (not an APIC MSR). */
@@ -19,6 +21,10 @@ int vlapic_msr_write(struct vcpu *v, uint32_t msr, uint64_t *val);
 /* A guest's RDMSR/WRMSR exit: true if it was an APIC MSR (handled:
  * emulated and skipped, or #GP injected). */
 bool vlapic_msr_exit(struct vcpu *v, bool write);
+/* Delivers an IPI from's APIC sent (x2APIC or, xapic, xAPIC destination
+ * rules): 0, or -EOPNOTSUPP for what is not integrated (NMI, INIT,
+ * SIPI; logical destinations in x2APIC mode). */
+int vlapic_route_ipi(struct vcpu *from, const struct vlapic_ipi *ipi, bool xapic);
 /* Before each entry of v, on its own CPU: IPIs posted to it go into its
  * IRR and its timer catches up with `now`. */
 void vlapic_sync(struct vcpu *v, uint64_t now);
@@ -29,7 +35,7 @@ bool vlapic_can_wake(struct vcpu *v);
 /* The TSC at which v's next entry must end so that its APIC timer is
  * not late: the nearer of slice_end and the timer's next expiry (an
  * unmasked timer of a guest's software-enabled APIC; the control
- * partition has none). docs/ARCHITECTURE.md, invariant 29. */
+ * partition has none). docs/ARCHITECTURE.md, invariant 30. */
 uint64_t vlapic_entry_deadline(const struct vcpu *v, uint64_t slice_end);
 
 #endif

@@ -173,6 +173,11 @@ int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj
 	    size > GUEST_GPA_LIMIT - gpa || offset > MEMOBJ_MAX_SIZE ||
 	    size > MEMOBJ_MAX_SIZE - offset)
 		return -EINVAL;
+	/* The local APIC's page is never memory: a region there would make
+	 * an xAPIC guest's register accesses land in RAM (docs/ARCHITECTURE.md,
+	 * "The xAPIC page"). */
+	if (gpa < APIC_BASE_ADDR + PAGE_SIZE && gpa + size > APIC_BASE_ADDR)
+		return -EINVAL;
 	int err = region_conflicts(vm, gpa, size, obj, offset);
 	if (err)
 		return err;
@@ -297,7 +302,8 @@ int vcpu_create(struct vm *vm, unsigned id, const struct sv_vcpu_regs *regs)
 	v->vm = vm;
 	v->id = id;
 	v->cr3 = regs->cr3;
-	vlapic_init(&v->lapic, id, VLAPIC_TSC_PER_TICK, vlapic_min_period());
+	vlapic_init(&v->lapic, id, VLAPIC_TSC_PER_TICK);
+	v->lapic.min_period = vlapic_min_period();
 	if ((err = virt->vcpu_init(v)))
 		return err;
 	if ((err = vcpu_set_state(v, &r, &s))) {

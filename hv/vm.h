@@ -51,13 +51,6 @@ void vm_unmap_all(struct vm *vm);
 int vm_map_fault(struct vm *vm, uint64_t gpa, bool write);
 struct object_map *vm_find_map(struct vm *vm, uint64_t gpa);
 
-/* len bytes (within one page) of what vm sees at gpa, if its stage-2
- * table maps the page now, read under the lock its faults there take
- * (hv/guest_read.c): 0, -EAGAIN (not mapped now) or -EINVAL (crosses a
- * page). The hook, for host tests, runs inside that lock. */
-int vm_read_gpa(struct vm *vm, uint64_t gpa, void *out, unsigned len);
-extern void (*vm_read_race_hook)(struct vm *vm, uint64_t gpa);
-
 /* docs/ARCHITECTURE.md, invariants 1-2, over every stage-2 table: 0, or -EINVAL after
  * logging the offending entry. */
 int vm_audit(void);

@@ -118,11 +118,6 @@ int memobj_unregister_owner(struct memobj *obj, void *owner);
  */
 int memobj_get_page(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order);
 void memobj_put_page(struct memobj *obj, uint64_t pa);
-/* The object lock alone, for a reader of pages already mapped in a
- * stage-2 table (hv/guest_read.c): every removal zaps under it, so a
- * translation found under it stays valid until memobj_unlock. */
-void memobj_lock(struct memobj *obj);
-void memobj_unlock(struct memobj *obj);
 
 /* Accounting. */
 uint64_t memobj_nr_pages(struct memobj *obj);        /* data pages held */

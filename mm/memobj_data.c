@@ -156,13 +156,3 @@ void memobj_put_page(struct memobj *obj, uint64_t pa)
 	(void)pa;
 	spin_unlock(&obj->lock);
 }
-
-void memobj_lock(struct memobj *obj)
-{
-	spin_lock(&obj->lock);
-}
-
-void memobj_unlock(struct memobj *obj)
-{
-	spin_unlock(&obj->lock);
-}

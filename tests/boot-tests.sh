@@ -12,6 +12,8 @@ KERNELS="hello private-touch punch spin smp-punch stale-tlb hypercall-rights exc
 # table (VM_SET_CPUID), switching modes themselves, and an AP started by
 # INIT/SIPI: tests/configs/regs.cfg.
 REGS_KERNELS="realmode prot32 cpuid-table modeswitch modeswitch16 sipi"
+# The xAPIC page and decoded MMIO exits: tests/configs/mmio.cfg.
+MMIO_KERNELS="xapic mmio"
 # guests.cfg is at the config's limit of 16 guest lines (CONFIG_MAX_GUESTS,
 # SV_MAX_MODULES in the ABI): these run alone, tests/configs/NAME.cfg.
 SOLO_KERNELS="nmi apic-timer"
@@ -159,6 +161,17 @@ for platform in qemu bochs; do
 		'sipi: lowest priority to both: only vCPU 1 \(its TPR class is lower\): ok' \
 		'sipi: INIT stops the running AP: ok' 'sipi: [0-9]+ checks, 0 failed' \
 		"summary: $(echo $REGS_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
+done
+mmio_lines=()
+for k in $MMIO_KERNELS; do
+	mmio_lines+=("summary: $k PASS measurement=[0-9a-f]{64}")
+done
+for platform in qemu bochs; do
+	$platform mmio tests/configs/mmio.cfg 0 "${mmio_lines[@]}" \
+		'xapic: IPI through ICR high \+ low wakes vCPU 1, delivered once: ok' \
+		'xapic: logical \(flat\) IPI reaches vCPU 1 by its LDR: ok' \
+		'mmio: read into AH: only AH changes: ok' \
+		"summary: $(echo $MMIO_KERNELS | wc -w) passed, 0 failed" '^sealvisor: exit status 0'
 done
 # Issue 11: qemu64 has only FXSAVE (the fallback path); Bochs's Skylake-X
 # has XSAVE, AVX and AVX-512. (QEMU 7.2's TCG with +xsave stops at the

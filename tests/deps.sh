@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(make gcc libtsan2 binutils gnu-efi nasm mtools dosfstools qemu-system-x86 ovmf
 	  check pkg-config bochs bochsbios vgabios seabios
-	  clang libclang-rt-14-dev acpica-tools)
+	  clang libclang-rt-14-dev acpica-tools libzydis-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

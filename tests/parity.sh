@@ -40,6 +40,10 @@ done
 for k in ${REGS_KERNELS:-realmode prot32 cpuid-table modeswitch modeswitch16 sipi}; do
 	echo "| $k | $(result "$logdir/qemu-regs.log" "$k") | $(result "$logdir/bochs-regs.log" "$k") |"
 done
+# The xAPIC page and decoded MMIO (tests/configs/mmio.cfg).
+for k in ${MMIO_KERNELS:-xapic mmio}; do
+	echo "| $k | $(result "$logdir/qemu-mmio.log" "$k") | $(result "$logdir/bochs-mmio.log" "$k") |"
+done
 # Kernels that run alone (tests/configs/NAME.cfg: guests.cfg is full).
 for k in ${SOLO_KERNELS:-nmi apic-timer}; do
 	echo "| $k | $(result "$logdir/qemu-$k.log" "$k") | $(result "$logdir/bochs-$k.log" "$k") |"

@@ -67,3 +67,12 @@ void irq_sti_hlt(void)
 {
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
+
+void irq_x2apic_on(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x1bu));
+	lo |= 1u << 10 | 1u << 11;
+	__asm__ volatile("wrmsr" : : "c"(0x1bu), "a"(lo), "d"(hi) : "memory");
+}

@@ -22,6 +22,10 @@ uint64_t irq_count(unsigned vector);
 uint64_t irq_total(void);
 /* The n-th vector delivered on this vCPU (0 = first; up to 32), or -1. */
 int irq_nth(unsigned n);
+/* This vCPU's local APIC to x2APIC mode (IA32_APIC_BASE EXTD | EN): it
+ * starts in xAPIC mode, as after RESET, and the x2APIC MSRs exist only
+ * in x2APIC mode. */
+void irq_x2apic_on(void);
 /* sti; hlt; cli: sleeps until an interrupt has been delivered (one that
  * was pending arrives right after the sti's shadow, at the hlt). */
 void irq_sti_hlt(void);

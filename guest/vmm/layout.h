@@ -42,6 +42,14 @@
  * exactly these: its seals at VM_FINALIZE, which the measurement covers. */
 #define GUEST_SEALS          MEMOBJ_SEAL_GUEST
 
+/* A test device the demo VMM emulates for every guest (decoded MMIO
+ * exits): 64 8-byte registers at 8-byte-aligned offsets from here; a
+ * read returns the last value written there (its size's bytes); other
+ * offsets read all ones and ignore writes. Within the identity-mapped
+ * first GiB, above guest RAM. */
+#define TEST_MMIO_GPA   0x3ff00000UL
+#define TEST_MMIO_REGS  64
+
 /* The guest's page tables: PML4, PDPT, PD in three consecutive pages. */
 #define PT_GPA   0x1000UL
 #define PT_SIZE  (3 * 4096UL)

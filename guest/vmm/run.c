@@ -119,8 +119,10 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			}
 			break;
 		case SV_EXIT_MMIO:
-			sv_printf("[vmm] %s: access to unbacked gpa 0x%lx\n", g->name, run.mmio.gpa);
-			return guest_fail(g, "unbacked memory access", 0);
+			service_mmio(g, &run);
+			if (g->failed)
+				return;
+			break;
 		case SV_EXIT_SHUTDOWN:
 			sv_printf("[vmm] %s: shutdown at rip 0x%lx (code 0x%lx)\n", g->name,
 				  run.shutdown.rip, run.shutdown.code);

@@ -49,6 +49,26 @@ void service_msr_exit(struct guest *g, struct sv_run *run)
 		guest_fail(g, "SV_EXIT_MSR write with the wrong index or value", 0);
 }
 
+/* layout.h's test MMIO device, from decoded exits only (size 0: the
+ * hypervisor could not decode the access, the guest fails as before). */
+void service_mmio(struct guest *g, struct sv_run *run)
+{
+	uint64_t off = run->mmio.gpa - TEST_MMIO_GPA;
+	uint64_t mask = run->mmio.size >= 8 ? ~0UL : (1UL << (8 * run->mmio.size)) - 1;
+	bool reg = off < TEST_MMIO_REGS * 8 && !(off & 7);
+
+	if (run->mmio.gpa < TEST_MMIO_GPA || off >= 4096 || !run->mmio.size) {
+		sv_printf("[vmm] %s: access to unbacked gpa 0x%lx\n", g->name, run->mmio.gpa);
+		return guest_fail(g, "unbacked memory access", 0);
+	}
+	if (run->mmio.is_write) {
+		if (reg)
+			g->mmio_regs[off / 8] = run->mmio.data & mask;
+	} else {
+		run->mmio.data = reg ? g->mmio_regs[off / 8] & mask : mask;
+	}
+}
+
 /*
  * Each control vCPU's own SYSCALL target, KERNEL_GS_BASE and DR0, in the
  * hardware (not through RDMSR, which reads the hypervisor's copy): a

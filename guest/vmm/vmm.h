@@ -45,6 +45,7 @@ struct guest {
 	int status;
 	char why[96];
 	uint8_t measurement[SV_MEASUREMENT_SIZE];
+	uint64_t mmio_regs[TEST_MMIO_REGS];   /* layout.h's test device */
 };
 
 enum { JOB_IDLE, JOB_READY, JOB_DONE };
@@ -87,6 +88,7 @@ void run_guest(struct guest *g);
 /* services.c */
 void service_punch(struct guest *g, struct sv_run *run);
 void service_msr_exit(struct guest *g, struct sv_run *run);
+void service_mmio(struct guest *g, struct sv_run *run);
 void service_handoff(struct guest *g, struct sv_run *run);
 bool service_migrate(struct guest *g, unsigned vcpu, struct sv_run *run);
 void own_state_init(void);

@@ -257,6 +257,13 @@ struct sv_run {
 		struct {
 			uint64_t gpa;
 			uint32_t is_write;
+			/* 1, 2, 4 or 8 when the hypervisor decoded the
+			 * instruction: data is the written value, or the VMM
+			 * puts the read's answer there and the next VCPU_RUN
+			 * completes it. 0: not decoded, RIP stays on it. */
+			uint8_t size;
+			uint8_t pad[3];
+			uint64_t data;
 		} mmio;
 		struct {
 			uint64_t nr, args[5];

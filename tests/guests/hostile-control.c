@@ -104,6 +104,7 @@ static void vms(int64_t g)
 	expect("overlapping region", sv_call5(SV_HC_VM_SET_REGION, vm1, 2 * MB, 4 * MB, g, 0), -EEXIST);
 	expect("unaligned region", sv_call5(SV_HC_VM_SET_REGION, vm1, 8 * MB + 1, 4096, g, 0), -EINVAL);
 	expect("empty region", sv_call5(SV_HC_VM_SET_REGION, vm1, 8 * MB, 0, g, 0), -EINVAL);
+	expect("region over the local APIC page", sv_call5(SV_HC_VM_SET_REGION, vm1, 0xfee00000, 4096, g, 0), -EINVAL);
 	expect("region with a bad handle", sv_call5(SV_HC_VM_SET_REGION, vm1, 8 * MB, 4096, 77, 0), -EBADF);
 	expect("region on a missing VM", sv_call5(SV_HC_VM_SET_REGION, 15, 0, 4096, g, 0), -ENOENT);
 	expect("region on the control partition", sv_call5(SV_HC_VM_SET_REGION, 0, 0, 4096, g, 0), -ENOENT);

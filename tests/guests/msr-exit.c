@@ -54,7 +54,7 @@ __attribute__((section(".text.start"))) void _start(void)
 
 	trap_init();
 	expect_read(0x1234, 0x5ea1000000001234UL);
-	expect_read(0x1b, 0x5ea100000000001bUL);       /* APIC_BASE: the policy (x2APIC MSRs are the vlapic's) */
+	expect_read(0x1a0, 0x5ea10000000001a0UL);      /* MISC_ENABLE (APIC_BASE and x2APIC MSRs are the vlapic's) */
 	expect_read(0xc0011234, 0x5ea10000c0011234UL);
 	expect_gp(false, 0x1235);
 	expect_gp(true, 0x1235);

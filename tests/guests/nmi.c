@@ -7,6 +7,7 @@
  * one after another outside it are two hundred; a guest cannot call
  * VCPU_NMI itself. The kernel runs with RFLAGS.IF clear throughout. */
 #include <sealvisor/errno.h>
+#include "guest/lib/irq.h"
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"
 
@@ -193,6 +194,7 @@ __attribute__((section(".text.start"))) void _start(uint64_t id)
 	/* The IDT is shared and trap_init refills 0-31: each vCPU sets
 	 * vector 2 after its own, and vCPU 0 starts once vCPU 1 has. */
 	trap_set_gate(2, nmi_entry);
+	irq_x2apic_on();
 	if (id == 1)
 		vcpu1();
 	while (!vcpu1_ready)

@@ -9,6 +9,7 @@
  * they name, lowest priority exactly one (the lower TPR class, ties to
  * the lower id), INIT stops a running AP and a SIPI starts it again. */
 #include <sealvisor/elf64.h>
+#include "guest/lib/irq.h"
 #include "guest/lib/kernel.h"
 
 KERNEL_VCPUS(2);
@@ -55,6 +56,10 @@ __asm__(".section .rodata\n"
 	"	mov %bx, 0x9006\n"
 	"	mov %cr0, %eax\n"
 	"	mov %eax, 0x9008\n"
+	"	mov $0x1b, %ecx\n"               /* APIC_BASE: x2APIC mode (EXTD | EN) */
+	"	rdmsr\n"
+	"	or $0xc00, %eax\n"
+	"	wrmsr\n"
 	"	mov $0x802, %ecx\n"              /* x2APIC ID */
 	"	rdmsr\n"
 	"	mov %eax, 0x900c\n"
@@ -214,6 +219,7 @@ __attribute__((section(".text.start"))) void _start(uint64_t id)
 {
 	if (id != 0)
 		kexit(2);      /* vCPU 1 must start in the trampoline, never here */
+	irq_x2apic_on();
 	start_ap();
 	ipis();
 	restart();

@@ -23,6 +23,8 @@ KERNEL_VCPUS(2);
 #define APIC_TIMER_DCR 0x83e
 #define APIC_SELF_IPI 0x83f
 #define TSC_DEADLINE 0x6e0
+#define APIC_BASE 0x1b
+#define APIC_BASE_X2APIC (1u << 10 | 1u << 11)   /* EXTD | EN */
 
 static unsigned failed, checked;
 static volatile int vcpu1_ready, vcpu1_got;
@@ -70,6 +72,7 @@ static void window(void)
 
 static void vcpu1(void)
 {
+	irq_x2apic_on();
 	wrmsr(APIC_SVR, 0x1ff);
 	vcpu1_ready = 1;
 	while (!irq_count(0x70))
@@ -122,6 +125,7 @@ __attribute__((section(".text.start"))) void _start(uint64_t id)
 	irq_init();
 	if (id == 1)
 		vcpu1();
+	irq_x2apic_on();
 
 	check(rdmsr(APIC_ID) == 0 && (rdmsr(APIC_VERSION) & 0xff) == 0x14 && rdmsr(APIC_LDR) == 1,
 	      "ID 0, version 0x14, LDR 1");

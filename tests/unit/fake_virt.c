@@ -61,6 +61,7 @@ void fake_reset(void)
 {
 	fake_nevents = fake_nexits = fake_next_exit = fake_nmsrs = 0;
 	fake_last_exception = (struct fake_exception){ 0xff, false, 0 };
+	fake_code = (struct guest_code){ .cs_l = true };
 	fake_ninjected = 0;
 	fake_armed_deadline = 0;
 	fake_narmed = 0;
@@ -134,6 +135,13 @@ static void fake_inject_exception(struct vcpu *v, uint8_t vector, bool has_error
 	record(vector == X86_EXC_GP ? EV_INJECT_GP : EV_INJECT_OTHER, v->vm->id);
 }
 static uint64_t fake_get_rip(struct vcpu *v) { return v->arch_pa; }
+struct guest_code fake_code;
+static void fake_get_code(struct vcpu *v, struct guest_code *c)
+{
+	*c = fake_code;
+	c->rip = v->arch_pa;
+}
+static void fake_skip_decoded(struct vcpu *v, unsigned len) { v->arch_pa += len; }
 
 static bool fake_interrupt_allowed(struct vcpu *v) { (void)v; return fake_irq_allowed && !slot_busy; }
 static void fake_inject_interrupt(struct vcpu *v, uint8_t vector)
@@ -247,7 +255,8 @@ static const struct virt_ops fake_ops = {
 	.vcpu_init = fake_vcpu_init, .vcpu_set_state = fake_vcpu_set_state,
 	.vcpu_destroy = fake_vcpu_destroy,
 	.vcpu_run = fake_vcpu_run, .skip_instruction = fake_skip,
-	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip, .kick_cpu = fake_kick_cpu,
+	.inject_exception = fake_inject_exception, .get_rip = fake_get_rip,
+	.get_code = fake_get_code, .skip_decoded = fake_skip_decoded, .kick_cpu = fake_kick_cpu,
 	.preemption_arm = fake_preemption_arm, .get_cr4 = fake_get_cr4,
 	.get_cr0 = fake_get_cr0,
 	.msr_get = fake_msr_get, .msr_set = fake_msr_set,

@@ -31,6 +31,8 @@ struct fake_exception { uint8_t vector; bool has_error; uint32_t error; };
 extern struct fake_exception fake_last_exception;
 extern uint64_t fake_cr4;             /* what get_cr4 answers */
 extern uint64_t fake_cr0;             /* what get_cr0 answers (long mode) */
+/* What get_code answers (RIP: the vCPU's fake RIP). */
+extern struct guest_code fake_code;
 extern uint64_t fake_last_invept;     /* EPTP of the last vmx_invept_single */
 /* What the fake's vcpu_set_state returns (0: it loads the state). */
 extern int fake_set_state_err;

@@ -231,10 +231,22 @@ START_TEST(apic_msrs_are_emulated_and_the_rest_still_raise_gp)
 {
 	struct vcpu *v = &guest_vm->vcpus[0];
 
+	msr_exit(v, 0x802, false, 0);                  /* xAPIC mode after reset: #GP */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_int_eq(fake_count(EV_INJECT_GP), 1);
+	fake_next_exit = fake_nexits = 0;
+	msr_exit(v, 0x1b, false, 0);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(v->regs.rax, 0xfee00900);    /* EN, BSP */
+	fake_next_exit = fake_nexits = 0;
+	msr_exit(v, 0x1b, true, 0xfee00d00);           /* to x2APIC mode */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(v->lapic.base, 0xfee00d00);
+	fake_next_exit = fake_nexits = 0;
 	msr_exit(v, 0x802, false, 0);                  /* read the ID */
 	ck_assert_int_eq(run_guest(), 0);
 	ck_assert_uint_eq(v->regs.rax, 0);
-	ck_assert_int_eq(fake_count(EV_INJECT_GP), 0);
+	ck_assert_int_eq(fake_count(EV_INJECT_GP), 1);
 	fake_next_exit = fake_nexits = 0;
 	msr_exit(v, 0x80f, true, 0x1ff);               /* enable it */
 	ck_assert_int_eq(run_guest(), 0);
@@ -242,12 +254,12 @@ START_TEST(apic_msrs_are_emulated_and_the_rest_still_raise_gp)
 	fake_next_exit = fake_nexits = 0;
 	msr_exit(v, 0x802, true, 7);                   /* the ID is read-only */
 	ck_assert_int_eq(run_guest(), 0);
-	ck_assert_int_eq(fake_count(EV_INJECT_GP), 1);
+	ck_assert_int_eq(fake_count(EV_INJECT_GP), 2);
 	ck_assert_uint_eq(v->lapic.id, 0);
 	fake_next_exit = fake_nexits = 0;
 	msr_exit(v, 0x10, false, 0);                   /* not an APIC MSR */
 	ck_assert_int_eq(run_guest(), 0);
-	ck_assert_int_eq(fake_count(EV_INJECT_GP), 2);
+	ck_assert_int_eq(fake_count(EV_INJECT_GP), 3);
 	uint64_t val = 1UL << 32 | 2u << 8 | 0x4000;   /* SMI: not integrated */
 	ck_assert_int_eq(vlapic_msr_write(v, 0x830, &val), -EINVAL);   /* #GP in the guest */
 }
@@ -265,7 +277,9 @@ START_TEST(a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry)
 	ck_assert_int_eq(vcpu_create(vm, 1, &(struct sv_vcpu_regs){ 0 }), 0);
 	fake_launch(vm);
 	struct vcpu *v0 = &vm->vcpus[0], *v1 = &vm->vcpus[1];
-	uint64_t icr = 1UL << 32 | 0x70, svr = 0x1ff;
+	uint64_t icr = 1UL << 32 | 0x70, svr = 0x1ff, x2apic = 0xfee00c00;
+	ck_assert_int_eq(vlapic_msr_write(v0, 0x1b, &x2apic), 0);
+	ck_assert_int_eq(vlapic_msr_write(v1, 0x1b, &x2apic), 0);
 	ck_assert_int_eq(vlapic_msr_write(v1, 0x80f, &svr), 0);
 	ck_assert_int_eq(vlapic_msr_write(v0, 0x830, &icr), 0);
 	ck_assert_int_eq(vlapic_pending(&v1->lapic), -1);       /* posted, not merged */

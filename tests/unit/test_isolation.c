@@ -543,68 +543,6 @@ START_TEST(a_guest_that_never_stops_exiting_still_returns_to_its_vmm)
 }
 END_TEST
 
-/* ---- the SVM CR-write decoder reads guest memory (hv/guest_read.c) ---- */
-
-struct puncher { struct memobj *obj; bool started, done; };
-static struct puncher puncher;
-static bool punched_during_read;
-
-static void *punch_on_cpu1(void *arg)
-{
-	struct puncher *p = arg;
-
-	fake_set_cpu(1);
-	__atomic_store_n(&p->started, true, __ATOMIC_RELEASE);
-	ck_assert_int_eq(memobj_fallocate(p->obj, PUNCH, 0, PAGE_SIZE), 0);
-	__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
-	return NULL;
-}
-
-/* Runs inside the read, after the translation was found and before the
- * copy: CPU 1 punches the page and gets as far as it can in 50 ms. */
-static void punch_during_read(struct vm *vm, uint64_t gpa)
-{
-	pthread_t t;
-	(void)vm, (void)gpa;
-	vm_read_race_hook = NULL;
-	pthread_create(&t, NULL, punch_on_cpu1, &puncher);
-	while (!__atomic_load_n(&puncher.started, __ATOMIC_ACQUIRE))
-		;
-	sleep_ms(50);
-	punched_during_read = __atomic_load_n(&puncher.done, __ATOMIC_ACQUIRE);
-	pthread_detach(t);
-}
-
-START_TEST(a_guest_memory_read_holds_off_a_punch_of_its_page)
-{
-	struct memobj *g = guest_object(2 * MB);
-	struct vm *vm;
-	uint64_t hpa;
-	unsigned level;
-	uint8_t b[8];
-
-	ck_assert_int_eq(vm_create_guest(&vm), 0);
-	ck_assert_int_eq(vm_set_region(vm, 0, 2 * MB, g, 0), 0);
-	fake_launch(vm);
-	ck_assert_int_eq(vm_read_gpa(vm, 0x10, b, 8), -EAGAIN);     /* not mapped yet */
-	ck_assert_int_eq(vm_handle_fault(vm, 0), 0);
-	ck_assert(stage2_lookup(&vm->s2, 0, &hpa, &level));
-	memset(phys_to_virt(hpa), 0xa5, PAGE_SIZE);
-	ck_assert_int_eq(vm_read_gpa(vm, PAGE_SIZE - 4, b, 8), -EINVAL);   /* crosses a page */
-	puncher = (struct puncher){ .obj = g };
-	vm_read_race_hook = punch_during_read;
-	ck_assert_int_eq(vm_read_gpa(vm, 0x10, b, 8), 0);
-	ck_assert_msg(!punched_during_read, "the punch freed the page under the read");
-	for (int i = 0; i < 8; i++)
-		ck_assert_uint_eq(b[i], 0xa5);
-	while (!__atomic_load_n(&puncher.done, __ATOMIC_ACQUIRE))
-		;
-	ck_assert(!stage2_lookup(&vm->s2, 0, &hpa, &level));
-	ck_assert_int_eq(vm_read_gpa(vm, 0x10, b, 8), -EAGAIN);
-	memobj_close(g);
-}
-END_TEST
-
 /* A second attack session: every call number with every argument at its
  * edges (0, ~0, 2^32, 2^63, ...): nothing crashes, no call returns a
  * value it could only have got by narrowing, the control partition lives. */
@@ -679,7 +617,6 @@ Suite *isolation_suite(void)
 	tcase_add_test(tc, a_vm_id_past_32_bits_names_no_vm);
 	tcase_add_test(tc, a_fault_during_a_shootdown_never_frees_a_table_in_use);
 	tcase_add_test(tc, a_guest_that_never_stops_exiting_still_returns_to_its_vmm);
-	tcase_add_test(tc, a_guest_memory_read_holds_off_a_punch_of_its_page);
 	tcase_add_test(tc, every_hypercall_argument_at_its_edges);
 	tcase_add_test(tc, without_a_clock_a_busy_guest_still_returns_to_its_vmm);
 	suite_add_tcase(s, tc);

@@ -30,13 +30,13 @@ START_TEST(ldr_is_cluster_and_bit_of_the_id)
 {
 	struct vlapic l;
 
-	vlapic_init(&l, 0, 1, 0);
+	vlapic_init(&l, 0, 1);
 	ck_assert_uint_eq(vlapic_ldr(&l), 0x00000001);
-	vlapic_init(&l, 15, 1, 0);
+	vlapic_init(&l, 15, 1);
 	ck_assert_uint_eq(vlapic_ldr(&l), 0x00008000);
-	vlapic_init(&l, 17, 1, 0);
+	vlapic_init(&l, 17, 1);
 	ck_assert_uint_eq(vlapic_ldr(&l), 0x00010002);
-	vlapic_init(&l, 0x12345, 1, 0);
+	vlapic_init(&l, 0x12345, 1);
 	ck_assert_uint_eq(vlapic_ldr(&l), 0x12340020);
 }
 END_TEST
@@ -45,7 +45,7 @@ START_TEST(destinations_match_physically_and_logically)
 {
 	struct vlapic l;
 
-	vlapic_init(&l, 17, 1, 0);                              /* cluster 1, bit 1 */
+	vlapic_init(&l, 17, 1);                              /* cluster 1, bit 1 */
 	ck_assert(vlapic_dest_match(&l, 17, false));
 	ck_assert(!vlapic_dest_match(&l, 1, false));
 	ck_assert(!vlapic_dest_match(&l, 0x00010002, false));  /* a logical id, physically */
@@ -66,7 +66,7 @@ START_TEST(icr_decodes_lowest_priority_and_init_deassert)
 	struct vlapic l;
 	struct vlapic_ipi ipi;
 
-	vlapic_init(&l, 0, 1, 0);
+	vlapic_init(&l, 0, 1);
 	ck_assert_int_eq(vlapic_write(&l, VLAPIC_ICR, 3UL << 32 | ICR_LOGICAL | ICR_LOWEST | 0x43, 0,
 				      &ipi), 0);
 	ck_assert(ipi.valid && ipi.mode == IPI_LOWEST && ipi.logical && ipi.dest == 3);
@@ -86,8 +86,8 @@ START_TEST(reset_keeps_only_the_id)
 	struct vlapic l, fresh;
 	struct vlapic_ipi ipi;
 
-	vlapic_init(&l, 5, 7, 0);
-	vlapic_init(&fresh, 5, 7, 0);
+	vlapic_init(&l, 5, 7);
+	vlapic_init(&fresh, 5, 7);
 	ck_assert_int_eq(vlapic_write(&l, VLAPIC_SVR, 0x1ff, 0, &ipi), 0);
 	ck_assert_int_eq(vlapic_write(&l, VLAPIC_TPR, 0x30, 0, &ipi), 0);
 	vlapic_accept(&l, 0x70, true);
@@ -137,6 +137,9 @@ static void setup(void)
 	ck_assert_int_eq(vcpu_create(vm, 0, &(struct sv_vcpu_regs){ .rip = 0x100000 }), 0);
 	ck_assert_int_eq(vcpu_create(vm, 1, &(struct sv_vcpu_regs){ .rip = 0x100000 }), 0);
 	v0 = &vm->vcpus[0], v1 = &vm->vcpus[1];
+	/* The tests speak x2APIC MSRs: EXTD on, as a guest would first. */
+	ck_assert_int_eq(vlapic_set_base(&v0->lapic, v0->lapic.base | APIC_BASE_EXTD), 0);
+	ck_assert_int_eq(vlapic_set_base(&v1->lapic, v1->lapic.base | APIC_BASE_EXTD), 0);
 }
 
 static void teardown(void)

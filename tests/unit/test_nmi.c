@@ -36,6 +36,9 @@ static void setup(void)
 	fake_launch(guest_vm);
 	v0 = &guest_vm->vcpus[0];
 	v1 = &guest_vm->vcpus[1];
+	/* The tests speak x2APIC MSRs: EXTD on, as a guest would first. */
+	ck_assert_int_eq(vlapic_set_base(&v0->lapic, v0->lapic.base | APIC_BASE_EXTD), 0);
+	ck_assert_int_eq(vlapic_set_base(&v1->lapic, v1->lapic.base | APIC_BASE_EXTD), 0);
 	run = vm_guest_ptr(control, RUN_GPA, sizeof(*run));
 	memset(run, 0, sizeof(*run));
 }

@@ -11,7 +11,7 @@ static struct vlapic_ipi ipi;
 
 static void setup(void)
 {
-	vlapic_init(&l, 3, TPT, 0);
+	vlapic_init(&l, 3, TPT);
 }
 
 static uint64_t rd(uint32_t reg, uint64_t now)
@@ -237,7 +237,8 @@ END_TEST
  * not floored (each re-arm costs the guest an exit of its own). */
 START_TEST(periodic_timers_never_fire_faster_than_the_floor)
 {
-	vlapic_init(&l, 3, TPT, 1000);
+	vlapic_init(&l, 3, TPT);
+	l.min_period = 1000;
 	enable();
 	ck_assert_int_eq(wr(VLAPIC_TIMER_DCR, 0xb, 0), 0);
 	ck_assert_int_eq(wr(VLAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | 0x41, 0), 0);

@@ -41,6 +41,8 @@ Suite *rtc_suite(void);
 Suite *ioapic_suite(void);
 Suite *acpi_suite(void);
 Suite *pc_suite(void);
+Suite *insn_decode_suite(void);
+Suite *vlapic_xapic_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

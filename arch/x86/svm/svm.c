@@ -366,6 +366,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	requeue_event(vmcb);
 	decode_exit(vmcb, e);
 	svm_nmi_exit(v, e);
+	e->in_delivery = *vmcb64(vmcb, VMCB_EXITINTINFO) & EVENT_VALID;
 	if (svm_cr_xsetbv_exit(v, e))
 		e->reason = VMEXIT_NONE;
 }
@@ -472,6 +473,26 @@ static uint64_t svm_get_rip(struct vcpu *v)
 	return *vmcb64(v->arch, VMCB_RIP);
 }
 
+/* Segment attributes in the VMCB's packed format: L is bit 9, D/B bit 10. */
+static void svm_get_code(struct vcpu *v, struct guest_code *c)
+{
+	void *vmcb = v->arch;
+	uint16_t cs_attr = *(uint16_t *)((uint8_t *)vmcb + VMCB_CS + 2);
+
+	*c = (struct guest_code){
+		.rip = *vmcb64(vmcb, VMCB_RIP), .cs_base = *vmcb64(vmcb, VMCB_CS + 8),
+		.cr0 = *vmcb64(vmcb, VMCB_CR0), .cr3 = *vmcb64(vmcb, VMCB_CR3),
+		.cs_l = cs_attr >> 9 & 1, .cs_d = cs_attr >> 10 & 1,
+	};
+}
+
+/* NRIP is not defined for a nested page fault: the decoder's length. */
+static void svm_skip_decoded(struct vcpu *v, unsigned len)
+{
+	*vmcb64(v->arch, VMCB_INT_STATE) &= ~1UL;
+	*vmcb64(v->arch, VMCB_RIP) += len;
+}
+
 /* A physical interrupt makes a CPU in guest mode exit (INTR intercept). */
 static void svm_kick_cpu(unsigned cpu)
 {
@@ -505,6 +526,8 @@ const struct virt_ops svm_ops = {
 	.inject_nmi = svm_inject_nmi,
 	.request_nmi_window = svm_request_nmi_window,
 	.get_rip = svm_get_rip,
+	.get_code = svm_get_code,
+	.skip_decoded = svm_skip_decoded,
 	.kick_cpu = svm_kick_cpu,
 	.preemption_arm = svm_preemption_arm,
 	.get_cr4 = svm_get_cr4,

@@ -8,7 +8,7 @@
 #include <sealvisor/errno.h>
 #include "arch/x86/cpu_features.h"
 #include "arch/x86/guest_gpr.h"
-#include "arch/x86/guest_mem.h"
+#include "hv/guest_fetch.h"
 #include "arch/x86/svm/svm_cr.h"
 #include "arch/x86/svm/svm_cr_decode.h"
 #include "arch/x86/svm/vmcb.h"
@@ -80,9 +80,9 @@ static unsigned fetch(struct vcpu *v, void *vmcb, uint8_t *buf, unsigned n)
 	uint64_t lin = long64 ? rip : (uint32_t)(*vmcb64(vmcb, VMCB_CS + 8) + rip);
 
 	for (unsigned i = 0; i < n; i++) {
-		if (guest_walk(m, *vmcb64(vmcb, VMCB_CR3), cr4 & CR4_PSE, lin + i, guest_read_gpa, v, &gpa))
+		if (guest_walk(m, *vmcb64(vmcb, VMCB_CR3), cr4 & CR4_PSE, lin + i, guest_read_vcpu_gpa, v, &gpa))
 			return i;
-		if (guest_read_gpa(v, gpa, &buf[i], 1))
+		if (guest_read_vcpu_gpa(v, gpa, &buf[i], 1))
 			return i;
 	}
 	return n;

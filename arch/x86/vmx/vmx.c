@@ -414,6 +414,7 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 	}
 	vmwrite(ENTRY_INTR_INFO, 0);   /* delivered, or in the IDT-vectoring info */
 	vmx_nmi_recover_blocking(reason, q);
+	e->in_delivery = vmread(IDT_VECTORING_INFO) & INTR_INFO_VALID;
 	requeue_event();
 	switch (reason & 0xffff) {
 	case EXIT_EXCEPTION_NMI:
@@ -680,6 +681,26 @@ static uint64_t vmx_get_rip(struct vcpu *v)
 	return vmread(GUEST_RIP);
 }
 
+/* Access rights: L is bit 13, D/B bit 14. */
+static void vmx_get_code(struct vcpu *v, struct guest_code *c)
+{
+	vmx_load(v);
+	uint64_t ar = vmread(GUEST_CS_AR);
+	*c = (struct guest_code){
+		.rip = vmread(GUEST_RIP), .cs_base = vmread(GUEST_CS_BASE),
+		.cr0 = vmread(GUEST_CR0), .cr3 = vmread(GUEST_CR3),
+		.cs_l = ar >> 13 & 1, .cs_d = ar >> 14 & 1,
+	};
+}
+
+/* The exit-instruction length is not defined for an EPT violation. */
+static void vmx_skip_decoded(struct vcpu *v, unsigned len)
+{
+	vmx_load(v);
+	vmwrite(GUEST_RIP, vmread(GUEST_RIP) + len);
+	vmwrite(GUEST_INTERRUPTIBILITY, vmread(GUEST_INTERRUPTIBILITY) & ~BLOCKED_BY_STI_MOVSS);
+}
+
 /*
  * Kicking a CPU out of guest mode (hv/shootdown.c) and out of HLT.
  *
@@ -760,6 +781,8 @@ const struct virt_ops vmx_ops = {
 	.inject_nmi = vmx_inject_nmi,
 	.request_nmi_window = vmx_request_nmi_window,
 	.get_rip = vmx_get_rip,
+	.get_code = vmx_get_code,
+	.skip_decoded = vmx_skip_decoded,
 	.kick_cpu = vmx_kick_cpu,
 	.preemption_arm = vmx_preemption_arm,
 	.get_cr4 = vmx_get_cr4,

@@ -8,7 +8,7 @@
  * "IA-32e mode guest" entry control, and loads the PDPTEs for PAE paging.
  */
 #include "arch/x86/guest_gpr.h"
-#include "arch/x86/guest_mem.h"
+#include "hv/guest_fetch.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_cr.h"
@@ -61,7 +61,7 @@ static int load_pdptes(struct vcpu *v, uint64_t cr3)
 	unsigned bits = cpuid(0x80000000, 0).eax >= 0x80000008 ?
 			(cpuid(0x80000008, 0).eax & 0xff) : 36;
 
-	if (guest_read_gpa(v, cr3 & 0xffffffe0UL, e, sizeof(e)))
+	if (guest_read_vcpu_gpa(v, cr3 & 0xffffffe0UL, e, sizeof(e)))
 		return -EINVAL;
 	for (unsigned i = 0; i < 4; i++)
 		if (!pdpte_valid(e[i], bits))
