@@ -9,6 +9,7 @@
  * hostile periodic timer (count 1, divide 1) is held to the hypervisor's
  * floor of one tick per 200 us and the guest still runs. Time is the
  * TSC, whose rate the hypervisor gives in CPUID 0x40000010. */
+#include "guest/lib/irq.h"
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"
 
@@ -202,6 +203,7 @@ __attribute__((section(".text.start"))) void _start(void)
 	check(per_ms >= 1000 && b == a, "CPUID 0x40000010 gives the TSC and APIC timer rates");
 	if (per_ms < 1000)
 		kexit(1);
+	irq_x2apic_on();                                  /* it starts in xAPIC mode */
 	wrmsr(APIC_SVR, 0x1ff);
 	wrmsr(APIC_TIMER_DCR, 0xb);                       /* divide by 1 */
 	periodic();
