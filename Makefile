@@ -281,6 +281,7 @@ $(BUILD)/insn-diff: $(BUILD)/host/tests/tools/insn-diff.o $(BUILD)/host/hv/insn_
 
 boot-test: all
 	tests/boot-tests.sh $(BUILD)
+	MB_KERNELS="$(MB_KERNELS)" tests/mb-tests.sh $(BUILD)
 
 # The folder-level include picture; fails on an include running up from
 # mm/ or lib/, or on a module cycle not allowed in the script.

@@ -46,6 +46,22 @@ void cpuid_emulate(const struct vm *vm, struct guest_regs *r)
 	r->rdx = c.edx;
 }
 
+/* The APIC ID CPUID names is the vCPU's own local APIC's: not the
+ * physical CPU's it happens to run on (a host value that would change as
+ * the vCPU moves), nor one value for every vCPU (a table is per VM). A
+ * leaf that reads all zeros (not in the table) stays zeros. */
+static void cpuid_apic_id(uint32_t leaf, struct cpuid_regs *c, uint32_t id)
+{
+	bool answered = c->eax | c->ebx | c->ecx | c->edx;
+
+	if (leaf == 1)
+		c->ebx = (c->ebx & 0x00ffffffu) | id << 24;
+	else if ((leaf == 0xb || leaf == 0x1f) && answered)
+		c->edx = id;
+	else if (leaf == 0x8000001e && answered)
+		c->eax = id;
+}
+
 void cpuid_emulate_vcpu(struct vcpu *v)
 {
 	struct guest_regs *r = &v->regs;
@@ -55,6 +71,7 @@ void cpuid_emulate_vcpu(struct vcpu *v)
 	struct cpuid_regs c = { (uint32_t)r->rax, (uint32_t)r->rbx, (uint32_t)r->rcx,
 				(uint32_t)r->rdx };
 	cpuid_xstate_adjust(leaf, sub, &c, virt_get_cr4(v), v->xcr0, &xstate_host);
+	cpuid_apic_id(leaf, &c, v->lapic.id);
 	r->rax = c.eax;
 	r->rbx = c.ebx;
 	r->rcx = c.ecx;

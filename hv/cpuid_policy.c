@@ -53,20 +53,26 @@ static int refuse_bit(const struct sv_cpuid_entry *e, unsigned i, uint32_t bits,
 	return -EINVAL;
 }
 
+/* A flag register is compared as the guest will read it: at every index
+ * the entry answers (all of them when the index is not significant: a
+ * leaf 7 entry without SV_CPUID_FLAG_INDEX is 7.1 too). */
 static int check_flags(const struct sv_cpuid_entry *e, cpuid_fn host, char *why, unsigned len)
 {
 	for (unsigned f = 0; f < sizeof(flag_regs) / sizeof(flag_regs[0]); f++) {
 		unsigned i = flag_regs[f].reg;
-		if (flag_regs[f].leaf != e->function || flag_regs[f].sub != e->index)
+		if (flag_regs[f].leaf != e->function ||
+		    ((e->flags & SV_CPUID_FLAG_INDEX) && flag_regs[f].sub != e->index))
 			continue;
+		struct sv_cpuid_entry as_read = *e;
+		as_read.index = flag_regs[f].sub;
 		uint32_t v = reg_of(e, i);
 		if (v & never(e, i))
-			return refuse_bit(e, i, v & never(e, i), "never given to guests", why, len);
-		uint32_t lacking = v & ~host_reg(host, e->function, e->index, i);
+			return refuse_bit(&as_read, i, v & never(e, i), "never given to guests", why, len);
+		uint32_t lacking = v & ~host_reg(host, e->function, flag_regs[f].sub, i);
 		if (e->function == 1 && i == 2)
 			lacking &= ~(1u << HV_BIT);
 		if (lacking)
-			return refuse_bit(e, i, lacking, "the host CPU lacks it", why, len);
+			return refuse_bit(&as_read, i, lacking, "the host CPU lacks it", why, len);
 	}
 	return 0;
 }
@@ -82,12 +88,7 @@ static int check_entry(const struct sv_cpuid_entry *e, unsigned k, cpuid_fn host
 		sv_snprintf(why, len, "leaf 0x%x is the hypervisor's", e->function);
 		return -EINVAL;
 	}
-	/* A flag register is compared as the guest will read it: index 0
-	 * whatever the entry says when the index is not significant. */
-	struct sv_cpuid_entry as_read = *e;
-	if (!(e->flags & SV_CPUID_FLAG_INDEX))
-		as_read.index = 0;
-	return check_flags(&as_read, host, why, len);
+	return check_flags(e, host, why, len);
 }
 
 int cpuid_policy_check(const struct sv_cpuid_entry *e, unsigned n, cpuid_fn host, char *why,

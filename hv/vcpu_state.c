@@ -136,7 +136,9 @@ static int check_cs_ss(const struct sv_sregs *s, bool pe, bool lma, const char *
 		FAIL("CS or SS DPL not 0 with CR0.PE clear");
 	if (pe && (s->ss.selector & 3) != (s->cs.selector & 3))
 		FAIL("SS.RPL differs from CS.RPL");
-	if (pe && ss_usable && sdpl != (s->ss.selector & 3u))
+	/* Usable or not: SS.DPL is the CPL on both backends, and VMX without
+	 * unrestricted guest checks it against the RPL either way. */
+	if (pe && sdpl != (s->ss.selector & 3u))
 		FAIL("SS.DPL differs from SS.RPL");
 	if (ct == 9 || ct == 11 ? cdpl != sdpl : ct != 3 && cdpl > sdpl)
 		FAIL("CS.DPL does not fit SS.DPL (the CPL)");
@@ -145,14 +147,22 @@ static int check_cs_ss(const struct sv_sregs *s, bool pe, bool lma, const char *
 	return 0;
 }
 
-static int check_data(const struct sv_segment *g, bool high_base_ok, const char **why)
+static int check_data(const struct sv_segment *g, bool high_base_ok, bool pe, const char **why)
 {
+	/* FS and GS bases are used in 64-bit mode whether or not the
+	 * selector is null, and VMX checks them usable or not (SDM 28.3.1.2). */
+	if (high_base_ok && !canonical(g->base))
+		FAIL("FS/GS base not canonical (usable or not)");
 	if (!(g->attr & SV_SEG_P))
 		return 0;
 	if (!(g->attr & SV_SEG_S) || !(g->attr & 1))
 		FAIL("DS/ES/FS/GS not an accessed code/data segment");
 	if ((g->attr & 8) && !(g->attr & 2))
 		FAIL("DS/ES/FS/GS an execute-only code segment");
+	/* No load gives a data or non-conforming code segment DPL < RPL,
+	 * and VMX without unrestricted guest refuses it (SDM 28.3.1.2). */
+	if (pe && SV_SEG_TYPE(g->attr) <= 11 && SV_SEG_DPL(g->attr) < (g->selector & 3u))
+		FAIL("DS/ES/FS/GS DPL below the selector's RPL");
 	if (high_base_ok ? !canonical(g->base) : g->base >> 32)
 		FAIL("DS/ES base above 4 GiB or FS/GS base not canonical");
 	return 0;
@@ -204,8 +214,8 @@ int vcpu_state_check(const struct sv_regs *r, const struct sv_sregs *s,
 	if (!err)
 		err = check_cs_ss(s, pe, lma, why);
 	if (!err)
-		err = check_data(&s->ds, false, why) ?: check_data(&s->es, false, why) ?:
-		      check_data(&s->fs, true, why) ?: check_data(&s->gs, true, why);
+		err = check_data(&s->ds, false, pe, why) ?: check_data(&s->es, false, pe, why) ?:
+		      check_data(&s->fs, true, pe, why) ?: check_data(&s->gs, true, pe, why);
 	if (!err)
 		err = check_system(s, lma, why);
 	return err ?: check_regs(r, s, why);

@@ -2,7 +2,8 @@
  * cpuid-table: a guest whose VMM set a CPUID table (VM_SET_CPUID, from this
  * image's CPUID note) must see exactly that table: every entry as set,
  * index-significant leaves per index, zeros for a leaf or index the table
- * does not answer, and the hypervisor's own leaves 0x40000000/1 untouched.
+ * does not answer, and the hypervisor's own leaves 0x40000000/1 untouched;
+ * only the APIC ID in leaf 1 is the vCPU's own, whatever the table says.
  */
 #include <sealvisor/elf64.h>
 #include "guest/lib/kernel.h"
@@ -11,10 +12,11 @@
 #define IDX SV_CPUID_FLAG_INDEX
 #define NR_ENTRIES 9
 /* Vendor "SealTestCPU!" (EBX, EDX, ECX), brand "sealvisor CPUID table
- * test" in 0x80000002-4. Feature flags: only "hypervisor present". */
+ * test" in 0x80000002-4. Feature flags: only "hypervisor present". Leaf
+ * 1 claims APIC ID 5: the guest must read its own (vCPU 0: 0) instead. */
 #define TABLE { \
 	{ 0, 0, 0, 0xd, 0x6c616553, 0x21555043, 0x74736554, 0 }, \
-	{ 1, 0, 0, 0x000906ea, 0, 1u << 31, 0, 0 }, \
+	{ 1, 0, 0, 0x000906ea, 0x05010800, 1u << 31, 0, 0 }, \
 	{ 4, 0, IDX, 0x4001, 0x4101, 0x4201, 0x4301, 0 }, \
 	{ 4, 1, IDX, 0x4002, 0x4102, 0x4202, 0x4302, 0 }, \
 	{ 7, 0, IDX, 1, 0, 0, 0, 0 }, \
@@ -50,9 +52,10 @@ __attribute__((section(".text.start"))) void _start(void)
 {
 	for (unsigned i = 0; i < NR_ENTRIES; i++) {
 		const struct sv_cpuid_entry *e = &table[i];
-		check(e->function, e->index, e->eax, e->ebx, e->ecx, e->edx);
+		uint32_t ebx = e->function == 1 ? e->ebx & 0x00ffffffu : e->ebx;   /* APIC ID 0 */
+		check(e->function, e->index, e->eax, ebx, e->ecx, e->edx);
 		if (!(e->flags & IDX))   /* the index does not matter */
-			check(e->function, e->index + 5, e->eax, e->ebx, e->ecx, e->edx);
+			check(e->function, e->index + 5, e->eax, ebx, e->ecx, e->edx);
 	}
 	check(4, 2, 0, 0, 0, 0);               /* an index the table does not answer */
 	check(0x80000001, 0, 0, 0, 0, 0);      /* a leaf it does not answer */

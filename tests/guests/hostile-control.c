@@ -190,6 +190,11 @@ static void cpuid_tables(int64_t vm)
 		t[0] = (struct sv_cpuid_entry){ .function = bad[i].leaf, .ecx = bad[i].ecx };
 		expect(bad[i].what, sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1), -EINVAL);
 	}
+	/* Found in review: without the index flag a leaf 7 entry is 7.1 too,
+	 * and its EAX was never checked as 7.1's flags (bit 4: AVX-VNNI). */
+	t[0] = (struct sv_cpuid_entry){ .function = 7, .eax = 1u << 4 };
+	expect("CPUID table giving 7.1.EAX bit 4 through an any-index leaf 7",
+	       sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1), -EINVAL);
 	t[0] = (struct sv_cpuid_entry){ .function = 0, .eax = 1 };
 	t[1] = t[0];
 	expect("CPUID table answering a leaf twice", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 2), -EINVAL);
@@ -197,6 +202,17 @@ static void cpuid_tables(int64_t vm)
 	t[0].flags = 0;
 	expect("CPUID table of 65 entries", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, SV_MAX_CPUID + 1), -E2BIG);
 	expect("CPUID table outside my memory", sv_call3(SV_HC_VM_SET_CPUID, vm, bp->mem_size, 1), -EFAULT);
+	expect("CPUID table of 2^61 entries (the byte size wraps to 0)",
+	       sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1UL << 61), -E2BIG);
+	{
+		/* Odd address, across a page boundary: copied whole, accepted. */
+		static uint8_t span[2 * PAGE] __attribute__((aligned(PAGE)));
+		uint8_t *at = span + PAGE - 13;
+		t[0] = (struct sv_cpuid_entry){ .function = 0, .eax = 1 };
+		t[1] = (struct sv_cpuid_entry){ .function = 2, .eax = 2 };
+		memcpy(at, t, 2 * sizeof(t[0]));
+		expect("CPUID table at an odd address across a page", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)at, 2), 0);
+	}
 	expect("CPUID table of one entry", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)t, 1), 0);
 }
 
@@ -262,6 +278,23 @@ static void registers(void)
 	refused_sregs("SET_SREGS with an available (not busy) TSS", vm, &s, &s0);
 	s = s0, s.cs.limit = 0xfffff000;
 	refused_sregs("SET_SREGS with a CS limit G cannot express", vm, &s, &s0);
+	/* Found in review: accepted, then VMX refused the entry. */
+	s = s0, s.fs = (struct sv_segment){ .base = 1UL << 47 };
+	refused_sregs("SET_SREGS with an unusable FS at a non-canonical base", vm, &s, &s0);
+	s = s0, s.ss = (struct sv_segment){ .selector = 3, .attr = 0x40 };
+	s.cs.attr = 0xa9f, s.cs.selector = 0x0b;
+	refused_sregs("SET_SREGS with an unusable SS whose DPL is not its RPL", vm, &s, &s0);
+	s = s0, s.gs.selector = 0x13;
+	refused_sregs("SET_SREGS with a GS whose DPL is below its RPL", vm, &s, &s0);
+	{
+		/* Odd address, across a page boundary: copied whole, accepted. */
+		static uint8_t span[2 * PAGE] __attribute__((aligned(PAGE)));
+		uint8_t *at = span + PAGE - 77;
+		memcpy(at, &s0, sizeof(s0));
+		expect("SET_SREGS from an odd address across a page", sv_call3(SV_HC_VCPU_SET_SREGS, vm, 0, (uint64_t)at), 0);
+		expect("GET_SREGS to an odd address across a page", sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, (uint64_t)at + 1), 0);
+		expect("... gives it back", memcmp(at + 1, &s0, sizeof(s0)), 0);
+	}
 	r = r0, r.rip = 0x0000800000000000UL;
 	expect("SET_REGS with a non-canonical RIP", sv_call3(SV_HC_VCPU_SET_REGS, vm, 0, (uint64_t)&r), -EINVAL);
 	r = r0, r.rflags |= 1UL << 17;
@@ -283,6 +316,42 @@ static void registers(void)
 	expect("VM_SET_CPUID of a finalized VM", sv_call3(SV_HC_VM_SET_CPUID, vm, (uint64_t)&r, 0), -EPERM);
 	expect("destroy the registers VM", sv_call1(SV_HC_VM_DESTROY, vm), 0);
 	expect("close its object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
+}
+
+/*
+ * Found in review: VMX dropped an unusable SS's DPL, which is the CPL. A
+ * 64-bit start at CPL 3 with a null SS (selector 3, P clear, DPL 3) and a
+ * conforming ring-0 CS: its CLI must fault (CPL 3 > IOPL 0: #GP, no IDT,
+ * a triple fault), not run at CPL 0 and reach the VMM's port 0xf4.
+ */
+static void cpl3_with_a_null_ss(void)
+{
+	static uint64_t pt[GUEST_PT_LEN / 8];
+	static uint8_t code[] = { 0xfa, 0xe6, 0xf4, 0xeb, 0xfe };   /* cli; out 0xf4, al; jmp $ */
+	static struct sv_sregs s;
+	static struct sv_run run;
+	struct sv_vcpu_regs regs = { .rip = MB, .rsp = 2 * MB - 8, .cr3 = GUEST_PT };
+	int64_t g = guest_object(2 * MB, false), vm = sv_call0(SV_HC_VM_CREATE);
+
+	guest_page_tables(pt);
+	pt[0] |= 4, pt[512] |= 4;                     /* user pages: CPL 3 fetches the code */
+	for (unsigned i = 0; i < 512; i++)
+		pt[1024 + i] |= 4;
+	expect("CPL 3 VM: bind", sv_call5(SV_HC_VM_SET_REGION, vm, 0, 2 * MB, g, 0), 0);
+	expect("CPL 3 VM: page tables", sv_call4(SV_HC_VM_POPULATE, vm, GUEST_PT, (uint64_t)pt, GUEST_PT_LEN), 0);
+	expect("CPL 3 VM: code", sv_call4(SV_HC_VM_POPULATE, vm, MB, (uint64_t)code, sizeof(code)), 0);
+	expect("CPL 3 VM: vCPU", sv_call3(SV_HC_VCPU_CREATE, vm, 0, (uint64_t)&regs), 0);
+	expect("CPL 3 VM: GET_SREGS", sv_call3(SV_HC_VCPU_GET_SREGS, vm, 0, (uint64_t)&s), 0);
+	s.cs.selector = 0x0b, s.cs.attr = 0xa9f;      /* conforming code, DPL 0, RPL 3 */
+	s.ss = (struct sv_segment){ .selector = 3, .attr = 0x60 };   /* null, DPL 3 */
+	expect("CPL 3 VM: SET_SREGS at CPL 3 with a null SS", sv_call3(SV_HC_VCPU_SET_SREGS, vm, 0, (uint64_t)&s), 0);
+	expect("CPL 3 VM: finalize", sv_call1(SV_HC_VM_FINALIZE, vm), 0);
+	expect("CPL 3 VM: run", sv_call3(SV_HC_VCPU_RUN, vm, 0, (uint64_t)&run), 0);
+	sv_printf("hostile-control: CPL 3 with a null SS: exit %u (port 0x%x)\n", run.exit_reason,
+		  run.exit_reason == SV_EXIT_IO ? run.io.port : 0);
+	expect("CPL 3 VM: CLI at CPL 3 faults (shutdown), no port I/O at CPL 0", run.exit_reason, SV_EXIT_SHUTDOWN);
+	expect("CPL 3 VM: destroy", sv_call1(SV_HC_VM_DESTROY, vm), 0);
+	expect("CPL 3 VM: close", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
 }
 
 static void cpuid_signature(void)
@@ -314,6 +383,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	shared_memory();
 	vms(g);
 	registers();
+	cpl3_with_a_null_ss();
 	expect("close the GUEST object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
 	expect("stats", sv_call2(SV_HC_STATS, (uint64_t)&st, 0), 0);
 	expect("no object pages left", (int64_t)st.memobj_pages, 0);

@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, memobj_smp_suite());
 	srunner_add_suite(sr, stage2_suite());
 	srunner_add_suite(sr, sha256_suite());
+	srunner_add_suite(sr, entry_model_suite());
 	srunner_add_suite(sr, vm_suite());
 	srunner_add_suite(sr, shootdown_suite());
 	srunner_add_suite(sr, isolation_suite());

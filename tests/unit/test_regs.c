@@ -7,6 +7,7 @@
  */
 #include <string.h>
 #include <sealvisor/elf64.h>
+#include "arch/x86/vmx/vmcs.h"
 #include "guest/vmm/layout.h"
 #include "hv/cpuid_policy.h"
 #include "hv/hypercall.h"
@@ -85,10 +86,17 @@ START_TEST(each_broken_rule_is_refused_by_name)
 	REFUSED(S.ss.attr = 0xcb3, "SS.DPL differs");             /* DPL 1, RPL 0 */
 	REFUSED((S.ss.attr = 0xcf3, S.ss.selector = 0x13), "SS.RPL differs");
 	REFUSED((S.ss.attr = 0xcf3, S.ss.selector = 0x13, S.cs.selector = 0x0b), "CS.DPL");
+	/* Found in review: an unusable SS escaped the DPL = RPL rule (CPL 2
+	 * with both RPLs 3, conforming CS). */
+	REFUSED((S.ss.attr = 0x40, S.ss.selector = 3, S.cs.attr = 0xa9f, S.cs.selector = 0x0b),
+		"SS.DPL differs");
 	REFUSED(S.ss.base = 1UL << 32, "CS or SS base");
 	REFUSED(S.ds.attr = 0xc92, "DS/ES/FS/GS not an accessed");
 	REFUSED(S.es.attr = 0xc99, "execute-only");
 	REFUSED(S.es.base = 1UL << 32, "DS/ES base");
+	/* Found by test_entry_model.c: VMX without unrestricted guest refuses
+	 * the entry (and no segment load gives it). */
+	REFUSED(S.gs.selector = 0x11, "DPL below the selector's RPL");
 	REFUSED(S.fs.base = 1UL << 47, "FS/GS base");
 	REFUSED(S.tr.attr &= ~SV_SEG_P, "TR not a present");
 	REFUSED(S.tr.attr = 0x89, "busy TSS");
@@ -96,6 +104,10 @@ START_TEST(each_broken_rule_is_refused_by_name)
 	REFUSED(S.tr.selector = 0x1c, "TR not");
 	REFUSED(S.ldt.attr = 0x89, "LDTR");
 	REFUSED(S.gs.base = 0xffff800000000000UL - 1, "FS/GS base");
+	/* Found in review: an unusable FS/GS kept its non-canonical base, and
+	 * VMX refuses the entry (the vCPU dead) instead of SET saying -EINVAL. */
+	REFUSED((S.fs.attr = 0, S.fs.selector = 0, S.fs.base = 1UL << 47), "FS/GS base");
+	REFUSED((S.gs.attr = 0, S.gs.selector = 0, S.gs.base = 1UL << 63), "FS/GS base");
 	REFUSED(S.tr.base = 1UL << 50, "TR or LDTR base");
 	REFUSED(S.gdt.limit = 0x10000, "GDTR/IDTR limit");
 	REFUSED(S.idt.pad = 1, "GDTR/IDTR limit");
@@ -125,11 +137,33 @@ START_TEST(real_mode_rules)
 	layout_vcpu_state(0x8000, 0, 96 * MB, SV_START_16, &R, &S);
 	S.cs.attr = 0x93;                       /* read/write data as CS: fine in real mode */
 	ck_assert_ptr_null(refusal());
+	S.ds.selector = 0x1237;                 /* "RPL 3": no meaning in real mode */
+	ck_assert_ptr_null(refusal());
 	S.ss.attr = 0xb3;                       /* DPL 1 */
 	ck_assert_ptr_nonnull(refusal());
 	layout_vcpu_state(0x8000, 0, 96 * MB, SV_START_16, &R, &S);
 	S.cr0 |= X86_CR0_PG;
 	ck_assert_str_eq(refusal(), "CR0.PG without CR0.PE");
+}
+END_TEST
+
+/* Found in review: VMX got AR 0x10000 for every unusable segment, so a
+ * state at CPL 3 with a null SS (it passes the checks; SVM runs it at
+ * CPL 3, the VMCB's CPL being SS.DPL) became SS.DPL 0 on VMX: its entry
+ * failed (non-conforming CS.DPL 3 != SS.DPL 0), or with a conforming CS
+ * the guest ran at CPL 0 while the measurement said 3. */
+START_TEST(vmx_access_rights_keep_the_cpl_of_an_unusable_ss)
+{
+	ck_assert_uint_eq(vmx_ar(0xa9b), 0xa09b);
+	ck_assert_uint_eq(vmx_ar(0xc93), 0xc093);
+	ck_assert_uint_eq(vmx_ar(0), 0x10000);
+	default_state();
+	S.cs = (struct sv_segment){ .selector = 0x2b, .attr = 0xafb, .limit = 0xffffffff };
+	S.ss = (struct sv_segment){ .selector = 0x03, .attr = 0x060 };
+	ck_assert_ptr_null(refusal());
+	ck_assert_uint_eq(vmx_ar(S.ss.attr) & 0x10000, 0x10000);            /* unusable */
+	ck_assert_uint_eq((vmx_ar(S.ss.attr) >> 5) & 3, SV_SEG_DPL(S.ss.attr)); /* CPL 3 */
+	ck_assert_uint_eq((vmx_ar(S.cs.attr) >> 5) & 3, (vmx_ar(S.ss.attr) >> 5) & 3);
 }
 END_TEST
 
@@ -179,6 +213,9 @@ START_TEST(cpuid_policy_refuses_what_it_cannot_give)
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 7, .index = 1, .flags = 1, .eax = 1u << 4 }), "index 1 EAX bit 4");
 	/* Without the index flag the guest reads it for index 0 too. */
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 7, .index = 3, .ebx = 1u << 7 }), "EBX bit 7");
+	/* Found in review: ... and for index 1, whose EAX holds feature flags
+	 * (7.1.EAX bit 4, AVX-VNNI, which fake_host lacks). */
+	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 7, .eax = 1u << 4 }), "index 1 EAX bit 4");
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 0x80000001, .edx = 1u << 20 }), "EDX bit 20");
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 0x40000000 }), "hypervisor's");
 	POLICY_REFUSES(((struct sv_cpuid_entry){ .function = 0x400000ff }), "hypervisor's");
@@ -222,6 +259,38 @@ START_TEST(cpuid_lookup_answers_per_index)
 	ck_assert(!cpuid_policy_lookup(t, 3, 4, 2, &c));
 	ck_assert(cpuid_policy_lookup(t, 3, 2, 99, &c) && c.eax == 20);
 	ck_assert(!cpuid_policy_lookup(t, 3, 3, 0, &c));
+}
+END_TEST
+
+/* Found in review: CPUID named the physical CPU's APIC ID (no table: a
+ * host value, changing as the vCPU moves between CPUs) or one ID for every
+ * vCPU (a table is per VM), never the vCPU's own local APIC's. */
+START_TEST(cpuid_reports_each_vcpus_own_apic_id)
+{
+	static struct vm vm;
+	static struct vcpu v;
+
+	vm.cpuid[0] = (struct sv_cpuid_entry){ .function = 1, .eax = 0x906ea, .ebx = 0x05010800 };
+	vm.cpuid[1] = (struct sv_cpuid_entry){ .function = 0xb, .ebx = 1, .ecx = 0x100, .edx = 5 };
+	vm.nr_cpuid = 2;
+	v.vm = &vm;
+	vlapic_init(&v.lapic, 3, VLAPIC_TSC_PER_TICK);
+	v.regs.rax = 1;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rbx, 0x03010800);         /* the rest of EBX as the table says */
+	for (uint64_t sub = 0; sub < 2; sub++) {
+		v.regs.rax = 0xb, v.regs.rcx = sub;
+		cpuid_emulate_vcpu(&v);
+		ck_assert_uint_eq(v.regs.rdx, 3);
+		ck_assert_uint_eq(v.regs.rbx, 1);
+	}
+	v.regs.rax = 0x1f, v.regs.rcx = 0;                 /* not in the table: zeros */
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rax | v.regs.rbx | v.regs.rcx | v.regs.rdx, 0);
+	vm.nr_cpuid = 0;                                   /* the host's CPUID */
+	v.regs.rax = 1;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rbx >> 24, 3);
 }
 END_TEST
 
@@ -353,6 +422,8 @@ Suite *regs_suite(void)
 	tcase_add_test(tc, cpuid_policy_refuses_what_it_cannot_give);
 	tcase_add_test(tc, cpuid_policy_accepts_a_subset_and_refuses_duplicates);
 	tcase_add_test(tc, cpuid_lookup_answers_per_index);
+	tcase_add_test(tc, vmx_access_rights_keep_the_cpl_of_an_unusable_ss);
+	tcase_add_test(tc, cpuid_reports_each_vcpus_own_apic_id);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hypercalls");
 	tcase_add_checked_fixture(tc, hc_setup, hc_teardown);

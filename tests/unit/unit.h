@@ -16,6 +16,7 @@ Suite *memobj_model_suite(void);
 Suite *memobj_smp_suite(void);
 Suite *stage2_suite(void);
 Suite *sha256_suite(void);
+Suite *entry_model_suite(void);
 Suite *vm_suite(void);
 Suite *shootdown_suite(void);
 Suite *isolation_suite(void);

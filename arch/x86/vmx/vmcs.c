@@ -90,14 +90,6 @@ void vmcs_write_host_state(void)
 	vmwrite(HOST_PAT, rdmsr(0x277));   /* used only with the PAT exit controls */
 }
 
-/* The VMCS access-rights format from the ABI's packed one (struct
- * sv_segment): descriptor bits 52-55 move from attr bits 8-11 to AR bits
- * 12-15; a segment with P clear is "unusable" (AR bit 16). */
-static uint32_t vmx_ar(uint16_t attr)
-{
-	return attr & SV_SEG_P ? (attr & 0xffu) | ((attr & 0xf00u) << 4) : 0x10000u;
-}
-
 static void guest_seg(unsigned sel_field, const struct sv_segment *g)
 {
 	unsigned i = (sel_field - GUEST_ES_SEL) / 2;

@@ -133,6 +133,16 @@ static inline int vmwrite(uint64_t field, uint64_t value)
 const char *vmx_instruction_error_name(uint64_t err);
 const char *vmx_exit_reason_name(uint64_t reason);
 
+/* The VMCS access-rights format from the ABI's packed one (struct
+ * sv_segment): descriptor bits 52-55 move from attr bits 8-11 to AR bits
+ * 12-15; a segment with P (bit 7) clear is "unusable" (AR bit 16). The
+ * other bits stay even then: SS.DPL is the CPL whether SS is usable or
+ * not (SDM vol. 3, 28.3.2.2), as the VMCB's CPL is on SVM. */
+static inline uint32_t vmx_ar(uint16_t attr)
+{
+	return (attr & 0xffu) | ((attr & 0xf00u) << 4) | (attr & 0x80u ? 0 : 0x10000u);
+}
+
 struct sv_regs;
 struct sv_sregs;
 void vmcs_write_host_state(void);
