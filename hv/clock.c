@@ -12,6 +12,11 @@ bool clock_running(void)
 	return tsc_per_ms != 0;
 }
 
+uint64_t clock_tsc_per_ms(void)
+{
+	return tsc_per_ms;
+}
+
 #ifdef SEALVISOR_HOST
 uint64_t clock_fake_tsc;
 #endif

@@ -20,5 +20,7 @@ extern uint64_t clock_fake_tsc;
 #endif
 /* False until clock_init got a rate: clock_ms() is 0 then. */
 bool clock_running(void);
+/* TSC cycles per millisecond, 0 until clock_init got a rate. */
+uint64_t clock_tsc_per_ms(void);
 
 #endif

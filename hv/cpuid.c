@@ -1,7 +1,9 @@
 /* CPUID as partitions see it (a VM's own table: hv/cpuid_policy.c). */
 #include <sealvisor/hypercall.h>
 #include "arch/x86/x86.h"
+#include "hv/clock.h"
 #include "hv/cpuid_policy.h"
+#include "hv/vlapic.h"
 #include "hv/run.h"
 #include "hv/xstate_policy.h"
 
@@ -20,6 +22,11 @@ void cpuid_emulate(const struct vm *vm, struct guest_regs *r)
 					 SV_CPUID_SIG_EDX };
 	} else if (leaf == SV_CPUID_ABI_LEAF) {
 		c = (struct cpuid_regs){ SV_ABI_VERSION, 0, 0, 0 };
+	} else if (leaf == SV_CPUID_TIMING_LEAF) {
+		/* Guests calibrate nothing: the TSC and their APIC timer tick
+		 * at the rate the boot measured (hv/clock.h). */
+		uint32_t khz = (uint32_t)clock_tsc_per_ms();
+		c = (struct cpuid_regs){ khz, khz / VLAPIC_TSC_PER_TICK, 0, 0 };
 	} else if (leaf > SV_CPUID_LEAF && leaf < SV_CPUID_LEAF + 0x100) {
 		c = (struct cpuid_regs){ 0, 0, 0, 0 };
 	} else if (vm && vm->nr_cpuid) {

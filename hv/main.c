@@ -102,6 +102,7 @@ void hv_main(struct boot_info *bi)
 		arch_shutdown(SV_EXIT_FAIL);
 	hypercall_audit = bi->config.audit;
 	clock_init(bi->tsc_per_ms);
+	apic_timer_calibrate(bi->tsc_per_ms);
 	watchdog_init(bi->config.watchdog_s);
 	int err = control_start(bi);
 	if (err == -ENOENT) {

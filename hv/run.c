@@ -22,8 +22,11 @@
 #define LEN_CPUID 2
 #define LEN_HLT 1
 #define LEN_MSR 2
-#define VCPU_SLICE_MS 10     /* like the backends' preemption timers */
+#define VCPU_SLICE_MS 10
 #define VCPU_SLICE_ENTRIES 4096
+/* The slice's length in TSC cycles where the boot could not measure the
+ * TSC (the entry count above bounds the call then). */
+#define VCPU_SLICE_TSC_UNKNOWN_RATE 20000000UL
 
 static uint64_t size_mask(unsigned size)
 {
@@ -173,9 +176,19 @@ static bool slice_over(uint64_t deadline_ms, unsigned *entries)
 	return clock_ms() >= deadline_ms;
 }
 
+/* The slice's end for the physical timer. clock_ms() is the TSC over the
+ * same rate, rounded down, so when the timer fires at this TSC the
+ * slice is over by slice_over's reckoning too. */
+static uint64_t slice_end_tsc(void)
+{
+	uint64_t per_ms = clock_tsc_per_ms();
+
+	return clock_tsc() + (per_ms ? per_ms * VCPU_SLICE_MS : VCPU_SLICE_TSC_UNKNOWN_RATE);
+}
+
 int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 {
-	uint64_t deadline = clock_ms() + VCPU_SLICE_MS;
+	uint64_t deadline = clock_ms() + VCPU_SLICE_MS, slice_end = slice_end_tsc();
 	unsigned entries = 0;
 	struct vm_exit e;
 
@@ -198,11 +211,15 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			continue;
 		}
 		if (v->halted) {
-			/* HLT with its APIC on: it sleeps here (spinning,
-			 * within its slice) until an interrupt it can take or
-			 * an NMI (hv/nmi.c, whatever its RFLAGS.IF) wakes it,
-			 * or its VMM, waiting for a window to inject one,
-			 * hears that it can take one (it stays halted). */
+			/* HLT with its APIC on: it sleeps here until an
+			 * interrupt it can take or an NMI (hv/nmi.c, whatever
+			 * its RFLAGS.IF) wakes it, or its VMM, waiting for a
+			 * window to inject one, hears that it can take one
+			 * (it stays halted). Spinning, within its slice:
+			 * every turn ticks its timer against the TSC and
+			 * merges posted IPIs (vlapic_sync), so it wakes at
+			 * its deadline or an IPI within a turn, and the
+			 * VMM's VCPU_INTERRUPT is seen at once too. */
 			if (!events_wake_from_hlt(v)) {
 				if (wants_window && virt->interrupt_allowed(v)) {
 					run->exit_reason = SV_EXIT_IRQ_WINDOW;
@@ -220,15 +237,17 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		/* A failed entry may leave anything in the control block (QEMU
 		 * leaves the hypervisor's own RIP): report what the vCPU had. */
 		uint64_t rip = virt->get_rip(v);
-		virt->preemption_arm(v);
+		virt->preemption_arm(v, vlapic_entry_deadline(v, slice_end));
 		virt->vcpu_run(v, &e);
 		trace_exit(v, &e);
 		if (handle_common_exit(v, &e))
 			continue;
 		switch (e.reason) {
 		case VMEXIT_PREEMPT:
-			run->exit_reason = SV_EXIT_PREEMPT;
-			break;
+			/* The slice's end (the loop's first test) or the
+			 * guest's own timer (vlapic_sync raises it, and the
+			 * guest goes straight back in to take it). */
+			continue;
 		case VMEXIT_NPF:
 			if (vm_handle_fault(v->vm, e.gpa) == 0 ||
 			    (!e.in_delivery && !e.fetch && vlapic_mmio_exit(v, e.gpa, e.write)))

@@ -153,9 +153,13 @@ struct virt_ops {
 	/* Sends the shootdown IPI to a CPU (hv/shootdown.h): if it is in
 	 * guest mode, it exits. */
 	void (*kick_cpu)(unsigned cpu);
-	/* The next vcpu_run of v ends with VMEXIT_PREEMPT if the guest runs a
-	 * whole time slice without exiting. */
-	void (*preemption_arm)(struct vcpu *v);
+	/* The next vcpu_run of v ends with VMEXIT_PREEMPT if the guest is
+	 * still running when the TSC reaches tsc_deadline (hv/run.c picks
+	 * the nearer of its slice's end and its APIC timer's next expiry).
+	 * The backend converts to its timer's units (arch/x86/timer_units.h)
+	 * and arms at least one tick for a deadline already past, so the
+	 * exit comes at once but the guest still enters. */
+	void (*preemption_arm)(struct vcpu *v, uint64_t tsc_deadline);
 	/* CR0 as the guest sees it (hv/msr.c judges EFER.LME writes by CR0.PG). */
 	uint64_t (*get_cr0)(struct vcpu *v);
 	/* OPTIONAL. CR4 as the guest sees it (CPUID reports OSXSAVE from it). */

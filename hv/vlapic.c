@@ -39,7 +39,8 @@ static int highest(const uint32_t *map)
 	return -1;
 }
 
-static void reset(struct vlapic *l, uint64_t base, uint32_t id, uint64_t tsc_per_tick)
+static void reset(struct vlapic *l, uint64_t base, uint32_t id, uint64_t tsc_per_tick,
+		  uint64_t min_period)
 {
 	memset(l, 0, sizeof(*l));
 	l->base = base;
@@ -49,11 +50,12 @@ static void reset(struct vlapic *l, uint64_t base, uint32_t id, uint64_t tsc_per
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = LVT_MASKED;
 	l->tsc_per_tick = tsc_per_tick ? tsc_per_tick : 1;
+	l->min_period = min_period;
 }
 
 void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick)
 {
-	reset(l, APIC_BASE_ADDR | APIC_BASE_EN | (id == 0 ? APIC_BASE_BSP : 0), id, tsc_per_tick);
+	reset(l, APIC_BASE_ADDR | APIC_BASE_EN | (id == 0 ? APIC_BASE_BSP : 0), id, tsc_per_tick, 0);
 }
 
 enum vlapic_mode vlapic_mode(const struct vlapic *l)
@@ -79,7 +81,7 @@ int vlapic_set_base(struct vlapic *l, uint64_t val)
 	    (from == VLAPIC_DISABLED && to == VLAPIC_X2APIC))
 		return -EINVAL;
 	if (to == VLAPIC_DISABLED)
-		reset(l, val, l->id, l->tsc_per_tick);
+		reset(l, val, l->id, l->tsc_per_tick, l->min_period);
 	else
 		l->base = val;
 	return 0;
@@ -98,7 +100,7 @@ void vlapic_reset(struct vlapic *l)
 {
 	struct vlapic fresh;
 
-	reset(&fresh, l->base, l->id, l->tsc_per_tick);
+	reset(&fresh, l->base, l->id, l->tsc_per_tick, l->min_period);
 	*l = fresh;
 }
 
@@ -179,6 +181,15 @@ static uint64_t tsc_per_count(const struct vlapic *l)
 	return divisor(l->timer_dcr) * l->tsc_per_tick;
 }
 
+/* TSC cycles between a periodic timer's expiries: its count, but never
+ * below the floor (VLAPIC_MIN_PERIOD_US says why). */
+static uint64_t timer_period(const struct vlapic *l)
+{
+	uint64_t p = l->timer_icr * tsc_per_count(l);
+
+	return p < l->min_period ? l->min_period : p;
+}
+
 uint32_t vlapic_timer_ccr(const struct vlapic *l, uint64_t now)
 {
 	if (timer_mode(l) == LVT_TIMER_DEADLINE || !l->timer_armed)
@@ -197,6 +208,8 @@ uint64_t vlapic_timer_next(const struct vlapic *l)
 		return l->tsc_deadline ? l->tsc_deadline : UINT64_MAX;
 	if (!l->timer_armed)
 		return UINT64_MAX;
+	if (timer_mode(l) == LVT_TIMER_PERIODIC)
+		return l->timer_start + timer_period(l);
 	return l->timer_start + l->timer_icr * tsc_per_count(l);
 }
 
@@ -211,7 +224,7 @@ bool vlapic_timer_tick(struct vlapic *l, uint64_t now)
 	if (timer_mode(l) == LVT_TIMER_DEADLINE) {
 		l->tsc_deadline = 0;
 	} else if (timer_mode(l) == LVT_TIMER_PERIODIC) {
-		uint64_t period = l->timer_icr * tsc_per_count(l);
+		uint64_t period = timer_period(l);
 		l->timer_start += period * ((now - l->timer_start) / period);
 	} else {
 		l->timer_armed = false;

@@ -34,6 +34,14 @@ enum vlapic_reg {
 /* The guests' APIC timer ticks at the TSC's rate (divide by 1): a guest
  * calibrates it against the TSC, as against any other clock. */
 #define VLAPIC_TSC_PER_TICK 1
+/* A periodic timer never fires more often than this, whatever its count
+ * and divider (KVM's min_timer_period_us, 200 by default, for the same
+ * reason): each expiry of a running guest's timer costs an exit of the
+ * physical timer (hv/run.c arms it for the guest's next expiry), so a
+ * hostile guest with initial count 1 and divide by 1 would otherwise
+ * have the CPU spend its time in exits and the run loop rather than in
+ * any guest, and its VMM's slice would be all exits. */
+#define VLAPIC_MIN_PERIOD_US 200
 #define VLAPIC_NR_LVT 7            /* CMCI, timer, thermal, perf, LINT0, LINT1, error */
 #define LVT_MASKED          (1u << 16)
 #define LVT_TIMER_PERIODIC  (1u << 17)
@@ -76,12 +84,15 @@ struct vlapic {
 	uint32_t timer_icr, timer_dcr;
 	uint64_t icr;
 	uint64_t tsc_per_tick;      /* TSC cycles per APIC timer tick (divide by 1) */
+	uint64_t min_period;        /* TSC cycles: the periodic timer's floor */
 	uint64_t timer_start;       /* TSC when the count was loaded (or last period began) */
 	bool timer_armed;
 	uint64_t tsc_deadline;      /* 0: disarmed */
 };
 
-/* The state after RESET: xAPIC mode at the default base (BSP: vCPU 0). */
+/* The state after RESET: xAPIC mode at the default base (BSP: vCPU 0),
+ * without a period floor: the caller sets min_period (in TSC cycles,
+ * VLAPIC_MIN_PERIOD_US at the TSC's rate); resets keep it. */
 void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick);
 /* An INIT IPI: the power-up state again, except the id (and the timer's
  * rate, which is the machine's). Only by the APIC's own vCPU: other
@@ -123,7 +134,8 @@ void vlapic_ack(struct vlapic *l, uint8_t vector);
 /* Current count of the timer at `now` (0 in TSC-deadline mode, or when
  * a one-shot has run out). */
 uint32_t vlapic_timer_ccr(const struct vlapic *l, uint64_t now);
-/* TSC of the next expiry, or UINT64_MAX if none is armed. */
+/* TSC of the next expiry, or UINT64_MAX if none is armed (a masked
+ * timer still counts: the caller may skip arming for it). */
 uint64_t vlapic_timer_next(const struct vlapic *l);
 /* If the timer expired by `now`: raises its LVT vector (unless masked),
  * re-arms a periodic one (from its previous expiry, so periods do not

@@ -209,3 +209,13 @@ bool vlapic_can_wake(struct vcpu *v)
 {
 	return v->lapic.svr & SVR_ENABLED;
 }
+
+uint64_t vlapic_entry_deadline(const struct vcpu *v, uint64_t slice_end)
+{
+	const struct vlapic *l = &v->lapic;
+
+	if (v->vm->is_control || (l->lvt[1] & LVT_MASKED))
+		return slice_end;
+	uint64_t next = vlapic_timer_next(l);
+	return next < slice_end ? next : slice_end;
+}

@@ -32,5 +32,10 @@ void vlapic_sync(struct vcpu *v, uint64_t now);
  * another vCPU's IPI or NMI IPI, its VMM) can still wake it, whatever its
  * RFLAGS.IF (an NMI wakes it with IF clear). */
 bool vlapic_can_wake(struct vcpu *v);
+/* The TSC at which v's next entry must end so that its APIC timer is
+ * not late: the nearer of slice_end and the timer's next expiry (an
+ * unmasked timer of a guest's software-enabled APIC; the control
+ * partition has none). docs/ARCHITECTURE.md, invariant 30. */
+uint64_t vlapic_entry_deadline(const struct vcpu *v, uint64_t slice_end);
 
 #endif

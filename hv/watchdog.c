@@ -5,6 +5,11 @@
 #include "hv/vm.h"
 #include "hv/watchdog.h"
 
+/* How long a control vCPU runs between two looks at the clock: the
+ * watchdog's stop comes at most this late (200 000 cycles per ms where
+ * the rate is unknown). */
+#define CONTROL_SLICE_MS 100
+
 static unsigned limit_s;
 static uint64_t last_progress_ms;
 
@@ -34,5 +39,5 @@ void watchdog_before_entry(struct vcpu *v)
 			virt->get_rip(v));
 		arch_shutdown(SV_EXIT_WATCHDOG);
 	}
-	virt->preemption_arm(v);
+	virt->preemption_arm(v, clock_tsc() + CONTROL_SLICE_MS * (clock_tsc_per_ms() ?: 200000));
 }

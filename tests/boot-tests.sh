@@ -16,7 +16,7 @@ REGS_KERNELS="realmode prot32 cpuid-table modeswitch modeswitch16 sipi"
 MMIO_KERNELS="xapic mmio"
 # guests.cfg is at the config's limit of 16 guest lines (CONFIG_MAX_GUESTS,
 # SV_MAX_MODULES in the ABI): these run alone, tests/configs/NAME.cfg.
-SOLO_KERNELS="nmi"
+SOLO_KERNELS="nmi apic-timer"
 logdir=$build/boot-logs
 mkdir -p "$logdir"
 
@@ -97,7 +97,8 @@ done
 # #DB and #AC are intercepted and reflected (DR6, RIP exact), and an event
 # whose delivery takes a stage-2 fault is re-injected, not lost. QEMU's
 # TCG has neither ICEBP nor alignment checks: those two only on Bochs.
-events_qemu=('single-step, fresh stack: #DB at the expected rip' 'db-storm: preempted 3 times'
+events_qemu=('single-step, fresh stack: #DB at the expected rip'
+	'single-step over sti \(in its shadow\): #DB at the expected rip' 'db-storm: preempted 3 times'
 	'irq: the window opened at sti: 0x70 delivered: ok'
 	'x2apic: TSC deadline: wakes HLT at the deadline: ok'
 	'x2apic: fixed IPI to vCPU 1 wakes it, delivered once: ok')
@@ -129,6 +130,9 @@ done
 nmi_lines=('nmi: an NMI raised in the handler is held until its IRET, then delivered, not nested: ok'
 	'nmi: the held NMI arrives right after the IRET, at the same RIP: ok'
 	'nmi: NMI IPI to vCPU 1 wakes it from cli; hlt, delivered once: ok')
+# Guest LAPIC timers backed by the physical timer while the guest busy-loops.
+apic_timer_lines=('apic-timer: periodic 1 ms while busy: .*: ok' 'apic-timer: one-shot 3 ms: ok'
+	'apic-timer: TSC deadline 3 ms: ok' 'apic-timer: periodic count 1, divide 1: at most one tick per 200 us, and the guest runs on: ok')
 for platform in qemu bochs; do
 	for k in $SOLO_KERNELS; do
 		lines_var="${k//-/_}_lines[@]"

@@ -5,6 +5,7 @@
 #include <sealvisor/errno.h>
 #include "arch/x86/apic.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/timer_units.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/x86.h"
 #include "hv/log.h"
@@ -25,11 +26,14 @@
 #define REG_LVT_LINT0 0x350
 #define REG_LVT_LINT1 0x360
 #define REG_INIT_CNT  0x380
+#define REG_CUR_CNT   0x390
 #define REG_DIV       0x3e0
 #define LVT_MASKED    (1u << 16)
 #define SPURIOUS_VECTOR 0xff
 
 static volatile uint32_t *apic;
+/* Timer ticks (divide by 16) per TSC cycle, 32.32; 0: not calibrated. */
+static uint64_t ticks_per_tsc_q32;
 
 static void wr(unsigned reg, uint32_t v)
 {
@@ -132,6 +136,34 @@ void apic_timer_arm(uint32_t ticks)
 	this_cpu()->timer_fired = false;
 	wr(REG_LVT_TIMER, APIC_TIMER_VECTOR);   /* one-shot, unmasked */
 	wr(REG_INIT_CNT, ticks);
+}
+
+/* Counts down from the top, masked, while the TSC moves `span` cycles.
+ * Every CPU's timer runs from the same bus clock, so the boot CPU's rate
+ * is every CPU's. */
+void apic_timer_calibrate(uint64_t tsc_per_ms)
+{
+	uint64_t span = tsc_per_ms ? 2 * tsc_per_ms : 5000000;
+
+	wr(REG_LVT_TIMER, LVT_MASKED | APIC_TIMER_VECTOR);
+	wr(REG_INIT_CNT, 0xffffffffu);
+	uint64_t t0 = __builtin_ia32_rdtsc(), t1;
+	while ((t1 = __builtin_ia32_rdtsc()) - t0 < span)
+		__builtin_ia32_pause();
+	uint32_t left = apic[REG_CUR_CNT / 4];
+	wr(REG_INIT_CNT, 0);
+	ticks_per_tsc_q32 = timer_ratio_q32(0xffffffffu - left, t1 - t0);
+	if (!ticks_per_tsc_q32)
+		log_warn("apic: timer not calibrated (%u ticks in %lu TSC cycles): guest timers "
+			 "wait for the fixed slice\n", 0xffffffffu - left, t1 - t0);
+	else if (tsc_per_ms)
+		log_info("apic: timer %lu kHz (divide by 16), against the TSC\n",
+			 (unsigned long)((ticks_per_tsc_q32 * tsc_per_ms) >> 32));
+}
+
+void apic_timer_arm_until(uint64_t tsc_deadline)
+{
+	apic_timer_arm(timer_apic_count(__builtin_ia32_rdtsc(), tsc_deadline, ticks_per_tsc_q32));
 }
 
 void apic_timer_disarm(void)

@@ -23,6 +23,12 @@ void apic_send_nmi(uint32_t apic_id);
 /* One-shot timer: fires APIC_TIMER_VECTOR after `ticks` bus ticks / 16. */
 void apic_timer_arm(uint32_t ticks);
 void apic_timer_disarm(void);
+/* Measures the timer's rate against the TSC (boot CPU, once, with the
+ * TSC's rate from boot, 0 if unknown). */
+void apic_timer_calibrate(uint64_t tsc_per_ms);
+/* One-shot: fires when the TSC reaches tsc_deadline (at once if it has;
+ * after the fixed ~100 ms if the rate is unknown). */
+void apic_timer_arm_until(uint64_t tsc_deadline);
 /* True (once) if the timer fired since the last call. */
 bool apic_timer_take(void);
 

@@ -19,6 +19,10 @@
 #define SV_CPUID_SIG_ECX   0x6f736976u   /* "viso" */
 #define SV_CPUID_SIG_EDX   0x00000072u   /* "r\0\0\0" */
 #define SV_CPUID_ABI_LEAF  0x40000001u   /* EAX = SV_ABI_VERSION, the rest 0 */
+/* Timing information (the leaf VMware and others use): EAX = the TSC's
+ * rate in kHz, EBX = the virtual local APIC timer's (divide by 1) in kHz,
+ * the same; 0 where the hypervisor could not measure it. */
+#define SV_CPUID_TIMING_LEAF 0x40000010u
 
 /*
  * The ABI version: major << 16 | minor. The major number changes when a

@@ -63,6 +63,8 @@ void fake_reset(void)
 	fake_last_exception = (struct fake_exception){ 0xff, false, 0 };
 	fake_code = (struct guest_code){ .cs_l = true };
 	fake_ninjected = 0;
+	fake_armed_deadline = 0;
+	fake_narmed = 0;
 	fake_irq_allowed = slot_busy = false;
 	fake_nmi_masked = fake_shadow = false;
 	fake_nmis_injected = 0;
@@ -177,7 +179,14 @@ static void fake_kick_cpu(unsigned cpu)
 	record(EV_KICK, cpu);
 	__atomic_store_n(&fake_kicked[cpu], 1, __ATOMIC_SEQ_CST);
 }
-static void fake_preemption_arm(struct vcpu *v) { (void)v; }
+uint64_t fake_armed_deadline;
+int fake_narmed;
+static void fake_preemption_arm(struct vcpu *v, uint64_t tsc_deadline)
+{
+	(void)v;
+	fake_armed_deadline = tsc_deadline;
+	fake_narmed++;
+}
 
 /* Long mode, paging on, unless a test says otherwise. */
 uint64_t fake_cr0 = 0x80050033;

@@ -53,6 +53,9 @@ extern bool fake_has_spec_ctrl;
 extern bool fake_irq_allowed;
 extern int fake_injected[16], fake_ninjected;
 
+/* The TSC deadline of the last preemption_arm, and how many there were. */
+extern uint64_t fake_armed_deadline;
+extern int fake_narmed;
 /* NMIs: the guest is in its NMI handler (set by each injection, cleared
  * by fake_nmi_iret); it is in an STI/MOV SS shadow; NMIs injected since
  * fake_reset. */

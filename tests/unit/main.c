@@ -32,6 +32,7 @@ int main(void)
 	srunner_add_suite(sr, mp_suite());
 	srunner_add_suite(sr, multiboot_suite());
 	srunner_add_suite(sr, vm_config_suite());
+	srunner_add_suite(sr, timer_suite());
 	srunner_add_suite(sr, uart_suite());
 	srunner_add_suite(sr, pic_suite());
 	srunner_add_suite(sr, pit_suite());

@@ -14,6 +14,7 @@
 #include "hv/run.h"
 #include "hv/shootdown.h"
 #include "hv/vm.h"
+#include "mm/phys.h"
 #include "mm/pmm.h"
 #include "tests/unit/fake_virt.h"
 #include "tests/unit/unit.h"

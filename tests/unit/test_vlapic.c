@@ -232,6 +232,29 @@ START_TEST(periodic_reloads_without_drift_and_a_masked_one_fires_nothing)
 }
 END_TEST
 
+/* Count 1, divide by 1 (TPT 10: a tick every 10 TSC cycles) under a
+ * floor of 1000: expiries 1000 apart, coalesced when late; a one-shot is
+ * not floored (each re-arm costs the guest an exit of its own). */
+START_TEST(periodic_timers_never_fire_faster_than_the_floor)
+{
+	vlapic_init(&l, 3, TPT);
+	l.min_period = 1000;
+	enable();
+	ck_assert_int_eq(wr(VLAPIC_TIMER_DCR, 0xb, 0), 0);
+	ck_assert_int_eq(wr(VLAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | 0x41, 0), 0);
+	ck_assert_int_eq(wr(VLAPIC_TIMER_ICR, 1, 0), 0);
+	ck_assert_uint_eq(vlapic_timer_next(&l), 1000);          /* not 10 */
+	ck_assert(!vlapic_timer_tick(&l, 999));
+	ck_assert(vlapic_timer_tick(&l, 2500));                  /* one tick for 2 periods */
+	ck_assert_uint_eq(vlapic_timer_next(&l), 3000);
+	ck_assert_int_eq(wr(VLAPIC_TIMER_ICR, 500, 3000), 0);     /* 5000 cycles: above the floor */
+	ck_assert_uint_eq(vlapic_timer_next(&l), 8000);
+	ck_assert_int_eq(wr(VLAPIC_LVT_TIMER, 0x41, 8000), 0);    /* one-shot */
+	ck_assert_int_eq(wr(VLAPIC_TIMER_ICR, 1, 8000), 0);
+	ck_assert_uint_eq(vlapic_timer_next(&l), 8010);
+}
+END_TEST
+
 START_TEST(tsc_deadline_mode_ignores_the_count_and_fires_at_the_deadline)
 {
 	enable();
@@ -273,6 +296,7 @@ Suite *vlapic_suite(void)
 	tcase_add_test(tc, divide_by_one_and_a_divider_change_mid_count);
 	tcase_add_test(tc, periodic_reloads_without_drift_and_a_masked_one_fires_nothing);
 	tcase_add_test(tc, tsc_deadline_mode_ignores_the_count_and_fires_at_the_deadline);
+	tcase_add_test(tc, periodic_timers_never_fire_faster_than_the_floor);
 	suite_add_tcase(s, tc);
 	return s;
 }

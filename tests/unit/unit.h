@@ -34,6 +34,7 @@ Suite *vlapic_suite(void);
 Suite *mp_suite(void);
 Suite *multiboot_suite(void);
 Suite *vm_config_suite(void);
+Suite *timer_suite(void);
 Suite *uart_suite(void);
 Suite *pic_suite(void);
 Suite *pit_suite(void);

@@ -23,7 +23,6 @@
 #define EVENTINJ_VALID  (1UL << 31)
 #define EVENTINJ_EXC    (3UL << 8)
 #define EVENTINJ_ERR    (1UL << 11)
-#define PREEMPT_TICKS 6000000u
 
 void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa);
 
@@ -500,11 +499,11 @@ static void svm_kick_cpu(unsigned cpu)
 	apic_send_kick(cpus[cpu]->apic_id);
 }
 
-/* The local APIC's one-shot timer; about 100 ms under QEMU. */
-static void svm_preemption_arm(struct vcpu *v)
+/* The local APIC's one-shot timer, counting to the TSC deadline. */
+static void svm_preemption_arm(struct vcpu *v, uint64_t tsc_deadline)
 {
 	(void)v;
-	apic_timer_arm(PREEMPT_TICKS);
+	apic_timer_arm_until(tsc_deadline);
 }
 
 const struct virt_ops svm_ops = {

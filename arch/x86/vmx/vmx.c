@@ -6,6 +6,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/guest_switch.h"
 #include "arch/x86/percpu.h"
+#include "arch/x86/timer_units.h"
 #include "arch/x86/trap.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -30,6 +31,8 @@
 #define PIN_EXTINT      (1u << 0)
 #define PIN_NMI         (1u << 3)
 #define RFLAGS_IF       (1UL << 9)
+#define RFLAGS_TF       (1UL << 8)
+#define PENDING_DBG_BS  (1UL << 14)
 #define PIN_VIRTUAL_NMI (1u << 5)
 #define PIN_PREEMPT     (1u << 6)
 #define PROC_INTR_WINDOW (1u << 2)
@@ -337,6 +340,20 @@ static void set_guest_dr6(struct vcpu *v, uint64_t q)
 	v->sw.dr6 = (v->sw.dr6 & ~0xfUL) | (q & 0x600f);
 }
 
+/* A #DB exit in an STI or MOV SS shadow with RFLAGS.TF set (the guest
+ * did `sti` or `mov ss` while single-stepping): VM entry requires the
+ * pending-debug-exceptions BS bit whenever TF is set (DEBUGCTL.BTF is
+ * never the guest's: 0) in such a shadow (SDM 26.3.1.5), and a #DB exit
+ * does not set it as the CPU does for other exits, so without this the
+ * reflecting entry fails and the guest has killed its own vCPU. KVM does
+ * the same (handle_exception_nmi). */
+static void keep_single_step_pending(void)
+{
+	if ((vmread(GUEST_RFLAGS) & RFLAGS_TF) &&
+	    (vmread(GUEST_INTERRUPTIBILITY) & BLOCKED_BY_STI_MOVSS))
+		vmwrite(GUEST_PENDING_DBG, vmread(GUEST_PENDING_DBG) | PENDING_DBG_BS);
+}
+
 /* #DB and #AC are intercepted so that a guest stuck delivering them keeps
  * exiting; generic code reflects them. ICEBP's #DB (type "privileged
  * software exception") is reported with RIP at the ICEBP: generic code
@@ -352,8 +369,10 @@ static void decode_exception(struct vcpu *v, uint32_t info, uint64_t q, struct v
 		e->skip = (uint8_t)vmread(EXIT_INSTR_LEN);
 		return;
 	}
-	if (e->vector == X86_EXC_DB)
+	if (e->vector == X86_EXC_DB) {
 		set_guest_dr6(v, q);
+		keep_single_step_pending();
+	}
 	e->has_error = !!(info & INTR_INFO_HAS_ERROR);
 	e->error = e->has_error ? (uint32_t)vmread(EXIT_INTR_ERROR) : 0;
 }
@@ -728,15 +747,17 @@ static void vmx_on_nmi(struct trap_frame *f)
 		vmwrite(PREEMPT_TIMER, 0);
 }
 
-/* The VMX preemption timer counts TSC >> shift; without it, the LAPIC's. */
-static void vmx_preemption_arm(struct vcpu *v)
+/* The VMX preemption timer counts TSC >> shift (loaded at the entry,
+ * vmx_vcpu_run); without it, the LAPIC's one-shot. */
+static void vmx_preemption_arm(struct vcpu *v, uint64_t tsc_deadline)
 {
 	struct vmx_vcpu *x = v->arch;
 
 	if (vmx.preempt_timer)
-		x->preempt_ticks = (20000000UL >> vmx.preempt_shift) ?: 1;
+		x->preempt_ticks = timer_vmx_count(__builtin_ia32_rdtsc(), tsc_deadline,
+						   vmx.preempt_shift);
 	else
-		apic_timer_arm(6000000u);
+		apic_timer_arm_until(tsc_deadline);
 }
 
 const struct virt_ops vmx_ops = {
