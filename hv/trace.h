@@ -1,7 +1,8 @@
 /*
  * `log.level = debug` traces: one line per hypercall (at hypercall_dispatch)
  * and per exit (in the run loops). Rate-limited per CPU, because a guest
- * can make millions: the first TRACE_BURST lines in each TRACE_WINDOW_MS,
+ * can make millions: the first TRACE_BURST lines of each kind (hypercall,
+ * exit) in each TRACE_WINDOW_MS,
  * then one "N trace lines suppressed" line when the next window opens, or
  * when the machine shuts down (trace_flush), so no count is lost.
  */
