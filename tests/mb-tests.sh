@@ -5,7 +5,8 @@
 # ./sealvisor on QEMU/SVM, and through ./sealvisor --bochs (VMX). Each must
 # print "NAME: N checks, 0 failed: PASS", exit through isa-debug-exit with
 # the status its command line asks for, and, under sealvisor, print exactly
-# the lines it printed on plain QEMU. Logs go to BUILD/mb-logs/.
+# the lines it printed on plain QEMU. Two CPUs each time (mb-machine starts
+# the second). Logs go to BUILD/mb-logs/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -37,14 +38,14 @@ check() {   # name how log rc
 for k in $kernels; do
 	img=$build/mb/$k.elf
 	[ -f "$img" ] || { echo "FAIL: $img not built" >&2; failed=$((failed + 1)); continue; }
-	timeout 60 qemu-system-x86_64 -machine q35 -m 128M -display none -no-reboot -net none \
+	timeout 60 qemu-system-x86_64 -machine q35 -m 128M -smp 2 -display none -no-reboot -net none \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-kernel "$img" -append "$append" -initrd "$logs/module.txt" \
 		</dev/null 2>"$logs/$k.qemu.err" | tr -d '\r' > "$logs/$k.qemu.log"
 	check "$k" "plain QEMU" "$logs/$k.qemu.log" "${PIPESTATUS[0]}" || continue
 	for backend in svm vmx; do
 		flag=""; [ $backend = vmx ] && flag=--bochs
-		BUILD=$build ./sealvisor -kernel "$img" -append "$append" -initrd "$logs/module.txt" \
+		BUILD=$build ./sealvisor -kernel "$img" -append "$append" -initrd "$logs/module.txt" -smp 2 \
 			--timeout "${TIMEOUT:-400}" $flag </dev/null 2>"$logs/$k.$backend.err" |
 			tr -d '\r' > "$logs/$k.$backend.log"
 		rc=${PIPESTATUS[0]}
