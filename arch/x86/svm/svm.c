@@ -483,6 +483,7 @@ static void svm_get_code(struct vcpu *v, struct guest_code *c)
 	*c = (struct guest_code){
 		.rip = *vmcb64(vmcb, VMCB_RIP), .cs_base = *vmcb64(vmcb, VMCB_CS + 8),
 		.cr0 = *vmcb64(vmcb, VMCB_CR0), .cr3 = *vmcb64(vmcb, VMCB_CR3),
+		.cr4 = *vmcb64(vmcb, VMCB_CR4), .efer = *vmcb64(vmcb, VMCB_EFER),
 		.cs_l = cs_attr >> 9 & 1, .cs_d = cs_attr >> 10 & 1,
 	};
 }
