@@ -1,15 +1,11 @@
 /* Reading the guest's current instruction (hv/guest_fetch.h). */
 #include <sealvisor/errno.h>
 #include "hv/guest_fetch.h"
+#include "hv/cr_policy.h"
 #include "hv/vm.h"
 #include "hv/partition.h"
 #include "mm/phys.h"
 #include "lib/string.h"
-
-#define PTE_P    1UL
-#define PTE_PS   (1UL << 7)
-#define PTE_ADDR 0x000ffffffffff000UL
-#define CR0_PG   (1UL << 31)
 
 int guest_read_gpa(struct vm *vm, uint64_t gpa, void *out, unsigned len)
 {
@@ -33,33 +29,18 @@ int guest_read_vcpu_gpa(void *vcpu, uint64_t gpa, void *out, unsigned len)
 	return guest_read_gpa(((struct vcpu *)vcpu)->vm, gpa, out, len);
 }
 
-/* 4-level walk (a paging guest is in long mode: vcpu_state_check refuses
- * legacy paging and CR0.PG never changes). */
-static int translate(struct vm *vm, uint64_t cr3, uint64_t va, uint64_t *gpa)
-{
-	uint64_t table = cr3 & PTE_ADDR, e;
-
-	for (int level = 3; level >= 0; level--) {
-		uint64_t idx = (va >> (12 + 9 * level)) & 511;
-		if (guest_read_gpa(vm, table + idx * 8, &e, 8) || !(e & PTE_P))
-			return -EFAULT;
-		if (level == 0 || (level <= 2 && (e & PTE_PS))) {
-			uint64_t size = 1UL << (12 + 9 * level);
-			*gpa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
-			return 0;
-		}
-		table = e & PTE_ADDR;
-	}
-	return -EFAULT;
-}
-
+/* The guest may be in any mode it switched to (hv/cr_policy.h): CS.L
+ * makes 64-bit code only with EFER.LMA (elsewhere the CPU ignores it),
+ * the linear address is CS.base + EIP outside 64-bit code, and the walk
+ * follows the paging mode, as the SVM CR intercept's fetch does. */
 int guest_fetch_insn(struct vcpu *v, const struct guest_code *c, uint8_t *buf, unsigned n,
 		     enum insn_mode *mode, unsigned *got)
 {
-	bool paging = c->cr0 & CR0_PG;
+	enum paging_mode m = paging_mode(c->cr0, c->cr4, c->efer);
+	bool long64 = (c->efer & EFER_LMA_BIT) && c->cs_l;
 	uint64_t gpa;
 
-	if (c->cs_l)
+	if (long64)
 		*mode = INSN_MODE_64;
 	else if (c->cs_d)
 		*mode = INSN_MODE_32;
@@ -67,13 +48,11 @@ int guest_fetch_insn(struct vcpu *v, const struct guest_code *c, uint8_t *buf, u
 		return -EOPNOTSUPP;
 	/* A page at a time: one walk, one locked read each. */
 	for (*got = 0; *got < n;) {
-		uint64_t va = c->cs_l ? c->rip + *got : (uint32_t)(c->cs_base + c->rip + *got);
+		uint64_t va = long64 ? c->rip + *got : (uint32_t)(c->cs_base + c->rip + *got);
 		unsigned chunk = (unsigned)(PAGE_SIZE - (va & ~PAGE_MASK));
 		if (chunk > n - *got)
 			chunk = n - *got;
-		if (!paging)
-			gpa = va;
-		else if (translate(v->vm, c->cr3, va, &gpa))
+		if (guest_walk(m, c->cr3, c->cr4 & CR4_PSE, va, guest_read_vcpu_gpa, v, &gpa))
 			break;
 		if (guest_read_gpa(v->vm, gpa, &buf[*got], chunk))
 			break;

@@ -6,7 +6,8 @@
  * hv/vlapic_msr.c).
  *
  * INIT puts a vCPU in the architectural INIT state (vcpu_state_init),
- * resets its APIC except the id, clears DR0-3/DR6 and any halt; its
+ * resets its APIC except the id, drops pending IPIs and NMIs (NMI
+ * blocking ends with the new state), clears DR0-3/DR6 and any halt; its
  * x87/SSE/AVX state and MSRs stay, as the SDM says of INIT (vol. 3,
  * 10.1.1: "the x87 FPU state and MSRs are left unchanged"). vCPU 0 is
  * the BSP: after INIT it runs from the reset vector; every other vCPU
@@ -63,6 +64,10 @@ static void apply_init(struct vcpu *v)
 	vlapic_reset(&v->lapic);
 	for (unsigned w = 0; w < 4; w++)       /* IPIs not yet in the IRR go with it */
 		__atomic_store_n(&v->apic_posted[w], 0, __ATOMIC_SEQ_CST);
+	/* So do NMIs (as KVM's reset): the new state has no vector table
+	 * for one until its code sets one up. nmi_pending is this run's. */
+	__atomic_store_n(&v->nmi_queued, 0, __ATOMIC_SEQ_CST);
+	v->nmi_pending = 0;
 	v->halted = false;
 	for (unsigned i = 0; i < 4; i++)
 		v->sw.dr[i] = 0;

@@ -83,8 +83,8 @@ struct guest_regs {
 
 /* What fetching the guest's current instruction needs (hv/guest_fetch.c). */
 struct guest_code {
-	uint64_t rip, cs_base, cr0, cr3;
-	bool cs_l, cs_d;             /* 64-bit code; 32-bit default size */
+	uint64_t rip, cs_base, cr0, cr3, cr4, efer;
+	bool cs_l, cs_d;             /* CS.L (64-bit code only with EFER.LMA); 32-bit default size */
 };
 
 struct virt_ops {

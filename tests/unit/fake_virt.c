@@ -61,7 +61,7 @@ void fake_reset(void)
 {
 	fake_nevents = fake_nexits = fake_next_exit = fake_nmsrs = 0;
 	fake_last_exception = (struct fake_exception){ 0xff, false, 0 };
-	fake_code = (struct guest_code){ .cs_l = true };
+	fake_code = (struct guest_code){ .cs_l = true, .efer = 1UL << 10 | 1UL << 8 };
 	fake_ninjected = 0;
 	fake_armed_deadline = 0;
 	fake_narmed = 0;

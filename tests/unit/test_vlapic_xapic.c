@@ -332,7 +332,8 @@ START_TEST(the_instruction_is_fetched_through_the_guest_page_tables)
 	put_bytes(0x11000, &pdpte, 8);
 	put_bytes(0x12000, &pde, 8);
 	put_bytes(CODE, rd, sizeof(rd));
-	fake_code = (struct guest_code){ .cs_l = true, .cr0 = 1UL << 31, .cr3 = 0x10000 };
+	fake_code = (struct guest_code){ .cs_l = true, .cr0 = 1UL << 31 | 1, .cr3 = 0x10000,
+					.cr4 = 1UL << 5, .efer = 1UL << 10 | 1UL << 8 };
 	v->arch_pa = (1UL << 39) + CODE;
 	fake_next_exit = fake_nexits = 0;
 	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_NPF, .gpa = 0xfee00030 };
@@ -345,6 +346,75 @@ START_TEST(the_instruction_is_fetched_through_the_guest_page_tables)
 	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_NPF, .gpa = 0xfee00030 };
 	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, RUN_GPA, 0, 0), 0);
 	ck_assert_uint_eq(run->exit_reason, SV_EXIT_MMIO);
+}
+END_TEST
+
+/* One read of the version register by the instruction at va, as the
+ * guest's mode c sees it: emulated (true, RIP past it) or not. */
+static bool version_read_emulated(struct guest_code c, uint64_t va)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	static const uint8_t rd[] = { 0x8b, 0x00 };              /* mov eax, [eax] */
+
+	put_bytes(CODE, rd, sizeof(rd));
+	fake_code = c;
+	v->arch_pa = va;
+	v->regs.rax = 0;
+	fake_next_exit = fake_nexits = 0;
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_NPF, .gpa = 0xfee00030 };
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, vm->id, 0, RUN_GPA, 0, 0), 0);
+	if (v->regs.rax != 0x60014)
+		return false;
+	ck_assert_uint_eq(v->arch_pa, va + sizeof(rd));
+	return true;
+}
+
+/* A guest that switched itself to 32-bit or PAE paging (hv/cr_policy.h)
+ * has its instruction fetched through those tables, not a 4-level walk
+ * of the same CR3 (which read other bytes of the guest, or none).
+ * va 0x40001000 -> gpa CODE in both. Failed before guest_fetch_insn
+ * followed the paging mode. */
+START_TEST(the_instruction_is_fetched_through_32_bit_and_pae_tables)
+{
+	const uint64_t cr0 = 1UL << 31 | 1, va = 0x40001000;
+	static const uint32_t pde32 = 0x11000 | 1, pte32 = CODE | 1;
+	static const uint64_t pdpte = 0x21000 | 1, pde = 0x22000 | 1, pte = CODE | 1;
+
+	put_bytes(0x10000 + (va >> 22) * 4, &pde32, 4);
+	put_bytes(0x11000 + ((va >> 12) & 1023) * 4, &pte32, 4);
+	ck_assert(version_read_emulated((struct guest_code){ .cr0 = cr0, .cr3 = 0x10000, .cs_d = true }, va));
+
+	put_bytes(0x20000 + (va >> 30) * 8, &pdpte, 8);
+	put_bytes(0x21000 + ((va >> 21) & 511) * 8, &pde, 8);
+	put_bytes(0x22000 + ((va >> 12) & 511) * 8, &pte, 8);
+	ck_assert(version_read_emulated((struct guest_code){ .cr0 = cr0, .cr4 = 1UL << 5,
+							     .cr3 = 0x20000, .cs_d = true }, va));
+	/* The same CR3 with a 4-level walk finds nothing there. */
+	ck_assert(!version_read_emulated((struct guest_code){ .cr0 = cr0, .cr4 = 1UL << 5,
+							      .efer = 1UL << 10 | 1UL << 8, .cr3 = 0x20000,
+							      .cs_l = true }, va));
+}
+END_TEST
+
+/* CS.L means 64-bit code only in long mode: a legacy-mode guest that
+ * loaded a descriptor with L set runs 16-bit code (D clear), which is
+ * not decoded; read as 64-bit code, 89 06 34 12 (mov [0x1234], ax, 4
+ * bytes) became mov [rsi], eax (2 bytes): TPR written, RIP 2 bytes on,
+ * into the displacement. Failed before the fetch asked for EFER.LMA. */
+START_TEST(cs_l_outside_long_mode_is_not_64_bit_code)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	static const uint8_t wr[] = { 0x89, 0x06, 0x34, 0x12 };
+
+	fake_code = (struct guest_code){ .cr0 = 1, .cs_l = true };
+	v->regs.rax = 0x50;
+	fault(wr, sizeof(wr), 0xfee00080, true);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_MMIO);
+	ck_assert_uint_eq(run->mmio.size, 0);                    /* not decoded */
+	ck_assert_uint_eq(v->lapic.tpr, 0);
+	ck_assert_uint_eq(v->arch_pa, CODE);
+	fake_code = (struct guest_code){ .cr0 = 1, .cs_l = true, .cs_d = true };
+	ck_assert(version_read_emulated(fake_code, CODE));      /* L and D: 32-bit code */
 }
 END_TEST
 
@@ -365,6 +435,8 @@ Suite *vlapic_xapic_suite(void)
 	tcase_add_test(mm, an_ipi_through_icr_high_and_low_reaches_the_other_vcpu);
 	tcase_add_test(mm, odd_accesses_read_zero_write_nothing_and_the_rest_go_to_the_vmm);
 	tcase_add_test(mm, the_instruction_is_fetched_through_the_guest_page_tables);
+	tcase_add_test(mm, the_instruction_is_fetched_through_32_bit_and_pae_tables);
+	tcase_add_test(mm, cs_l_outside_long_mode_is_not_64_bit_code);
 	tcase_add_test(mm, decoded_mmio_for_the_vmm_write_value_and_read_answer);
 	suite_add_tcase(s, mm);
 	return s;

@@ -107,9 +107,11 @@ static int svm_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	*vmcb64(vmcb, VMCB_RSP) = r->rsp;
 	*vmcb8(vmcb, VMCB_CPL) = (uint8_t)SV_SEG_DPL(s->ss.attr);   /* as VMX: CPL = SS.DPL */
 	/* A new state (also an INIT's, hv/vcpu_mp.c) has nothing queued
-	 * for injection, no interrupt shadow and DR7 at its reset value. */
+	 * for injection, no interrupt shadow, no NMI blocking and DR7 at
+	 * its reset value. */
 	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
 	*vmcb64(vmcb, VMCB_INT_STATE) = 0;
+	svm_nmi_reset(v);
 	*vmcb64(vmcb, VMCB_DR7) = 0x400;
 	v->regs = (struct guest_regs){ .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
 		.rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,
@@ -482,6 +484,7 @@ static void svm_get_code(struct vcpu *v, struct guest_code *c)
 	*c = (struct guest_code){
 		.rip = *vmcb64(vmcb, VMCB_RIP), .cs_base = *vmcb64(vmcb, VMCB_CS + 8),
 		.cr0 = *vmcb64(vmcb, VMCB_CR0), .cr3 = *vmcb64(vmcb, VMCB_CR3),
+		.cr4 = *vmcb64(vmcb, VMCB_CR4), .efer = *vmcb64(vmcb, VMCB_EFER),
 		.cs_l = cs_attr >> 9 & 1, .cs_d = cs_attr >> 10 & 1,
 	};
 }

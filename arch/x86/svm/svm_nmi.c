@@ -96,3 +96,11 @@ void svm_nmi_exit(struct vcpu *v, struct vm_exit *e)
 		e->reason = VMEXIT_NONE;
 	*t = (struct vcpu_nmi_track){ 0 };
 }
+
+/* Our single-step, if any, goes with the old RFLAGS: the new state has
+ * its own. */
+void svm_nmi_reset(struct vcpu *v)
+{
+	v->nmi_track = (struct vcpu_nmi_track){ 0 };
+	*vmcb32(v->arch, VMCB_INTERCEPT_VEC3) &= ~INTERCEPT_IRET;
+}

@@ -15,5 +15,8 @@ void svm_request_nmi_window(struct vcpu *v);
  * IRET intercept, its single-step #DB) off generic code's hands
  * (VMEXIT_NONE). */
 void svm_nmi_exit(struct vcpu *v, struct vm_exit *e);
+/* A new register state (vcpu_set_state, INIT included) is in no NMI
+ * handler: NMIs unblocked, as VMX's cleared interruptibility state. */
+void svm_nmi_reset(struct vcpu *v);
 
 #endif

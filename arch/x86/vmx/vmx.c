@@ -689,6 +689,7 @@ static void vmx_get_code(struct vcpu *v, struct guest_code *c)
 	*c = (struct guest_code){
 		.rip = vmread(GUEST_RIP), .cs_base = vmread(GUEST_CS_BASE),
 		.cr0 = vmread(GUEST_CR0), .cr3 = vmread(GUEST_CR3),
+		.cr4 = vmread(GUEST_CR4), .efer = vmread(GUEST_EFER),
 		.cs_l = ar >> 13 & 1, .cs_d = ar >> 14 & 1,
 	};
 }
