@@ -87,7 +87,7 @@ static int copy_modules(struct vm *vm, const struct boot_info *bi, uint64_t star
 		sv_snprintf(sm->name, sizeof(sm->name), "%s", m->name);
 		sm->gpa = gpa;
 		sm->size = m->size;
-		sm->kind = m->is_data ? SV_MODULE_DATA : SV_MODULE_GUEST;
+		bp->module_kind[bp->nr_modules - 1] = m->is_data ? SV_MODULE_DATA : SV_MODULE_GUEST;
 		gpa = (gpa + m->size + PAGE_SIZE - 1) & PAGE_MASK;
 	}
 	bp->free_start = gpa;

@@ -192,7 +192,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	own_state_init();
 	start_secondaries();
 	for (unsigned i = 0; i < bp->nr_modules; i++)
-		if (bp->modules[i].kind == SV_MODULE_GUEST && &bp->modules[i] != vmm_find_helper())
+		if (bp->module_kind[i] == SV_MODULE_GUEST && &bp->modules[i] != vmm_find_helper())
 			count[guest_launch(&bp->modules[i], &g)]++;
 	if (sv_call2(SV_HC_STATS, (uint64_t)&st, 0) == 0 && (st.memobj_pages || st.vms != 1)) {
 		sv_printf("summary: leak: %lu object pages and %lu VMs left after every guest ended\n",

@@ -31,7 +31,7 @@
  * number and at least its minor one (sv_abi_compatible).
  */
 #define SV_ABI_MAJOR 1u
-#define SV_ABI_MINOR 1u
+#define SV_ABI_MINOR 2u
 #define SV_ABI_VERSION ((SV_ABI_MAJOR << 16) | SV_ABI_MINOR)
 
 static inline int sv_abi_compatible(uint32_t hv_version)
@@ -304,10 +304,9 @@ struct sv_stats {
 struct sv_module {
 	char name[64];
 	uint64_t gpa, size;
-	uint32_t kind;                /* SV_MODULE_* */
-	uint32_t pad;
 };
 
+/* sv_boot_params.module_kind[i] (ABI 1.2), what modules[i] is for. */
 #define SV_MODULE_GUEST 0             /* a "guest =" image: the VMM launches it */
 #define SV_MODULE_DATA 1              /* a "module =" file: a guest's kernel, initrd, ... */
 
@@ -319,8 +318,11 @@ struct sv_boot_params {
 	uint32_t vendor;              /* 1 = AMD (use VMMCALL), 2 = Intel (VMCALL) */
 	uint32_t nr_cpus;             /* its vCPUs: one per physical CPU online */
 	uint32_t pad;
-	uint64_t tsc_per_ms;          /* the TSC's rate (0: not measured), for device clocks */
 	struct sv_module modules[SV_MAX_MODULES];
+	/* Since ABI 1.2, after everything 1.1 had, so a 1.1 image still reads
+	 * its fields where they were. */
+	uint64_t tsc_per_ms;          /* the TSC's rate (0: not measured), for device clocks */
+	uint32_t module_kind[SV_MAX_MODULES];
 };
 
 #define SV_VENDOR_AMD 1
