@@ -281,7 +281,11 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			virt->skip_instruction(v, LEN_HLT);
 			if (events_wake_from_hlt(v))
 				continue;
-			if (vlapic_can_wake(v)) {
+			/* With its APIC off, its VMM's devices (which set a
+			 * deadline, exit_at) can still wake it if it takes
+			 * interrupts: it sleeps here too, each VCPU_RUN up to
+			 * that deadline. */
+			if (vlapic_can_wake(v) || (exit_at && virt->interrupt_allowed(v))) {
 				v->halted = true;
 				continue;
 			}
