@@ -90,7 +90,8 @@ void pc_deliver_locked(struct guest *g)
 
 /* vCPU 0 keeps the machine's clock: before each of its runs the timers
  * catch up, what they raised goes in, and the run ends by their next
- * event. The others run without a deadline of ours. */
+ * event; a raised 8259 INTR asks for its interrupt window (pc_window
+ * acknowledges it there). The others run without a deadline of ours. */
 void pc_before_run(struct guest *g, unsigned vcpu, struct sv_run *run)
 {
 	if (vcpu) {
@@ -102,6 +103,18 @@ void pc_before_run(struct guest *g, unsigned vcpu, struct sv_run *run)
 	pc_tick(g->pc, now);
 	pc_deliver_locked(g);
 	uint64_t next = pc_next_event(g->pc, now);
+	bool intr = pc_pic_intr(g->pc);
 	pc_unlock();
 	run->exit_at_tsc = next == PIT_NEVER ? 0 : ns_to_tsc(next);
+	run->request_irq_window = intr;
+}
+
+void pc_window(struct guest *g)
+{
+	struct pc_delivery d;
+
+	pc_lock();
+	if (pc_pic_inta(g->pc, &d))
+		deliver(g, &d);
+	pc_unlock();
 }

@@ -16,5 +16,7 @@ void pc_unlock(void);
 void pc_deliver_locked(struct guest *g);
 /* Before each VCPU_RUN: tick, deliver, and vCPU 0's deadline. */
 void pc_before_run(struct guest *g, unsigned vcpu, struct sv_run *run);
+/* vCPU 0's interrupt window: the 8259's INTA, its vector injected. */
+void pc_window(struct guest *g);
 
 #endif

@@ -25,6 +25,7 @@ static int64_t machine_init(struct guest *g, const struct vm_config *cfg)
 	int r = pc_init(&machine, &pc);
 	if (r)
 		return r;
+	machine.pic_inta_by_vmm = true;        /* at vCPU 0's window: pc_irq.c */
 	g->pc = &machine;
 	return 0;
 }

@@ -102,6 +102,10 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			}
 			break;
 		case SV_EXIT_IRQ_WINDOW:
+			if (g->pc && !vcpu && run.request_irq_window) {
+				pc_window(g);
+				break;
+			}
 			if (!run.request_irq_window)
 				return guest_fail(g, "interrupt window exit not asked for", 0);
 			run.request_irq_window = 0;
