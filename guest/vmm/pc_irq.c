@@ -9,7 +9,7 @@
 
 static uint64_t tsc_per_ms;
 static int lock_word;
-static bool logical_noted;
+static bool logical_noted, dest_noted, mode_noted, refused_noted;
 
 void pc_clock_init(uint64_t rate)
 {
@@ -48,13 +48,23 @@ void pc_unlock(void)
 	__atomic_store_n(&lock_word, 0, __ATOMIC_RELEASE);
 }
 
+static int64_t to_vcpu(struct guest *g, const struct pc_delivery *d, unsigned vcpu)
+{
+	if (d->delivery_mode == IOAPIC_DM_NMI)
+		return sv_call2(SV_HC_VCPU_NMI, g->vm, vcpu);
+	return sv_call4(SV_HC_VCPU_INTERRUPT, g->vm, vcpu, d->vector, SV_IRQ_APIC_MESSAGE);
+}
+
 /* One record: the 8259's vector as an external interrupt (no APIC EOI:
  * the guest ends it at the PIC), the I/O APIC's as an APIC message to
- * the vCPU whose index is the physical destination. Logical destinations
- * are refused with a note: this VMM does not track the guests' LDRs. */
+ * the vCPU whose index is the physical destination (0xff: all of them).
+ * Logical destinations are refused with a note: this VMM does not track
+ * the guests' LDRs. Each kind of note is printed once. */
 static void deliver(struct guest *g, const struct pc_delivery *d)
 {
 	int64_t r = 0;
+	bool known_mode = d->delivery_mode == IOAPIC_DM_FIXED ||
+			  d->delivery_mode == IOAPIC_DM_LOWEST || d->delivery_mode == IOAPIC_DM_NMI;
 
 	if (d->from_pic)
 		r = sv_call3(SV_HC_VCPU_INTERRUPT, g->vm, 0, d->vector);
@@ -64,20 +74,26 @@ static void deliver(struct guest *g, const struct pc_delivery *d)
 				  "vector 0x%x) dropped: only physical ones are routed\n", g->name,
 				  d->dest, d->vector);
 		logical_noted = true;
-	} else if (d->dest >= g->nr_vcpus) {
-		sv_printf("[vmm] %s: I/O APIC message for APIC id %u dropped: no such vCPU\n",
-			  g->name, d->dest);
-	} else if (d->delivery_mode == IOAPIC_DM_NMI) {
-		r = sv_call2(SV_HC_VCPU_NMI, g->vm, d->dest);
-	} else if (d->delivery_mode == IOAPIC_DM_FIXED || d->delivery_mode == IOAPIC_DM_LOWEST) {
-		r = sv_call4(SV_HC_VCPU_INTERRUPT, g->vm, d->dest, d->vector, SV_IRQ_APIC_MESSAGE);
+	} else if (!known_mode) {
+		if (!mode_noted)
+			sv_printf("[vmm] %s: I/O APIC delivery mode %u dropped: not supported\n",
+				  g->name, d->delivery_mode);
+		mode_noted = true;
+	} else if (d->dest == 0xff) {
+		for (unsigned k = 0; k < g->nr_vcpus && !r; k++)
+			r = to_vcpu(g, d, k);
+	} else if (d->dest < g->nr_vcpus) {
+		r = to_vcpu(g, d, d->dest);
 	} else {
-		sv_printf("[vmm] %s: I/O APIC delivery mode %u dropped: not supported\n", g->name,
-			  d->delivery_mode);
+		if (!dest_noted)
+			sv_printf("[vmm] %s: I/O APIC message for APIC id %u dropped: no such vCPU\n",
+				  g->name, d->dest);
+		dest_noted = true;
 	}
-	if (r)
+	if (r && !refused_noted)     /* a vector below 32, say: the guest's mistake */
 		sv_printf("[vmm] %s: vector 0x%x for vCPU %u refused (%ld)\n", g->name, d->vector,
 			  d->from_pic ? 0 : d->dest, r);
+	refused_noted |= r != 0;
 }
 
 void pc_deliver_locked(struct guest *g)
