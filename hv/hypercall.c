@@ -9,6 +9,7 @@
 #include "hv/run.h"
 #include "hv/shutdown.h"
 #include "hv/trace.h"
+#include "hv/vlapic_msr.h"
 #include "hv/watchdog.h"
 #include "lib/string.h"
 #include "hv/cpu_work.h"
@@ -49,7 +50,7 @@ union hc_args {
 	struct { uint64_t vm, out; } measurement;
 	struct { uint64_t vm, vcpu, regs; } vcpu_create;
 	struct { uint64_t vm, vcpu, run; } vcpu_run;
-	struct { uint64_t vm, vcpu, vector; } vcpu_interrupt;
+	struct { uint64_t vm, vcpu, vector, flags; } vcpu_interrupt;
 	struct { uint64_t vm, vcpu; } vcpu_nmi;
 	struct { uint64_t n, rip, rsp; } control_vcpu;
 	struct { uint64_t vm, vcpu, gpa; } regs;
@@ -355,9 +356,15 @@ static int64_t hc_vcpu_interrupt(struct vm *caller, const union hc_args *a)
 	if (!vm)
 		return -ENOENT;
 	if (a->vcpu_interrupt.vcpu >= SV_MAX_VCPUS || !vm->vcpus[a->vcpu_interrupt.vcpu].created ||
-	    a->vcpu_interrupt.vector > 255)
+	    a->vcpu_interrupt.vector > 255 || (a->vcpu_interrupt.flags & ~(uint64_t)SV_IRQ_APIC_MESSAGE))
 		return -EINVAL;
 	struct vcpu *v = &vm->vcpus[a->vcpu_interrupt.vcpu];
+	if (a->vcpu_interrupt.flags & SV_IRQ_APIC_MESSAGE) {
+		if (a->vcpu_interrupt.vector < EVENTS_FIRST_VECTOR)
+			return -EINVAL;
+		vlapic_post(v, (uint8_t)a->vcpu_interrupt.vector);   /* kicks it */
+		return 0;
+	}
 	int err = vcpu_raise_interrupt(v, (unsigned)a->vcpu_interrupt.vector);
 	if (!err && v->running)
 		events_kick_vm(vm);

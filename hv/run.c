@@ -168,8 +168,12 @@ static void report_shutdown(struct vcpu *v, const struct vm_exit *e, struct sv_r
  * hypervisor calls) would keep its VMM's vCPU for ever, and VM_DESTROY
  * would answer -EBUSY for ever.
  */
-static bool slice_over(uint64_t deadline_ms, unsigned *entries)
+static bool slice_over(uint64_t deadline_ms, uint64_t exit_at_tsc, unsigned *entries)
 {
+	/* The VMM's own deadline (sv_run.exit_at_tsc): its device models'
+	 * next event, halted vCPU or not. */
+	if (exit_at_tsc && clock_tsc() >= exit_at_tsc)
+		return true;
 	/* Without a calibrated clock, a count of entries bounds the call. */
 	if (!clock_running())
 		return ++*entries > VCPU_SLICE_ENTRIES;
@@ -196,10 +200,13 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 		return -EPERM;
 	/* Read once: the VMM may change its sv_run while we run. */
 	bool wants_window = __atomic_load_n(&run->request_irq_window, __ATOMIC_RELAXED);
+	uint64_t exit_at = __atomic_load_n(&run->exit_at_tsc, __ATOMIC_RELAXED);
+	if (exit_at && exit_at < slice_end)
+		slice_end = exit_at;    /* the physical timer ends the entry there */
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
 	for (;;) {
-		if (slice_over(deadline, &entries)) {
+		if (slice_over(deadline, exit_at, &entries)) {
 			run->exit_reason = SV_EXIT_PREEMPT;
 			break;
 		}
@@ -274,7 +281,11 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			virt->skip_instruction(v, LEN_HLT);
 			if (events_wake_from_hlt(v))
 				continue;
-			if (vlapic_can_wake(v)) {
+			/* With its APIC off, its VMM's devices (which set a
+			 * deadline, exit_at) can still wake it if it takes
+			 * interrupts: it sleeps here too, each VCPU_RUN up to
+			 * that deadline. */
+			if (vlapic_can_wake(v) || (exit_at && virt->interrupt_allowed(v))) {
 				v->halted = true;
 				continue;
 			}

@@ -45,7 +45,7 @@ int vlapic_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 	return vlapic_read(&v->lapic, msr - X2APIC_MSR_BASE, clock_tsc(), val);
 }
 
-static void post(struct vcpu *to, uint8_t vector)
+void vlapic_post(struct vcpu *to, uint8_t vector)
 {
 	__atomic_fetch_or(&to->apic_posted[vector / 64], 1UL << (vector % 64), __ATOMIC_SEQ_CST);
 	events_kick_vm(to->vm);
@@ -118,7 +118,7 @@ static void deliver(struct vcpu *from, const struct vlapic_ipi *ipi, uint32_t se
 		else if (to == from)
 			vlapic_accept(&from->lapic, ipi->vector, false);
 		else
-			post(to, ipi->vector);
+			vlapic_post(to, ipi->vector);
 	}
 }
 

@@ -25,6 +25,10 @@ bool vlapic_msr_exit(struct vcpu *v, bool write);
  * rules): 0, or -EOPNOTSUPP for what is not integrated (NMI, INIT,
  * SIPI; logical destinations in x2APIC mode). */
 int vlapic_route_ipi(struct vcpu *from, const struct vlapic_ipi *ipi, bool xapic);
+/* An APIC message for `to` (an IPI, or its VMM's I/O APIC delivery):
+ * posted atomically, merged into its IRR at its next vlapic_sync, and a
+ * running vCPU kicked out to take it. Any CPU, any lock. */
+void vlapic_post(struct vcpu *to, uint8_t vector);
 /* Before each entry of v, on its own CPU: IPIs posted to it go into its
  * IRR and its timer catches up with `now`. */
 void vlapic_sync(struct vcpu *v, uint64_t now);

@@ -242,13 +242,23 @@ int pc_next_delivery(struct pc *pc, struct pc_delivery *d)
 		d->from_pic = true;
 		return 1;
 	}
-	if (pc->pic_to_bsp && pic_output(&pc->pic)) {
-		d->vector = (uint8_t)pic_ack(&pc->pic);
-		d->delivery_mode = IOAPIC_DM_FIXED;
-		d->from_pic = true;
-		return 1;
-	}
-	return 0;
+	return pc->pic_inta_by_vmm ? 0 : pc_pic_inta(pc, d);
+}
+
+bool pc_pic_intr(const struct pc *pc)
+{
+	return pc->pic_to_bsp && pic_output(&pc->pic);
+}
+
+int pc_pic_inta(struct pc *pc, struct pc_delivery *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (!pc_pic_intr(pc))
+		return 0;
+	d->vector = (uint8_t)pic_ack(&pc->pic);
+	d->delivery_mode = IOAPIC_DM_FIXED;
+	d->from_pic = true;
+	return 1;
 }
 
 unsigned pc_com1_feed(struct pc *pc, const uint8_t *bytes, unsigned n)

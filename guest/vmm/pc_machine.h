@@ -62,6 +62,11 @@ struct pc {
 	 * wire mode of a BSP after reset). The VMM clears it when the guest
 	 * masks LINT0, which only it can see. */
 	bool pic_to_bsp;
+	/* Set by a VMM that acknowledges the 8259 itself, only once vCPU 0
+	 * can take the interrupt (pc_pic_inta at its interrupt window), as
+	 * a CPU does: pc_next_delivery then leaves the LINT0 path alone, so
+	 * a guest that masks the IRQ with interrupts off gets none later. */
+	bool pic_inta_by_vmm;
 	uint64_t unknown_reads, unknown_writes;
 	uint16_t last_unknown_port;
 };
@@ -95,6 +100,10 @@ int pc_set_irq(struct pc *pc, unsigned irq, bool level);
  * the call, which raises IRQ 0 for the PIT's edges since the last. */
 uint64_t pc_next_event(const struct pc *pc, uint64_t now_ns);
 void pc_tick(struct pc *pc, uint64_t now_ns);
+/* The 8259's INTR on vCPU 0's LINT0 (virtual wire) is raised. */
+bool pc_pic_intr(const struct pc *pc);
+/* Its INTA: 1 and the record (from_pic) if INTR is still raised, else 0. */
+int pc_pic_inta(struct pc *pc, struct pc_delivery *d);
 /* Takes the next interrupt to deliver: 1 and *d, or 0 when none. The
  * PIC's INTA happens here (the vector is the one the CPU would read), so
  * the VMM must inject every record it takes (queueing it while the vCPU

@@ -3,21 +3,11 @@
  * mb_launch.c into a VM whose RAM is one GUEST-sealed object at gpa 0. */
 #include "guest/vmm/vmm.h"
 #include "guest/vmm/mb_launch.h"
-#include "guest/vmm/pc_machine.h"
+#include "guest/vmm/pc_irq.h"
 #include "guest/vmm/vm_config.h"
 
 /* One such guest runs at a time (guests are launched one after another). */
 static struct pc machine;
-static uint64_t tsc_per_ms;
-
-static uint64_t now_ns(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	uint64_t tsc = (uint64_t)hi << 32 | lo;
-	/* ns = tsc * 10^6 / tsc_per_ms, without overflowing for years */
-	return tsc / tsc_per_ms * 1000000 + tsc % tsc_per_ms * 1000000 / tsc_per_ms;
-}
 
 static void com1_tx(void *ctx, uint8_t byte)
 {
@@ -30,23 +20,31 @@ static int64_t machine_init(struct guest *g, const struct vm_config *cfg)
 	struct pc_config pc = { .ram_below_4g = cfg->memory, .ncpus = cfg->vcpus,
 				.com1_tx = com1_tx, .com1_ctx = g };
 
-	tsc_per_ms = bp->tsc_per_ms ? bp->tsc_per_ms : 1000000;   /* unmeasured: 1 GHz */
-	pc.now_ns = now_ns();
+	pc_clock_init(bp->tsc_per_ms);
+	pc.now_ns = pc_now_ns();
 	int r = pc_init(&machine, &pc);
 	if (r)
 		return r;
+	machine.pic_inta_by_vmm = true;        /* at vCPU 0's window: pc_irq.c */
 	g->pc = &machine;
 	return 0;
 }
 
 /* MMIO the hypervisor decoded: the I/O APIC page; anything else (and an
- * access it could not decode) ends the guest, as no device is there. */
+ * access it could not decode) ends the guest, as no device is there. An
+ * unmasked entry may deliver at once: drained here. */
 void qemu_guest_mmio(struct guest *g, struct sv_run *run)
 {
 	uint64_t val = run->mmio.data;
+	int r = -EINVAL;
 
-	if (run->mmio.size &&
-	    pc_mmio(g->pc, run->mmio.gpa, run->mmio.size, run->mmio.is_write, &val) == 0) {
+	if (run->mmio.size) {
+		pc_lock();
+		r = pc_mmio(g->pc, run->mmio.gpa, run->mmio.size, run->mmio.is_write, &val);
+		pc_deliver_locked(g);
+		pc_unlock();
+	}
+	if (r == 0) {
 		if (!run->mmio.is_write)
 			run->mmio.data = val;
 		return;
@@ -57,16 +55,22 @@ void qemu_guest_mmio(struct guest *g, struct sv_run *run)
 	guest_fail(g, "access to a guest-physical address with no memory or device", 0);
 }
 
-/* Port I/O: the machine model answers; its stop requests end the guest. */
+/* Port I/O: the machine model answers (and what it raised, a PIC's EOI
+ * releasing the next IRQ or COM1's THRE, goes in); its stop requests end
+ * the guest. */
 void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run)
 {
 	uint32_t val = (uint32_t)run->io.data;
 
 	(void)vcpu;
-	if (pc_io(g->pc, run->io.port, run->io.size, run->io.is_write, &val, now_ns()) == 0 &&
-	    !run->io.is_write)
+	pc_lock();
+	int r = pc_io(g->pc, run->io.port, run->io.size, run->io.is_write, &val, pc_now_ns());
+	pc_deliver_locked(g);
+	enum pc_stop stop = g->pc->stop;
+	pc_unlock();
+	if (r == 0 && !run->io.is_write)
 		run->io.data = val;
-	switch (g->pc->stop) {
+	switch (stop) {
 	case PC_RUNNING:
 		return;
 	case PC_DEBUG_EXIT:

@@ -1,6 +1,7 @@
 /* The run loop: one guest vCPU on one control vCPU, its exits served
  * until the guest is done (guest/vmm/vmm.h). */
 #include "guest/vmm/vmm.h"
+#include "guest/vmm/pc_irq.h"
 
 /* Bounds for our test kernels (a kernel for `qemu -kernel` is bounded by
  * its runner's timeout instead): exits, and VCPU_RUN slices (10 ms each,
@@ -61,6 +62,8 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 
 	memset(&run, 0, sizeof(run));
 	for (unsigned n = 0; !g->done && (n < MAX_EXITS || g->pc); n++) {
+		if (g->pc)
+			pc_before_run(g, vcpu, &run);
 		int64_t r = sv_call3(SV_HC_VCPU_RUN, g->vm, vcpu, (uint64_t)&run);
 		if (r)
 			return guest_fail(g, "VCPU_RUN failed", r);
@@ -99,6 +102,10 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			}
 			break;
 		case SV_EXIT_IRQ_WINDOW:
+			if (g->pc && !vcpu && run.request_irq_window) {
+				pc_window(g);
+				break;
+			}
 			if (!run.request_irq_window)
 				return guest_fail(g, "interrupt window exit not asked for", 0);
 			run.request_irq_window = 0;
@@ -136,6 +143,13 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 		case SV_EXIT_HLT:
 			if (vcpu)
 				return;
+			/* The hypervisor keeps a vCPU that something could wake
+			 * (its APIC; with IF set, the deadline's devices). */
+			if (g->pc)
+				return guest_fail(g, run.exit_at_tsc ? "vCPU 0 halted with interrupts "
+						  "disabled and its local APIC off: nothing can wake it"
+						  : "vCPU 0 halted with its local APIC off and no device "
+						  "timer armed: nothing can wake it", 0);
 			return guest_fail(g, "guest halted without a result", 0);
 		default:
 			return guest_fail(g, "unknown exit", 0);

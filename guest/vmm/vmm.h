@@ -11,6 +11,8 @@
  *   qemu_guest.c kernels written for `qemu -kernel`: settings (vm_config.c),
  *               Multiboot loading (mb_launch.c, multiboot.c)
  *   run.c       the run loop: one guest vCPU per control vCPU, its exits
+ *   pc_irq.c    the PC models' clock, lock and interrupts for such a guest:
+ *               ticks, deliveries (VCPU_INTERRUPT), vCPU 0's exit_at_tsc
  *   services.c  what the test kernels ask of their VMM (punch, hand-off,
  *               migration, MSR exits) and the VMM's own-state checks
  *

@@ -107,8 +107,13 @@ enum sv_hypercall {
 	 * queued, delivered as an external interrupt when the guest can take
 	 * it (RFLAGS.IF set, no STI/MOV SS shadow), highest vector first. A
 	 * vCPU running on another CPU is kicked out to take it (at the latest
-	 * it takes it at its next exit, within its time slice). */
-	SV_HC_VCPU_INTERRUPT = 46,    /* (vm, vcpu id, vector) */
+	 * it takes it at its next exit, within its time slice).
+	 * flags (the 4th argument) bit 0, SV_IRQ_APIC_MESSAGE: posted to the
+	 * vCPU's local APIC instead, like an IPI or an I/O APIC message, so it
+	 * waits in the APIC's IRR under its TPR/ISR rules and the guest ends
+	 * it with an EOI (a fixed, edge-triggered message). Other flag bits:
+	 * -EINVAL. */
+	SV_HC_VCPU_INTERRUPT = 46,    /* (vm, vcpu id, vector, flags) */
 	/* Raises an NMI at a guest vCPU, like KVM_NMI: delivered through
 	 * vector 2 when the guest is not NMI-blocked (in its NMI handler, up
 	 * to its IRET) and has no STI/MOV SS shadow, whatever its RFLAGS.IF,
@@ -132,6 +137,9 @@ enum sv_hypercall {
 	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
 	SV_HC_GUEST_BASE = 0x100,
 };
+
+/* SV_HC_VCPU_INTERRUPT's flags. */
+#define SV_IRQ_APIC_MESSAGE 1u
 
 /* Guest-to-VMM calls the demo VMM understands. */
 #define SV_GUEST_PUNCH   (SV_HC_GUEST_BASE + 1)   /* (gpa, len): punch my memory */
@@ -280,6 +288,10 @@ struct sv_run {
 			uint64_t value;       /* EDX:EAX written; for a read, the VMM fills it */
 		} msr;
 	};
+	/* Set by the VMM (read once per VCPU_RUN): a TSC value by which the
+	 * run returns (SV_EXIT_PREEMPT), halted or not; 0 = none (the slice
+	 * alone bounds it). Its device models' next event, for example. */
+	uint64_t exit_at_tsc;
 };
 
 struct sv_stats {

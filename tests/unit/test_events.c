@@ -304,6 +304,42 @@ START_TEST(a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry)
 }
 END_TEST
 
+/* VCPU_INTERRUPT with SV_IRQ_APIC_MESSAGE (an I/O APIC delivery): posted
+ * like an IPI, so it is taken through the APIC (in service until the
+ * guest's EOI), not the VMM's queue; bad flags change nothing. */
+START_TEST(an_apic_message_lands_in_the_irr_and_needs_the_guests_eoi)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+	struct vlapic_ipi ipi;
+	uint64_t id = guest_vm->id;
+
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, 2, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, 1UL << 63, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 31, SV_IRQ_APIC_MESSAGE, 0),
+			 -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 256, SV_IRQ_APIC_MESSAGE, 0),
+			 -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 1, 0x50, SV_IRQ_APIC_MESSAGE, 0),
+			 -EINVAL);
+	ck_assert_int_eq(unit_hc(guest_vm, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, SV_IRQ_APIC_MESSAGE, 0),
+			 -EPERM);
+	ck_assert_uint_eq(v->apic_posted[1], 0);
+	ck_assert_int_eq(vcpu_pending_interrupt(v), -1);
+
+	ck_assert_int_eq(vlapic_write(&v->lapic, VLAPIC_SVR, 0x1ff, 0, &ipi), 0);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, SV_IRQ_APIC_MESSAGE, 0), 0);
+	ck_assert_uint_eq(v->apic_posted[1], 1UL << (0x50 - 64));
+	ck_assert_int_eq(vcpu_queued_interrupt(v), -1);          /* not the VMM's queue */
+	fake_irq_allowed = true;
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_int_eq(fake_ninjected, 1);
+	ck_assert_int_eq(fake_injected[0], 0x50);
+	ck_assert(v->lapic.isr[0x50 / 32] & 1u << (0x50 % 32));   /* in service */
+	ck_assert_int_eq(vlapic_write(&v->lapic, VLAPIC_EOI, 0, 0, &ipi), 0);
+	ck_assert(!(v->lapic.isr[0x50 / 32] & 1u << (0x50 % 32)));
+}
+END_TEST
+
 /* HLT with the APIC on and IF set: the vCPU sleeps in the hypervisor; a
  * VCPU_RUN that ends its slice there leaves it asleep; the timer's expiry
  * wakes it with the timer's vector. */
@@ -378,6 +414,7 @@ Suite *events_suite(void)
 	tcase_add_test(tc, apic_msrs_are_emulated_and_the_rest_still_raise_gp);
 	tcase_add_test(tc, a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry);
 	tcase_add_test(tc, a_halted_vcpu_sleeps_until_its_timer_fires);
+	tcase_add_test(tc, an_apic_message_lands_in_the_irr_and_needs_the_guests_eoi);
 	tcase_add_test(tc, a_halted_vcpu_reports_the_window_its_vmm_asked_for);
 	tcase_add_test(tc, the_vmm_window_exits_at_once_when_open_and_after_the_window_exit_when_not);
 	suite_add_tcase(s, tc);

@@ -251,6 +251,37 @@ END_TEST
 
 /* COM1 input through the I/O APIC (pin 4, edge as ISA): one interrupt
  * per rise of the UART's line, the line falling when the FIFO drains. */
+/* A VMM that acknowledges the 8259 at vCPU 0's interrupt window: the
+ * drain leaves the INTR raised; the INTA gives its vector once; an IRQ
+ * masked before the INTA is never acknowledged. */
+START_TEST(pic_inta_at_the_vmms_window)
+{
+	struct pc pc;
+	struct pc_delivery d;
+
+	machine(&pc);
+	linux_pic_init(&pc);
+	pc.pic_inta_by_vmm = true;
+	ck_assert(!pc_pic_intr(&pc));
+	ck_assert_int_eq(pc_pic_inta(&pc, &d), 0);
+	out(&pc, 0x3f9, 1, UART_IER_THRI);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);      /* left for the window */
+	ck_assert(pc_pic_intr(&pc));
+	ck_assert_int_eq(pc_pic_inta(&pc, &d), 1);
+	ck_assert_uint_eq(d.vector, 0x24);
+	ck_assert(d.from_pic);
+	ck_assert(!pc_pic_intr(&pc));                         /* in service */
+	ck_assert_uint_eq(in(&pc, 0x3fa, 1), 0x02);
+	out(&pc, 0x20, 1, 0x20);
+	out(&pc, 0x3f9, 1, 0);
+	out(&pc, 0x3f9, 1, UART_IER_THRI);                    /* raised again */
+	ck_assert(pc_pic_intr(&pc));
+	out(&pc, 0x21, 1, 0xff);                              /* masked before any INTA */
+	ck_assert(!pc_pic_intr(&pc));
+	ck_assert_int_eq(pc_pic_inta(&pc, &d), 0);
+}
+END_TEST
+
 START_TEST(com1_input_irq)
 {
 	struct pc pc;
@@ -449,6 +480,7 @@ Suite *pc_suite(void)
 	tcase_add_test(tc, unknown_and_split);
 	tcase_add_test(tc, interrupt_glue);
 	tcase_add_test(tc, com1_input_irq);
+	tcase_add_test(tc, pic_inta_at_the_vmms_window);
 	tcase_add_test(tc, hostile_random);
 	tcase_add_test(tc, every_port);
 	tcase_set_timeout(tc, 60);

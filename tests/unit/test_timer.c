@@ -114,6 +114,76 @@ START_TEST(a_timer_expiry_exit_injects_the_vector_and_does_not_end_the_slice)
 }
 END_TEST
 
+/* The VMM's deadline (sv_run.exit_at_tsc): the entry is armed for it
+ * when it is nearer than the slice's end, and once the TSC reaches it
+ * the call returns SV_EXIT_PREEMPT without entering, halted vCPU or not. */
+START_TEST(the_vmms_exit_at_tsc_bounds_the_run_and_a_halted_wait)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+
+	clock_fake_tsc = 100;
+	run->exit_at_tsc = 300;
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_PREEMPT };
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_SHUTDOWN);   /* the fake's default */
+	ck_assert_uint_eq(fake_armed_deadline, 300);
+	fake_reset();
+	clock_fake_tsc = 300;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 0);
+	/* Halted with its APIC on (it waits in the hypervisor): the same. */
+	apic(v, VLAPIC_SVR, 0x1ff, 300);
+	v->halted = true;
+	run->exit_at_tsc = 400;
+	clock_fake_tsc = 400;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 0);
+	ck_assert(v->halted);
+	/* 0: no deadline of the VMM's; the slice's end is armed. */
+	v->halted = false;
+	run->exit_at_tsc = 0;
+	fake_reset();
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_SHUTDOWN);
+	ck_assert_uint_gt(fake_armed_deadline, 400);
+}
+END_TEST
+
+/* HLT with the APIC off: with a VMM deadline and IF set, its VMM's
+ * devices can still wake it, so it sleeps in the hypervisor (up to the
+ * deadline) and its VMM's interrupt wakes it; with IF clear nothing can,
+ * and the VMM hears SV_EXIT_HLT. */
+START_TEST(hlt_with_the_apic_off_sleeps_for_the_vmms_devices_only_if_it_takes_interrupts)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+
+	clock_fake_tsc = 1000;
+	run->exit_at_tsc = 1000;
+	fake_irq_allowed = false;
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_HLT };
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);    /* the deadline had passed */
+	clock_fake_tsc = 100;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_HLT);
+	ck_assert(!v->halted);
+	fake_reset();
+	fake_irq_allowed = true;
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_HLT };
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);    /* slept to the end */
+	ck_assert(v->halted);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 1);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, guest_vm->id, 0, 0x20, 0, 0), 0);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert(!v->halted);
+	ck_assert_int_eq(fake_ninjected, 1);
+	ck_assert_int_eq(fake_injected[0], 0x20);
+}
+END_TEST
+
 /* ---- units ---- */
 
 START_TEST(apic_counts_round_up_and_clamp)
@@ -165,6 +235,8 @@ Suite *timer_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, the_deadline_is_the_nearer_of_slice_end_and_the_guests_timer);
 	tcase_add_test(tc, a_timer_expiry_exit_injects_the_vector_and_does_not_end_the_slice);
+	tcase_add_test(tc, the_vmms_exit_at_tsc_bounds_the_run_and_a_halted_wait);
+	tcase_add_test(tc, hlt_with_the_apic_off_sleeps_for_the_vmms_devices_only_if_it_takes_interrupts);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("units");
 	tcase_add_test(tc, apic_counts_round_up_and_clamp);
