@@ -30,8 +30,8 @@
  * something is only added. A partition runs on a hypervisor with its major
  * number and at least its minor one (sv_abi_compatible).
  */
-#define SV_ABI_MAJOR 1u
-#define SV_ABI_MINOR 2u
+#define SV_ABI_MAJOR 2u
+#define SV_ABI_MINOR 0u
 #define SV_ABI_VERSION ((SV_ABI_MAJOR << 16) | SV_ABI_MINOR)
 
 static inline int sv_abi_compatible(uint32_t hv_version)
@@ -318,7 +318,7 @@ struct sv_module {
 	uint64_t gpa, size;
 };
 
-/* sv_boot_params.module_kind[i] (ABI 1.2), what modules[i] is for. */
+/* sv_boot_params.module_kind[i] (ABI 2.0), what modules[i] is for. */
 #define SV_MODULE_GUEST 0             /* a "guest =" image: the VMM launches it */
 #define SV_MODULE_DATA 1              /* a "module =" file: a guest's kernel, initrd, ... */
 
@@ -331,8 +331,7 @@ struct sv_boot_params {
 	uint32_t nr_cpus;             /* its vCPUs: one per physical CPU online */
 	uint32_t pad;
 	struct sv_module modules[SV_MAX_MODULES];
-	/* Since ABI 1.2, after everything 1.1 had, so a 1.1 image still reads
-	 * its fields where they were. */
+	/* Since ABI 2.0 (placed after everything 1.1 had). */
 	uint64_t tsc_per_ms;          /* the TSC's rate (0: not measured), for device clocks */
 	uint32_t module_kind[SV_MAX_MODULES];
 };
