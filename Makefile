@@ -233,6 +233,8 @@ help:
 	@echo '  make             build $(BUILD)/BOOTX64.EFI, the partition images, $(BUILD)/tools/sv-measure'
 	@echo '  make run         boot under QEMU/OVMF (SVM+NPT); ./run does the same and exits'
 	@echo '                   with the hypervisor status (make exits 0 or 2)'
+	@echo '  make run KERNEL=k [APPEND=.. INITRD=a,b VCPUS=n GUEST_MEM=128M]'
+	@echo '                   run a qemu -kernel style kernel through ./sealvisor (README)'
 	@echo '  make run-bochs   boot under Bochs (VMX+EPT)'
 	@echo '  make debug       QEMU paused with a gdb stub on :1234; prints the gdb command'
 	@echo '  make image       write $(IMAGE), a FAT boot image (ESP) for a USB stick'
