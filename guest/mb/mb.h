@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "guest/lib/cpu.h"
 #include "guest/vmm/multiboot.h"
 
 /* What entry.asm found at entry, before it changed anything. */
@@ -33,19 +34,24 @@ __attribute__((noreturn)) void mb_exit(unsigned status);
 /* The value of "key=" on the command line, or NULL (points into it). */
 const char *mb_cmdline_value(const char *key);
 
+/* The local APIC's xAPIC register at offset reg. */
+#define MB_LAPIC 0xfee00000UL
+static inline volatile uint32_t *mb_lapic(unsigned reg)
+{
+	return (volatile uint32_t *)(MB_LAPIC + reg);
+}
+
+/* The ACPI MADT, found as a legacy OS finds it (the RSDP by search in
+ * 0xe0000-0xfffff, then the RSDT), every checksum checked; NULL if not.
+ * *len: its length. */
+const uint8_t *mb_acpi_madt(uint32_t *len);
+
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port)
 {
 	uint8_t v;
 	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
 	return v;
-}
-
-static inline uint64_t mb_rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
 }
 
 #endif

@@ -12,6 +12,7 @@
 #include "guest/lib/irq.h"
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"
+#include "guest/lib/cpu.h"
 
 #define APIC_SVR 0x80f
 #define APIC_LVT_TIMER 0x832
@@ -36,18 +37,6 @@ __asm__(".text\ntimer_isr:\n"
 	"lock incq ticks(%rip)\n"
 	"xor %eax, %eax\n xor %edx, %edx\n mov $0x80b, %ecx\n wrmsr\n"
 	"pop %rdx\n pop %rcx\n pop %rax\n iretq\n");
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
 
 static void check(int ok, const char *what)
 {

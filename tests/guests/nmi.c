@@ -10,6 +10,7 @@
 #include "guest/lib/irq.h"
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"
+#include "guest/lib/cpu.h"
 
 KERNEL_VCPUS(2);
 
@@ -30,11 +31,6 @@ static volatile uint64_t rips[2][64];           /* interrupted RIP of each deliv
 static volatile uint64_t send_in_handler[2];   /* self NMIs the next handler sends */
 static volatile uint64_t count_after_send[2];  /* count when it had sent them */
 static volatile int vcpu1_ready, vcpu1_halting, vcpu1_woke;
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
 
 static void check(int ok, const char *what)
 {

@@ -15,6 +15,7 @@
 #include <sealvisor/elf64.h>
 #include "guest/lib/irq.h"
 #include "guest/lib/kernel.h"
+#include "guest/lib/cpu.h"
 
 KERNEL_VCPUS(2);
 KERNEL_AP_START(SV_AP_START_SIPI);
@@ -95,25 +96,6 @@ __asm__(".section .rodata\n"
 	".previous\n");
 
 static unsigned failed, checked;
-
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
 
 static void check(int ok, const char *what)
 {

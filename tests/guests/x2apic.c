@@ -6,6 +6,7 @@
 #include "guest/lib/irq.h"
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"
+#include "guest/lib/cpu.h"
 
 KERNEL_VCPUS(2);
 
@@ -28,25 +29,6 @@ KERNEL_VCPUS(2);
 
 static unsigned failed, checked;
 static volatile int vcpu1_ready, vcpu1_got;
-
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
-
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
 
 static void check(int ok, const char *what)
 {

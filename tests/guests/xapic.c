@@ -9,6 +9,7 @@
 #include "guest/lib/irq.h"
 #include "guest/lib/kernel.h"
 #include "guest/lib/trap.h"
+#include "guest/lib/cpu.h"
 
 KERNEL_VCPUS(2);
 
@@ -29,18 +30,6 @@ static uint64_t pd3[512] __attribute__((aligned(4096)));
 
 static uint32_t rd(unsigned off) { return *(volatile uint32_t *)(APIC_PAGE + off); }
 static void wr(unsigned off, uint32_t v) { *(volatile uint32_t *)(APIC_PAGE + off) = v; }
-
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
-}
 
 static void check(int ok, const char *what)
 {

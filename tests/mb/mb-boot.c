@@ -16,7 +16,7 @@ static void entry_state(void)
 	mb_check(!(mb_entry->eflags & (1u << 9)), "entered with interrupts off");
 	mb_check(!(mb_entry->eflags & (1u << 17)), "entered outside virtual-8086 mode");
 	mb_check(!(mb_entry->cr4 & (1u << 5)), "entered without PAE");
-	mb_check(mb_rdmsr(0xc0000080) & (1u << 10), "long mode active (EFER.LMA)");
+	mb_check(rdmsr(0xc0000080) & (1u << 10), "long mode active (EFER.LMA)");
 }
 
 /* The map must cover 1 MiB up to mem_upper with RAM, as its first hole. */

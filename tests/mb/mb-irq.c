@@ -13,7 +13,6 @@
 
 const char *mb_name = "mb-irq";
 
-#define LAPIC 0xfee00000UL
 #define IOAPIC 0xfec00000UL
 #define PIC_VECTOR 0x20
 #define PIT_VECTOR 0x30
@@ -21,57 +20,23 @@ const char *mb_name = "mb-irq";
 #define PIT_DIVISOR 1193          /* 1193182 Hz / 1193: 1000.15 Hz */
 #define INTERVAL_10MS 10          /* 100 ms */
 
-static volatile uint32_t *lapic(unsigned reg) { return (volatile uint32_t *)(LAPIC + reg); }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint8_t sum(const uint8_t *p, unsigned n)
-{
-	uint8_t s = 0;
-	while (n--)
-		s += *p++;
-	return s;
-}
-
-/* The GSI the MADT routes ISA IRQ `irq` to (its override, or the IRQ
- * itself); -1 without a valid MADT. */
+/* The GSI an ISA IRQ arrives on: the MADT's interrupt source override,
+ * or the IRQ itself; -1 without a MADT. */
 static int madt_gsi(unsigned irq)
 {
-	for (uintptr_t p = 0xe0000; p < 0x100000; p += 16) {
-		const uint8_t *r = (const uint8_t *)p;
-		if (memcmp(r, "RSD PTR ", 8) || sum(r, 20))
-			continue;
-		uint32_t rsdt, len;
-		memcpy(&rsdt, r + 16, 4);
-		const uint8_t *t = (const uint8_t *)(uintptr_t)rsdt;
-		memcpy(&len, t + 4, 4);
-		if (memcmp(t, "RSDT", 4) || sum(t, len))
-			return -1;
-		for (uint32_t off = 36; off + 4 <= len; off += 4) {
-			uint32_t at, mlen;
-			memcpy(&at, t + off, 4);
-			const uint8_t *m = (const uint8_t *)(uintptr_t)at;
-			memcpy(&mlen, m + 4, 4);
-			if (memcmp(m, "APIC", 4))
-				continue;
-			if (sum(m, mlen))
-				return -1;
-			for (uint32_t e = 44; e + 2 <= mlen && m[e + 1] >= 2; e += m[e + 1])
-				if (m[e] == 2 && m[e + 3] == irq) {
-					uint32_t gsi;
-					memcpy(&gsi, m + e + 4, 4);
-					return (int)gsi;
-				}
-			return (int)irq;
-		}
+	uint32_t mlen;
+	const uint8_t *m = mb_acpi_madt(&mlen);
+
+	if (!m)
 		return -1;
-	}
-	return -1;
+	for (uint32_t e = 44; e + 2 <= mlen && m[e + 1] >= 2; e += m[e + 1])
+		if (m[e] == 2 && m[e + 3] == irq) {
+			uint32_t gsi;
+			memcpy(&gsi, m + e + 4, 4);
+			return (int)gsi;
+		}
+	return (int)irq;
 }
 
 /* ---- the IDT: three device vectors and the spurious ones ------------- */
@@ -196,9 +161,9 @@ void mb_test(void)
 {
 	__asm__ volatile("cli");
 	idt_init();
-	*lapic(0xf0) = 0x1ff;                              /* SVR: on, spurious 0xff */
-	*lapic(0x350) = 0x700;                             /* LINT0: ExtINT (virtual wire) */
-	*lapic(0x320) = 1u << 16;                          /* its timer: masked */
+	*mb_lapic(0xf0) = 0x1ff;                              /* SVR: on, spurious 0xff */
+	*mb_lapic(0x350) = 0x700;                             /* LINT0: ExtINT (virtual wire) */
+	*mb_lapic(0x320) = 1u << 16;                          /* its timer: masked */
 	uint64_t tsc_10ms = tsc_per_10ms();
 	mb_check(tsc_10ms > 0, "PIT channel 2 measures 10 ms of TSC");
 

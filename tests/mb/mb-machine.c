@@ -11,62 +11,24 @@
 
 const char *mb_name = "mb-machine";
 
-#define LAPIC 0xfee00000UL
 #define TRAMP 0x70000UL          /* the AP's real-mode start: SIPI vector 0x70 */
 #define AP_FLAG (TRAMP + 0xff0)
 #define TIMER_VECTOR 0x40
 
-static volatile uint32_t *lapic(unsigned reg) { return (volatile uint32_t *)(LAPIC + reg); }
 
-static uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
-static uint8_t sum(const uint8_t *p, unsigned n)
-{
-	uint8_t s = 0;
-	while (n--)
-		s += *p++;
-	return s;
-}
 
 /* ---- ACPI ------------------------------------------------------------- */
 
 static unsigned madt_cpus(void)
 {
-	for (uintptr_t p = 0xe0000; p < 0x100000; p += 16) {
-		const uint8_t *r = (const uint8_t *)p;
-		if (memcmp(r, "RSD PTR ", 8) || sum(r, 20))
-			continue;
-		uint32_t rsdt;
-		memcpy(&rsdt, r + 16, 4);
-		const uint8_t *t = (const uint8_t *)(uintptr_t)rsdt;
-		uint32_t len;
-		memcpy(&len, t + 4, 4);
-		if (memcmp(t, "RSDT", 4) || sum(t, len))
-			return 0;
-		for (uint32_t off = 36; off + 4 <= len; off += 4) {
-			uint32_t at;
-			memcpy(&at, t + off, 4);
-			const uint8_t *m = (const uint8_t *)(uintptr_t)at;
-			uint32_t mlen;
-			memcpy(&mlen, m + 4, 4);
-			if (memcmp(m, "APIC", 4))
-				continue;
-			if (sum(m, mlen))
-				return 0;
-			unsigned cpus = 0;
-			for (uint32_t e = 44; e + 2 <= mlen && m[e + 1] >= 2; e += m[e + 1])
-				if (m[e] == 0 && (m[e + 4] & 1))
-					cpus++;
-			return cpus;
-		}
-		return 0;
-	}
-	return 0;
+	uint32_t mlen;
+	const uint8_t *m = mb_acpi_madt(&mlen);
+	unsigned cpus = 0;
+
+	for (uint32_t e = 44; m && e + 2 <= mlen && m[e + 1] >= 2; e += m[e + 1])
+		if (m[e] == 0 && (m[e + 4] & 1))
+			cpus++;
+	return cpus;
 }
 
 /* ---- CMOS clock, PCI -------------------------------------------------- */
@@ -118,8 +80,8 @@ static void pit_10ms(void (*before)(void), void (*after)(void))
 
 static uint64_t t0, t1;
 static uint32_t c0, c1;
-static void tsc_start(void) { t0 = rdtsc(); c0 = *lapic(0x390); }
-static void tsc_stop(void) { t1 = rdtsc(); c1 = *lapic(0x390); }
+static void tsc_start(void) { t0 = rdtsc(); c0 = *mb_lapic(0x390); }
+static void tsc_stop(void) { t1 = rdtsc(); c1 = *mb_lapic(0x390); }
 
 /* ---- the local APIC timer through an IDT ------------------------------ */
 
@@ -159,19 +121,19 @@ static void wait_hits(uint32_t n, uint64_t budget)
 
 static void apic_timer(uint64_t tsc_10ms, uint32_t ticks_10ms)
 {
-	*lapic(0xf0) = 0x1ff;                              /* SVR: on, spurious 0xff */
-	*lapic(0x3e0) = 0xb;                               /* divide by 1 */
-	*lapic(0x320) = TIMER_VECTOR;                      /* one-shot */
-	*lapic(0x380) = ticks_10ms / 10;                   /* 1 ms */
+	*mb_lapic(0xf0) = 0x1ff;                              /* SVR: on, spurious 0xff */
+	*mb_lapic(0x3e0) = 0xb;                               /* divide by 1 */
+	*mb_lapic(0x320) = TIMER_VECTOR;                      /* one-shot */
+	*mb_lapic(0x380) = ticks_10ms / 10;                   /* 1 ms */
 	wait_hits(1, 50 * tsc_10ms);
 	mb_check(timer_hits == 1, "one-shot APIC timer: one interrupt through the IDT");
 	timer_hits = 0;
-	*lapic(0x320) = TIMER_VECTOR | 1u << 17;           /* periodic, 1 ms */
-	*lapic(0x380) = ticks_10ms / 10;
+	*mb_lapic(0x320) = TIMER_VECTOR | 1u << 17;           /* periodic, 1 ms */
+	*mb_lapic(0x380) = ticks_10ms / 10;
 	uint64_t end = rdtsc() + 2 * tsc_10ms;             /* 20 ms */
 	while (rdtsc() < end)
 		__asm__ volatile("sti; nop; nop; cli");
-	*lapic(0x380) = 0;
+	*mb_lapic(0x380) = 0;
 	uint32_t hits = timer_hits;
 	mb_check(hits >= 5 && hits <= 40, "periodic APIC timer: about 20 ticks in 20 ms (5 to 40)");
 }
@@ -200,12 +162,12 @@ static void start_ap(uint64_t tsc_10ms)
 
 	memcpy((void *)TRAMP, ap_start, (size_t)(ap_end - ap_start));
 	*flag = 0;
-	*lapic(0x310) = 1u << 24;                          /* to APIC id 1 */
-	*lapic(0x300) = 0x4500;                            /* INIT, assert */
+	*mb_lapic(0x310) = 1u << 24;                          /* to APIC id 1 */
+	*mb_lapic(0x300) = 0x4500;                            /* INIT, assert */
 	delay(tsc_10ms);
 	for (int sipi = 0; sipi < 2 && *flag != 0x5a5a; sipi++) {
-		*lapic(0x310) = 1u << 24;
-		*lapic(0x300) = 0x4600 | (TRAMP >> 12);     /* STARTUP, vector 0x70 */
+		*mb_lapic(0x310) = 1u << 24;
+		*mb_lapic(0x300) = 0x4600 | (TRAMP >> 12);     /* STARTUP, vector 0x70 */
 		uint64_t end = rdtsc() + 20 * tsc_10ms;
 		while (*flag != 0x5a5a && rdtsc() < end)
 			;
@@ -223,19 +185,19 @@ void mb_test(void)
 	mb_check(pci_read(0, 0, 0x0) != 0xffffffff && pci_read(0x1e, 7, 0) == 0xffffffff,
 		 "an absent PCI function reads all ones");
 
-	uint32_t ver = *lapic(0x30);
-	mb_check((*lapic(0x20) >> 24) == 0 && (ver & 0xff) >= 0x10 && (ver & 0xff) <= 0x15,
+	uint32_t ver = *mb_lapic(0x30);
+	mb_check((*mb_lapic(0x20) >> 24) == 0 && (ver & 0xff) >= 0x10 && (ver & 0xff) <= 0x15,
 		 "local APIC page: BSP id 0, an integrated APIC's version");
-	*lapic(0xf0) = 0x1ff;
-	*lapic(0x3e0) = 0xb;
-	*lapic(0x320) = 1u << 16;                          /* masked */
-	*lapic(0x380) = 0xffffffff;
+	*mb_lapic(0xf0) = 0x1ff;
+	*mb_lapic(0x3e0) = 0xb;
+	*mb_lapic(0x320) = 1u << 16;                          /* masked */
+	*mb_lapic(0x380) = 0xffffffff;
 	pit_10ms(tsc_start, tsc_stop);
 	uint64_t tsc_10ms = t1 - t0, first = tsc_10ms;
 	uint32_t ticks_10ms = c0 - c1;
 	pit_10ms(tsc_start, tsc_stop);
 	uint64_t second = t1 - t0;
-	*lapic(0x380) = 0;
+	*mb_lapic(0x380) = 0;
 	mb_check(first > 0 && second > first / 2 && second < first * 2,
 		 "PIT channel 2 calibrates the TSC twice alike");
 	mb_check(ticks_10ms > 100, "the APIC timer counts while the PIT measures 10 ms");
@@ -245,7 +207,7 @@ void mb_test(void)
 	 * gate. */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);
-	*lapic(0x350) = 1u << 16;                          /* LINT0 masked */
+	*mb_lapic(0x350) = 1u << 16;                          /* LINT0 masked */
 	idt_init();
 	apic_timer(tsc_10ms, ticks_10ms);
 	start_ap(tsc_10ms);
