@@ -304,6 +304,84 @@ START_TEST(a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry)
 }
 END_TEST
 
+/* Attacks on SV_IRQ_APIC_MESSAGE by a hostile VMM: the vector's edges
+ * (0-31 refused, 32 and 255 posted), any other flag bit with it refused,
+ * vCPU and VM ids out of range, the control partition itself, a
+ * destroyed VM; a post reaches only the named VM's vCPU. */
+START_TEST(apic_message_edges_and_other_vms_are_untouched)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+	uint64_t id = guest_vm->id;
+	struct vm *other;
+	struct memobj *o;
+
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &o), 0);
+	ck_assert_int_eq(memobj_add_seals(o, MEMOBJ_SEAL_GUEST), 0);
+	ck_assert_int_eq(memobj_set_size(o, 2 * MB), 0);
+	ck_assert_int_eq(vm_create_guest(&other), 0);
+	ck_assert_int_eq(vm_set_region(other, 0, 2 * MB, o, 0), 0);
+	fake_launch(other);
+	uint64_t msg = SV_IRQ_APIC_MESSAGE;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 31, msg, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 15, msg, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0, msg, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, msg | 2, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, ~0UL, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, SV_MAX_VCPUS, 0x50, msg, 0),
+			 -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, ~0UL, 0x50, msg, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50 + (1UL << 32), msg, 0),
+			 -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, ~0UL, 0, 0x50, msg, 0), -ENOENT);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, control->id, 0, 0x50, msg, 0),
+			 -ENOENT);
+	ck_assert_int_eq(unit_hc(other, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, msg, 0), -EPERM);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_uint_eq(v->apic_posted[i], 0);
+		ck_assert_uint_eq(other->vcpus[0].apic_posted[i], 0);
+	}
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 32, msg, 0), 0);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 255, msg, 0), 0);
+	ck_assert_uint_eq(v->apic_posted[0], 1UL << 32);
+	ck_assert_uint_eq(v->apic_posted[3], 1UL << 63);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(other->vcpus[0].apic_posted[i], 0);
+	ck_assert_int_eq(vcpu_queued_interrupt(&other->vcpus[0]), -1);
+	/* The other VM gone: its id is refused, the first VM's posts stand. */
+	uint64_t gone = other->id;
+	vm_destroy(other);
+	memobj_close(o);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, gone, 0, 0x50, msg, 0), -ENOENT);
+	ck_assert_uint_eq(v->apic_posted[3], 1UL << 63);
+}
+END_TEST
+
+/* A hostile VMM posts an APIC message to a vCPU halted with its APIC off
+ * (sleeping in the hypervisor for its VMM's deadline): it is not
+ * delivered (held in the IRR), the vCPU stays asleep, and every call
+ * still ends with the slice (SV_EXIT_PREEMPT). */
+START_TEST(an_apic_message_to_a_vcpu_with_its_apic_off_still_ends_with_the_slice)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+	uint64_t id = guest_vm->id;
+
+	run->exit_at_tsc = UINT64_MAX;
+	fake_irq_allowed = true;
+	script(VMEXIT_HLT);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);
+	ck_assert(v->halted);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, SV_IRQ_APIC_MESSAGE, 0), 0);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);      /* back each slice */
+	ck_assert(v->halted);
+	ck_assert_int_eq(fake_ninjected, 0);                       /* the APIC is off */
+	ck_assert(v->lapic.irr[0x50 / 32] & 1u << (0x50 % 32));    /* held in its IRR */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);
+}
+END_TEST
+
 /* VCPU_INTERRUPT with SV_IRQ_APIC_MESSAGE (an I/O APIC delivery): posted
  * like an IPI, so it is taken through the APIC (in service until the
  * guest's EOI), not the VMM's queue; bad flags change nothing. */
@@ -405,6 +483,8 @@ Suite *events_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, vcpu_interrupt_checks_every_argument_and_changes_nothing_on_error);
+	tcase_add_test(tc, apic_message_edges_and_other_vms_are_untouched);
+	tcase_add_test(tc, an_apic_message_to_a_vcpu_with_its_apic_off_still_ends_with_the_slice);
 	tcase_add_test(tc, an_interrupt_for_a_running_vcpu_kicks_the_cpus_in_its_vm);
 	tcase_add_test(tc, a_queued_interrupt_is_injected_before_the_entry_when_the_guest_can_take_it);
 	tcase_add_test(tc, a_guest_with_interrupts_masked_gets_a_window_and_the_interrupt_at_its_exit);

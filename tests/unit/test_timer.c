@@ -184,6 +184,48 @@ START_TEST(hlt_with_the_apic_off_sleeps_for_the_vmms_devices_only_if_it_takes_in
 }
 END_TEST
 
+/* Attacks on exit_at_tsc by a hostile VMM: ~0 (never) does not stretch
+ * the entry past the slice's end, and a vCPU halted with its APIC off
+ * that nothing ever wakes still comes back each slice, with no further
+ * entry; a deadline already passed (1) returns at once, armed nothing. */
+START_TEST(exit_at_tsc_of_all_ones_or_the_past_bounds_nothing_beyond_the_slice)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+
+	clock_fake_tsc = 100;
+	run->exit_at_tsc = UINT64_MAX;
+	fake_irq_allowed = true;
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_HLT };
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);      /* slept to the slice's end */
+	ck_assert(v->halted);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 1);
+	ck_assert_uint_lt(fake_armed_deadline, UINT64_MAX);
+	ck_assert_uint_eq(fake_armed_deadline, 100 + 20000000UL);  /* run.c: the slice, uncalibrated */
+	for (int i = 0; i < 3; i++) {                              /* never woken: every slice */
+		ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+		ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);
+		ck_assert(v->halted);
+	}
+	ck_assert_int_eq(fake_count(EV_ENTRY), 1);
+	/* Its VMM drops the deadline: halted with the APIC off, it still
+	 * returns (PREEMPT each slice; it is not entered again). */
+	run->exit_at_tsc = 0;
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 1);
+	/* A deadline in the past: back at once, nothing entered or armed. */
+	v->halted = false;
+	fake_reset();
+	run->exit_at_tsc = 1;
+	fake_exits[fake_nexits++] = (struct vm_exit){ .reason = VMEXIT_PREEMPT };
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_RUN, guest_vm->id, 0, RUN_GPA, 0, 0), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_PREEMPT);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 0);
+	ck_assert_int_eq(fake_narmed, 0);
+}
+END_TEST
+
 /* ---- units ---- */
 
 START_TEST(apic_counts_round_up_and_clamp)
@@ -237,6 +279,7 @@ Suite *timer_suite(void)
 	tcase_add_test(tc, a_timer_expiry_exit_injects_the_vector_and_does_not_end_the_slice);
 	tcase_add_test(tc, the_vmms_exit_at_tsc_bounds_the_run_and_a_halted_wait);
 	tcase_add_test(tc, hlt_with_the_apic_off_sleeps_for_the_vmms_devices_only_if_it_takes_interrupts);
+	tcase_add_test(tc, exit_at_tsc_of_all_ones_or_the_past_bounds_nothing_beyond_the_slice);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("units");
 	tcase_add_test(tc, apic_counts_round_up_and_clamp);
