@@ -71,9 +71,10 @@ PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
 PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o \
+	$(BUILD)/part/guest/lib/memattr.o \
 	$(BUILD)/part/guest/lib/irq.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic xapic mmio nmi apic-timer marker \
-	cpuid-table sipi
+	cpuid-table sipi memattr
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32 modeswitch modeswitch16
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.

@@ -104,6 +104,8 @@ int vm_set_shared_memory(struct vm *vm, uint64_t gpa, struct memobj *obj, uint64
 	if (!r || r->gpa != gpa || offset & ~PAGE_MASK || offset > MEMOBJ_MAX_SIZE ||
 	    r->size > MEMOBJ_MAX_SIZE - offset)
 		return -EINVAL;
+	if (memobj_get_seals(obj) & MEMOBJ_SEAL_GUEST)
+		return -EPERM;   /* private memory is never anybody's shared memory */
 	spin_lock(&vm->attr_lock);
 	int err = memattr_region_enable(vm, r);
 	if (!err && r->attr->shared_obj)

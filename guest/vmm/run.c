@@ -116,6 +116,14 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 		case SV_EXIT_MSR:
 			service_msr_exit(g, &run);
 			break;
+		case SV_EXIT_MAP_GPA:
+			service_map_gpa(g, &run);
+			break;
+		case SV_EXIT_MEMORY_FAULT:
+			service_memory_fault(g, &run);
+			if (g->failed)
+				return;
+			break;
 		case SV_EXIT_PREEMPT:
 			if (vcpu)
 				break;          /* a slice for vCPU 0's clock only */
