@@ -2,17 +2,29 @@
 #include <sealvisor/errno.h>
 #include "hv/invalidate.h"
 #include "hv/memattr_vm.h"
-#include "hv/vm.h"
+#include "hv/partition.h"
 #include "mm/pmm.h"
 
 #define SIZE_2M (2UL << 20)
+
+/* vm_find_region's lookup, here so that hv/vm.c (which calls into this
+ * file) is not included back. */
+static struct region *region_at(struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		struct region *r = &vm->regions[i];
+		if (gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
+	}
+	return NULL;
+}
 
 /* The region holding all of [gpa, +len) (page-aligned, non-empty), or NULL. */
 static struct region *range_region(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	if ((gpa | len) & ~PAGE_MASK || !len)
 		return NULL;
-	struct region *r = vm_find_region(vm, gpa);
+	struct region *r = region_at(vm, gpa);
 	return r && len <= r->size - (gpa - r->gpa) ? r : NULL;
 }
 
@@ -99,7 +111,7 @@ static void shared_invalidate(struct memobj *obj, void *ctx, uint64_t start, uin
 
 int vm_set_shared_memory(struct vm *vm, uint64_t gpa, struct memobj *obj, uint64_t offset)
 {
-	struct region *r = vm_find_region(vm, gpa);
+	struct region *r = region_at(vm, gpa);
 
 	if (!r || r->gpa != gpa || offset & ~PAGE_MASK || offset > MEMOBJ_MAX_SIZE ||
 	    r->size > MEMOBJ_MAX_SIZE - offset)
@@ -163,7 +175,7 @@ void memattr_raise_ve(struct vcpu *v, uint64_t gpa)
 
 void memattr_exit_fault(struct vcpu *v, uint64_t gpa, struct sv_run *run)
 {
-	struct region *r = vm_find_region(v->vm, gpa);
+	struct region *r = region_at(v->vm, gpa);
 
 	run->exit_reason = SV_EXIT_MEMORY_FAULT;
 	run->memory.gpa = gpa & PAGE_MASK;
