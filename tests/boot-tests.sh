@@ -139,6 +139,9 @@ memattr_lines=('memattr: memory fault at 0x2800000 \(shared\): bound shared memo
 	'\[vmm\] memattr: shared buffer at 0x2800000 reads "bounce buffer from the confidential guest"'
 	'\[vmm\] memattr: its private memory at 0x2800000: read EPERM.*, write EPERM.*, map EPERM.*, bind as shared EPERM'
 	'memattr: #VE gpa is the access.s -> 46157848 \(as expected\)'
+	'\[vmm\] memattr: console ring: hello through shared memory'
+	'\[vmm\] memattr: console ring: second line, the VMM moves the tail'
+	'memattr: ring bytes the VMM consumed -> 64 \(as expected\)'
 	'memattr: 0 failures')
 for platform in qemu bochs; do
 	for k in $SOLO_KERNELS; do

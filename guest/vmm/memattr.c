@@ -5,7 +5,8 @@
  * first time a shared page has no backing (SV_EXIT_MEMORY_FAULT), and
  * shows what a VMM can and cannot see: it prints the shared buffer a guest
  * hands back, and checks that the guest's private memory stays closed to
- * it (tests/guests/memattr.c).
+ * it (tests/guests/memattr.c); and it serves a console ring on shared
+ * memory (layout.h's struct ring_console).
  */
 #include "guest/vmm/vmm.h"
 
@@ -46,6 +47,46 @@ static void show_shared(struct guest *g, uint64_t gpa, uint64_t len)
 		if (buf[i] < 0x20 || buf[i] > 0x7e)
 			buf[i] = '.';
 	sv_printf("[vmm] %s: shared buffer at 0x%lx reads \"%s\"\n", g->name, gpa, buf);
+}
+
+/*
+ * The shared-memory console's doorbell: the ring at gpa (page) is read and
+ * consumed through the VMM's own view of the shared object. Whatever the
+ * guest put there is untrusted input: head is clamped to one ring ahead.
+ */
+void service_ring_doorbell(struct guest *g, uint64_t page)
+{
+	static struct ring_console ring;
+	uint64_t off = GUEST_REGION_OFFSET + (page << 12);
+	char line[RING_BYTES + 1];
+	unsigned n = 0;
+
+	if (g->shared_obj < 0)
+		return guest_fail(g, "ring doorbell without shared memory", 0);
+	int64_t r = sv_call4(SV_HC_MEMOBJ_READ, g->shared_obj, off, (uint64_t)&ring, sizeof(ring));
+	if (r != sizeof(ring))
+		return guest_fail(g, "reading the console ring failed", r);
+	uint32_t avail = ring.head - ring.tail;
+	if (avail > RING_BYTES)
+		avail = RING_BYTES;
+	for (uint32_t i = 0; i < avail; i++) {
+		char c = ring.data[(ring.tail + i) % RING_BYTES];
+		if (c == '\n' || n == RING_BYTES) {
+			line[n] = 0;
+			sv_printf("[vmm] %s: console ring: %s\n", g->name, line);
+			n = 0;
+		} else {
+			line[n++] = c >= 0x20 && c <= 0x7e ? c : '.';
+		}
+	}
+	if (n) {
+		line[n] = 0;
+		sv_printf("[vmm] %s: console ring: %s\n", g->name, line);
+	}
+	ring.tail += avail;
+	r = sv_call4(SV_HC_MEMOBJ_WRITE, g->shared_obj, off + 4, (uint64_t)&ring.tail, 4);
+	if (r != 4)
+		guest_fail(g, "updating the console ring failed", r);
 }
 
 void service_map_gpa(struct guest *g, struct sv_run *run)

@@ -41,6 +41,8 @@ static void io(struct guest *g, unsigned vcpu, struct sv_run *run)
 	}
 	if (run->io.port == 0x3f8)
 		guest_serial_out(g, vcpu, (char)run->io.data);
+	else if (run->io.port == RING_DOORBELL_PORT && run->io.size == 4)
+		service_ring_doorbell(g, run->io.data);
 	else if (run->io.port == 0xf4) {
 		g->status = (int)run->io.data;
 		g->done = true;

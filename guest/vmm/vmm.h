@@ -93,6 +93,7 @@ void run_guest(struct guest *g);
 /* memattr.c */
 void service_map_gpa(struct guest *g, struct sv_run *run);
 void service_memory_fault(struct guest *g, struct sv_run *run);
+void service_ring_doorbell(struct guest *g, uint64_t page);
 
 /* services.c */
 void service_punch(struct guest *g, struct sv_run *run);

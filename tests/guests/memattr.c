@@ -4,6 +4,9 @@
  *     the memory-fault exit), writes a message there and hands it back:
  *     the VMM prints what it read (allowed) and fails to read, write, map
  *     or bind the private memory (refused). Back private, it reads zeros.
+ *     Then real I/O through shared memory: lines written into a console
+ *     ring on a shared page (layout.h), the VMM prints them and moves the
+ *     ring's tail, the page goes back to private.
  *  2. The VMM punches an accepted page: the next read raises #VE with
  *     exactly that gpa; the handler accepts a fresh zero page and the read
  *     goes on. A 2 MiB range punched is accepted in one 2 MiB unit.
@@ -19,6 +22,7 @@
 #define BUF (40 * MB)
 #define PAGE (44 * MB + 5 * 4096)
 #define BIG (48 * MB)
+#define RING (41 * MB)
 #define MESSAGE "bounce buffer from the confidential guest"
 
 static unsigned failures, ves;
@@ -56,6 +60,28 @@ static void bounce(void)
 		nonzero += buf[i] != 0;
 	expect("non-zero bytes in it once private again", nonzero, 0);
 	expect("#VEs so far", ves, 0);
+}
+
+static void ring_put(volatile struct ring_console *ring, const char *s)
+{
+	for (; *s; s++)
+		ring->data[ring->head++ % RING_BYTES] = *s;
+	ring->data[ring->head++ % RING_BYTES] = '\n';
+}
+
+static void ring_console(void)
+{
+	volatile struct ring_console *ring = (volatile struct ring_console *)RING;
+
+	expect("share the console ring", sv_share(RING, 4096), 0);
+	expect("a fresh shared page starts empty", ring->head | ring->tail, 0);
+	ring_put(ring, "hello through shared memory");
+	ring_put(ring, "second line, the VMM moves the tail");
+	__asm__ volatile("outl %0, %1" : : "a"((uint32_t)(RING >> 12)), "Nd"(RING_DOORBELL_PORT)
+			 : "memory");
+	expect("ring bytes the VMM consumed", ring->tail, ring->head);
+	expect("unshare the ring", sv_unshare(RING, 4096), 0);
+	expect("the ring page once private again", ring->head | ring->tail, 0);
 }
 
 static void punched_page(void)
@@ -108,6 +134,7 @@ __attribute__((section(".text.start"))) void _start(void)
 	trap_init();
 	sv_ve_init(on_ve);
 	bounce();
+	ring_console();
 	punched_page();
 	punched_2m();
 	not_mine();
