@@ -136,6 +136,22 @@ int vm_set_shared_memory(struct vm *vm, uint64_t gpa, struct memobj *obj, uint64
 	return err;
 }
 
+struct memobj *memattr_backing(struct region *r, uint64_t gpa, uint64_t *off)
+{
+	struct memattr *a = r->attr;
+
+	switch (memattr_decide(a, page_of(r, gpa))) {
+	case MEMATTR_MAP_PRIVATE:
+		*off = r->offset + (gpa - r->gpa);
+		return r->obj;
+	case MEMATTR_MAP_SHARED:
+		*off = a->shared_offset + (gpa - r->gpa);
+		return a->shared_obj;
+	default:
+		return NULL;
+	}
+}
+
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 {
 	struct memattr *a = r->attr;

@@ -30,6 +30,10 @@ int memattr_region_enable(struct vm *vm, struct region *r);
 
 /* The fault on gpa in r, which has attributes; attr_lock held. */
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa);
+/* attr_lock held: the object and offset a guest access to gpa in r (which
+ * has attributes) would reach, or NULL if it would raise #VE or exit
+ * (the hypervisor's own reads of guest memory see what the guest sees). */
+struct memobj *memattr_backing(struct region *r, uint64_t gpa, uint64_t *off);
 void memattr_raise_ve(struct vcpu *v, uint64_t gpa);
 void memattr_exit_fault(struct vcpu *v, uint64_t gpa, struct sv_run *run);
 

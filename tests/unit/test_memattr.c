@@ -8,6 +8,7 @@
  */
 #include <string.h>
 #include <sealvisor/errno.h>
+#include "hv/guest_fetch.h"
 #include "hv/hypercall.h"
 #include "hv/memattr_vm.h"
 #include "hv/run.h"
@@ -219,6 +220,13 @@ START_TEST(a_shared_page_without_backing_exits_then_maps_the_shared_object)
 	ck_assert_uint_eq(touch(MB + 4096 + 8, &run), SV_EXIT_SHUTDOWN);
 	ck_assert(mapped(MB + 4096, &hpa));
 	ck_assert_mem_eq(phys_to_virt(hpa), "bounce", 6);
+	/* The hypervisor's own reads (instruction decode) see what the guest
+	 * sees: the shared page, and nothing of an unaccepted one. */
+	char got[6];
+	ck_assert_int_eq(guest_read_gpa(vm, MB + 4096, got, 6), 0);
+	ck_assert_mem_eq(got, "bounce", 6);
+	ck_assert_int_eq(hc(SV_HC_VM_SET_MEMORY_ATTRIBUTES, vm->id, 2 * MB, 4096, SV_MEMATTR_SHARED), 0);
+	ck_assert_int_eq(guest_read_gpa(vm, 2 * MB, got, 6), -EFAULT);
 	/* The VMM punches its shared page: it leaves the guest's stage-2. */
 	ck_assert_int_eq(memobj_fallocate(shared, PUNCH, MB + 4096, 4096), 0);
 	ck_assert(!mapped(MB + 4096, &hpa));
