@@ -6,6 +6,7 @@
  * asked, claiming a conversion it did not make, binding a GUEST object as
  * shared memory; a guest naming memory that is not its own.
  */
+#include <pthread.h>
 #include <string.h>
 #include <sealvisor/errno.h>
 #include "hv/guest_fetch.h"
@@ -372,6 +373,54 @@ START_TEST(private_to_shared_punches_the_private_contents)
 }
 END_TEST
 
+/* CPU 1 faults one page over and over while CPU 0 converts it back and
+ * forth (the guest asking and accepting each time, so both kinds get
+ * mapped): the audit after every hypercall, which runs while CPU 1 may be
+ * installing, never sees a leaf the attributes forbid. */
+static volatile bool faulting;
+
+static void *fault_on_cpu1(void *arg)
+{
+	(void)arg;
+	fake_set_cpu(1);
+	while (__atomic_load_n(&faulting, __ATOMIC_ACQUIRE))
+		vm_handle_fault(vm, (3 * MB + 8192));
+	return NULL;
+}
+
+static void answer_map_gpa(uint64_t shared, struct sv_run *run)
+{
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_MAP_GPA, (3 * MB + 8192), 4096, shared, run),
+			 (int64_t)SV_HC_GUEST_MAP_GPA);
+	run->memory.ret = hc(SV_HC_VM_SET_MEMORY_ATTRIBUTES, vm->id, (3 * MB + 8192), 4096, shared);
+	fake_nexits = fake_next_exit = 0;
+	ck_assert_int_eq(vcpu_run_for_vmm(&vm->vcpus[0], run), 0);
+	ck_assert_int_eq((int64_t)vm->vcpus[0].regs.rax, 0);
+}
+
+START_TEST(a_fault_racing_conversions_never_maps_what_the_attributes_forbid)
+{
+	struct sv_run run = { 0 };
+	pthread_t t;
+	uint64_t hpa;
+
+	fake_launch(vm);
+	ck_assert_int_eq(hc(SV_HC_VM_SET_SHARED_MEMORY, vm->id, 0, 1, 0), 0);
+	faulting = true;
+	ck_assert_int_eq(pthread_create(&t, NULL, fault_on_cpu1, NULL), 0);
+	for (unsigned i = 0; i < 600; i++) {
+		answer_map_gpa(SV_MEMATTR_SHARED, &run);
+		answer_map_gpa(SV_MEMATTR_PRIVATE, &run);
+		ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, (3 * MB + 8192), 4096, 0, &run), 0);
+	}
+	__atomic_store_n(&faulting, false, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(vm_audit(), 0);
+	if (mapped((3 * MB + 8192), &hpa))
+		ck_assert_uint_eq(pmm_meta(hpa)->owner, memobj_id(priv));
+}
+END_TEST
+
 Suite *memattr_suite(void)
 {
 	Suite *s = suite_create("memattr");
@@ -386,6 +435,7 @@ Suite *memattr_suite(void)
 	tcase_add_test(tc, a_vmm_cannot_claim_a_conversion_it_did_not_make);
 	tcase_add_test(tc, a_guest_cannot_name_memory_that_is_not_its_own);
 	tcase_add_test(tc, private_to_shared_punches_the_private_contents);
+	tcase_add_test(tc, a_fault_racing_conversions_never_maps_what_the_attributes_forbid);
 	suite_add_tcase(s, tc);
 	return s;
 }
