@@ -15,7 +15,9 @@
 #include "hv/run.h"
 #include "hv/vm.h"
 #include "mm/phys.h"
+#include "lib/sha256.h"
 #include "mm/pmm.h"
+#include "tests/tools/launch_stream.h"
 #include "tests/unit/fake_virt.h"
 #include "tests/unit/unit.h"
 
@@ -184,6 +186,42 @@ START_TEST(shared_pages_at_launch_are_measured)
 	ck_assert_int_eq(memattr_decide(c->regions[0].attr, (MB >> 12) + 1), MEMATTR_MAP_PRIVATE);
 	memobj_close(pb);
 	memobj_close(pc);
+}
+END_TEST
+
+static void to_sha(void *ctx, const void *data, size_t len)
+{
+	sha256_update(ctx, data, len);
+}
+
+/* The verifier's side (tests/tools/launch_stream.c, written from the
+ * README) composes record 9 and gets the hypervisor's digest; pages set
+ * shared and back private before finalize leave no run. */
+START_TEST(record_9_is_what_the_readme_says)
+{
+	static const uint64_t runs[2][2] = { { 0, 8192 }, { MB + 4096, 3 * 4096 } };
+	struct sha256 h;
+	struct ls_sink s = { to_sha, &h };
+	struct sv_regs regs;
+	struct sv_sregs sregs;
+	uint8_t want[32];
+
+	ck_assert_int_eq(vm_set_memory_attributes(vm, 0, 8192, SV_MEMATTR_SHARED), 0);
+	ck_assert_int_eq(vm_set_memory_attributes(vm, MB, 5 * 4096, SV_MEMATTR_SHARED), 0);
+	ck_assert_int_eq(vm_set_memory_attributes(vm, MB, 4096, SV_MEMATTR_PRIVATE), 0);
+	ck_assert_int_eq(vm_set_memory_attributes(vm, MB + 4 * 4096, 4096, SV_MEMATTR_PRIVATE), 0);
+	fake_launch(vm);
+	sha256_init(&h);
+	ls_header(&s);
+	ls_region(&s, 0, REGION, 0, MEMOBJ_SEAL_GUEST);
+	ls_memattr(&s, 0, runs, 2);
+	ls_cpuid(&s, NULL, 0);
+	ls_msr_policy(&s, SV_MSR_POLICY_GP);
+	ls_vcpu_count(&s, 1);
+	ls_default_state(&(struct sv_vcpu_regs){ 0 }, &regs, &sregs);
+	ls_vcpu_state(&s, 0, &regs, &sregs);
+	sha256_final(&h, want);
+	ck_assert_mem_eq(vm->measurement, want, 32);
 }
 END_TEST
 
@@ -434,6 +472,7 @@ Suite *memattr_suite(void)
 	tcase_add_test(tc, bitmaps_start_private_and_accepted_and_decide_the_fault);
 	tcase_add_test(tc, vmm_attribute_calls_check_every_argument_and_change_nothing_on_error);
 	tcase_add_test(tc, shared_pages_at_launch_are_measured);
+	tcase_add_test(tc, record_9_is_what_the_readme_says);
 	tcase_add_test(tc, a_shared_page_without_backing_exits_then_maps_the_shared_object);
 	tcase_add_test(tc, a_punched_accepted_page_raises_ve_until_the_guest_accepts_a_zero_page);
 	tcase_add_test(tc, a_vmm_cannot_claim_a_conversion_it_did_not_make);
