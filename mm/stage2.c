@@ -41,15 +41,15 @@ static void free_table(struct stage2 *s, uint64_t pa)
 	s->tables--;
 }
 
-/* Out of the tree, but maybe still in a paging-structure cache: zero it
- * and keep it until stage2_free_retired. A link in entry 0 is a bare
- * address, not present in either format. */
+/* Out of the tree, but maybe still in a paging-structure cache: keep it
+ * until stage2_free_retired. Only a table with no live entry retires, and
+ * every entry that stops being live is written 0 (set_entry), so it is
+ * already all zero: a stale walk finds nothing. A link in entry 0 is a
+ * bare address, not present in either format. */
 static void retire_table(struct stage2 *s, uint64_t pa)
 {
 	uint64_t *t = table_va(pa);
 
-	for (unsigned i = 0; i < ENTRIES; i++)
-		__atomic_store_n(&t[i], 0, __ATOMIC_RELAXED);
 	t[0] = s->retired;
 	s->retired = pa;
 	s->nr_retired++;
@@ -162,20 +162,26 @@ struct zap {
 
 /*
  * Zaps every translation overlapping [z->start, z->end) inside `table` at
- * `level` covering `base`. A 2 MiB leaf only partly covered goes whole:
- * splitting it would need a table page, and a zap must never allocate (it
- * runs when memory may be exhausted, and cannot fail halfway). The guest
- * faults the rest of the 2 MiB back in, 4 KiB at a time where the object
- * split its extent. Returns true if the table became empty.
+ * `level` covering `base`. Only the entries the range overlaps are read
+ * (like KVM's TDP iterator), a subtree with no live entry is not entered,
+ * and the scan of a table stops once its last live entry is gone: the cost
+ * follows what is mapped, not the size of the range. A 2 MiB leaf only
+ * partly covered goes whole: splitting it would need a table page, and a
+ * zap must never allocate (it runs when memory may be exhausted, and cannot
+ * fail halfway). The guest faults the rest of the 2 MiB back in, 4 KiB at a
+ * time where the object split its extent. Returns true if the table became
+ * empty.
  */
 static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t base,
 		      struct zap *z)
 {
 	uint64_t size = level_size(level), *t = table_va(table);
+	uint64_t lo = z->start > base ? z->start : base;
+	uint64_t hi = z->end - base < ENTRIES * size ? z->end : base + ENTRIES * size;
+	unsigned first = (lo - base) / size, last = (hi - 1 - base) / size;
 
-	for (unsigned i = 0; i < ENTRIES; i++) {
-		uint64_t lo = base + i * size, hi = lo + size;
-		if (hi <= z->start || lo >= z->end || !s->fmt->present(t[i]))
+	for (unsigned i = first; i <= last && *live(table); i++) {
+		if (!s->fmt->present(t[i]))
 			continue;
 		if (level == 0 || (level == 1 && s->fmt->large(t[i]))) {
 			set_entry(table, i, 0, s->fmt);
@@ -184,7 +190,7 @@ static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t
 			continue;
 		}
 		uint64_t child = s->fmt->addr(t[i]);
-		if (zap_level(s, child, level - 1, lo, z)) {
+		if (!*live(child) || zap_level(s, child, level - 1, base + i * size, z)) {
 			set_entry(table, i, 0, s->fmt);
 			retire_table(s, child);
 			z->retired = true;
