@@ -20,6 +20,7 @@ Suite *entry_model_suite(void);
 Suite *vm_suite(void);
 Suite *shootdown_suite(void);
 Suite *reclaim_suite(void);
+Suite *zero_suite(void);
 Suite *isolation_suite(void);
 Suite *rules_suite(void);
 Suite *measure_suite(void);
