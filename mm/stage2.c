@@ -72,7 +72,9 @@ static void set_entry(uint64_t table_pa, unsigned i, uint64_t e, const struct st
 {
 	uint64_t *t = table_va(table_pa);
 
-	*live(table_pa) += f->present(e) - f->present(t[i]);
+	/* Atomic: stage2_zap reads the root's count without the lock. */
+	__atomic_store_n(live(table_pa), *live(table_pa) + f->present(e) - f->present(t[i]),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&t[i], e, __ATOMIC_RELEASE);   /* the CPU walks it concurrently */
 }
 
@@ -205,6 +207,13 @@ int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len)
 
 	if ((gpa | len) & ~PAGE_MASK || gpa >= S2_GPA_LIMIT || len > S2_GPA_LIMIT - gpa)
 		return -EINVAL;
+	/* An empty tree holds nothing to zap, and no path a CPU could cache.
+	 * Safe without the lock: a translation inside the range can only be
+	 * installed under a lock the caller holds (hv/invalidate.h), so any
+	 * that matters is visible here; a map elsewhere racing this read
+	 * does not matter. Saves the lock on punches of unmapped memory. */
+	if (!__atomic_load_n(live(s->root), __ATOMIC_RELAXED))
+		return 0;
 	spin_lock(&s->lock);
 	zap_level(s, s->root, TOP_LEVEL, 0, &z);
 	/* A retired table alone moves it too: a CPU may cache the path to a

@@ -72,7 +72,10 @@ int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, uns
  * 2 MiB leaf only partly inside goes whole (never split: a zap allocates
  * nothing and cannot fail on a valid range). Returns the number of leaves
  * removed, or -EINVAL for a bad range. The generation moves if a leaf was
- * removed or a table retired (then the caller must shoot down).
+ * removed or a table retired (then the caller must shoot down). The caller
+ * must hold a lock that every map into the range also holds (the object
+ * lock, a VM's maps_lock: hv/invalidate.h): an empty tree is seen without
+ * taking the stage-2 lock.
  */
 int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len);
 /* Frees the retired tables: only after no CPU can still use the VM's old
