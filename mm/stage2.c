@@ -42,15 +42,19 @@ static void free_table(struct stage2 *s, uint64_t pa)
 }
 
 /* Out of the tree, but maybe still in a paging-structure cache: keep it
- * until stage2_free_retired. Only a table with no live entry retires, and
- * every entry that stops being live is written 0 (set_entry), so it is
- * already all zero: a stale walk finds nothing. A link in entry 0 is a
- * bare address, not present in either format. */
+ * until stage2_free_retired, which runs only after the shootdown. Its
+ * entries may still hold translations (a subtree wholly inside a zap
+ * retires without clearing its leaves one by one): a CPU that cached a
+ * path to it may load them until the flush, exactly like a stale TLB
+ * entry, and the pages they name are freed only after the flush too
+ * (hv/invalidate.h). The table page is zeroed when it is freed
+ * (pmm_free). A link in entry 0 is a bare address, not present in either
+ * format. */
 static void retire_table(struct stage2 *s, uint64_t pa)
 {
 	uint64_t *t = table_va(pa);
 
-	t[0] = s->retired;
+	__atomic_store_n(&t[0], s->retired, __ATOMIC_RELAXED);
 	s->retired = pa;
 	s->nr_retired++;
 }
@@ -163,6 +167,34 @@ struct zap {
 };
 
 /*
+ * A subtree wholly inside the zap: every table in it retires with its
+ * entries as they are, and its leaves are counted from the tables' live
+ * counts. Only table levels are read, never the 512 leaves of a page
+ * table: 1 GiB of 4 KiB mappings costs 512 entries, not 262,144.
+ */
+static void retire_subtree(struct stage2 *s, uint64_t table, unsigned level, struct zap *z)
+{
+	uint64_t *t = table_va(table);
+
+	if (level == 0) {
+		z->removed += *live(table);
+		s->leaves -= *live(table);
+	}
+	for (unsigned i = 0, seen = 0; level > 0 && seen < *live(table) && i < ENTRIES; i++) {
+		if (!t[i] || !s->fmt->present(t[i]))
+			continue;
+		seen++;
+		if (level == 1 && s->fmt->large(t[i])) {
+			z->removed++;
+			s->leaves--;
+		} else {
+			retire_subtree(s, s->fmt->addr(t[i]), level - 1, z);
+		}
+	}
+	retire_table(s, table);
+}
+
+/*
  * Zaps every translation overlapping [z->start, z->end) inside `table` at
  * `level` covering `base`. Only the entries the range overlaps are read
  * (like KVM's TDP iterator), a subtree with no live entry is not entered,
@@ -191,8 +223,14 @@ static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t
 			z->removed++;
 			continue;
 		}
-		uint64_t child = s->fmt->addr(t[i]);
-		if (!*live(child) || zap_level(s, child, level - 1, base + i * size, z)) {
+		uint64_t child = s->fmt->addr(t[i]), lo_i = base + i * size;
+		if (z->start <= lo_i && lo_i + size <= z->end) {
+			set_entry(table, i, 0, s->fmt);
+			retire_subtree(s, child, level - 1, z);
+			z->retired = true;
+			continue;
+		}
+		if (!*live(child) || zap_level(s, child, level - 1, lo_i, z)) {
 			set_entry(table, i, 0, s->fmt);
 			retire_table(s, child);
 			z->retired = true;

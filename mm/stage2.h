@@ -16,9 +16,13 @@
  * could retire a table that another CPU caches while a shootdown it
  * started after is already running, and that shootdown would then free
  * it). They are not freed at once: a CPU may still hold a cached pointer to them in
- * its paging-structure caches until the flush. They are zeroed (a stale
- * walk finds nothing) and kept on a retired list that the owner frees with
- * stage2_free_retired() once the flush is done.
+ * its paging-structure caches until the flush. They are kept on a retired
+ * list that the owner frees with stage2_free_retired() once the flush is
+ * done. A table a zap emptied is all zero; a subtree wholly inside a zap
+ * retires as it is (its leaves are not cleared one by one), so until the
+ * flush a stale walk may still find its translations, exactly as a stale
+ * TLB entry would: the pages they name are freed only after the flush
+ * too (hv/invalidate.h), and table pages are zeroed when freed.
  */
 #ifndef MM_STAGE2_H
 #define MM_STAGE2_H

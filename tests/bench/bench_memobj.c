@@ -254,16 +254,23 @@ int main(int argc, char **argv)
 	printf("sealvisor memory-object benchmark: ns per 4 KiB, min / median / max of %d runs\n"
 	       "(zeroing: mm/zero.c uses %s; targets of issue 14 are shown as (target <= ...))\n\n",
 	       RUNS, zero_method_name(zero_method()));
-	void *buf = mmap(NULL, GIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-			 -1, 0);
-	if (buf == MAP_FAILED)
-		die("mmap");
-	memset(buf, 1, GIB);
-	bench_zero(buf, GIB);
-	munmap(buf, GIB);
-	cycle_rows();
-	step_rows();
-	bench_wait();
+	/* BENCH_ONLY=zero|cycle|steps|wait runs one section (while working on it). */
+	const char *only = getenv("BENCH_ONLY");
+	if (!only || !strcmp(only, "zero")) {
+		void *buf = mmap(NULL, GIB, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (buf == MAP_FAILED)
+			die("mmap");
+		memset(buf, 1, GIB);
+		bench_zero(buf, GIB);
+		munmap(buf, GIB);
+	}
+	if (!only || !strcmp(only, "cycle"))
+		cycle_rows();
+	if (!only || !strcmp(only, "steps"))
+		step_rows();
+	if (!only || !strcmp(only, "wait"))
+		bench_wait();
 	linux_teardown();
 	rows_print(dir);
 	printf("\nCSV: %s/memobj.csv, plot data: %s/cycle.dat, script: %s/cycle.gp\n", dir, dir, dir);
