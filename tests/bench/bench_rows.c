@@ -50,6 +50,7 @@ double row_median(int row)
 	return rows[row].med;
 }
 
+
 static void size_name(uint64_t b, char *out)
 {
 	if (b >= GIB)
@@ -93,7 +94,23 @@ static void write_plot(const char *dir, FILE *dat)
 		    "set output '%s/cycle.png'\n"
 		    "set title 'allocate, write every 4 KiB, punch: ns per 4 KiB (median of %d, bars min-max)'\n"
 		    "set logscale x 2\nset logscale y 10\nset grid\nset key outside bottom center\n"
-		    "set xlabel 'object size (bytes)'\nset ylabel 'ns per 4 KiB'\nplot ", dir, RUNS);
+		    "set xlabel 'object size'\nset ylabel 'ns per 4 KiB'\nset xtics (", dir, RUNS);
+	uint64_t done[16];
+	int nd = 0;
+	for (int i = 0; i < nrows && nd < 16; i++) {
+		char sz[32];
+		int k = 0;
+		if (!rows[i].series || rows[i].skipped)
+			continue;
+		while (k < nd && done[k] != rows[i].bytes)
+			k++;
+		if (k < nd)
+			continue;
+		done[nd++] = rows[i].bytes;
+		size_name(rows[i].bytes, sz);
+		fprintf(gp, "%s\"%s\" %lu", nd > 1 ? ", " : "", sz, rows[i].bytes);
+	}
+	fprintf(gp, ")\nplot ");
 	for (int k = 0; k < n; k++)
 		fprintf(gp, "%s'%s/cycle.dat' index %d using 1:2:3:4 with yerrorlines title '%s'",
 			k ? ", \\\n     " : "", dir, k, series[k]);
