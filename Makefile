@@ -245,7 +245,7 @@ help:
 	@echo '  make tsan-test   host unit tests under ThreadSanitizer'
 	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
 	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
-	@echo '  make bench       host benchmarks, the xstate switch cost under QEMU (figures only)'
+	@echo '  make bench       host benchmarks (table, CSV, PNG in build/bench), the xstate switch cost under QEMU (figures only)'
 	@echo '  make deps        install (as root) or name the Debian packages needed'
 	@echo '  make clean       remove $(BUILD)'
 	@echo 'Variables (make VAR=value, or in the environment):'
@@ -342,7 +342,7 @@ FUZZ_BIN := $(BUILD)/fuzz/fuzz_hypercalls
 # index, the stage-2 walks, page zeroing and SHA-256: their comparisons are on addresses
 # and counters, not on input values, and tracing them took ~40% of every
 # execution. Edge coverage and ASan/UBSan stay on in them.
-FUZZ_NOCMP_SRCS := mm/pmm.c mm/memobj_index.c mm/stage2.c mm/zero.c lib/sha256.c
+FUZZ_NOCMP_SRCS := mm/pmm.c mm/memobj_index.c mm/stage2.c mm/zero.c mm/reclaim.c lib/sha256.c
 $(FUZZ_NOCMP_SRCS:%.c=$(BUILD)/fuzz/obj/%.o): FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
 FUZZ_RUNS ?= 10000000
 FUZZ_SMOKE_RUNS ?= 300000
