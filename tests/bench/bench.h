@@ -26,6 +26,11 @@ void die(const char *what);
  * series: the plot line it belongs to (NULL: not plotted). */
 int row_add(const char *name, const char *series, uint64_t bytes, const double secs[RUNS],
 	    int ref, double target);
+/* A row whose run r ran next to its reference's run r (and the reference
+ * itself, with ref -1): the ratio shown is the median of the run-by-run
+ * ratios, which the machine's changing load disturbs less. */
+int row_add_paired(const char *name, uint64_t bytes, const double secs[RUNS], int ref,
+		   double target);
 /* A row that could not run, with the reason (printed in the table). */
 void row_skip(const char *name, const char *why);
 /* Table on stdout, CSV and gnuplot data under dir. */

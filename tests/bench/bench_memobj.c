@@ -230,18 +230,21 @@ static void step_rows(void)
 		sv_steps(true, false, false, false, &unmapped, r);
 	}
 	row_add("4K: sealvisor fallocate (hypercall)", NULL, STEPS_SIZE, plain.alloc, lalloc[LINUX_SHMEM], 0);
-	int p = row_add("4K: sealvisor punch, written, no owner (hypercall)", NULL, STEPS_SIZE,
-			plain.punch, lpunch[LINUX_SHMEM], 0);
-	row_add("4K: sealvisor punch, written, VM owner, mapped (hypercall)", NULL, STEPS_SIZE,
-		mapped.punch, p, 1.3);
-	int pf = row_add("4K: allocator punch, written, no owner (function call)", NULL, STEPS_SIZE,
-			 plain_fn.punch, -1, 0);
-	row_add("4K: punch, written, VM owner, mapped (function call)", NULL, STEPS_SIZE,
-		mapped_fn.punch, pf, 1.3);
-	int u = row_add("4K: sealvisor punch, unwritten, no owner (hypercall)", NULL, STEPS_SIZE,
-			unwritten.punch, -1, 0);
-	row_add("4K: sealvisor punch, unwritten, VM owner, unmapped (hypercall)", NULL, STEPS_SIZE,
-		unmapped.punch, u, 1.2);
+	row_add("4K: sealvisor punch, written, no owner, vs memfd (hypercall)", NULL, STEPS_SIZE,
+		plain.punch, lpunch[LINUX_SHMEM], 0);
+	/* The targets: rows that ran side by side in every run (sv_steps). */
+	int p = row_add_paired("4K: sealvisor punch, written, no owner (hypercall)", STEPS_SIZE,
+			       plain.punch, -1, 0);
+	row_add_paired("4K: sealvisor punch, written, VM owner, mapped (hypercall)", STEPS_SIZE,
+		       mapped.punch, p, 1.3);
+	int pf = row_add_paired("4K: allocator punch, written, no owner (function call)", STEPS_SIZE,
+				plain_fn.punch, -1, 0);
+	row_add_paired("4K: punch, written, VM owner, mapped (function call)", STEPS_SIZE,
+		       mapped_fn.punch, pf, 1.3);
+	int u = row_add_paired("4K: sealvisor punch, unwritten, no owner (hypercall)", STEPS_SIZE,
+			       unwritten.punch, -1, 0);
+	row_add_paired("4K: sealvisor punch, unwritten, VM owner, unmapped (hypercall)", STEPS_SIZE,
+		       unmapped.punch, u, 1.2);
 }
 
 int main(int argc, char **argv)

@@ -8,6 +8,8 @@ struct row {
 	const char *name, *series, *skipped;
 	uint64_t bytes;
 	double min, med, max;        /* ns per 4 KiB */
+	double raw[RUNS];            /* run by run, in run order */
+	bool paired;                 /* run r next to its reference's run r */
 	int ref;
 	double target;
 };
@@ -34,10 +36,40 @@ int row_add(const char *name, const char *series, uint64_t bytes, const double s
 
 	for (int i = 0; i < RUNS; i++)
 		v[i] = secs[i] * 1e9 / (bytes / KIB4);
+	struct row *r = &rows[nrows];
+	*r = (struct row){ .name = name, .series = series, .bytes = bytes, .ref = ref,
+			   .target = target };
+	memcpy(r->raw, v, sizeof(v));
 	qsort(v, RUNS, sizeof(v[0]), cmp);
-	rows[nrows] = (struct row){ name, series, NULL, bytes, v[0], v[RUNS / 2], v[RUNS - 1], ref,
-				    target };
+	r->min = v[0];
+	r->med = v[RUNS / 2];
+	r->max = v[RUNS - 1];
 	return nrows++;
+}
+
+int row_add_paired(const char *name, uint64_t bytes, const double secs[RUNS], int ref,
+		   double target)
+{
+	int i = row_add(name, NULL, bytes, secs, ref, target);
+
+	rows[i].paired = true;
+	return i;
+}
+
+/* Against the reference: the median of run-by-run ratios where both rows
+ * ran side by side in each run (the machine's load changes between runs,
+ * less within one), else the ratio of the medians. */
+static double ratio_to_ref(const struct row *r)
+{
+	const struct row *f = &rows[r->ref];
+	double q[RUNS];
+
+	if (!r->paired || !f->paired)
+		return r->med / f->med;
+	for (int i = 0; i < RUNS; i++)
+		q[i] = r->raw[i] / f->raw[i];
+	qsort(q, RUNS, sizeof(q[0]), cmp);
+	return q[RUNS / 2];
 }
 
 void row_skip(const char *name, const char *why)
@@ -142,11 +174,11 @@ void rows_print(const char *dir)
 		}
 		size_name(r->bytes, sz);
 		printf("%-58s %8s %9.1f %9.1f %9.1f", r->name, sz, r->min, r->med, r->max);
-		double ratio = r->ref >= 0 ? r->med / rows[r->ref].med : 0;
+		double ratio = r->ref >= 0 ? ratio_to_ref(r) : 0;
 		/* Without a reference, the target bounds the worst run (max). */
 		bool met = !r->target || (r->ref >= 0 ? ratio <= r->target : r->max <= r->target);
 		if (r->ref >= 0)
-			printf("  %.2fx #%d%s", ratio, r->ref,
+			printf("  %.2fx%s #%d%s", ratio, r->paired && rows[r->ref].paired ? " paired" : "", r->ref,
 			       r->target ? (met ? " (target <= " : " (MISSED target <= ") : "");
 		if (r->ref >= 0 && r->target)
 			printf("%.2fx)", r->target);

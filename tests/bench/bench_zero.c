@@ -107,13 +107,13 @@ void bench_zero(void *buf, uint64_t bytes)
 			}
 			ms[r] = time_loop(memset_zero, buf, bytes, blocks[b]);
 		}
-		int ref = row_add(b ? "bound: best non-temporal loop, non-zero, 4 KiB calls"
-				    : "bound: best non-temporal loop, non-zero, 2 MiB calls",
-				  NULL, bytes, best, -1, 0);
+		int ref = row_add_paired(b ? "bound: best non-temporal loop, non-zero, 4 KiB calls"
+					   : "bound: best non-temporal loop, non-zero, 2 MiB calls",
+					 bytes, best, -1, 0);
 		for (int k = 0; k < 3; k++)
 			if (bound[k].ok)
 				row_add(bound[k].name[b], NULL, bytes, t[k], ref, 0);
-		row_add(chosen_names[b], NULL, bytes, chosen, ref, 1.15);
+		row_add_paired(chosen_names[b], bytes, chosen, ref, 1.15);
 		for (int k = 0; k < ZERO_NR_METHODS; k++)
 			if (zero_method_available(k))
 				row_add(names[b][k], NULL, bytes, m[k], ref, 0);
