@@ -114,7 +114,7 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 
 # Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
 # QEMU itself and under ./sealvisor by tests/mb-tests.sh.
-MB_KERNELS := mb-boot mb-machine mb-irq mb-accept mb-lapic mb-ipi mb-uart mb-sse mb-rtc mb-pci mb-pit mb-acpi
+MB_KERNELS := mb-boot mb-irq mb-accept mb-acpi mb-rtc mb-pci mb-pit mb-lapic mb-ipi mb-uart mb-sse
 MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/ap.asm.o \
 	$(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/mb/*.c)) \
 	$(BUILD)/part/lib/fmt.o $(BUILD)/part/lib/string.o

@@ -22,6 +22,8 @@ static uint8_t status_ch2(void)
 	return inb(0x42);
 }
 
+static bool alike(uint64_t x, uint64_t y) { return x && y && x < 2 * y && y < 2 * x; }
+
 static void program_ch2(uint16_t count)
 {
 	outb(0x61, inb(0x61) & ~0x03);                    /* gate low, speaker off */
@@ -47,13 +49,17 @@ void mb_test(void)
 	program_ch2(11932);                               /* 10 ms */
 	mb_check(!(inb(0x61) & 0x20), "mode 0: the output is low once programmed, gate low");
 	mb_check((status_ch2() & 0x3f) == 0x30, "read-back status: lo/hi access, mode 0, binary");
-	struct mb_calib a, b;
+	struct mb_calib a, m[2];
 	mb_pit_calibrate(&a);
 	mb_check(inb(0x61) & 0x20, "the output is high after the count");
 	mb_check(status_ch2() & 0x80, "read-back status: output high");
-	mb_pit_calibrate(&b);
-	mb_check(a.tsc_10ms > 0 && b.tsc_10ms > a.tsc_10ms / 2 && b.tsc_10ms < a.tsc_10ms * 2,
-		 "two 10 ms one-shots measure the TSC alike");
+	mb_pit_calibrate(&m[0]);
+	mb_pit_calibrate(&m[1]);
+	/* Two of three alike: an emulator on a loaded host may lose the CPU
+	 * for a while in any one of them. */
+	mb_check(alike(a.tsc_10ms, m[0].tsc_10ms) || alike(a.tsc_10ms, m[1].tsc_10ms) ||
+		 alike(m[0].tsc_10ms, m[1].tsc_10ms),
+		 "10 ms one-shots measure the TSC alike (two of three within a factor of 2)");
 
 	program_ch2(0xffff);
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01);          /* count */

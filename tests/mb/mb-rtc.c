@@ -49,7 +49,9 @@ static void clock(void)
 	mb_check(digits && bcd(c.sec) < 60 && bcd(c.min) < 60 && bcd(c.hour) < 24 &&
 		 c.mday >= 1 && bcd(c.mday) <= 31 && c.mon >= 1 && bcd(c.mon) <= 12 &&
 		 c.wday >= 1 && c.wday <= 7, "date and time: valid BCD, plausible values");
-	mb_check(c.century == 0x20, "century byte (0x32): 20");
+	/* QEMU starts the clock at the host's time, sealvisor's VMM at
+	 * 1970-01-01 (it has no wall clock): either century. */
+	mb_check(c.century == 0x19 || c.century == 0x20, "century byte (0x32): 19 or 20, BCD");
 	mb_cmos_write(0x0b, 0x06);                         /* binary */
 	read_clock(&b);
 	mb_cmos_write(0x0b, 0x00);                         /* BCD, 12 hours */
@@ -69,16 +71,16 @@ static void set_clock(void)
 
 	mb_cmos_write(0x0b, 0x82);                         /* SET: updates stop */
 	static const uint8_t when[][2] = { { 0, 0x58 }, { 2, 0x59 }, { 4, 0x23 }, { 7, 0x31 },
-					   { 8, 0x12 }, { 9, 0x23 } };
+					   { 8, 0x12 }, { 9, 0x23 }, { 0x32, 0x20 } };
 	for (unsigned i = 0; i < sizeof(when) / sizeof(when[0]); i++)
 		mb_cmos_write(when[i][0], when[i][1]);
 	mb_cmos_write(0x0b, 0x02);
 	read_clock(&c);
-	bool same = c.year == 0x23 && c.mon == 0x12 && c.mday == 0x31 && c.hour == 0x23 &&
+	bool same = c.century == 0x20 && c.year == 0x23 && c.mon == 0x12 && c.mday == 0x31 && c.hour == 0x23 &&
 		    c.min == 0x59 && c.sec >= 0x58;
-	bool rolled = c.year == 0x24 && c.mon == 0x01 && c.mday == 0x01 && c.hour == 0 &&
+	bool rolled = c.century == 0x20 && c.year == 0x24 && c.mon == 0x01 && c.mday == 0x01 && c.hour == 0 &&
 		      c.min == 0 && c.sec <= 0x01;
-	mb_check(same || rolled, "set under B.SET to 2023-12-31 23:59:58: reads back (or just rolled over)");
+	mb_check(same || rolled, "set under B.SET to 2023-12-31 23:59:58 (century 20): reads back (or just rolled over)");
 }
 
 void mb_test(void)
