@@ -68,8 +68,8 @@ void mb_cmos_write(uint8_t reg, uint8_t v);
 uint32_t mb_pci_read(unsigned dev, unsigned fn, unsigned reg);
 /* The TSC cycles and local APIC timer counts (divide by 1) in a 10 ms
  * one-shot of PIT channel 2 (gate: port 0x61 bit 0, output: bit 5), as
- * Linux's pit_calibrate_tsc measures; leaves the APIC timer stopped and
- * its LVT masked. */
+ * Linux's pit_calibrate_tsc measures: the shortest of three; leaves the
+ * APIC timer stopped and its LVT masked. */
 struct mb_calib { uint64_t tsc_10ms; uint32_t apic_10ms; };
 void mb_pit_calibrate(struct mb_calib *c);
 void mb_delay(uint64_t tsc);

@@ -36,7 +36,7 @@ void mb_pic_mask_all(void)
 	outb(0xa1, 0xff);
 }
 
-void mb_pit_calibrate(struct mb_calib *c)
+static void pit_10ms(struct mb_calib *c)
 {
 	*mb_lapic(0xf0) |= 0x100;                         /* SVR: APIC on */
 	*mb_lapic(0x3e0) = 0xb;                           /* divide by 1 */
@@ -54,4 +54,19 @@ void mb_pit_calibrate(struct mb_calib *c)
 	c->tsc_10ms = rdtsc() - t0;
 	c->apic_10ms = a0 - *mb_lapic(0x390);
 	*mb_lapic(0x380) = 0;
+}
+
+/* The shortest of three: an emulator that loses the host CPU during one
+ * only ever makes it look longer (Linux's calibration keeps the minimum
+ * too). */
+void mb_pit_calibrate(struct mb_calib *c)
+{
+	struct mb_calib t;
+
+	pit_10ms(c);
+	for (int i = 0; i < 2; i++) {
+		pit_10ms(&t);
+		if (t.tsc_10ms && t.tsc_10ms < c->tsc_10ms)
+			*c = t;
+	}
 }

@@ -69,11 +69,16 @@ static void fadt(const struct mb_calib *c)
 	mb_check((f[46] | f[47] << 8) == 9, "SCI on IRQ 9");
 	uint16_t tmr = (uint16_t)u32(f + 76);
 	mb_check(u32(f + 56) && tmr && f[91] == 4, "PM1a event block and a 4-byte PM timer block");
-	uint32_t t0 = pm_timer(tmr);
-	mb_delay(c->tsc_10ms / 5);                        /* 2 ms: 7159 ticks */
-	uint32_t ticks = (pm_timer(tmr) - t0) & 0xffffff;
-	/* Wide bounds: TCG on a loaded host lets the TSC and the timers drift. */
-	mb_check(ticks > 3000 && ticks < 60000, "PM timer: about 7159 ticks in 2 ms (3000 to 60000)");
+	/* Wide bounds and three tries: an emulator on a loaded host may lose
+	 * the CPU between two reads; a wrong rate fails every try. */
+	bool rate = false;
+	for (int try = 0; try < 3 && !rate; try++) {
+		uint32_t t0 = pm_timer(tmr);
+		mb_delay(c->tsc_10ms / 5);                /* 2 ms: 7159 ticks */
+		uint32_t ticks = (pm_timer(tmr) - t0) & 0xffffff;
+		rate = ticks > 3000 && ticks < 30000;
+	}
+	mb_check(rate, "PM timer: about 7159 ticks in 2 ms (3000 to 30000)");
 }
 
 static uint32_t ioapic_read(unsigned reg)

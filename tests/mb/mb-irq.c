@@ -88,6 +88,19 @@ static uint32_t count_over(volatile uint32_t *hits, uint64_t tsc_10ms)
 	return *hits - before;
 }
 
+/* About 100 ticks in one of up to three 100 ms intervals: an emulator
+ * on a loaded host may lose the CPU in one (ticks then coalesce); a
+ * wrong rate or a lost EOI fails all three. */
+static bool about_100(volatile uint32_t *hits, uint64_t tsc_10ms)
+{
+	for (int try = 0; try < 3; try++) {
+		uint32_t n = count_over(hits, tsc_10ms);
+		if (n >= 25 && n <= 200)
+			return true;
+	}
+	return false;
+}
+
 /* ---- 8259, I/O APIC ---------------------------------------------------- */
 
 static void pic_remap(uint8_t master_mask, uint8_t slave_mask)
@@ -130,14 +143,12 @@ void mb_test(void)
 
 	pic_remap(0xfe, 0xff);                             /* only IRQ 0 */
 	pit_periodic();
-	uint32_t n = count_over(&pic_hits, tsc_10ms);
-	mb_check(n >= 25 && n <= 200, "PIT at 1 kHz through the 8259: about 100 ticks in 100 ms (25 to 200)");
+	mb_check(about_100(&pic_hits, tsc_10ms), "PIT at 1 kHz through the 8259: about 100 ticks in 100 ms (25 to 200)");
 
 	outb(0x21, 0xff);                                  /* the 8259 out of the way */
 	ioapic_route(gsi == 2 ? 2 : 0, PIT_VECTOR, false);
 	uint32_t via_pic = pic_hits;
-	n = count_over(&pit_hits, tsc_10ms);
-	mb_check(n >= 25 && n <= 200, "PIT at 1 kHz through the I/O APIC (GSI 2): about 100 ticks in 100 ms (25 to 200)");
+	mb_check(about_100(&pit_hits, tsc_10ms), "PIT at 1 kHz through the I/O APIC (GSI 2): about 100 ticks in 100 ms (25 to 200)");
 	mb_check(pic_hits == via_pic, "none through the masked 8259 meanwhile");
 	ioapic_route(2, PIT_VECTOR, true);
 	outb(0x43, 0x30);                                  /* ch 0: mode 0, stops after one count */

@@ -83,33 +83,47 @@ static void timer(const struct mb_calib *c)
 {
 	uint32_t ms = c->apic_10ms / 10;
 
+	*mb_lapic(0x320) = TIMER_VECTOR | 1u << 16;           /* masked: 200 ms to count */
+	*mb_lapic(0x380) = 200 * ms;
+	uint32_t a = *mb_lapic(0x390);
+	*mb_lapic(0x380) = 0;
+	mb_check(a > 0 && a < 200 * ms && *mb_lapic(0x390) == 0,
+		 "the current count starts below the initial count; writing 0 stops it");
 	*mb_lapic(0x320) = TIMER_VECTOR;                      /* one-shot */
 	*mb_lapic(0x380) = ms;
-	uint32_t a = *mb_lapic(0x390);
-	mb_check(a > 0 && a <= ms, "one-shot: the current count starts at most at the initial count");
 	sti_wait(&timer_hits, 1, 50 * c->tsc_10ms);
 	sti_spin(c->tsc_10ms / 2);
 	mb_check(timer_hits == 1 && *mb_lapic(0x390) == 0,
 		 "one-shot (1 ms): one interrupt, then the count stays at 0");
-	timer_hits = 0;
-	*mb_lapic(0x320) = TIMER_VECTOR | 1u << 17;           /* periodic */
-	*mb_lapic(0x380) = ms;
-	sti_spin(2 * c->tsc_10ms);
-	*mb_lapic(0x380) = 0;
-	sti_spin(c->tsc_10ms / 10);                           /* a tick left pending */
-	mb_check(timer_hits >= 5 && timer_hits <= 40, "periodic (1 ms): about 20 ticks in 20 ms (5 to 40)");
+	/* Timed checks get three tries: an emulator on a loaded host may
+	 * lose the CPU in one; a wrong rate fails every try. */
+	bool periodic = false;
+	for (int try = 0; try < 3 && !periodic; try++) {
+		timer_hits = 0;
+		*mb_lapic(0x320) = TIMER_VECTOR | 1u << 17;   /* periodic */
+		*mb_lapic(0x380) = ms;
+		sti_spin(2 * c->tsc_10ms);
+		*mb_lapic(0x380) = 0;
+		sti_spin(c->tsc_10ms / 10);                   /* a tick left pending */
+		periodic = timer_hits >= 5 && timer_hits <= 40;
+	}
+	mb_check(periodic, "periodic (1 ms): about 20 ticks in 20 ms (5 to 40)");
 	timer_hits = 0;
 	*mb_lapic(0x320) = TIMER_VECTOR | 1u << 16;           /* masked one-shot */
 	*mb_lapic(0x380) = ms / 2;
 	sti_spin(c->tsc_10ms / 5);
 	mb_check(timer_hits == 0 && *mb_lapic(0x390) == 0, "masked: the count runs out, no interrupt");
 	*mb_lapic(0x3e0) = 0x3;                               /* divide by 16 */
-	*mb_lapic(0x380) = ms;
-	mb_delay(c->tsc_10ms / 10);                           /* 1 ms: 1/16 of the count */
-	uint32_t left = *mb_lapic(0x390);
+	bool divided = false;
+	for (int try = 0; try < 3 && !divided; try++) {
+		*mb_lapic(0x380) = ms;
+		mb_delay(c->tsc_10ms / 10);                   /* 1 ms: 1/16 of the count */
+		uint32_t left = *mb_lapic(0x390);
+		divided = left > ms / 2 && left < ms;
+	}
 	*mb_lapic(0x380) = 0;
 	*mb_lapic(0x3e0) = 0xb;
-	mb_check(left > ms / 2 && left < ms, "divide by 16: 1 ms takes about a 16th of the count");
+	mb_check(divided, "divide by 16: 1 ms takes about a 16th of the count");
 }
 
 static void self_ipi(const struct mb_calib *c)
