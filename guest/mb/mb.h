@@ -88,7 +88,6 @@ struct mb_ap_start { uint16_t cs; uint16_t cr0_low; };
 bool mb_start_ap(void (*fn)(void), uint64_t tsc_10ms, struct mb_ap_start *seen);
 /* xAPIC ICR: send (low word) to APIC id dest, wait until delivered. */
 void mb_send_ipi(uint8_t dest, uint32_t low);
-static inline void mb_eoi(void) { *(volatile uint32_t *)(0xfee000b0UL) = 0; }
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline uint8_t inb(uint16_t port)

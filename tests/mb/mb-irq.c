@@ -1,6 +1,7 @@
 /* mb-irq: device interrupts as a kernel started by `qemu -kernel` takes
  * them. PIT channel 0 at about 1 kHz (mode 2), its ticks counted over a
- * 100 ms interval measured with the TSC (calibrated by PIT channel 2):
+ * 100 ms interval measured with the TSC (calibrated by PIT channel 2; up
+ * to three intervals, for a loaded host):
  * (a) through the 8259 (remapped to 0x20, only IRQ 0 open, EOI to port
  * 0x20; the local APIC's LINT0 in ExtINT, the virtual-wire mode), then
  * (b) through the I/O APIC (GSI 2, found as the MADT's override of IRQ 0;
