@@ -82,7 +82,7 @@ struct mb_ap_start { uint16_t cs; uint16_t cr0_low; };
 /* INIT, then up to two SIPIs to APIC id 1 (vector MB_AP_TRAMP >> 12, the
  * trampoline's page below 1 MiB); the AP enters long mode on the BSP's page
  * tables and GDT layout, on its own stack, and calls fn (which must not
- * return). True when it got to fn within 200 ms; *seen: its real-mode
+ * return). True when it got to fn within a second; *seen: its real-mode
  * state. */
 #define MB_AP_TRAMP 0x70000UL
 bool mb_start_ap(void (*fn)(void), uint64_t tsc_10ms, struct mb_ap_start *seen);

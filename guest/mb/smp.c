@@ -43,7 +43,7 @@ bool mb_start_ap(void (*fn)(void), uint64_t tsc_10ms, struct mb_ap_start *seen)
 	mb_delay(tsc_10ms);
 	for (int sipi = 0; sipi < 2 && !ap_running; sipi++) {
 		mb_send_ipi(1, 0x4600 | (MB_AP_TRAMP >> 12));  /* STARTUP */
-		uint64_t end = rdtsc() + 10 * tsc_10ms;
+		uint64_t end = rdtsc() + 50 * tsc_10ms;   /* 500 ms: generous for a loaded host */
 		while (!ap_running && rdtsc() < end)
 			__asm__ volatile("pause");
 	}

@@ -78,13 +78,13 @@ static void ipi(const struct mb_calib *c)
 	struct mb_ap_start seen;
 	bool up = mb_start_ap(ap, c->tsc_10ms, &seen);
 	mb_check(up, "INIT/SIPI start CPU 1; it enters long mode");
-	uint64_t end = rdtsc() + 20 * c->tsc_10ms;
+	uint64_t end = rdtsc() + 100 * c->tsc_10ms;
 	while (up && !ap_ready && rdtsc() < end)
 		__asm__ volatile("pause");
 	if (!up || !ap_ready)
 		return;
 	mb_send_ipi(1, 0x4000 | PING_VECTOR);               /* fixed, assert */
-	end = rdtsc() + 20 * c->tsc_10ms;
+	end = rdtsc() + 100 * c->tsc_10ms;
 	while (!replies && rdtsc() < end)
 		__asm__ volatile("sti; hlt; cli");
 	mb_check(pings == 1, "fixed IPI to CPU 1: its IDT handler ran once");

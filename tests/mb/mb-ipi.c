@@ -78,20 +78,20 @@ void mb_test(void)
 	mb_check(up, "INIT/SIPI start CPU 1");
 	mb_check(seen.cs == MB_AP_TRAMP >> 4 && !(seen.cr0_low & 1),
 		 "CPU 1 began in real mode at the SIPI vector's page (CS 0x7000, CR0.PE clear)");
-	uint64_t end = rdtsc() + 20 * c.tsc_10ms;
+	uint64_t end = rdtsc() + 100 * c.tsc_10ms;
 	while (up && !ap_ready && rdtsc() < end)
 		__asm__ volatile("pause");
 	mb_check(ap_ready == 1, "CPU 1 reached long mode; its APIC id is 1");
 	if (ap_ready != 1)
 		return;
 	mb_send_ipi(1, 0x4000 | PING_VECTOR);               /* fixed, physical id 1 */
-	wait_for(&replies, 1, 20 * c.tsc_10ms);
+	wait_for(&replies, 1, 100 * c.tsc_10ms);
 	mb_check(pings == 1 && replies == 1, "fixed IPI to id 1: its handler ran and answered");
 	mb_send_ipi(0, 0xc4000 | PING_VECTOR);              /* all excluding self */
-	wait_for(&replies, 2, 20 * c.tsc_10ms);
+	wait_for(&replies, 2, 100 * c.tsc_10ms);
 	mb_check(pings == 2 && replies == 2, "fixed IPI to all excluding self: CPU 1 only");
 	mb_send_ipi(0, 0x44400);                            /* NMI to self */
-	wait_for(&nmis, 1, 10 * c.tsc_10ms);
+	wait_for(&nmis, 1, 100 * c.tsc_10ms);
 	mb_check(nmis == 1, "NMI IPI to self: taken through vector 2");
 	mb_check(pings == 2, "no stray IPIs at CPU 1");
 }

@@ -61,14 +61,18 @@ void mb_test(void)
 		 alike(m[0].tsc_10ms, m[1].tsc_10ms),
 		 "10 ms one-shots measure the TSC alike (two of three within a factor of 2)");
 
-	program_ch2(0xffff);
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);          /* count */
-	uint16_t c0 = latch_ch2();
-	mb_delay(a.tsc_10ms / 5);                         /* 2 ms: about 2386 counts */
-	uint16_t c1 = latch_ch2();
-	outb(0x61, inb(0x61) & ~0x03);
-	unsigned fell = (uint16_t)(c0 - c1);
-	/* Wide bounds: under TCG on a loaded host the TSC and the PIT drift
-	 * apart by a few times; a wrong rate is off by much more. */
-	mb_check(c1 < c0 && fell > 600 && fell < 20000, "latched counts fall about 2386 in 2 ms (600 to 20000)");
+	/* Three tries: an emulator on a loaded host may lose the CPU between
+	 * the two latches; a wrong rate fails every try. */
+	bool rate = false;
+	for (int try = 0; try < 3 && !rate; try++) {
+		program_ch2(0xffff);
+		outb(0x61, (inb(0x61) & ~0x02) | 0x01);  /* count */
+		uint16_t c0 = latch_ch2();
+		mb_delay(a.tsc_10ms / 5);                 /* 2 ms: about 2386 counts */
+		uint16_t c1 = latch_ch2();
+		outb(0x61, inb(0x61) & ~0x03);
+		unsigned fell = (uint16_t)(c0 - c1);
+		rate = c1 < c0 && fell > 600 && fell < 20000;
+	}
+	mb_check(rate, "latched counts fall about 2386 in 2 ms (600 to 20000)");
 }
