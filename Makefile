@@ -114,15 +114,16 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 
 # Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
 # QEMU itself and under ./sealvisor by tests/mb-tests.sh.
-MB_KERNELS := mb-boot mb-machine mb-irq
-MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/mbrt.o \
+MB_KERNELS := mb-boot mb-irq mb-accept mb-acpi mb-rtc mb-pci mb-pit mb-lapic mb-ipi mb-uart mb-sse
+MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/ap.asm.o \
+	$(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/mb/*.c)) \
 	$(BUILD)/part/lib/fmt.o $(BUILD)/part/lib/string.o
 MB_IMAGES := $(MB_KERNELS:%=$(BUILD)/mb/%.elf)
 # (all's prerequisites line above is read before this one: named here.)
 all: $(MB_IMAGES)
 # Their C may use SSE: entry.asm turns it on before any C runs.
 $(MB_KERNELS:%=$(BUILD)/part/tests/mb/%.o): PART_CFLAGS := $(filter-out -mgeneral-regs-only,$(PART_CFLAGS))
-$(BUILD)/part/guest/mb/entry.asm.o: guest/mb/entry.asm
+$(BUILD)/part/guest/mb/%.asm.o: guest/mb/%.asm
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) -f elf64 $< -o $@
