@@ -14,6 +14,7 @@
 #include "hv/watchdog.h"
 #include "lib/string.h"
 #include "hv/cpu_work.h"
+#include "hv/deferred_free.h"
 #include "mm/spinlock.h"
 #include "mm/pmm.h"
 
@@ -543,11 +544,13 @@ int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
 	if (!caller->is_control && !table[nr].any_partition)
 		return -EPERM;
 	union hc_args args = { .reg = { a[1], a[2], a[3], a[4], a[5] } };
+	hv_defer_frees_begin();
 	spin_lock(&hv_lock);
 	int64_t r = table[nr].fn(caller, &args);
 	if (hypercall_audit && vm_audit())
 		panic("ownership audit failed after hypercall %lu", nr);
 	spin_unlock(&hv_lock);
+	hv_defer_frees_end();       /* zero and free what it removed: no lock held */
 	watchdog_progress(caller);
 	trace_hypercall(caller, a, r);
 	return r;

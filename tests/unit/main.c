@@ -17,6 +17,8 @@ int main(void)
 	srunner_add_suite(sr, entry_model_suite());
 	srunner_add_suite(sr, vm_suite());
 	srunner_add_suite(sr, shootdown_suite());
+	srunner_add_suite(sr, reclaim_suite());
+	srunner_add_suite(sr, zero_suite());
 	srunner_add_suite(sr, isolation_suite());
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, measure_suite());

@@ -19,6 +19,8 @@ Suite *sha256_suite(void);
 Suite *entry_model_suite(void);
 Suite *vm_suite(void);
 Suite *shootdown_suite(void);
+Suite *reclaim_suite(void);
+Suite *zero_suite(void);
 Suite *isolation_suite(void);
 Suite *rules_suite(void);
 Suite *measure_suite(void);
