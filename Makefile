@@ -124,7 +124,7 @@ PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o \
 	$(BUILD)/part/guest/lib/irq.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic xapic mmio nmi apic-timer marker \
-	cpuid-table sipi
+	cpuid-table sipi attest
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32 modeswitch modeswitch16
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
@@ -149,8 +149,9 @@ $(BUILD)/control.elf: $(VMM_OBJS) $(KERNEL_LIB_OBJS) guest/partition.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
-# populate-flip-control computes launch digests itself: it links SHA-256.
-$(BUILD)/guests/populate-flip-control.elf: $(BUILD)/part/lib/sha256.o
+# populate-flip-control computes launch digests itself, attest its RTMRs:
+# they link SHA-256.
+$(BUILD)/guests/populate-flip-control.elf $(BUILD)/guests/attest.elf: $(BUILD)/part/lib/sha256.o
 $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(PART_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
