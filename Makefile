@@ -89,9 +89,11 @@ BEARSSL_HV_OBJS := $(BEARSSL_SRCS:%.c=$(BEARSSL_DIR)/hv/%.o)
 BEARSSL_HOST_OBJS := $(BEARSSL_SRCS:%.c=$(BEARSSL_DIR)/host/%.o)
 BEARSSL_HV_LIB := $(BEARSSL_DIR)/libbearssl-hv.a
 BEARSSL_HOST_LIB := $(BEARSSL_DIR)/libbearssl-host.a
-# The files that include <bearssl.h> (hv/attest_key.c), in every build.
+# The files that include BearSSL's headers (hv/attest_key.c, and the unit
+# test that verifies its signatures), in every build.
 BEARSSL_USERS := $(BUILD)/hv/hv/attest_key.o $(BUILD)/host/hv/attest_key.o \
-	$(BUILD)/tsan/hv/attest_key.o $(BUILD)/fuzz/obj/hv/attest_key.o
+	$(BUILD)/tsan/hv/attest_key.o $(BUILD)/fuzz/obj/hv/attest_key.o \
+	$(BUILD)/host/tests/unit/test_attest.o $(BUILD)/tsan/tests/unit/test_attest.o
 
 $(BEARSSL_STAMP): tests/bearssl.sh
 	$(Q)tests/bearssl.sh $(BEARSSL_DIR)
@@ -291,7 +293,8 @@ help:
 	@echo '  make debug       QEMU paused with a gdb stub on :1234; prints the gdb command'
 	@echo '  make image       write $(IMAGE), a FAT boot image (ESP) for a USB stick'
 	@echo '  make test        unit tests, ThreadSanitizer, fuzz smoke run, boot tests'
-	@echo '  make unit-test   host unit tests only (and the decoder against Zydis)'
+	@echo '  make unit-test   host unit tests only (and the decoder against Zydis, the'
+	@echo '                   attestation verifier against tampered reports)'
 	@echo '  make tsan-test   host unit tests under ThreadSanitizer'
 	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
 	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
@@ -337,9 +340,11 @@ run-bochs: deps all
 debug: deps all
 	tests/debug-qemu.sh $(BUILD) $(CONFIG)
 
-unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff
+unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff $(BUILD)/sealvisor.so $(BUILD)/tools/sv-measure \
+		$(BUILD)/guests/attest.elf
 	$(BUILD)/unit-tests
 	$(BUILD)/insn-diff
+	tests/tools/sv-verify-test $(BUILD)
 
 # The MMIO decoder against Zydis (Debian's libzydis-dev, tests/deps.sh)
 # over generated encodings; prints the count, fails on a disagreement.
