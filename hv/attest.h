@@ -1,5 +1,5 @@
 /*
- * Attestation (README "Attestation", docs/ARCHITECTURE.md invariant 29):
+ * Attestation (README "Attestation", docs/ARCHITECTURE.md invariant 31):
  * a guest's signed report of what it is, under a key the hypervisor made
  * at boot and never lets out.
  *

@@ -6,7 +6,7 @@
  * with br_ecdsa_i31_sign_raw, whose nonce is deterministic (RFC 6979): no
  * random number is needed after boot, so none can be weak.
  *
- * Invariant (docs/ARCHITECTURE.md 29): the private scalar lives only in
+ * Invariant (docs/ARCHITECTURE.md 31): the private scalar lives only in
  * this file's static memory; nothing copies it anywhere else, no call
  * returns it, and the seed and the DRBG state are wiped once the key
  * exists.
