@@ -193,6 +193,10 @@ attest_verify() {  # attest_verify PLATFORM NONCE
 		--log "$log" >"$out" 2>&1
 	check "$1/attest-verify" 0 $? "$out" '^sv-verify: OK: signed by 04' \
 		'^sv-verify: rtmr0 [0-9a-f]{64}[[:space:]]*$'
+	# The demo VMM prints the key SV_HC_ATTEST_PUBLIC_KEY gave it: the one
+	# the hypervisor logged.
+	check "$1/attest-key-from-vmm" 0 0 "$log" "^\\[control\\] attestation public key $(sed -n -E \
+		's/^hv: attest: public key (04[0-9a-f]{128}) .*/\1/p' "$log" | head -n 1)[[:space:]]*\$"
 	tests/tools/sv-verify --nonce "$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
 		--image "$build/nonce/attest.elf" --build "$build" --log "$log" >"$out.replay" 2>&1
 	check "$1/attest-replay-refused" 1 $? "$out.replay" \
