@@ -105,10 +105,12 @@ $(BEARSSL_HOST_OBJS): $(BEARSSL_DIR)/host/%.o: $(BEARSSL_STAMP)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  HOSTCC  bearssl/$*.c")
 	$(Q)$(CC) $(filter-out -I% -MMD -MP -DSEALVISOR_HOST,$(HOST_CFLAGS)) $(BEARSSL_FLAGS) -c $(BEARSSL_SRC)/src/$*.c -o $@
-$(BEARSSL_HV_LIB): $(BEARSSL_HV_OBJS)
-	$(Q)rm -f $@ && ar rcs $@ $^
-$(BEARSSL_HOST_LIB): $(BEARSSL_HOST_OBJS)
-	$(Q)rm -f $@ && ar rcs $@ $^
+# Makefile too: under .SECONDARY a file added to BEARSSL_SRCS would not
+# rebuild a library newer than the sources.
+$(BEARSSL_HV_LIB): $(BEARSSL_HV_OBJS) Makefile
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
+$(BEARSSL_HOST_LIB): $(BEARSSL_HOST_OBJS) Makefile
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
 $(BEARSSL_USERS): | $(BEARSSL_STAMP)
 $(BEARSSL_USERS): HV_CFLAGS += -I$(BEARSSL_SRC)/inc
 $(BEARSSL_USERS): HOST_CFLAGS += -I$(BEARSSL_SRC)/inc
