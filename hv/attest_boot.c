@@ -1,7 +1,6 @@
 /* The attestation key at boot (hv/attest.h attest_boot): the image's
  * own bytes for the build digest, the CPU's entropy for the key. Not in
  * host builds: it reads the linker's section symbols. */
-#include <sealvisor/errno.h>
 #include "hv/arch.h"
 #include "hv/attest.h"
 #include "hv/log.h"
