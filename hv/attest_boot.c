@@ -1,6 +1,7 @@
 /* The attestation key at boot (hv/attest.h attest_boot): the image's
  * own bytes for the build digest, the CPU's entropy for the key. Not in
  * host builds: it reads the linker's section symbols. */
+#include <sealvisor/errno.h>
 #include "hv/arch.h"
 #include "hv/attest.h"
 #include "hv/log.h"
@@ -37,9 +38,10 @@ void attest_boot(void)
 	hex(text, digest, sizeof(digest));
 	log_info("attest: build digest %s\n", text);
 	if (err || kerr) {
-		log_err("attest: no %s: attestation refused (%s)\n",
-			err ? "RDSEED or RDRAND on this CPU" : "key from the seed",
-			errno_name(err ? err : kerr));
+		log_err("attest: %s: attestation refused (%s)\n",
+			err == -ENODEV ? "no RDSEED or RDRAND on this CPU" :
+			err ? "RDSEED and RDRAND keep failing" : "no key from the seed",
+			errno_name(kerr));
 		return;
 	}
 	attest_public_key(pub);

@@ -1,9 +1,9 @@
 /* The attestation key's seed (hv/arch.h arch_entropy): RDSEED, which
  * reads the conditioned entropy source itself, or RDRAND (a DRBG the CPU
- * reseeds from it) on CPUs without RDSEED. Both may fail transiently
- * (CF = 0) when drained: retried a bounded number of times, as Intel's
- * DRNG guide advises, then given up rather than falling back to anything
- * weaker. */
+ * reseeds from that source) on CPUs without RDSEED or whose RDSEED keeps
+ * failing. Both may fail transiently (CF = 0) when drained: retried a
+ * bounded number of times, as Intel's DRNG guide advises, then given up
+ * rather than falling back to anything weaker. */
 #include <stdbool.h>
 #include <sealvisor/errno.h>
 #include "arch/x86/x86.h"
@@ -38,23 +38,33 @@ static bool rdrand64(uint64_t *v)
 	return ok;
 }
 
-int arch_entropy(void *out, unsigned long len, const char **source)
+static int fill(void *out, unsigned long len, bool seed)
 {
-	bool seed = has_rdseed();
 	uint8_t *p = out;
 
-	if (!seed && !has_rdrand())
-		return -ENODEV;
-	*source = seed ? "RDSEED" : "RDRAND";
 	while (len) {
 		uint64_t v;
 		unsigned tries = 0;
-		while (!(seed ? rdseed64(&v) : rdrand64(&v)))
+		while (!(seed ? rdseed64(&v) : rdrand64(&v))) {
 			if (++tries == ENTROPY_RETRIES)
-				return -ENODEV;
+				return -EIO;
+			__asm__ volatile("pause");
+		}
 		unsigned long n = len < sizeof(v) ? len : sizeof(v);
 		memcpy(p, &v, n);
 		p += n, len -= n;
 	}
 	return 0;
+}
+
+int arch_entropy(void *out, unsigned long len, const char **source)
+{
+	if (has_rdseed() && !fill(out, len, true)) {
+		*source = "RDSEED";
+		return 0;
+	}
+	if (!has_rdrand())
+		return has_rdseed() ? -EIO : -ENODEV;
+	*source = "RDRAND";
+	return fill(out, len, false);
 }
