@@ -65,11 +65,10 @@ int64_t attest_hc_public_key(struct vm *caller, uint64_t out_gpa)
 	return attest_public_key(out);   /* writes nothing without a key */
 }
 
-int64_t attest_hc_get_report(struct vm *caller, uint64_t data_gpa, uint64_t out_gpa,
-			     uint64_t len)
+int64_t attest_report_prepare(struct vm *caller, uint64_t data_gpa, uint64_t out_gpa,
+			      uint64_t len, struct sv_report *report)
 {
 	uint8_t data[SV_REPORT_DATA_SIZE], digest[32];
-	struct sv_report report;
 
 	if (caller->is_control)
 		return -EPERM;          /* only a guest, about itself */
@@ -84,10 +83,16 @@ int64_t attest_hc_get_report(struct vm *caller, uint64_t data_gpa, uint64_t out_
 	if (err)
 		return err;
 	attest_hv_digest(digest);
-	attest_report_body(caller, digest, data, &report);
-	if ((err = attest_sign(&report)))
-		return err;
-	err = guest_copy(caller, out_gpa, &report, SV_REPORT_SIZE, true);
+	attest_report_body(caller, digest, data, report);
+	return 0;
+}
+
+int64_t attest_report_deliver(struct vm *caller, uint64_t out_gpa, const struct sv_report *report)
+{
+	/* The regions of a running guest are fixed (VM_FINALIZE): still there. */
+	if (guest_range(caller, out_gpa, SV_REPORT_SIZE))
+		return -EFAULT;
+	int err = guest_copy(caller, out_gpa, (void *)report, SV_REPORT_SIZE, true);
 	return err ? err : (int64_t)SV_REPORT_SIZE;
 }
 

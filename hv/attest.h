@@ -42,10 +42,16 @@ void attest_rtmr_extend(uint8_t rtmr[32], const uint8_t data[32]);
 void attest_report_body(const struct vm *vm, const uint8_t hv_digest[32],
 			const uint8_t data[SV_REPORT_DATA_SIZE], struct sv_report *out);
 
-/* ---- hv/attest.c: the hypercalls (hv_lock held) ---- */
+/* ---- hv/attest.c: the hypercalls ---- */
 int64_t attest_hc_public_key(struct vm *caller, uint64_t out_gpa);
-int64_t attest_hc_get_report(struct vm *caller, uint64_t data_gpa, uint64_t out_gpa,
-			     uint64_t len);
+/* SV_HC_GUEST_GET_REPORT in three steps, so that the signature (about a
+ * millisecond of CPU, far more under an emulator) is made without
+ * hv_lock: prepare (hv_lock held: every check, the body), attest_sign (no
+ * lock: the key is fixed after boot, and the caller's VM cannot be
+ * destroyed while its vCPU is in this call), deliver (hv_lock held). */
+int64_t attest_report_prepare(struct vm *caller, uint64_t data_gpa, uint64_t out_gpa,
+			      uint64_t len, struct sv_report *report);
+int64_t attest_report_deliver(struct vm *caller, uint64_t out_gpa, const struct sv_report *report);
 int64_t attest_hc_extend(struct vm *caller, uint64_t index, uint64_t data_gpa);
 /* At boot: seeds the key from the CPU (arch_entropy) and logs the public
  * key in one line ("attest: public key 04...") or why there is none. */

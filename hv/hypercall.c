@@ -464,9 +464,20 @@ static int64_t hc_attest_public_key(struct vm *caller, const union hc_args *a)
 	return attest_hc_public_key(caller, a->attest_key.out);
 }
 
+/* Signed without hv_lock, as VCPU_RUN runs without it (hv/attest.h):
+ * a guest asking for reports in a loop holds up no one's hypercalls. */
 static int64_t hc_guest_get_report(struct vm *caller, const union hc_args *a)
 {
-	return attest_hc_get_report(caller, a->report.data, a->report.out, a->report.len);
+	struct sv_report report;
+	int64_t r = attest_report_prepare(caller, a->report.data, a->report.out, a->report.len,
+					  &report);
+
+	if (r)
+		return r;
+	spin_unlock(&hv_lock);
+	r = attest_sign(&report);
+	spin_lock(&hv_lock);
+	return r ? r : attest_report_deliver(caller, a->report.out, &report);
 }
 
 static int64_t hc_guest_extend(struct vm *caller, const union hc_args *a)
