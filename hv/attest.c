@@ -1,7 +1,8 @@
 /*
- * The attestation hypercalls (hv/attest.h), with hv_lock held: the
- * control partition's SV_HC_ATTEST_PUBLIC_KEY, and a guest's own
- * SV_HC_GUEST_GET_REPORT and SV_HC_GUEST_EXTEND. Every argument is checked
+ * The attestation hypercalls (hv/attest.h), with hv_lock held (but for
+ * GET_REPORT's signature, hv/hypercall.c): the control partition's
+ * SV_HC_ATTEST_PUBLIC_KEY, and a guest's own SV_HC_GUEST_GET_REPORT and
+ * SV_HC_GUEST_EXTEND. Every argument is checked
  * and every guest buffer found before anything is written or extended, so
  * a refused call changes nothing.
  */
