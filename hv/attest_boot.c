@@ -38,10 +38,10 @@ void attest_boot(void)
 	hex(text, digest, sizeof(digest));
 	log_info("attest: build digest %s\n", text);
 	if (err || kerr) {
-		log_err("attest: %s: attestation refused (%s)\n",
+		log_err("attest: %s: attestation refused, %s (%d)\n",
 			err == -ENODEV ? "no RDSEED or RDRAND on this CPU" :
 			err ? "RDSEED and RDRAND keep failing" : "no key from the seed",
-			errno_name(kerr));
+			errno_name(kerr), kerr);
 		return;
 	}
 	attest_public_key(pub);
