@@ -115,6 +115,7 @@ __attribute__((section(".text.start"))) void _start(void)
 {
 	sv_detect_vendor();
 	hostile();
+	/* tests/boot-tests.sh (attest_rtmrs) replays these for the verifier. */
 	extend(0, "attest: the kernel command line, say");
 	extend(3, "attest: an application");
 	extend(3, "attest: its configuration");
