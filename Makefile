@@ -344,13 +344,13 @@ run-bochs: deps all
 debug: deps all
 	tests/debug-qemu.sh $(BUILD) $(CONFIG)
 
+# BOOTX64.EFI, not only sealvisor.so: the image the boot tests run must be
+# the one whose build digest sv-verify recomputes from sealvisor.so.
 unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff $(BUILD)/BOOTX64.EFI $(BUILD)/tools/sv-measure \
 		$(BUILD)/guests/attest.elf
 	$(BUILD)/unit-tests
 	$(BUILD)/insn-diff
 	tests/tools/sv-verify-test $(BUILD)
-# (BOOTX64.EFI, not only sealvisor.so: the image the boot tests run must be
-# the one whose build digest sv-verify recomputes from sealvisor.so.)
 
 # The MMIO decoder against Zydis (Debian's libzydis-dev, tests/deps.sh)
 # over generated encodings; prints the count, fails on a disagreement.
