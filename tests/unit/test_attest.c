@@ -6,6 +6,8 @@
  * changed.
  */
 #include <bearssl_ec.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <bearssl_hash.h>
 #include <string.h>
 #include "hv/attest.h"
@@ -15,6 +17,7 @@
 #include "lib/sha256.h"
 #include "mm/memobj.h"
 #include "mm/phys.h"
+#include "tests/unit/fake_virt.h"
 #include "tests/unit/unit.h"
 
 #define MB (1UL << 20)
@@ -292,6 +295,55 @@ START_TEST(public_key_for_the_control_partition_only)
 }
 END_TEST
 
+/* CPU 1: the guest (its vCPU 0 "running") extends RTMR 1 and gets a
+ * report, again and again; each signature is made without hv_lock. */
+#define RACE_ROUNDS 40
+static int race_done;
+
+static void *guest_cpu(void *arg)
+{
+	(void)arg;
+	fake_set_cpu(1);
+	for (unsigned i = 0; i < RACE_ROUNDS; i++) {
+		ck_assert_int_eq(hc(guest_vm, SV_HC_GUEST_EXTEND, 1, RTMR_SRC_GPA, 0), 0);
+		ck_assert_int_eq(hc(guest_vm, SV_HC_GUEST_GET_REPORT, DATA_GPA, OUT_GPA, 4096),
+				 SV_REPORT_SIZE);
+	}
+	__atomic_store_n(&race_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* CPU 0, the VMM, meanwhile: its hypercalls go on while reports are
+ * signed, it cannot destroy the VM under the call, and every report and
+ * extension lands whole. */
+START_TEST(reports_signed_while_the_vmm_makes_hypercalls)
+{
+	uint8_t b[SV_REPORT_SIZE], want[32] = { 0 };
+	pthread_t t;
+	unsigned vmm_calls = 0;
+
+	guest_vm->vcpus[0].running = true;
+	race_done = 0;
+	ck_assert_int_eq(pthread_create(&t, NULL, guest_cpu, NULL), 0);
+	do {
+		ck_assert_int_eq(hc(control, SV_HC_STATS, KEY_GPA, guest_vm->id, 0), 0);
+		ck_assert_int_eq(hc(control, SV_HC_VM_DESTROY, guest_vm->id, 0, 0), -EBUSY);
+		ck_assert_int_eq(hc(control, SV_HC_GUEST_EXTEND, 1, KEY_GPA, 0), -EPERM);
+		vmm_calls++;
+	} while (!__atomic_load_n(&race_done, __ATOMIC_ACQUIRE));
+	pthread_join(t, NULL);
+	guest_vm->vcpus[0].running = false;
+	ck_assert_uint_gt(vmm_calls, 0);
+	printf("attest race: %u VMM rounds while %u reports were signed\n", vmm_calls, RACE_ROUNDS);
+	for (unsigned i = 0; i < RACE_ROUNDS; i++)
+		attest_rtmr_extend(want, rtmr_src);
+	ck_assert(!memcmp(guest_vm->rtmr[1], want, 32));
+	read_guest(OUT_GPA, b, sizeof(b));
+	ck_assert(!memcmp(b + 56 + 32, want, 32));   /* the last report: every extension */
+	ck_assert(verifies(b));
+}
+END_TEST
+
 Suite *attest_suite(void)
 {
 	Suite *s = suite_create("attest");
@@ -305,6 +357,8 @@ Suite *attest_suite(void)
 	tcase_add_test(tc, refused_reports_change_nothing);
 	tcase_add_test(tc, refused_extends_change_nothing);
 	tcase_add_test(tc, public_key_for_the_control_partition_only);
+	tcase_add_test(tc, reports_signed_while_the_vmm_makes_hypercalls);
+	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
 }
