@@ -1,6 +1,7 @@
 /* Hypercall dispatch: every argument is checked against the caller's
  * rights before anything changes. */
 #include <sealvisor/errno.h>
+#include "hv/attest.h"
 #include "hv/events.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
@@ -61,6 +62,9 @@ union hc_args {
 	struct { uint64_t vm, vcpu, state; } mp_state;
 	struct { uint64_t vm, gpa, len, attrs; } memattr;
 	struct { uint64_t vm, gpa, handle, offset; } shared_mem;
+	struct { uint64_t out; } attest_key;
+	struct { uint64_t data, out, len; } report;
+	struct { uint64_t index, data; } extend;
 };
 
 typedef int64_t (*hc_fn)(struct vm *caller, const union hc_args *a);
@@ -490,6 +494,32 @@ static int64_t hc_guest_memory_call(struct vm *caller, const union hc_args *a)
 	return -EPERM;
 }
 
+static int64_t hc_attest_public_key(struct vm *caller, const union hc_args *a)
+{
+	return attest_hc_public_key(caller, a->attest_key.out);
+}
+
+/* Signed without hv_lock, as VCPU_RUN runs without it (hv/attest.h):
+ * a guest asking for reports in a loop holds up no one's hypercalls. */
+static int64_t hc_guest_get_report(struct vm *caller, const union hc_args *a)
+{
+	struct sv_report report;
+	int64_t r = attest_report_prepare(caller, a->report.data, a->report.out, a->report.len,
+					  &report);
+
+	if (r)
+		return r;
+	spin_unlock(&hv_lock);
+	r = attest_sign(&report);
+	spin_lock(&hv_lock);
+	return r ? r : attest_report_deliver(caller, a->report.out, &report);
+}
+
+static int64_t hc_guest_extend(struct vm *caller, const union hc_args *a)
+{
+	return attest_hc_extend(caller, a->extend.index, a->extend.data);
+}
+
 static const struct {
 	hc_fn fn;
 	bool any_partition;
@@ -533,6 +563,10 @@ static const struct {
 	[SV_HC_GUEST_ACCEPT] = { hc_guest_memory_call, true },
 	[SV_HC_GUEST_MAP_GPA] = { hc_guest_memory_call, true },
 	[SV_HC_GUEST_VE_INFO] = { hc_guest_memory_call, true },
+	[SV_HC_ATTEST_PUBLIC_KEY] = { hc_attest_public_key, false },
+	/* A guest's calls about itself (the control partition: -EPERM). */
+	[SV_HC_GUEST_GET_REPORT] = { hc_guest_get_report, true },
+	[SV_HC_GUEST_EXTEND] = { hc_guest_extend, true },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])

@@ -148,6 +148,9 @@ struct vm {
 	 * fault from decision to install, by attribute changes and by the
 	 * guest's ACCEPT. Lock order: hv_lock -> attr_lock -> object. */
 	spinlock_t attr_lock;
+	/* Runtime measurement registers (SV_HC_GUEST_EXTEND, hv/attest.h):
+	 * zero at VM_CREATE, changed only by the guest itself, under hv_lock. */
+	uint8_t rtmr[SV_NR_RTMR][32];
 };
 
 extern struct vm vms[SV_MAX_VMS];

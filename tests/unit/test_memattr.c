@@ -307,6 +307,16 @@ START_TEST(a_punched_accepted_page_raises_ve_until_the_guest_accepts_a_zero_page
 	ck_assert(mapped(2 * MB + 4096, &hpa));
 	for (unsigned i = 0; i < 4096; i++)
 		ck_assert_uint_eq(((uint8_t *)phys_to_virt(hpa))[i], 0);
+	/* The hypervisor's own copies for the guest (attestation) reach only
+	 * what the guest's access would: an unaccepted page is -EFAULT and
+	 * nothing changes; a shared page is the shared object's. */
+	ck_assert_int_eq(hc(SV_HC_MEMOBJ_FALLOCATE, 0, PUNCH, 2 * MB + 4096, 4096), 0);
+	uint8_t rtmr[32];
+	memcpy(rtmr, vm->rtmr[0], 32);
+	ck_assert_int_eq(unit_hc(vm, SV_HC_GUEST_EXTEND, 0, 2 * MB + 4096, 0, 0, 0), -EFAULT);
+	ck_assert_mem_eq(vm->rtmr[0], rtmr, 32);
+	ck_assert_int_eq(unit_hc(vm, SV_HC_GUEST_EXTEND, 0, 2 * MB + 8192, 0, 0, 0), 0);
+	ck_assert(memcmp(vm->rtmr[0], rtmr, 32));
 	/* The VMM still cannot read or map the private object. */
 	ck_assert_int_lt(memobj_read(priv, 2 * MB, (char[8]){ 0 }, 8), 0);
 	ck_assert_int_eq(memobj_map(priv, 0), -EPERM);

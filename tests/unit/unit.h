@@ -47,6 +47,7 @@ Suite *pc_suite(void);
 Suite *insn_decode_suite(void);
 Suite *vlapic_xapic_suite(void);
 Suite *memattr_suite(void);
+Suite *attest_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset
