@@ -206,6 +206,15 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
 	for (;;) {
+		/* First: an EOI of a level-triggered vector, made by the
+		 * exit just handled, before anything (an INIT) resets its
+		 * APIC; its I/O APIC's Remote IRR waits for it. */
+		int eoi = vlapic_eoi_exit(v);
+		if (eoi >= 0) {
+			run->exit_reason = SV_EXIT_EOI;
+			run->eoi.vector = (uint32_t)eoi;
+			break;
+		}
 		if (slice_over(deadline, exit_at, &entries)) {
 			run->exit_reason = SV_EXIT_PREEMPT;
 			break;

@@ -305,10 +305,23 @@ static void write_eoi(struct vlapic *l)
 {
 	int v = highest(l->isr);
 
-	if (v >= 0) {
-		clear_bit(l->isr, (unsigned)v);
-		clear_bit(l->tmr, (unsigned)v);
-	}
+	if (v < 0)
+		return;
+	clear_bit(l->isr, (unsigned)v);
+	if (l->tmr[v / 32] & 1u << (v % 32))
+		set_bit(l->eoi_exit, (unsigned)v);   /* the I/O APIC's EOI broadcast */
+	clear_bit(l->tmr, (unsigned)v);
+}
+
+int vlapic_take_eoi_exit(struct vlapic *l)
+{
+	for (unsigned w = 0; w < 8; w++)
+		if (l->eoi_exit[w]) {
+			unsigned v = w * 32 + (unsigned)__builtin_ctz(l->eoi_exit[w]);
+			clear_bit(l->eoi_exit, v);
+			return (int)v;
+		}
+	return -1;
 }
 
 /* SMI and ExtINT delivery (and the reserved mode 3) are not modelled: #GP. */

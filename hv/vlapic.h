@@ -80,6 +80,10 @@ struct vlapic {
 	uint32_t id, tpr, svr, esr, esr_pending;
 	uint32_t ldr, dfr;          /* xAPIC mode's (x2APIC derives LDR from the id) */
 	uint32_t isr[8], irr[8], tmr[8];
+	/* Vectors whose EOI ended a level-triggered interrupt (TMR set) and
+	 * that the VMM has not yet heard of (SV_EXIT_EOI): its I/O APIC
+	 * waits for them to clear Remote IRR. */
+	uint32_t eoi_exit[8];
 	uint32_t lvt[VLAPIC_NR_LVT];
 	uint32_t timer_icr, timer_dcr;
 	uint64_t icr;
@@ -130,6 +134,10 @@ uint32_t vlapic_ppr(const struct vlapic *l);
 int vlapic_pending(const struct vlapic *l);
 /* Delivery started: the vector moves from IRR to ISR. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
+
+/* A level-triggered interrupt's EOI the VMM must hear of: the lowest
+ * such vector, taken (cleared), or -1 if none. */
+int vlapic_take_eoi_exit(struct vlapic *l);
 
 /* Current count of the timer at `now` (0 in TSC-deadline mode, or when
  * a one-shot has run out). */

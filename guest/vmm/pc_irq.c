@@ -52,7 +52,10 @@ static int64_t to_vcpu(struct guest *g, const struct pc_delivery *d, unsigned vc
 {
 	if (d->delivery_mode == IOAPIC_DM_NMI)
 		return sv_call2(SV_HC_VCPU_NMI, g->vm, vcpu);
-	return sv_call4(SV_HC_VCPU_INTERRUPT, g->vm, vcpu, d->vector, SV_IRQ_APIC_MESSAGE);
+	/* A level entry's message sets the TMR: the guest's EOI of it comes
+	 * back as SV_EXIT_EOI (pc_eoi_exit), which ends Remote IRR. */
+	return sv_call4(SV_HC_VCPU_INTERRUPT, g->vm, vcpu, d->vector,
+			SV_IRQ_APIC_MESSAGE | (d->level ? SV_IRQ_APIC_LEVEL : 0));
 }
 
 /* One record: the 8259's vector as an external interrupt (no APIC EOI:
@@ -132,5 +135,15 @@ void pc_window(struct guest *g)
 	pc_lock();
 	if (pc_pic_inta(g->pc, &d))
 		deliver(g, &d);
+	pc_unlock();
+}
+
+/* The EOI broadcast of a level-triggered vector: Remote IRR clears, and
+ * an entry whose line is still asserted sends again at once. */
+void pc_eoi_exit(struct guest *g, uint8_t vector)
+{
+	pc_lock();
+	pc_eoi(g->pc, vector);
+	pc_deliver_locked(g);
 	pc_unlock();
 }

@@ -131,6 +131,36 @@ START_TEST(level_interrupts_set_the_tmr_until_their_eoi)
 }
 END_TEST
 
+/* The EOI of a level-triggered vector is kept for the VMM (its I/O
+ * APIC's Remote IRR), each once, lowest first; an edge one's is not, nor
+ * a level vector's whose TMR an edge message of the same vector cleared. */
+START_TEST(level_eois_are_kept_for_the_vmm_each_once)
+{
+	enable();
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), -1);
+	vlapic_accept(&l, 0x40, false);
+	vlapic_ack(&l, 0x40);
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), -1);         /* edge: nothing */
+	vlapic_accept(&l, 0x60, true);
+	vlapic_ack(&l, 0x60);
+	vlapic_accept(&l, 0xa1, true);
+	vlapic_ack(&l, 0xa1);                                   /* nested above 0x60 */
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);              /* ends 0xa1 */
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);              /* ends 0x60 */
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);              /* nothing in service */
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), 0x60);
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), 0xa1);
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), -1);
+	vlapic_accept(&l, 0x70, true);
+	vlapic_ack(&l, 0x70);
+	vlapic_accept(&l, 0x70, false);                          /* edge again: TMR clear */
+	ck_assert_uint_eq(rd(VLAPIC_TMR0 + 3, 0), 0);
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), -1);
+}
+END_TEST
+
 START_TEST(illegal_vectors_are_errors_latched_by_an_esr_write)
 {
 	enable();
@@ -290,6 +320,7 @@ Suite *vlapic_suite(void)
 	tcase_add_test(tc, a_disabled_apic_keeps_its_lvts_masked_and_delivers_nothing);
 	tcase_add_test(tc, priority_tpr_ppr_isr_and_eoi);
 	tcase_add_test(tc, level_interrupts_set_the_tmr_until_their_eoi);
+	tcase_add_test(tc, level_eois_are_kept_for_the_vmm_each_once);
 	tcase_add_test(tc, illegal_vectors_are_errors_latched_by_an_esr_write);
 	tcase_add_test(tc, icr_writes_decode_into_ipis);
 	tcase_add_test(tc, one_shot_counts_down_at_the_divided_rate_then_fires_once);
