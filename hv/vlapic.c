@@ -308,9 +308,10 @@ static void write_eoi(struct vlapic *l)
 	if (v < 0)
 		return;
 	clear_bit(l->isr, (unsigned)v);
+	/* The TMR bit stays: only the vector's next acceptance changes it
+	 * (SDM 11.8.4; QEMU's APIC alike). */
 	if (l->tmr[v / 32] & 1u << (v % 32))
 		set_bit(l->eoi_exit, (unsigned)v);   /* the I/O APIC's EOI broadcast */
-	clear_bit(l->tmr, (unsigned)v);
 }
 
 int vlapic_take_eoi_exit(struct vlapic *l)
