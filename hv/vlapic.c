@@ -49,6 +49,10 @@ static void reset(struct vlapic *l, uint64_t base, uint32_t id, uint64_t tsc_per
 	l->dfr = 0xffffffff;                 /* flat model */
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = LVT_MASKED;
+	/* The BSP's LINT0 in ExtINT, unmasked: the 8259's virtual wire, as
+	 * the BIOS leaves it (KVM's and QEMU's APIC reset do the same). */
+	if (base & APIC_BASE_BSP)
+		l->lvt[LVT_LINT0_INDEX] = LVT_EXTINT;
 	l->tsc_per_tick = tsc_per_tick ? tsc_per_tick : 1;
 	l->min_period = min_period;
 }
@@ -56,6 +60,14 @@ static void reset(struct vlapic *l, uint64_t base, uint32_t id, uint64_t tsc_per
 void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick)
 {
 	reset(l, APIC_BASE_ADDR | APIC_BASE_EN | (id == 0 ? APIC_BASE_BSP : 0), id, tsc_per_tick, 0);
+}
+
+bool vlapic_accepts_extint(const struct vlapic *l)
+{
+	uint32_t lint0 = l->lvt[LVT_LINT0_INDEX];
+
+	return vlapic_mode(l) == VLAPIC_DISABLED ||
+	       (!(lint0 & LVT_MASKED) && (lint0 & LVT_DELIVERY_MODE) == LVT_EXTINT);
 }
 
 enum vlapic_mode vlapic_mode(const struct vlapic *l)

@@ -59,8 +59,9 @@ struct pc {
 	uint32_t exit_status;        /* (value << 1) | 1, after PC_DEBUG_EXIT */
 	bool com1_line;              /* the level last driven on IRQ 4 */
 	/* The PIC's INTR goes to vCPU 0 (LINT0 in ExtINT mode, the virtual-
-	 * wire mode of a BSP after reset). The VMM clears it when the guest
-	 * masks LINT0, which only it can see. */
+	 * wire mode of a BSP after reset). Whether vCPU 0's LINT0 passes it
+	 * is the hypervisor's to decide (its local APIC): the interrupt
+	 * window the VMM asks for opens only then (README, hypercall 46). */
 	bool pic_to_bsp;
 	/* Set by a VMM that acknowledges the 8259 itself, only once vCPU 0
 	 * can take the interrupt (pc_pic_inta at its interrupt window), as

@@ -462,6 +462,33 @@ START_TEST(a_level_message_eoi_ends_the_run_with_an_eoi_exit)
 }
 END_TEST
 
+/* The VMM's window is for its 8259's INTR: it stays shut while the
+ * guest's LINT0 is masked (nothing armed for it; the guest runs on), and
+ * opens once the guest unmasks LINT0 (an x2APIC MSR write here). */
+START_TEST(the_vmm_window_waits_for_lint0)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+	uint64_t x2apic = 0xfee00c00, svr = 0x1ff, masked = 0x10700;
+
+	ck_assert(vlapic_accepts_extint(&v->lapic));          /* the BSP after reset */
+	ck_assert_int_eq(vlapic_msr_write(v, 0x1b, &x2apic), 0);
+	ck_assert_int_eq(vlapic_msr_write(v, 0x80f, &svr), 0);
+	ck_assert_int_eq(vlapic_msr_write(v, 0x835, &masked), 0);
+	run->request_irq_window = 1;
+	fake_irq_allowed = true;
+	script(VMEXIT_CPUID);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_SHUTDOWN);   /* the script's end, no window */
+	ck_assert_int_eq(fake_count(EV_ENTRY), 2);
+	ck_assert_int_eq(fake_count(EV_IRQ_WINDOW), 0);
+	msr_exit(v, 0x835, true, 0x700);                          /* the guest unmasks LINT0 */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_IRQ_WINDOW);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 3);                /* straight after that exit */
+	ck_assert_int_eq(fake_ninjected, 0);
+}
+END_TEST
+
 /* HLT with the APIC on and IF set: the vCPU sleeps in the hypervisor; a
  * VCPU_RUN that ends its slice there leaves it asleep; the timer's expiry
  * wakes it with the timer's vector. */
@@ -540,6 +567,7 @@ Suite *events_suite(void)
 	tcase_add_test(tc, a_halted_vcpu_sleeps_until_its_timer_fires);
 	tcase_add_test(tc, an_apic_message_lands_in_the_irr_and_needs_the_guests_eoi);
 	tcase_add_test(tc, a_level_message_eoi_ends_the_run_with_an_eoi_exit);
+	tcase_add_test(tc, the_vmm_window_waits_for_lint0);
 	tcase_add_test(tc, a_halted_vcpu_reports_the_window_its_vmm_asked_for);
 	tcase_add_test(tc, the_vmm_window_exits_at_once_when_open_and_after_the_window_exit_when_not);
 	suite_add_tcase(s, tc);
