@@ -246,8 +246,11 @@ enum sv_exit_reason {
 	SV_EXIT_SHUTDOWN = 5,         /* triple fault or an unrecoverable guest state */
 	SV_EXIT_PREEMPT = 6,          /* the time slice ran out */
 	SV_EXIT_MSR = 7,              /* RDMSR/WRMSR of an MSR the VM's policy sends to the VMM: msr */
-	/* The VMM set request_irq_window and the guest can take an interrupt
-	 * now (RFLAGS.IF set, no shadow) with none of VCPU_INTERRUPT's queued. */
+	/* The VMM set request_irq_window and the guest can take an external
+	 * interrupt now (RFLAGS.IF set, no shadow, and its local APIC passes
+	 * the INTR pin: globally disabled, or LVT LINT0 unmasked in ExtINT
+	 * mode, as the BSP's is after reset) with none of VCPU_INTERRUPT's
+	 * queued. */
 	SV_EXIT_IRQ_WINDOW = 8,
 	/* The guest's local APIC took an EOI for a level-triggered vector
 	 * (one VCPU_INTERRUPT posted with SV_IRQ_APIC_LEVEL): eoi. The EOI
@@ -262,7 +265,8 @@ enum sv_exit_reason {
 struct sv_run {
 	uint32_t exit_reason;         /* enum sv_exit_reason */
 	/* Set by the VMM (read once per VCPU_RUN): end the run with
-	 * SV_EXIT_IRQ_WINDOW as soon as the guest can take an interrupt. */
+	 * SV_EXIT_IRQ_WINDOW as soon as the guest can take an external
+	 * interrupt (its 8259's INTR: LINT0 masked keeps it shut). */
 	uint8_t request_irq_window;
 	uint8_t pad[3];
 	union {
