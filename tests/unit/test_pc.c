@@ -188,6 +188,49 @@ static void linux_pic_init(struct pc *pc)
 		out(pc, seq[i][0], 1, seq[i][1]);
 }
 
+static uint32_t io_at(struct pc *pc, uint16_t port, bool write, uint32_t v, uint64_t now)
+{
+	ck_assert_int_eq(pc_io(pc, port, 1, write, &v, now), 0);
+	return v;
+}
+
+/* The RTC's periodic interrupt on IRQ 8 through the I/O APIC (GSI 8):
+ * the VMM's deadline is the next period; one edge per status C read, as
+ * the line stays high until that read. */
+START_TEST(rtc_irq8_through_the_io_apic)
+{
+	struct pc pc;
+	struct pc_delivery d;
+	uint64_t v, p = 1000000000ull / 16;
+
+	machine(&pc);
+	v = 0x20;                                          /* GSI 8: vector 0x38, APIC 0 */
+	pc_mmio(&pc, IOAPIC_BASE, 4, true, &v);
+	v = 0x38;
+	pc_mmio(&pc, IOAPIC_BASE + 0x10, 4, true, &v);
+	io_at(&pc, 0x70, true, RTC_REG_A, 0);
+	io_at(&pc, 0x71, true, 0x2c, 0);                   /* 16 Hz */
+	io_at(&pc, 0x70, true, RTC_REG_B, 0);
+	io_at(&pc, 0x71, true, RTC_B_24H | RTC_B_PIE, 0);
+	ck_assert_uint_eq(rtc_next_event(&pc.rtc, 0), p);      /* the PIT's 18.2 Hz comes first */
+	ck_assert_uint_lt(pc_next_event(&pc, 0), p);
+	pc_tick(&pc, p - 1);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);
+	pc_tick(&pc, p);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 1);
+	ck_assert_uint_eq(d.vector, 0x38);
+	ck_assert(!d.from_pic && !d.level);
+	pc_tick(&pc, 2 * p);                               /* C not read: the line stays up */
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);
+	io_at(&pc, 0x70, true, RTC_REG_C, 2 * p);
+	ck_assert_uint_eq(io_at(&pc, 0x71, false, 0, 2 * p), RTC_C_IRQF | RTC_C_PF);
+	ck_assert(!pc.rtc_line);
+	pc_tick(&pc, 3 * p);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 1);
+	ck_assert_uint_eq(d.vector, 0x38);
+}
+END_TEST
+
 START_TEST(interrupt_glue)
 {
 	struct pc pc;
@@ -479,6 +522,7 @@ Suite *pc_suite(void)
 	tcase_add_test(tc, pci_host_bridge);
 	tcase_add_test(tc, unknown_and_split);
 	tcase_add_test(tc, interrupt_glue);
+	tcase_add_test(tc, rtc_irq8_through_the_io_apic);
 	tcase_add_test(tc, com1_input_irq);
 	tcase_add_test(tc, pic_inta_at_the_vmms_window);
 	tcase_add_test(tc, hostile_random);
