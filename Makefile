@@ -114,7 +114,7 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 
 # Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
 # QEMU itself and under ./sealvisor by tests/mb-tests.sh.
-MB_KERNELS := mb-boot mb-machine mb-irq mb-level mb-lint0 mb-rtc-irq
+MB_KERNELS := mb-boot mb-machine mb-irq mb-level mb-lint0 mb-rtc-irq mb-com1-in
 MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/mbrt.o \
 	$(BUILD)/part/lib/fmt.o $(BUILD)/part/lib/string.o
 MB_IMAGES := $(MB_KERNELS:%=$(BUILD)/mb/%.elf)

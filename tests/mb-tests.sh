@@ -37,16 +37,19 @@ check() {   # name how log rc
 
 for k in $kernels; do
 	img=$build/mb/$k.elf
+	# COM1's input (-serial stdio): tests/mb/NAME.in if there is one.
+	input=/dev/null
+	[ -f "tests/mb/$k.in" ] && input=tests/mb/$k.in
 	[ -f "$img" ] || { echo "FAIL: $img not built" >&2; failed=$((failed + 1)); continue; }
 	timeout 60 qemu-system-x86_64 -machine q35 -m 128M -smp 2 -display none -no-reboot -net none \
 		-serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-kernel "$img" -append "$append" -initrd "$logs/module.txt" \
-		</dev/null 2>"$logs/$k.qemu.err" | tr -d '\r' > "$logs/$k.qemu.log"
+		<"$input" 2>"$logs/$k.qemu.err" | tr -d '\r' > "$logs/$k.qemu.log"
 	check "$k" "plain QEMU" "$logs/$k.qemu.log" "${PIPESTATUS[0]}" || continue
 	for backend in svm vmx; do
 		flag=""; [ $backend = vmx ] && flag=--bochs
 		BUILD=$build ./sealvisor -kernel "$img" -append "$append" -initrd "$logs/module.txt" -smp 2 \
-			--timeout "${TIMEOUT:-400}" $flag </dev/null 2>"$logs/$k.$backend.err" |
+			--timeout "${TIMEOUT:-400}" $flag <"$input" 2>"$logs/$k.$backend.err" |
 			tr -d '\r' > "$logs/$k.$backend.log"
 		rc=${PIPESTATUS[0]}
 		check "$k" "sealvisor $backend" "$logs/$k.$backend.log" "$rc" || continue

@@ -6,6 +6,7 @@
  * (sv_run.exit_at_tsc). */
 #include "guest/vmm/vmm.h"
 #include "guest/vmm/pc_irq.h"
+#include "guest/vmm/com1_input.h"
 
 static uint64_t tsc_per_ms;
 static int lock_word;
@@ -120,6 +121,7 @@ void pc_before_run(struct guest *g, unsigned vcpu, struct sv_run *run)
 	pc_lock();
 	uint64_t now = pc_now_ns();
 	pc_tick(g->pc, now);
+	com1_input_feed_locked(g->pc);
 	pc_deliver_locked(g);
 	uint64_t next = pc_next_event(g->pc, now);
 	bool intr = pc_pic_intr(g->pc);
