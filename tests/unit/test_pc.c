@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sealvisor/errno.h>
 #include "guest/vmm/pc_machine.h"
+#include "guest/vmm/com1_input.h"
 #include "tests/unit/unit.h"
 
 #define MiB (1024ull * 1024)
@@ -355,6 +356,34 @@ START_TEST(com1_input_irq)
 }
 END_TEST
 
+/* The runner's input (com1_input.c): offered as the receiver has room,
+ * one byte with the FIFO off, up to 16 with it on, in order, to the end. */
+START_TEST(com1_input_follows_the_guests_reads)
+{
+	struct pc pc;
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+	machine(&pc);
+	com1_input_set((const uint8_t *)text, sizeof(text) - 1);
+	com1_input_feed_locked(&pc);
+	ck_assert_uint_eq(pc.com1.rx_count, 1);                /* FIFO off: RBR only */
+	com1_input_feed_locked(&pc);
+	ck_assert_uint_eq(in(&pc, 0x3f8, 1), '0');
+	out(&pc, 0x3fa, 1, UART_FCR_ENABLE);
+	for (unsigned i = 1; i < sizeof(text) - 1; i++) {
+		com1_input_feed_locked(&pc);
+		ck_assert_uint_le(pc.com1.rx_count, UART_FIFO_SIZE);
+		ck_assert(in(&pc, 0x3fd, 1) & UART_LSR_DR);
+		ck_assert_uint_eq(in(&pc, 0x3f8, 1), (uint8_t)text[i]);
+	}
+	com1_input_feed_locked(&pc);
+	ck_assert(!(in(&pc, 0x3fd, 1) & UART_LSR_DR));         /* all taken */
+	com1_input_set(NULL, 0);
+	com1_input_feed_locked(&pc);
+	ck_assert(!(in(&pc, 0x3fd, 1) & UART_LSR_DR));
+}
+END_TEST
+
 /* Every port, every size, read and write: no crash, the contract kept. */
 START_TEST(every_port)
 {
@@ -524,6 +553,7 @@ Suite *pc_suite(void)
 	tcase_add_test(tc, interrupt_glue);
 	tcase_add_test(tc, rtc_irq8_through_the_io_apic);
 	tcase_add_test(tc, com1_input_irq);
+	tcase_add_test(tc, com1_input_follows_the_guests_reads);
 	tcase_add_test(tc, pic_inta_at_the_vmms_window);
 	tcase_add_test(tc, hostile_random);
 	tcase_add_test(tc, every_port);
