@@ -243,8 +243,11 @@ int pc_next_delivery(struct pc *pc, struct pc_delivery *d)
 		d->vector = m.vector;
 		if (m.delivery_mode != IOAPIC_DM_EXTINT)
 			return 1;
-		/* ExtINT through the I/O APIC: the vector comes from the 8259. */
-		if (!pic_output(&pc->pic))
+		/* ExtINT through the I/O APIC: the vector comes from the 8259.
+		 * A VMM that acknowledges it at vCPU 0's window gets it there,
+		 * under LINT0's rule, as QEMU's CPU reads the 8259 only when
+		 * its LINT0 accepts it. */
+		if (pc->pic_inta_by_vmm || !pic_output(&pc->pic))
 			continue;
 		d->vector = (uint8_t)pic_ack(&pc->pic);
 		d->delivery_mode = IOAPIC_DM_FIXED;

@@ -68,7 +68,8 @@ struct pc {
 	/* Set by a VMM that acknowledges the 8259 itself, only once vCPU 0
 	 * can take the interrupt (pc_pic_inta at its interrupt window), as
 	 * a CPU does: pc_next_delivery then leaves the LINT0 path alone, so
-	 * a guest that masks the IRQ with interrupts off gets none later. */
+	 * a guest that masks the IRQ with interrupts off gets none later,
+	 * and takes an I/O APIC ExtINT entry's message as that same INTR. */
 	bool pic_inta_by_vmm;
 	uint64_t unknown_reads, unknown_writes;
 	uint16_t last_unknown_port;

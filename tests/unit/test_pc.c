@@ -323,6 +323,20 @@ START_TEST(pic_inta_at_the_vmms_window)
 	out(&pc, 0x21, 1, 0xff);                              /* masked before any INTA */
 	ck_assert(!pc_pic_intr(&pc));
 	ck_assert_int_eq(pc_pic_inta(&pc, &d), 0);
+	/* An I/O APIC entry in ExtINT mode (pin 4 here) sends no message of
+	 * its own: the 8259 is acknowledged at vCPU 0's window, as through
+	 * LINT0 (QEMU's CPU reads the 8259 only if its LINT0 accepts it). */
+	uint64_t v = 0x18;
+	pc_mmio(&pc, IOAPIC_BASE, 4, true, &v);
+	v = 0x700;
+	pc_mmio(&pc, IOAPIC_BASE + 0x10, 4, true, &v);
+	out(&pc, 0x3f9, 1, 0);
+	out(&pc, 0x21, 1, 0xef);                              /* IRQ 4 open again */
+	out(&pc, 0x3f9, 1, UART_IER_THRI);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);       /* not acknowledged here */
+	ck_assert(pc_pic_intr(&pc));
+	ck_assert_int_eq(pc_pic_inta(&pc, &d), 1);
+	ck_assert_uint_eq(d.vector, 0x24);
 }
 END_TEST
 
