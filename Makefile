@@ -22,6 +22,8 @@ EFI_INC := /usr/include/efi
 EFI_LIB := /usr/lib
 EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
 
+.DEFAULT_GOAL := all
+
 # Quiet by default; `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
@@ -52,9 +54,10 @@ HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
 PC_DEVICE_SRCS := $(addprefix guest/vmm/,uart16550.c pic8259.c pit8254.c rtc_cmos.c rtc_irq.c ioapic.c com1_input.c \
 	pci_host.c acpi_pm.c acpi_tables.c pc_machine.c)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_regs.c hv/vcpu_mp.c hv/cr_policy.c hv/cpuid_policy.c hv/audit.c hv/hypercall.c \
-	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/measure.c boot/config.c \
+	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/deferred_free.c hv/measure.c boot/config.c \
 	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c arch/x86/timer_units.c guest/vmm/multiboot.c guest/vmm/vm_config.c \
 	hv/insn_decode.c hv/vlapic_xapic.c hv/vlapic_mmio.c hv/guest_fetch.c hv/mmio.c \
+	hv/attest.c hv/attest_report.c hv/attest_key.c \
 	$(PC_DEVICE_SRCS)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 # The verifier's stream writer: the tool and the unit tests share it.
@@ -62,6 +65,60 @@ TOOL_LIB_OBJS := $(BUILD)/host/tests/tools/launch_stream.o
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/host/%.o) $(TOOL_LIB_OBJS)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
+
+# ---- BearSSL (issue 13: the attestation key's signatures) --------------------
+# Debian's source (tests/bearssl.sh fetches and checks it; never committed),
+# only the files ECDSA P-256 signing over SHA-256 with an HMAC-DRBG needs,
+# built twice from the same list: with the hypervisor's own freestanding
+# flags (no red zone, general registers only) for the image, and with the
+# host flags for the unit tests, which also verify what they sign. BR_*=0:
+# none of its CPU-feature paths (RDRAND, SSE2, AES-NI) and no clock. Its
+# warnings are shown, not errors: a newer compiler must not break the build
+# over code we do not change.
+BEARSSL_DIR := $(BUILD)/bearssl
+BEARSSL_SRC := $(BEARSSL_DIR)/bearssl-0.6
+BEARSSL_STAMP := $(BEARSSL_SRC)/.checked
+BEARSSL_SRCS := hash/sha2small.c mac/hmac.c rand/hmac_drbg.c \
+	ec/ec_p256_m31.c ec/ec_pubkey.c ec/ec_keygen.c ec/ec_secp256r1.c ec/ec_secp384r1.c \
+	ec/ec_secp521r1.c ec/ecdsa_i31_sign_raw.c ec/ecdsa_i31_vrfy_raw.c ec/ecdsa_i31_bits.c \
+	codec/ccopy.c codec/dec32be.c codec/enc32be.c \
+	int/i31_add.c int/i31_bitlen.c int/i31_decode.c int/i31_decmod.c int/i31_encode.c \
+	int/i31_fmont.c int/i31_iszero.c int/i31_modpow.c int/i31_montmul.c int/i31_muladd.c \
+	int/i31_ninv31.c int/i31_rshift.c int/i31_sub.c int/i31_tmont.c int/i32_div32.c
+BEARSSL_FLAGS := -I$(BEARSSL_SRC)/inc -I$(BEARSSL_SRC)/src -DBR_RDRAND=0 -DBR_SSE2=0 \
+	-DBR_AES_X86NI=0 -DBR_POWER8=0 -DBR_USE_UNIX_TIME=0 -DBR_USE_WIN32_TIME=0
+BEARSSL_HV_OBJS := $(BEARSSL_SRCS:%.c=$(BEARSSL_DIR)/hv/%.o)
+BEARSSL_HOST_OBJS := $(BEARSSL_SRCS:%.c=$(BEARSSL_DIR)/host/%.o)
+BEARSSL_HV_LIB := $(BEARSSL_DIR)/libbearssl-hv.a
+BEARSSL_HOST_LIB := $(BEARSSL_DIR)/libbearssl-host.a
+# The files that include BearSSL's headers (hv/attest_key.c, and the unit
+# test that verifies its signatures), in every build.
+BEARSSL_USERS := $(BUILD)/hv/hv/attest_key.o $(BUILD)/host/hv/attest_key.o \
+	$(BUILD)/tsan/hv/attest_key.o $(BUILD)/fuzz/obj/hv/attest_key.o \
+	$(BUILD)/host/tests/unit/test_attest.o $(BUILD)/tsan/tests/unit/test_attest.o
+
+$(BEARSSL_STAMP): tests/bearssl.sh
+	$(Q)tests/bearssl.sh $(BEARSSL_DIR)
+$(BEARSSL_HV_OBJS): $(BEARSSL_DIR)/hv/%.o: $(BEARSSL_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      bearssl/$*.c")
+	$(Q)$(CC) $(filter-out -I% -MMD -MP -Werror,$(HV_CFLAGS)) $(BEARSSL_FLAGS) -c $(BEARSSL_SRC)/src/$*.c -o $@
+$(BEARSSL_HOST_OBJS): $(BEARSSL_DIR)/host/%.o: $(BEARSSL_STAMP)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  HOSTCC  bearssl/$*.c")
+	$(Q)$(CC) $(filter-out -I% -MMD -MP -DSEALVISOR_HOST -Werror,$(HOST_CFLAGS)) $(BEARSSL_FLAGS) -c $(BEARSSL_SRC)/src/$*.c -o $@
+# Makefile too: under .SECONDARY a file added to BEARSSL_SRCS would not
+# rebuild a library newer than the sources.
+$(BEARSSL_HV_LIB): $(BEARSSL_HV_OBJS) Makefile
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
+$(BEARSSL_HOST_LIB): $(BEARSSL_HOST_OBJS) Makefile
+	$(Q)rm -f $@ && ar rcs $@ $(filter %.o,$^)
+$(BEARSSL_USERS): | $(BEARSSL_STAMP)
+$(BEARSSL_USERS): HV_CFLAGS += -I$(BEARSSL_SRC)/inc
+$(BEARSSL_USERS): HOST_CFLAGS += -I$(BEARSSL_SRC)/inc
+$(BEARSSL_USERS): TSAN_CFLAGS += -I$(BEARSSL_SRC)/inc
+$(BEARSSL_USERS): FUZZ_CFLAGS += -I$(BEARSSL_SRC)/inc
+# ---- end of BearSSL ----------------------------------------------------------
 
 # Partition images (control partition, guest test kernels): freestanding
 # static ELF64 linked at 1 MiB by guest/partition.ld.
@@ -73,7 +130,7 @@ PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o \
 	$(BUILD)/part/guest/lib/irq.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic xapic mmio nmi apic-timer marker \
-	cpuid-table sipi
+	cpuid-table sipi attest
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32 modeswitch modeswitch16
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
@@ -98,8 +155,9 @@ $(BUILD)/control.elf: $(VMM_OBJS) $(KERNEL_LIB_OBJS) guest/partition.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -T guest/partition.ld $(filter %.o,$^) -o $@
 
-# populate-flip-control computes launch digests itself: it links SHA-256.
-$(BUILD)/guests/populate-flip-control.elf: $(BUILD)/part/lib/sha256.o
+# populate-flip-control computes launch digests itself, attest its RTMRs:
+# they link SHA-256.
+$(BUILD)/guests/populate-flip-control.elf $(BUILD)/guests/attest.elf: $(BUILD)/part/lib/sha256.o
 $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(PART_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
@@ -114,15 +172,17 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 
 # Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
 # QEMU itself and under ./sealvisor by tests/mb-tests.sh.
-MB_KERNELS := mb-boot mb-machine mb-irq mb-level mb-lint0 mb-rtc-irq mb-com1-in
-MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/mbrt.o \
+MB_KERNELS := mb-boot mb-irq mb-accept mb-acpi mb-rtc mb-pci mb-pit mb-lapic mb-ipi mb-uart mb-sse \
+	mb-level mb-lint0 mb-rtc-irq mb-com1-in
+MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/ap.asm.o \
+	$(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/mb/*.c)) \
 	$(BUILD)/part/lib/fmt.o $(BUILD)/part/lib/string.o
 MB_IMAGES := $(MB_KERNELS:%=$(BUILD)/mb/%.elf)
 # (all's prerequisites line above is read before this one: named here.)
 all: $(MB_IMAGES)
 # Their C may use SSE: entry.asm turns it on before any C runs.
 $(MB_KERNELS:%=$(BUILD)/part/tests/mb/%.o): PART_CFLAGS := $(filter-out -mgeneral-regs-only,$(PART_CFLAGS))
-$(BUILD)/part/guest/mb/entry.asm.o: guest/mb/entry.asm
+$(BUILD)/part/guest/mb/%.asm.o: guest/mb/%.asm
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) -f elf64 $< -o $@
@@ -155,9 +215,9 @@ $(BUILD)/hv/%.asm.o: %.asm
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) -f elf64 -g -F dwarf -I arch/x86/ -MD $(@:.o=.d) -MP $< -o $@
 
-$(BUILD)/sealvisor.so: $(HV_OBJS) linker.ld
+$(BUILD)/sealvisor.so: $(HV_OBJS) $(BEARSSL_HV_LIB) linker.ld
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJS) -o $@ -lgnuefi -lefi
+	$(Q)$(LD) $(HV_LDFLAGS) $(EFI_CRT0) $(HV_OBJS) $(BEARSSL_HV_LIB) -o $@ -lgnuefi -lefi
 
 $(BUILD)/BOOTX64.EFI: $(BUILD)/sealvisor.so
 	$(Q)$(OBJCOPY) -j .text -j .rodata -j .data -j .dynamic -j .dynsym -j .dynstr \
@@ -176,10 +236,12 @@ $(BUILD)/tools/sv-measure: $(BUILD)/host/tests/tools/sv-measure.o $(TOOL_LIB_OBJ
 	@$(if $(Q),echo "  HOSTLD  $@")
 	$(Q)$(CC) $^ -o $@
 
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(HOST_LIB_OBJS)
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(HOST_LIB_OBJS) $(BEARSSL_HOST_LIB)
 	$(Q)$(CC) -pthread $^ -o $@ $(CHECK_LIBS)
 
-$(BUILD)/bench: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_MM_OBJS)
+# The benchmark drives the host build of hv/ (hypercall_dispatch, the
+# fault path, the shootdown) with the fake backend, like the unit tests.
+$(BUILD)/bench-memobj: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_LIB_OBJS) $(BUILD)/host/tests/unit/fake_virt.o
 	$(Q)$(CC) -pthread $^ -o $@
 
 # ---- ThreadSanitizer build of the host unit tests (issue 9 item 7) --------
@@ -208,7 +270,7 @@ $(TSAN_DIR)/%.o: %.c
 	@$(if $(Q),echo "  TSANCC  $<")
 	$(Q)$(CC) $(TSAN_CFLAGS) -c $< -o $@
 
-$(TSAN_DIR)/unit-tests: $(TSAN_OBJS)
+$(TSAN_DIR)/unit-tests: $(TSAN_OBJS) $(BEARSSL_HOST_LIB)
 	$(Q)$(CC) -fsanitize=thread -pthread $^ -o $@ $(CHECK_LIBS)
 
 tsan-test: $(TSAN_DIR)/unit-tests
@@ -239,11 +301,12 @@ help:
 	@echo '  make debug       QEMU paused with a gdb stub on :1234; prints the gdb command'
 	@echo '  make image       write $(IMAGE), a FAT boot image (ESP) for a USB stick'
 	@echo '  make test        unit tests, ThreadSanitizer, fuzz smoke run, boot tests'
-	@echo '  make unit-test   host unit tests only (and the decoder against Zydis)'
+	@echo '  make unit-test   host unit tests only (and the decoder against Zydis, the'
+	@echo '                   attestation verifier against tampered reports)'
 	@echo '  make tsan-test   host unit tests under ThreadSanitizer'
 	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
 	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
-	@echo '  make bench       host benchmarks, the xstate switch cost under QEMU (figures only)'
+	@echo '  make bench       host benchmarks (table, CSV, PNG in build/bench), the xstate switch cost under QEMU (figures only)'
 	@echo '  make deps        install (as root) or name the Debian packages needed'
 	@echo '  make clean       remove $(BUILD)'
 	@echo 'Variables (make VAR=value, or in the environment):'
@@ -285,9 +348,13 @@ run-bochs: deps all
 debug: deps all
 	tests/debug-qemu.sh $(BUILD) $(CONFIG)
 
-unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff
+# BOOTX64.EFI, not only sealvisor.so: the image the boot tests run must be
+# the one whose build digest sv-verify recomputes from sealvisor.so.
+unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff $(BUILD)/BOOTX64.EFI $(BUILD)/tools/sv-measure \
+		$(BUILD)/guests/attest.elf
 	$(BUILD)/unit-tests
 	$(BUILD)/insn-diff
+	tests/tools/sv-verify-test $(BUILD)
 
 # The MMIO decoder against Zydis (Debian's libzydis-dev, tests/deps.sh)
 # over generated encodings; prints the count, fails on a disagreement.
@@ -311,8 +378,8 @@ test: deps
 	$(MAKE) tsan-test
 	$(MAKE) boot-test
 
-bench: deps $(BUILD)/bench all
-	$(BUILD)/bench
+bench: deps $(BUILD)/bench-memobj all
+	tests/bench/run.sh $(BUILD)
 	@tests/bench-xstate.sh $(BUILD)
 
 # ---- Fuzzing (issue 9 item 6) -----------------------------------------------
@@ -340,7 +407,7 @@ FUZZ_BIN := $(BUILD)/fuzz/fuzz_hypercalls
 # index, the stage-2 walks, page zeroing and SHA-256: their comparisons are on addresses
 # and counters, not on input values, and tracing them took ~40% of every
 # execution. Edge coverage and ASan/UBSan stay on in them.
-FUZZ_NOCMP_SRCS := mm/pmm.c mm/memobj_index.c mm/stage2.c mm/zero.c lib/sha256.c
+FUZZ_NOCMP_SRCS := mm/pmm.c mm/memobj_index.c mm/stage2.c mm/zero.c mm/reclaim.c lib/sha256.c
 $(FUZZ_NOCMP_SRCS:%.c=$(BUILD)/fuzz/obj/%.o): FUZZ_CFLAGS += -fno-sanitize-coverage=trace-cmp
 FUZZ_RUNS ?= 10000000
 FUZZ_SMOKE_RUNS ?= 300000
@@ -352,7 +419,7 @@ $(BUILD)/fuzz/obj/%.o: %.c tests/fuzz/nocov.txt
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 
-$(FUZZ_BIN): $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+$(FUZZ_BIN): $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/obj/%.o) $(BEARSSL_HOST_LIB)
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $^ -o $@
 
 fuzz: deps $(FUZZ_BIN)

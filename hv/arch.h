@@ -22,4 +22,10 @@ int arch_virt_select(void);
  */
 __attribute__((noreturn)) void arch_shutdown(int status);
 
+/* Fills out with len bytes from the CPU's entropy source, RDSEED, or
+ * RDRAND where there is no RDSEED or it keeps failing (arch/x86/entropy.c);
+ * *source names which. -ENODEV if the CPU has neither, -EIO if what it
+ * has keeps failing: never a weaker seed. */
+int arch_entropy(void *out, unsigned long len, const char **source);
+
 #endif

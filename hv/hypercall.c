@@ -1,6 +1,7 @@
 /* Hypercall dispatch: every argument is checked against the caller's
  * rights before anything changes. */
 #include <sealvisor/errno.h>
+#include "hv/attest.h"
 #include "hv/events.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
@@ -13,6 +14,7 @@
 #include "hv/watchdog.h"
 #include "lib/string.h"
 #include "hv/cpu_work.h"
+#include "hv/deferred_free.h"
 #include "mm/spinlock.h"
 #include "mm/pmm.h"
 
@@ -57,6 +59,9 @@ union hc_args {
 	struct { uint64_t vm, gpa, nr; } cpuid;
 	struct { uint64_t vm, policy; } msr_policy;
 	struct { uint64_t vm, vcpu, state; } mp_state;
+	struct { uint64_t out; } attest_key;
+	struct { uint64_t data, out, len; } report;
+	struct { uint64_t index, data; } extend;
 };
 
 typedef int64_t (*hc_fn)(struct vm *caller, const union hc_args *a);
@@ -467,6 +472,32 @@ static int64_t hc_vcpu_get_mp_state(struct vm *caller, const union hc_args *a)
 	return vcpu_mp_get_call(guest(a->mp_state.vm), a->mp_state.vcpu);
 }
 
+static int64_t hc_attest_public_key(struct vm *caller, const union hc_args *a)
+{
+	return attest_hc_public_key(caller, a->attest_key.out);
+}
+
+/* Signed without hv_lock, as VCPU_RUN runs without it (hv/attest.h):
+ * a guest asking for reports in a loop holds up no one's hypercalls. */
+static int64_t hc_guest_get_report(struct vm *caller, const union hc_args *a)
+{
+	struct sv_report report;
+	int64_t r = attest_report_prepare(caller, a->report.data, a->report.out, a->report.len,
+					  &report);
+
+	if (r)
+		return r;
+	spin_unlock(&hv_lock);
+	r = attest_sign(&report);
+	spin_lock(&hv_lock);
+	return r ? r : attest_report_deliver(caller, a->report.out, &report);
+}
+
+static int64_t hc_guest_extend(struct vm *caller, const union hc_args *a)
+{
+	return attest_hc_extend(caller, a->extend.index, a->extend.data);
+}
+
 static const struct {
 	hc_fn fn;
 	bool any_partition;
@@ -505,6 +536,10 @@ static const struct {
 	[SV_HC_VCPU_NMI] = { hc_vcpu_nmi, false },
 	[SV_HC_VCPU_SET_MP_STATE] = { hc_vcpu_set_mp_state, false },
 	[SV_HC_VCPU_GET_MP_STATE] = { hc_vcpu_get_mp_state, false },
+	[SV_HC_ATTEST_PUBLIC_KEY] = { hc_attest_public_key, false },
+	/* A guest's calls about itself (the control partition: -EPERM). */
+	[SV_HC_GUEST_GET_REPORT] = { hc_guest_get_report, true },
+	[SV_HC_GUEST_EXTEND] = { hc_guest_extend, true },
 };
 
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
@@ -516,11 +551,13 @@ int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
 	if (!caller->is_control && !table[nr].any_partition)
 		return -EPERM;
 	union hc_args args = { .reg = { a[1], a[2], a[3], a[4], a[5] } };
+	hv_defer_frees_begin();
 	spin_lock(&hv_lock);
 	int64_t r = table[nr].fn(caller, &args);
 	if (hypercall_audit && vm_audit())
 		panic("ownership audit failed after hypercall %lu", nr);
 	spin_unlock(&hv_lock);
+	hv_defer_frees_end();       /* zero and free what it removed: no lock held */
 	watchdog_progress(caller);
 	trace_hypercall(caller, a, r);
 	return r;

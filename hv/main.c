@@ -8,6 +8,7 @@
 #include "arch/x86/shutdown.h"
 #include "arch/x86/smp.h"
 #include "arch/x86/trap.h"
+#include "hv/attest.h"
 #include "hv/control.h"
 #include "hv/cpu_work.h"
 #include "hv/hv.h"
@@ -104,6 +105,7 @@ void hv_main(struct boot_info *bi)
 	clock_init(bi->tsc_per_ms);
 	apic_timer_calibrate(bi->tsc_per_ms);
 	watchdog_init(bi->config.watchdog_s);
+	attest_boot();
 	int err = control_start(bi);
 	if (err == -ENOENT) {
 		log_info("no control partition configured: nothing more to run\n");

@@ -137,6 +137,9 @@ struct vm {
 	 * install. Lock order: hv_lock -> maps_lock -> object -> stage-2. */
 	spinlock_t maps_lock;
 	struct object_map maps[SV_MAX_MAPS];
+	/* Runtime measurement registers (SV_HC_GUEST_EXTEND, hv/attest.h):
+	 * zero at VM_CREATE, changed only by the guest itself, under hv_lock. */
+	uint8_t rtmr[SV_NR_RTMR][32];
 };
 
 extern struct vm vms[SV_MAX_VMS];

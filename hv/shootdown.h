@@ -11,14 +11,23 @@
  * exits counter moves (vm_shootdown). Only then are pages or retired table
  * pages freed.
  *
- * Memory ordering: the generation bump and the in_guest read on one side,
- * the in_guest store and the generation read on the other, are all
- * sequentially consistent. In their single total order either the entering
- * CPU reads the new generation (and flushes before it enters), or the
- * invalidating CPU reads in_guest == v (and waits for an exit, after which
- * the next entry sees the new generation and flushes). A CPU that entered
- * before the zap is seen as in_guest == v and waited for. So when
- * vm_shootdown returns, no CPU can use a translation the zap removed.
+ * Only CPUs that may be inside v are looked at: vm_cpus[v's slot] has the
+ * bit of every CPU whose last guest entry was into v (a CPU sets its bit
+ * before it publishes in_guest, and clears it only when it next enters
+ * another VM, so it never clears it while inside v). A shootdown costs one
+ * load per such CPU, not a scan of every CPU slot.
+ *
+ * Memory ordering: the generation bump, the mask read and the in_guest
+ * reads on one side, the mask bit set, the in_guest store and the
+ * generation read on the other, are all sequentially consistent. In their
+ * single total order either the entering CPU reads the new generation (and
+ * flushes before it enters), or the invalidating CPU reads its bit set and
+ * in_guest == v (and waits for an exit, after which the next entry sees the
+ * new generation and flushes). A CPU whose bit the shootdown did not see
+ * set it after the mask read, so after the bump: it reads the new
+ * generation. A CPU that entered before the zap is seen in the mask with
+ * in_guest == v and waited for. So when vm_shootdown returns, no CPU can
+ * use a translation the zap removed.
  */
 #ifndef HV_SHOOTDOWN_H
 #define HV_SHOOTDOWN_H
@@ -41,9 +50,17 @@ struct cpu_state {
 	 * and its generation at the last flush. Tracked per CPU, not per
 	 * vCPU: a vCPU that moves to another CPU meets that CPU's leftovers. */
 	struct { uint64_t serial, generation; } tag[SV_MAX_VMS + 1];
+	/* The VM this CPU entered last (slot and serial; serial 0: none):
+	 * its bit is set in vm_cpus[last_slot]. Only this CPU reads it. */
+	unsigned last_slot;
+	uint64_t last_serial;
 };
 
 extern struct cpu_state cpu_state[HV_MAX_CPUS];
+/* Per VM slot, the CPUs that may be in guest mode in it (see above);
+ * atomic accesses only. Kept apart from struct vm, which VM creation
+ * clears with memset while a CPU may still be clearing its stale bit. */
+extern uint64_t vm_cpus[SV_MAX_VMS];
 
 /* arch_cpu_id(), the calling CPU's index, is the architecture's (hv/arch.h). */
 #include "hv/arch.h"
@@ -59,7 +76,8 @@ extern void (*vcpu_enter_race_hook)(struct vcpu *v);
 void vcpu_exited(struct vcpu *v);
 
 /* After a zap of vm's stage-2: returns once no other CPU is still in guest
- * mode with translations from before the zap. */
-void vm_shootdown(struct vm *vm);
+ * mode with translations from before the zap. Returns how many CPUs it
+ * kicked (for tests and the benchmark). */
+unsigned vm_shootdown(struct vm *vm);
 
 #endif

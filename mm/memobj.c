@@ -66,10 +66,12 @@ void memobj_close(struct memobj *obj)
 		return;
 	/* No one else can reach the object now, but the owner may still map
 	 * its pages: the lock keeps the callback contract uniform. */
+	struct reclaim gone = RECLAIM_INIT;
 	spin_lock(&obj->lock);
-	memobj_remove_range(obj, 0, IDX_MAX_PAGES);
+	memobj_remove_range(obj, 0, IDX_MAX_PAGES, &gone);
 	idx_destroy(&obj->index);
 	spin_unlock(&obj->lock);
+	reclaim_finish(&gone);
 	kfree(obj);
 }
 
@@ -118,6 +120,7 @@ int memobj_set_size(struct memobj *obj, uint64_t size)
 {
 	if (size > MEMOBJ_MAX_SIZE)
 		return -EFBIG;
+	struct reclaim gone = RECLAIM_INIT;
 	spin_lock(&obj->lock);
 	int err = size_change_allowed(obj, size);
 	if (!err && size < obj->size) {
@@ -126,11 +129,12 @@ int memobj_set_size(struct memobj *obj, uint64_t size)
 		uint64_t first = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 		if (size & ~PAGE_MASK)
 			memobj_zero_partial(obj, size, PAGE_SIZE - (size & ~PAGE_MASK));
-		memobj_remove_range(obj, first, IDX_MAX_PAGES);
+		memobj_remove_range(obj, first, IDX_MAX_PAGES, &gone);
 	}
 	if (!err)
 		obj->size = size;
 	spin_unlock(&obj->lock);
+	reclaim_finish(&gone);
 	return err;
 }
 
@@ -226,6 +230,7 @@ int memobj_register_owner(struct memobj *obj, void *owner, const struct memobj_o
  */
 int memobj_unregister_owner(struct memobj *obj, void *owner)
 {
+	struct reclaim gone = RECLAIM_INIT;
 	int err = 0;
 
 	spin_lock(&obj->lock);
@@ -233,13 +238,14 @@ int memobj_unregister_owner(struct memobj *obj, void *owner)
 		err = -EPERM;
 	else {
 		if (obj->seals & MEMOBJ_SEAL_GUEST) {
-			memobj_remove_range(obj, 0, IDX_MAX_PAGES);
+			memobj_remove_range(obj, 0, IDX_MAX_PAGES, &gone);
 			obj->orphaned = true;
 		}
 		obj->owner = NULL;
 		obj->owner_ops = NULL;
 	}
 	spin_unlock(&obj->lock);
+	reclaim_finish(&gone);
 	return err;
 }
 

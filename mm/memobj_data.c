@@ -3,7 +3,6 @@
 #include "lib/string.h"
 #include "mm/memobj_internal.h"
 #include "mm/pmm.h"
-#include "mm/zero.h"
 
 uint64_t memobj_alloc_data(struct memobj *obj, unsigned order)
 {
@@ -14,15 +13,9 @@ uint64_t memobj_alloc_data(struct memobj *obj, unsigned order)
 	return pa;
 }
 
-void memobj_zero_data(uint64_t pa, unsigned order)
+void memobj_drop_data(struct memobj *obj, uint64_t entry, unsigned order, struct reclaim *r)
 {
-	zero_nocache(phys_to_virt(pa), PAGE_SIZE << order);
-}
-
-/* The caller zeroed the page (memobj_zero_data) and fenced. */
-void memobj_release_data(struct memobj *obj, uint64_t pa, unsigned order)
-{
-	pmm_free_zeroed(pa, order);
+	reclaim_block(r, entry & IE_ADDR, order, entry & IE_DIRTY);
 	obj->nr_pages -= 1UL << order;
 }
 

@@ -1,32 +1,39 @@
 /* fallocate, punch-hole and truncation of memory objects (shmem_fallocate,
- * shmem_undo_range). Every function here runs with the object lock held. */
+ * shmem_undo_range). Every function here but memobj_fallocate runs with the
+ * object lock held; pages that leave go on a reclaim list that is zeroed
+ * and freed after the lock is dropped (mm/reclaim.h). */
 #include <stdbool.h>
 #include <sealvisor/errno.h>
 #include "lib/string.h"
 #include "mm/memobj_internal.h"
 #include "mm/pmm.h"
-#include "mm/zero.h"
+#include "mm/reclaim.h"
 
 static bool whole_block(uint64_t base, uint64_t lo, uint64_t hi)
 {
 	return lo == base && hi == base + PAGES_2M;
 }
 
-/* Frees the pages of leaf entries [lo, hi) selected by `mask`: all are
- * zeroed, one fence, then all are released. */
-static void free_leaf_entries(struct memobj *obj, struct memobj_index *ix, uint64_t *slot,
-			      uint64_t base, uint64_t lo, uint64_t hi, uint64_t mask)
+/* Detaches the pages of leaf entries [lo, hi) selected by `mask` onto r
+ * (they are zeroed and freed once the locks are dropped, mm/reclaim.h). A
+ * whole leaf of removed pages goes as one node. */
+static void drop_leaf_entries(struct memobj *obj, struct memobj_index *ix, uint64_t *slot,
+			      uint64_t base, uint64_t lo, uint64_t hi, uint64_t mask,
+			      struct reclaim *r)
 {
 	uint64_t *leaf = idx_leaf(*slot);
 
-	for (uint64_t i = lo - base; i < hi - base; i++)
-		if ((leaf[i] & mask) == mask && (leaf[i] & IE_DIRTY))
-			memobj_zero_data(leaf[i] & IE_ADDR, 0);
-	zero_fence();
+	if (mask == IE_PRESENT && whole_block(base, lo, hi)) {
+		unsigned n = idx_leaf_count(*slot);
+		obj->nr_pages -= n;
+		reclaim_leaf(r, idx_leaf_detach(ix, *slot), n);
+		*slot = 0;
+		return;
+	}
 	for (uint64_t i = lo - base; i < hi - base; i++) {
 		if ((leaf[i] & mask) != mask)
 			continue;
-		memobj_release_data(obj, leaf[i] & IE_ADDR, 0);
+		memobj_drop_data(obj, leaf[i], 0, r);
 		idx_leaf_set(*slot, i, 0);
 	}
 	if (!idx_leaf_count(*slot)) {
@@ -35,12 +42,9 @@ static void free_leaf_entries(struct memobj *obj, struct memobj_index *ix, uint6
 	}
 }
 
-static void free_extent(struct memobj *obj, uint64_t *slot)
+static void drop_extent(struct memobj *obj, uint64_t *slot, struct reclaim *r)
 {
-	if (*slot & IE_DIRTY)
-		memobj_zero_data(*slot & IE_ADDR, ORDER_2M);
-	zero_fence();
-	memobj_release_data(obj, *slot & IE_ADDR, ORDER_2M);
+	memobj_drop_data(obj, *slot, ORDER_2M, r);
 	*slot = 0;
 }
 
@@ -60,14 +64,19 @@ static bool split_extent(struct memobj_index *ix, uint64_t *slot)
 	return true;
 }
 
+struct drop_ctx {
+	struct memobj *obj;
+	struct reclaim *r;
+};
+
 static int remove_block(void *c, struct memobj_index *ix, uint64_t *slot,
 			uint64_t base, uint64_t lo, uint64_t hi)
 {
-	struct memobj *obj = c;
+	struct drop_ctx *ctx = c;
 
 	if (*slot & IE_EXTENT) {
 		if (whole_block(base, lo, hi)) {
-			free_extent(obj, slot);
+			drop_extent(ctx->obj, slot, ctx->r);
 			return 0;
 		}
 		if (!split_extent(ix, slot)) {
@@ -76,7 +85,7 @@ static int remove_block(void *c, struct memobj_index *ix, uint64_t *slot,
 			return 0;
 		}
 	}
-	free_leaf_entries(obj, ix, slot, base, lo, hi, IE_PRESENT);
+	drop_leaf_entries(ctx->obj, ix, slot, base, lo, hi, IE_PRESENT, ctx->r);
 	return 0;
 }
 
@@ -96,13 +105,14 @@ static void memobj_invalidate_only(struct memobj *obj, uint64_t start, uint64_t 
 		m->invalidate(obj, m->ctx, start, end);
 }
 
-void memobj_remove_range(struct memobj *obj, uint64_t start, uint64_t end)
+void memobj_remove_range(struct memobj *obj, uint64_t start, uint64_t end, struct reclaim *r)
 {
 	if (start >= end)
 		return;
-	/* Every mapping goes before any page does (docs/ARCHITECTURE.md, invariant 3). */
+	/* Every mapping goes before any page leaves the index
+	 * (docs/ARCHITECTURE.md, invariant 3): what leaves is unreachable. */
 	memobj_invalidate_only(obj, start, end);
-	idx_walk(&obj->index, start, end, false, remove_block, obj);
+	idx_walk(&obj->index, start, end, false, remove_block, &(struct drop_ctx){ obj, r });
 }
 
 void memobj_zero_partial(struct memobj *obj, uint64_t off, uint64_t len)
@@ -160,14 +170,14 @@ static int falloc_block(void *c, struct memobj_index *ix, uint64_t *slot,
 static int undo_block(void *c, struct memobj_index *ix, uint64_t *slot,
 		      uint64_t base, uint64_t lo, uint64_t hi)
 {
-	struct memobj *obj = c;
+	struct drop_ctx *ctx = c;
 
 	if (*slot & IE_EXTENT) {
 		if (*slot & IE_NEW)
-			free_extent(obj, slot);
+			drop_extent(ctx->obj, slot, ctx->r);
 		return 0;
 	}
-	free_leaf_entries(obj, ix, slot, base, lo, hi, IE_PRESENT | IE_NEW);
+	drop_leaf_entries(ctx->obj, ix, slot, base, lo, hi, IE_PRESENT | IE_NEW, ctx->r);
 	return 0;
 }
 
@@ -185,7 +195,8 @@ static int commit_block(void *c, struct memobj_index *ix, uint64_t *slot,
 	return 0;
 }
 
-static int falloc_alloc(struct memobj *obj, unsigned mode, uint64_t off, uint64_t len)
+static int falloc_alloc(struct memobj *obj, unsigned mode, uint64_t off, uint64_t len,
+			struct reclaim *rc)
 {
 	uint64_t start = off >> PAGE_SHIFT, end = (off + len + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	struct falloc_ctx ctx = { obj, false };
@@ -200,7 +211,7 @@ static int falloc_alloc(struct memobj *obj, unsigned mode, uint64_t off, uint64_
 		/* Like shmem's unfalloc: drop only what this call added. */
 		if (ctx.allocated)
 			memobj_invalidate_only(obj, start, end);
-		idx_walk(&obj->index, start, end, false, undo_block, obj);
+		idx_walk(&obj->index, start, end, false, undo_block, &(struct drop_ctx){ obj, rc });
 		return r == -ENOMEM ? -ENOSPC : r;
 	}
 	idx_walk(&obj->index, start, end, false, commit_block, NULL);
@@ -211,7 +222,7 @@ static int falloc_alloc(struct memobj *obj, unsigned mode, uint64_t off, uint64_
 	return 0;
 }
 
-static int falloc_punch(struct memobj *obj, uint64_t off, uint64_t len)
+static int falloc_punch(struct memobj *obj, uint64_t off, uint64_t len, struct reclaim *r)
 {
 	uint64_t first = (off + PAGE_SIZE - 1) >> PAGE_SHIFT, last = (off + len) >> PAGE_SHIFT;
 
@@ -230,7 +241,7 @@ static int falloc_punch(struct memobj *obj, uint64_t off, uint64_t len)
 		memobj_zero_partial(obj, off, PAGE_SIZE - (off & ~PAGE_MASK));
 	if ((off + len) & ~PAGE_MASK)
 		memobj_zero_partial(obj, last << PAGE_SHIFT, (off + len) & ~PAGE_MASK);
-	memobj_remove_range(obj, first, last);
+	memobj_remove_range(obj, first, last, r);
 	return 0;
 }
 
@@ -247,9 +258,11 @@ int memobj_fallocate(struct memobj *obj, unsigned mode, uint64_t off, uint64_t l
 		return -EOPNOTSUPP;
 	if (off > MEMOBJ_MAX_SIZE || len > MEMOBJ_MAX_SIZE - off)
 		return -EFBIG;
+	struct reclaim gone = RECLAIM_INIT;
 	spin_lock(&obj->lock);
-	int r = (mode & MEMOBJ_FALLOC_PUNCH_HOLE) ? falloc_punch(obj, off, len)
-						  : falloc_alloc(obj, mode, off, len);
+	int r = (mode & MEMOBJ_FALLOC_PUNCH_HOLE) ? falloc_punch(obj, off, len, &gone)
+						  : falloc_alloc(obj, mode, off, len, &gone);
 	spin_unlock(&obj->lock);
+	reclaim_finish(&gone);          /* zeroing and freeing, with no lock held */
 	return r;
 }

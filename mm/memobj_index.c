@@ -59,6 +59,12 @@ void idx_leaf_free(struct memobj_index *ix, uint64_t slot)
 	node_free(ix, idx_leaf(slot));
 }
 
+uint64_t idx_leaf_detach(struct memobj_index *ix, uint64_t slot)
+{
+	ix->nodes--;
+	return slot & IE_ADDR;
+}
+
 /* One root slot: the middle node covering pages [base, base + 2^18). */
 static int walk_mid(struct memobj_index *ix, uint64_t *mid, uint64_t base,
 		    uint64_t start, uint64_t end, bool create, idx_block_fn fn, void *ctx)

@@ -51,6 +51,9 @@ uint64_t idx_leaf_alloc(struct memobj_index *ix);
 /* Frees a leaf node whose count reached 0. */
 void idx_leaf_free(struct memobj_index *ix, uint64_t slot);
 unsigned idx_leaf_count(uint64_t slot);
+/* Takes a leaf node out of the index's count (the caller clears its slot)
+ * and returns its page, which the caller now frees (mm/reclaim.h). */
+uint64_t idx_leaf_detach(struct memobj_index *ix, uint64_t slot);
 
 /* Where the entry for pgoff is kept: the leaf entry, or the 2 MiB slot
  * of an extent (flags set there cover the whole extent); NULL if absent. */

@@ -4,6 +4,7 @@
 
 #include "mm/memobj.h"
 #include "mm/memobj_index.h"
+#include "mm/reclaim.h"
 #include <stdbool.h>
 #include "mm/spinlock.h"
 
@@ -30,21 +31,22 @@ struct memobj {
  * Object data pages are zero when they join the object and are zeroed when
  * they leave it (docs/ARCHITECTURE.md, invariant 4), so no object ever sees another
  * owner's bytes. memobj_alloc_data returns a zero page (free memory is
- * always zero: see pmm_alloc). A page leaving that was ever handed out
- * (IE_DIRTY: get_page, write) is zeroed (memobj_zero_data), fenced
- * (zero_fence, once per batch: the zeroing may use non-temporal stores,
- * mm/zero.h) and only then released with memobj_release_data; a page
- * nobody could have written is still zero and goes back as it is.
+ * always zero: see pmm_alloc). A page leaves with memobj_drop_data (or as
+ * a whole index leaf, memobj_falloc.c): out of the object's count, onto a
+ * reclaim list (mm/reclaim.h) that zeroes it if it was ever handed out
+ * (IE_DIRTY: get_page, write), fences and frees it once no lock is held; a
+ * page nobody could have written is still zero and goes back as it is.
  */
 uint64_t memobj_alloc_data(struct memobj *obj, unsigned order);
-void memobj_zero_data(uint64_t pa, unsigned order);
-void memobj_release_data(struct memobj *obj, uint64_t pa, unsigned order);
+/* entry: the index entry (address and IE_* bits) of a 2^order block. */
+void memobj_drop_data(struct memobj *obj, uint64_t entry, unsigned order, struct reclaim *r);
 
 /* The owner's may_remove verdict (0 without an owner or the op). */
 int memobj_may_remove(struct memobj *obj);
 /* Removes every page in [start, end) (pages), calling the owner's
- * invalidate_range first. Object lock held. */
-void memobj_remove_range(struct memobj *obj, uint64_t start, uint64_t end);
+ * invalidate_range first; the pages go on r. Object lock held; the caller
+ * calls reclaim_finish(r) once it has dropped it. */
+void memobj_remove_range(struct memobj *obj, uint64_t start, uint64_t end, struct reclaim *r);
 /* Zeroes bytes [off, off + len) of one page if present (no allocation). */
 void memobj_zero_partial(struct memobj *obj, uint64_t off, uint64_t len);
 

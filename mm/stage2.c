@@ -41,16 +41,20 @@ static void free_table(struct stage2 *s, uint64_t pa)
 	s->tables--;
 }
 
-/* Out of the tree, but maybe still in a paging-structure cache: zero it
- * and keep it until stage2_free_retired. A link in entry 0 is a bare
- * address, not present in either format. */
+/* Out of the tree, but maybe still in a paging-structure cache: keep it
+ * until stage2_free_retired, which runs only after the shootdown. Its
+ * entries may still hold translations (a subtree wholly inside a zap
+ * retires without clearing its leaves one by one): a CPU that cached a
+ * path to it may load them until the flush, exactly like a stale TLB
+ * entry, and the pages they name are freed only after the flush too
+ * (hv/invalidate.h). The table page is zeroed when it is freed
+ * (pmm_free). A link in entry 0 is a bare address, not present in either
+ * format. */
 static void retire_table(struct stage2 *s, uint64_t pa)
 {
 	uint64_t *t = table_va(pa);
 
-	for (unsigned i = 0; i < ENTRIES; i++)
-		__atomic_store_n(&t[i], 0, __ATOMIC_RELAXED);
-	t[0] = s->retired;
+	__atomic_store_n(&t[0], s->retired, __ATOMIC_RELAXED);
 	s->retired = pa;
 	s->nr_retired++;
 }
@@ -72,7 +76,9 @@ static void set_entry(uint64_t table_pa, unsigned i, uint64_t e, const struct st
 {
 	uint64_t *t = table_va(table_pa);
 
-	*live(table_pa) += f->present(e) - f->present(t[i]);
+	/* Atomic: stage2_zap reads the root's count without the lock. */
+	__atomic_store_n(live(table_pa), *live(table_pa) + f->present(e) - f->present(t[i]),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&t[i], e, __ATOMIC_RELEASE);   /* the CPU walks it concurrently */
 }
 
@@ -161,21 +167,55 @@ struct zap {
 };
 
 /*
+ * A subtree wholly inside the zap: every table in it retires with its
+ * entries as they are, and its leaves are counted from the tables' live
+ * counts. Only table levels are read, never the 512 leaves of a page
+ * table: 1 GiB of 4 KiB mappings costs 512 entries, not 262,144.
+ */
+static void retire_subtree(struct stage2 *s, uint64_t table, unsigned level, struct zap *z)
+{
+	uint64_t *t = table_va(table);
+
+	if (level == 0) {
+		z->removed += *live(table);
+		s->leaves -= *live(table);
+	}
+	for (unsigned i = 0, seen = 0; level > 0 && seen < *live(table) && i < ENTRIES; i++) {
+		if (!t[i] || !s->fmt->present(t[i]))
+			continue;
+		seen++;
+		if (level == 1 && s->fmt->large(t[i])) {
+			z->removed++;
+			s->leaves--;
+		} else {
+			retire_subtree(s, s->fmt->addr(t[i]), level - 1, z);
+		}
+	}
+	retire_table(s, table);
+}
+
+/*
  * Zaps every translation overlapping [z->start, z->end) inside `table` at
- * `level` covering `base`. A 2 MiB leaf only partly covered goes whole:
- * splitting it would need a table page, and a zap must never allocate (it
- * runs when memory may be exhausted, and cannot fail halfway). The guest
- * faults the rest of the 2 MiB back in, 4 KiB at a time where the object
- * split its extent. Returns true if the table became empty.
+ * `level` covering `base`. Only the entries the range overlaps are read
+ * (like KVM's TDP iterator), a subtree with no live entry is not entered,
+ * and the scan of a table stops once its last live entry is gone: the cost
+ * follows what is mapped, not the size of the range. A 2 MiB leaf only
+ * partly covered goes whole: splitting it would need a table page, and a
+ * zap must never allocate (it runs when memory may be exhausted, and cannot
+ * fail halfway). The guest faults the rest of the 2 MiB back in, 4 KiB at a
+ * time where the object split its extent. Returns true if the table became
+ * empty.
  */
 static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t base,
 		      struct zap *z)
 {
 	uint64_t size = level_size(level), *t = table_va(table);
+	uint64_t lo = z->start > base ? z->start : base;
+	uint64_t hi = z->end - base < ENTRIES * size ? z->end : base + ENTRIES * size;
+	unsigned first = (lo - base) / size, last = (hi - 1 - base) / size;
 
-	for (unsigned i = 0; i < ENTRIES; i++) {
-		uint64_t lo = base + i * size, hi = lo + size;
-		if (hi <= z->start || lo >= z->end || !s->fmt->present(t[i]))
+	for (unsigned i = first; i <= last && *live(table); i++) {
+		if (!s->fmt->present(t[i]))
 			continue;
 		if (level == 0 || (level == 1 && s->fmt->large(t[i]))) {
 			set_entry(table, i, 0, s->fmt);
@@ -183,8 +223,14 @@ static bool zap_level(struct stage2 *s, uint64_t table, unsigned level, uint64_t
 			z->removed++;
 			continue;
 		}
-		uint64_t child = s->fmt->addr(t[i]);
-		if (zap_level(s, child, level - 1, lo, z)) {
+		uint64_t child = s->fmt->addr(t[i]), lo_i = base + i * size;
+		if (z->start <= lo_i && lo_i + size <= z->end) {
+			set_entry(table, i, 0, s->fmt);
+			retire_subtree(s, child, level - 1, z);
+			z->retired = true;
+			continue;
+		}
+		if (!*live(child) || zap_level(s, child, level - 1, lo_i, z)) {
 			set_entry(table, i, 0, s->fmt);
 			retire_table(s, child);
 			z->retired = true;
@@ -199,6 +245,13 @@ int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len)
 
 	if ((gpa | len) & ~PAGE_MASK || gpa >= S2_GPA_LIMIT || len > S2_GPA_LIMIT - gpa)
 		return -EINVAL;
+	/* An empty tree holds nothing to zap, and no path a CPU could cache.
+	 * Safe without the lock: a translation inside the range can only be
+	 * installed under a lock the caller holds (hv/invalidate.h), so any
+	 * that matters is visible here; a map elsewhere racing this read
+	 * does not matter. Saves the lock on punches of unmapped memory. */
+	if (!__atomic_load_n(live(s->root), __ATOMIC_RELAXED))
+		return 0;
 	spin_lock(&s->lock);
 	zap_level(s, s->root, TOP_LEVEL, 0, &z);
 	/* A retired table alone moves it too: a CPU may cache the path to a

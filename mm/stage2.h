@@ -16,9 +16,13 @@
  * could retire a table that another CPU caches while a shootdown it
  * started after is already running, and that shootdown would then free
  * it). They are not freed at once: a CPU may still hold a cached pointer to them in
- * its paging-structure caches until the flush. They are zeroed (a stale
- * walk finds nothing) and kept on a retired list that the owner frees with
- * stage2_free_retired() once the flush is done.
+ * its paging-structure caches until the flush. They are kept on a retired
+ * list that the owner frees with stage2_free_retired() once the flush is
+ * done. A table a zap emptied is all zero; a subtree wholly inside a zap
+ * retires as it is (its leaves are not cleared one by one), so until the
+ * flush a stale walk may still find its translations, exactly as a stale
+ * TLB entry would: the pages they name are freed only after the flush
+ * too (hv/invalidate.h), and table pages are zeroed when freed.
  */
 #ifndef MM_STAGE2_H
 #define MM_STAGE2_H
@@ -72,7 +76,10 @@ int stage2_map(struct stage2 *s, uint64_t gpa, uint64_t hpa, unsigned level, uns
  * 2 MiB leaf only partly inside goes whole (never split: a zap allocates
  * nothing and cannot fail on a valid range). Returns the number of leaves
  * removed, or -EINVAL for a bad range. The generation moves if a leaf was
- * removed or a table retired (then the caller must shoot down).
+ * removed or a table retired (then the caller must shoot down). The caller
+ * must hold a lock that every map into the range also holds (the object
+ * lock, a VM's maps_lock: hv/invalidate.h): an empty tree is seen without
+ * taking the stage-2 lock.
  */
 int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len);
 /* Frees the retired tables: only after no CPU can still use the VM's old

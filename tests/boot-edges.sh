@@ -46,13 +46,21 @@ edge ram-for-no-control "MEM=80M" tests/configs/default.cfg 4 \
 	"not enough memory: the control partition's 64 MiB could not be allocated" \
 	'^sealvisor: exit status 4'
 # The minimum the README states.
-edge ram-minimum "MEM=288M" tests/configs/default.cfg 0 'summary: 13 passed, 0 failed' \
+edge ram-minimum "MEM=288M" tests/configs/default.cfg 0 'summary: 14 passed, 0 failed' \
 	'^sealvisor: exit status 0'
 
 # Status 5: the watchdog stops a control partition that spins.
 edge watchdog "" tests/configs/watchdog.cfg 5 'spin-control: spinning without hypercalls' \
 	'watchdog: the control partition made no hypercall for [0-9]+ ms \(watchdog = 2 s; vCPU 0 at rip 0x[0-9a-f]+\): stopping it' \
 	'^sealvisor: exit status 5'
+
+# No RDSEED or RDRAND (qemu64 without +rdrand): no attestation key, said
+# at boot; the control partition's ATTEST_PUBLIC_KEY gets ENODEV and
+# everything else still works.
+edge no-rdrand "QEMU_CPU=qemu64,+svm,+npt" tests/configs/hostile.cfg 0 \
+	'^hv: error: attest: no RDSEED or RDRAND on this CPU: attestation refused, ENODEV \(-19\)' \
+	'hostile-control: no attestation key: ATTEST_PUBLIC_KEY gives ENODEV' \
+	'hostile-control: [0-9]+ checks, 0 failed' '^sealvisor: exit status 0'
 
 # 124 and 125 come from the run script.
 edge timeout "TIMEOUT=2" tests/configs/bare.cfg 124 'run-qemu: timed out after 2s'

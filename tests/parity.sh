@@ -48,6 +48,14 @@ done
 for k in ${SOLO_KERNELS:-nmi apic-timer}; do
 	echo "| $k | $(result "$logdir/qemu-$k.log" "$k") | $(result "$logdir/bochs-$k.log" "$k") |"
 done
+# Attestation (tests/configs/attest.cfg): the kernel, then its report
+# through the host verifier (tests/tools/sv-verify).
+verified() {
+	[ -f "$1" ] || { echo "not run"; return; }
+	grep -q '^sv-verify: OK' "$1" && echo "PASS" || echo "FAIL"
+}
+echo "| attest | $(result "$logdir/qemu-attest.log" attest) | $(result "$logdir/bochs-attest.log" attest) |"
+echo "| attest's report verified on the host (sv-verify) | $(verified "$logdir/qemu-attest-verify.log") | $(verified "$logdir/bochs-attest-verify.log") |"
 # Hostile control partitions: partition name, boot-test log name.
 for p in hostile-control:hostile-control map-race-control:map-race \
 	populate-flip-control:populate-flip exhaust-control:exhaust; do

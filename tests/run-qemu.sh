@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # tests/run-qemu.sh BUILD CONFIG [extra qemu args...]
 # Boots sealvisor under QEMU/OVMF (q35, SVM+NPT, 2 CPUs, 1 GiB), serial on
-# stdout. QEMU_CPU overrides the -cpu model (qemu64 has no XSAVE; the
+# stdout. QEMU_CPU overrides the -cpu model (qemu64 has no XSAVE, and no
+# RDRAND unless asked, which the attestation key needs; TCG has no RDSEED; the
 # xstate boot test adds +xsave,+avx). Exits with the hypervisor's status: QEMU's isa-debug-exit gives
 # (status << 1) | 1; any other QEMU exit means no status was reported (125).
 set -uo pipefail
 build=$1 config=$2
 shift 2
-: "${SMP:=2}" "${MEM:=1G}" "${TIMEOUT:=120}" "${QEMU_CPU:=qemu64,+svm,+npt}"
+: "${SMP:=2}" "${MEM:=1G}" "${TIMEOUT:=120}" "${QEMU_CPU:=qemu64,+svm,+npt,+rdrand}"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sealvisor-qemu.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -90,36 +90,3 @@ void mb_main(const struct mb_entry_state *entry)
 	const char *exit = mb_cmdline_value("exit");
 	mb_exit(failures ? 1 : exit ? parse_uint(exit) : 0);
 }
-
-static uint8_t sum(const uint8_t *p, uint32_t n)
-{
-	uint8_t s = 0;
-	while (n--)
-		s += *p++;
-	return s;
-}
-
-const uint8_t *mb_acpi_madt(uint32_t *len)
-{
-	for (uintptr_t p = 0xe0000; p < 0x100000; p += 16) {
-		const uint8_t *r = (const uint8_t *)p;
-		if (memcmp(r, "RSD PTR ", 8) || sum(r, 20))
-			continue;
-		uint32_t rsdt, tlen;
-		memcpy(&rsdt, r + 16, 4);
-		const uint8_t *t = (const uint8_t *)(uintptr_t)rsdt;
-		memcpy(&tlen, t + 4, 4);
-		if (memcmp(t, "RSDT", 4) || sum(t, tlen))
-			return NULL;
-		for (uint32_t off = 36; off + 4 <= tlen; off += 4) {
-			uint32_t at;
-			memcpy(&at, t + off, 4);
-			const uint8_t *m = (const uint8_t *)(uintptr_t)at;
-			memcpy(len, m + 4, 4);
-			if (!memcmp(m, "APIC", 4))
-				return sum(m, *len) ? NULL : m;
-		}
-		return NULL;
-	}
-	return NULL;
-}

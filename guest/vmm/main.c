@@ -175,6 +175,23 @@ const struct sv_module *vmm_find_helper(void)
 	return NULL;
 }
 
+/* The hypervisor's attestation key, for whoever collects this log: the
+ * key guests' reports verify against (README "Attestation"). */
+static void print_attestation_key(void)
+{
+	static uint8_t key[SV_ATTEST_PUBKEY_SIZE];
+	char hex[2 * SV_ATTEST_PUBKEY_SIZE + 1];
+	int64_t r = sv_call1(SV_HC_ATTEST_PUBLIC_KEY, (uint64_t)key);
+
+	if (r) {
+		sv_printf("attestation: no key (%s): guests get no reports\n", sv_strerror(r));
+		return;
+	}
+	for (unsigned i = 0; i < SV_ATTEST_PUBKEY_SIZE; i++)
+		sv_snprintf(&hex[2 * i], 3, "%02x", key[i]);
+	sv_printf("attestation public key %s\n", hex);
+}
+
 __attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
 {
 	static struct guest g;
@@ -188,6 +205,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	sv_printf("sealvisor demo VMM: ABI %u.%u, %u guest image(s), %lu MiB of memory, %u CPUs\n",
 		  sv_abi_version() >> 16, sv_abi_version() & 0xffff, bp->nr_modules,
 		  bp->mem_size >> 20, bp->nr_cpus);
+	print_attestation_key();
 	check_memory();
 	own_state_init();
 	start_secondaries();

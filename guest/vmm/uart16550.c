@@ -48,12 +48,16 @@ static void rx_clear(struct uart *u)
 	u->lsr &= (uint8_t)~UART_LSR_DR;
 }
 
-/* One byte into the FIFO; a full FIFO drops it and flags an overrun (only
- * loopback can do that: uart_feed never offers more than fits). */
+/* One byte into the FIFO; when it is full, an overrun (only loopback can
+ * do that: uart_feed never offers more than fits): a full 16-byte FIFO
+ * drops the new byte, while with FIFOs off the new byte overwrites RBR
+ * (16550A data sheet; QEMU's serial_receive1; tests/mb/mb-uart.c). */
 static void rx_push(struct uart *u, uint8_t b)
 {
 	if (u->rx_count >= uart_rx_capacity(u)) {
 		u->lsr |= UART_LSR_OE;
+		if (!(u->fcr & UART_FCR_ENABLE))
+			u->rx[u->rx_head] = b;
 		return;
 	}
 	u->rx[(u->rx_head + u->rx_count) % UART_FIFO_SIZE] = b;

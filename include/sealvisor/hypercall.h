@@ -137,7 +137,24 @@ enum sv_hypercall {
 	SV_HC_VCPU_SET_MP_STATE = 48, /* (vm, vcpu id, state) */
 	SV_HC_VCPU_GET_MP_STATE = 49, /* (vm, vcpu id) -> state */
 
-	SV_HC_MAX = 50,
+	/* The attestation public key (README "Attestation"): the
+	 * uncompressed P-256 point, SV_ATTEST_PUBKEY_SIZE bytes (0x04, X, Y).
+	 * -ENODEV if the hypervisor found no RDSEED/RDRAND at boot (no key). */
+	SV_HC_ATTEST_PUBLIC_KEY = 52, /* (out gpa: 65 bytes) */
+
+	/* Called by a guest VM about itself (any partition may call them;
+	 * the control partition gets -EPERM: it is not measured, and it can
+	 * never ask on a guest's behalf). README "Attestation". */
+	/* Writes a signed struct sv_report over the 64 bytes at data gpa:
+	 * -> SV_REPORT_SIZE. -ENOSPC if len < SV_REPORT_SIZE, -EFAULT if
+	 * either buffer is not all in the guest's memory, -ENODEV without a
+	 * key; nothing is written on any error. */
+	SV_HC_GUEST_GET_REPORT = 60,  /* (data gpa: 64 bytes, out gpa, len) */
+	/* rtmr[index] = SHA-256(rtmr[index] || the 32 bytes at gpa).
+	 * -EINVAL: index >= SV_NR_RTMR; -EFAULT: gpa not in its memory. */
+	SV_HC_GUEST_EXTEND = 61,      /* (index, gpa of 32 bytes) */
+
+	SV_HC_MAX = 65,
 	/* Numbers from here up, called by a guest, go to its VMM
 	 * (SV_EXIT_HYPERCALL); the hypervisor does not interpret them. */
 	SV_HC_GUEST_BASE = 0x100,
@@ -325,6 +342,37 @@ struct sv_stats {
 #define SV_MAX_MAPS 16
 #define SV_MAP_GPA_LIMIT (1ULL << 30)   /* mappings live above RAM, below 1 GiB */
 #define SV_MEASUREMENT_SIZE 32
+
+/*
+ * An attestation report (SV_HC_GUEST_GET_REPORT), format 1. Every integer
+ * little-endian; byte offsets in the comments. The signature is ECDSA
+ * P-256 with the hypervisor's attestation key over SHA-256 of the first
+ * SV_REPORT_BODY_SIZE bytes, r then s, each 32 bytes big-endian (the raw
+ * form, as in SEV-SNP reports, not DER). README "Attestation".
+ */
+#define SV_REPORT_MAGIC "SVREPORT"
+#define SV_REPORT_VERSION 1u
+#define SV_NR_RTMR 4
+#define SV_REPORT_DATA_SIZE 64
+#define SV_ATTEST_PUBKEY_SIZE 65
+/* sv_report.policy bits. */
+#define SV_REPORT_POLICY_MSR_EXIT 1u  /* MSR policy SV_MSR_POLICY_EXIT (else GP) */
+#define SV_REPORT_POLICY_DEBUG    2u  /* never set: no call reads or writes a guest's state after finalize */
+
+struct sv_report {
+	char magic[8];                /*   0: "SVREPORT", no NUL */
+	uint32_t version;             /*   8: SV_REPORT_VERSION */
+	uint32_t nr_vcpus;            /*  12: vCPUs created before finalize */
+	uint64_t policy;              /*  16: SV_REPORT_POLICY_* */
+	uint8_t launch_measurement[SV_MEASUREMENT_SIZE];  /*  24: hv/measure.h */
+	uint8_t rtmr[SV_NR_RTMR][32]; /*  56: extended by SV_HC_GUEST_EXTEND, zero at launch */
+	uint8_t hv_digest[32];        /* 184: SHA-256(.text || .rodata) of the hypervisor */
+	uint8_t report_data[SV_REPORT_DATA_SIZE];         /* 216: the guest's 64 bytes */
+	uint8_t signature[64];        /* 280: r || s over SHA-256(bytes 0..279) */
+};                                    /* 344 bytes */
+
+#define SV_REPORT_BODY_SIZE 280u
+#define SV_REPORT_SIZE 344u
 
 /* Boot parameters the hypervisor gives the control partition (RDI). */
 #define SV_BOOT_MAGIC 0x7376626f6f74ULL   /* "svboot", first letter in the high byte */

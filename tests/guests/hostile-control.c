@@ -385,6 +385,46 @@ static void cpuid_signature(void)
 	expect("CPUID hides VMX and sets the hypervisor bit", (ecx1 >> 5 & 1) == 0 && (ecx1 >> 31) == 1, 1);
 }
 
+/* Attestation from the control partition's side: it may read the public
+ * key (and nothing when its buffer is bad), never get a report or extend
+ * an RTMR, for itself or for a guest (the calls name no VM: a guest id
+ * in the first argument changes nothing). */
+static void attestation(void)
+{
+	static uint8_t key[SV_ATTEST_PUBKEY_SIZE + 1], buf[SV_REPORT_SIZE];
+	char hex[2 * SV_ATTEST_PUBKEY_SIZE + 1];
+
+	memset(key, 0xa5, sizeof(key));
+	expect("ATTEST_PUBLIC_KEY into a buffer past my RAM",
+	       sv_call1(SV_HC_ATTEST_PUBLIC_KEY, bp->mem_size - SV_ATTEST_PUBKEY_SIZE + 1), -EFAULT);
+	expect("ATTEST_PUBLIC_KEY at a gpa that wraps", sv_call1(SV_HC_ATTEST_PUBLIC_KEY, -8UL), -EFAULT);
+	int64_t r = sv_call1(SV_HC_ATTEST_PUBLIC_KEY, (uint64_t)key);
+	if (r == -ENODEV) {
+		/* A CPU without RDSEED/RDRAND (tests/boot-edges.sh no-rdrand). */
+		expect("... no key: nothing written", key[0], 0xa5);
+		sv_printf("hostile-control: no attestation key: ATTEST_PUBLIC_KEY gives ENODEV\n");
+	} else {
+		expect("ATTEST_PUBLIC_KEY", r, 0);
+		expect("... an uncompressed point (0x04)", key[0], 4);
+		expect("... exactly 65 bytes written", key[SV_ATTEST_PUBKEY_SIZE], 0xa5);
+		for (unsigned i = 0; i < SV_ATTEST_PUBKEY_SIZE; i++)
+			sv_snprintf(&hex[2 * i], 3, "%02x", key[i]);
+		sv_printf("hostile-control: attestation public key %s\n", hex);
+	}
+	memset(buf, 0x5a, sizeof(buf));
+	expect("GUEST_GET_REPORT from the control partition",
+	       sv_call3(SV_HC_GUEST_GET_REPORT, (uint64_t)buf, (uint64_t)buf, sizeof(buf)), -EPERM);
+	expect("GUEST_GET_REPORT naming guest VM 1",
+	       sv_call3(SV_HC_GUEST_GET_REPORT, 1, (uint64_t)buf, sizeof(buf)), -EPERM);
+	expect("GUEST_EXTEND from the control partition",
+	       sv_call2(SV_HC_GUEST_EXTEND, 0, (uint64_t)buf), -EPERM);
+	expect("GUEST_EXTEND with a bad index", sv_call2(SV_HC_GUEST_EXTEND, 99, (uint64_t)buf), -EPERM);
+	bool untouched = true;
+	for (unsigned i = 0; i < sizeof(buf); i++)
+		untouched &= buf[i] == 0x5a;
+	expect("... the report buffer untouched", untouched, 1);
+}
+
 __attribute__((section(".text.start"))) void _start(struct sv_boot_params *params)
 {
 	struct sv_stats st;
@@ -402,6 +442,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	vms(g);
 	registers();
 	cpl3_with_a_null_ss();
+	attestation();
 	expect("close the GUEST object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
 	expect("stats", sv_call2(SV_HC_STATS, (uint64_t)&st, 0), 0);
 	expect("no object pages left", (int64_t)st.memobj_pages, 0);

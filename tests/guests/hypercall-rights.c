@@ -5,7 +5,9 @@
  *   - a control-only number: -EPERM;
  *   - an undefined number: -ENOSYS;
  *   - CONSOLE_WRITE and STATS (any partition): success, or -EFAULT (a guest
- *     has no control RAM for the buffer).
+ *     has no control RAM for the buffer);
+ *   - GUEST_GET_REPORT and GUEST_EXTEND (a guest's own calls): success
+ *     (-ENODEV for the report on a CPU without RDSEED/RDRAND).
  * The arguments are ones that WOULD succeed were the rights check missing:
  * SYSTEM_SHUTDOWN(0) would stop the machine with status 0 before the
  * summary line below is printed (the boot test requires that line and the
@@ -53,6 +55,9 @@ static const char *name(uint64_t nr)
 	case SV_HC_VCPU_NMI: return "VCPU_NMI";
 	case SV_HC_VCPU_SET_MP_STATE: return "VCPU_SET_MP_STATE";
 	case SV_HC_VCPU_GET_MP_STATE: return "VCPU_GET_MP_STATE";
+	case SV_HC_ATTEST_PUBLIC_KEY: return "ATTEST_PUBLIC_KEY";
+	case SV_HC_GUEST_GET_REPORT: return "GUEST_GET_REPORT";
+	case SV_HC_GUEST_EXTEND: return "GUEST_EXTEND";
 	default: return NULL;
 	}
 }
@@ -100,6 +105,9 @@ static void args_for(uint64_t nr, uint64_t a[5])
 	case SV_HC_VCPU_NMI: a[0] = 1; a[1] = 0; break;
 	case SV_HC_VCPU_SET_MP_STATE: a[0] = 1; a[1] = 0; a[2] = SV_MP_STATE_WAIT_SIPI; break;
 	case SV_HC_VCPU_GET_MP_STATE: a[0] = 1; a[1] = 0; break;
+	case SV_HC_ATTEST_PUBLIC_KEY: a[0] = (uint64_t)page; break;
+	case SV_HC_GUEST_GET_REPORT: a[0] = a[1] = (uint64_t)page; a[2] = sizeof(page); break;
+	case SV_HC_GUEST_EXTEND: a[0] = 0; a[1] = (uint64_t)page; break;
 	}
 }
 
@@ -116,6 +124,10 @@ static void check(uint64_t nr)
 		ok = r == (int64_t)a[1] || r == -EFAULT, want = "its length or EFAULT";
 	else if (nr == SV_HC_STATS)
 		ok = r == 0 || r == -EFAULT, want = "0 or EFAULT";
+	else if (nr == SV_HC_GUEST_GET_REPORT)   /* a guest's own: allowed */
+		ok = r == SV_REPORT_SIZE || r == -ENODEV, want = "SV_REPORT_SIZE or ENODEV";
+	else if (nr == SV_HC_GUEST_EXTEND)
+		ok = r == 0, want = "0";
 	else if (n)
 		ok = r == -EPERM, want = "EPERM";
 	else

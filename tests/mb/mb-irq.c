@@ -1,6 +1,7 @@
 /* mb-irq: device interrupts as a kernel started by `qemu -kernel` takes
  * them. PIT channel 0 at about 1 kHz (mode 2), its ticks counted over a
- * 100 ms interval measured with the TSC (calibrated by PIT channel 2):
+ * 100 ms interval measured with the TSC (calibrated by PIT channel 2; up
+ * to three intervals, for a loaded host):
  * (a) through the 8259 (remapped to 0x20, only IRQ 0 open, EOI to port
  * 0x20; the local APIC's LINT0 in ExtINT, the virtual-wire mode), then
  * (b) through the I/O APIC (GSI 2, found as the MADT's override of IRQ 0;
@@ -20,24 +21,6 @@ const char *mb_name = "mb-irq";
 #define PIT_DIVISOR 1193          /* 1193182 Hz / 1193: 1000.15 Hz */
 #define INTERVAL_10MS 10          /* 100 ms */
 
-
-/* The GSI an ISA IRQ arrives on: the MADT's interrupt source override,
- * or the IRQ itself; -1 without a MADT. */
-static int madt_gsi(unsigned irq)
-{
-	uint32_t mlen;
-	const uint8_t *m = mb_acpi_madt(&mlen);
-
-	if (!m)
-		return -1;
-	for (uint32_t e = 44; e + 2 <= mlen && m[e + 1] >= 2; e += m[e + 1])
-		if (m[e] == 2 && m[e + 3] == irq) {
-			uint32_t gsi;
-			memcpy(&gsi, m + e + 4, 4);
-			return (int)gsi;
-		}
-	return (int)irq;
-}
 
 /* ---- the IDT: three device vectors and the spurious ones ------------- */
 
@@ -77,45 +60,17 @@ __asm__(".text\n"
 	"spurious_isr:\n"
 	"	iretq\n");
 
-static uint64_t idt[256 * 2] __attribute__((aligned(16)));
-
-static void gate(unsigned vector, void (*fn)(void))
-{
-	uint64_t h = (uint64_t)fn;
-	uint16_t cs;
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[vector * 2] = (h & 0xffff) | (uint64_t)cs << 16 | 0x8eUL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[vector * 2 + 1] = h >> 32;
-}
-
 static void idt_init(void)
 {
-	gate(PIC_VECTOR, pic_isr);
-	gate(PIC_VECTOR + 7, spurious_isr);         /* the master's spurious IRQ 7 */
-	gate(PIT_VECTOR, pit_isr);
-	gate(COM1_VECTOR, com1_isr);
-	gate(0xff, spurious_isr);                   /* the local APIC's */
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1,
-										 (uint64_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(d));
+	mb_idt_set(PIC_VECTOR, pic_isr);
+	mb_idt_set(PIC_VECTOR + 7, spurious_isr);   /* the master's spurious IRQ 7 */
+	mb_idt_set(PIT_VECTOR, pit_isr);
+	mb_idt_set(COM1_VECTOR, com1_isr);
+	mb_idt_set(0xff, spurious_isr);             /* the local APIC's */
+	mb_idt_load();
 }
 
 /* ---- PIT ---------------------------------------------------------------- */
-
-/* TSC cycles in a 10 ms one-shot of channel 2 (gate: port 0x61 bit 0,
- * output: bit 5), as Linux's pit_calibrate_tsc measures them. */
-static uint64_t tsc_per_10ms(void)
-{
-	outb(0x61, inb(0x61) & ~0x03);                    /* gate low, speaker off */
-	outb(0x43, 0xb0);                                 /* ch 2, lo/hi, mode 0 */
-	outb(0x42, 11932 & 0xff);
-	outb(0x42, 11932 >> 8);
-	uint64_t t0 = rdtsc();
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);          /* gate high: it counts */
-	for (unsigned spin = 0; spin < 100000000 && !(inb(0x61) & 0x20); spin++)
-		;
-	return rdtsc() - t0;
-}
 
 static void pit_periodic(void)
 {
@@ -132,6 +87,19 @@ static uint32_t count_over(volatile uint32_t *hits, uint64_t tsc_10ms)
 	while (rdtsc() < end)
 		__asm__ volatile("sti; hlt; cli");
 	return *hits - before;
+}
+
+/* About 100 ticks in one of up to three 100 ms intervals: an emulator
+ * on a loaded host may lose the CPU in one (ticks then coalesce); a
+ * wrong rate or a lost EOI fails all three. */
+static bool about_100(volatile uint32_t *hits, uint64_t tsc_10ms)
+{
+	for (int try = 0; try < 3; try++) {
+		uint32_t n = count_over(hits, tsc_10ms);
+		if (n >= 25 && n <= 200)
+			return true;
+	}
+	return false;
 }
 
 /* ---- 8259, I/O APIC ---------------------------------------------------- */
@@ -163,26 +131,25 @@ void mb_test(void)
 	idt_init();
 	*mb_lapic(0xf0) = 0x1ff;                              /* SVR: on, spurious 0xff */
 	*mb_lapic(0x350) = 0x700;                             /* LINT0: ExtINT (virtual wire) */
-	*mb_lapic(0x320) = 1u << 16;                          /* its timer: masked */
-	uint64_t tsc_10ms = tsc_per_10ms();
+	struct mb_calib cal;
+	mb_pit_calibrate(&cal);                               /* leaves its timer masked */
+	uint64_t tsc_10ms = cal.tsc_10ms;
 	mb_check(tsc_10ms > 0, "PIT channel 2 measures 10 ms of TSC");
 
-	int gsi = madt_gsi(0);
+	int gsi = mb_madt_gsi(0);
 	mb_check(gsi == 2, "the MADT overrides ISA IRQ 0 to GSI 2");
-	mb_check(madt_gsi(4) == 4, "ISA IRQ 4 (COM1) is GSI 4");
+	mb_check(mb_madt_gsi(4) == 4, "ISA IRQ 4 (COM1) is GSI 4");
 	for (unsigned pin = 0; pin < 24; pin++)
 		ioapic_route(pin, 0, true);
 
 	pic_remap(0xfe, 0xff);                             /* only IRQ 0 */
 	pit_periodic();
-	uint32_t n = count_over(&pic_hits, tsc_10ms);
-	mb_check(n >= 25 && n <= 200, "PIT at 1 kHz through the 8259: about 100 ticks in 100 ms (25 to 200)");
+	mb_check(about_100(&pic_hits, tsc_10ms), "PIT at 1 kHz through the 8259: about 100 ticks in 100 ms (25 to 200)");
 
 	outb(0x21, 0xff);                                  /* the 8259 out of the way */
 	ioapic_route(gsi == 2 ? 2 : 0, PIT_VECTOR, false);
 	uint32_t via_pic = pic_hits;
-	n = count_over(&pit_hits, tsc_10ms);
-	mb_check(n >= 25 && n <= 200, "PIT at 1 kHz through the I/O APIC (GSI 2): about 100 ticks in 100 ms (25 to 200)");
+	mb_check(about_100(&pit_hits, tsc_10ms), "PIT at 1 kHz through the I/O APIC (GSI 2): about 100 ticks in 100 ms (25 to 200)");
 	mb_check(pic_hits == via_pic, "none through the masked 8259 meanwhile");
 	ioapic_route(2, PIT_VECTOR, true);
 	outb(0x43, 0x30);                                  /* ch 0: mode 0, stops after one count */

@@ -11,6 +11,7 @@ void unit_machine(size_t bytes)
 	arena_pmm(0, bytes);
 	memset(vms, 0, sizeof(vms));
 	memset(cpu_state, 0, sizeof(cpu_state));
+	memset(vm_cpus, 0, sizeof(vm_cpus));
 	fake_reset();
 	fake_set_cpu(0);
 	fake_nr_tags = SV_MAX_VMS + 1;

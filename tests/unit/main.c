@@ -17,6 +17,8 @@ int main(void)
 	srunner_add_suite(sr, entry_model_suite());
 	srunner_add_suite(sr, vm_suite());
 	srunner_add_suite(sr, shootdown_suite());
+	srunner_add_suite(sr, reclaim_suite());
+	srunner_add_suite(sr, zero_suite());
 	srunner_add_suite(sr, isolation_suite());
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, measure_suite());
@@ -42,6 +44,7 @@ int main(void)
 	srunner_add_suite(sr, pc_suite());
 	srunner_add_suite(sr, insn_decode_suite());
 	srunner_add_suite(sr, vlapic_xapic_suite());
+	srunner_add_suite(sr, attest_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

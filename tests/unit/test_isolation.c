@@ -478,6 +478,9 @@ START_TEST(a_fault_during_a_shootdown_never_frees_a_table_in_use)
 	x = shared_object(PAGE_SIZE);
 	ck_assert_int_eq(vm_map_object(control, x, 0, MAP_GPA + 4 * MB, PAGE_SIZE, true), 0);
 	ck_assert_int_eq(vm_map_fault(control, MAP_GPA + 4 * MB, true), 0);
+	/* CPU 1 is inside the control partition, as vcpu_enter leaves it:
+	 * its bit in the VM's CPU mask, then in_guest. */
+	__atomic_or_fetch(&vm_cpus[control->id], 1UL << 1, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&cpu_state[1].in_guest, control, __ATOMIC_SEQ_CST);
 	pthread_create(&t, NULL, walk_then_fault_on_cpu1, &w);
 	ck_assert_int_eq(memobj_fallocate(x, PUNCH, 0, PAGE_SIZE), 0);

@@ -182,6 +182,87 @@ START_TEST(a_punch_in_the_fault_window_waits_then_zaps)
 }
 END_TEST
 
+/*
+ * The per-VM CPU mask: a CPU's bit follows the VM it entered last, so a
+ * shootdown looks only at CPUs that may be inside the VM. Fails if a CPU
+ * that ran the VM (and may still be inside) is missed, or if the mask
+ * keeps a CPU that has moved to another VM.
+ */
+START_TEST(the_cpu_mask_follows_the_vm_each_cpu_entered_last)
+{
+	struct vcpu *a = &vm->vcpus[0], *b = &other->vcpus[0];
+
+	fake_set_cpu(5);
+	vcpu_enter(a);
+	vcpu_exited(a);
+	fake_set_cpu(9);
+	vcpu_enter(b);
+	vcpu_exited(b);
+	ck_assert_uint_eq(vm_cpus[vm->id], 1UL << 5);
+	ck_assert_uint_eq(vm_cpus[other->id], 1UL << 9);
+	fake_set_cpu(5);
+	vcpu_enter(b);                      /* CPU 5 moves: its bit moves with it */
+	vcpu_exited(b);
+	ck_assert_uint_eq(vm_cpus[vm->id], 0);
+	ck_assert_uint_eq(vm_cpus[other->id], (1UL << 5) | (1UL << 9));
+	vcpu_enter(a);                      /* and back */
+	vcpu_exited(a);
+	ck_assert_uint_eq(vm_cpus[vm->id], 1UL << 5);
+	fake_set_cpu(0);
+	/* Nobody inside either VM: nobody kicked. (A CPU inside is kicked
+	 * and waited for: the thread tests above and below.) */
+	ck_assert_uint_eq(vm_shootdown(vm), 0);
+	ck_assert_uint_eq(vm_shootdown(other), 0);
+	ck_assert_int_eq(fake_count(EV_KICK), 0);
+}
+END_TEST
+
+/* Runs in CPU 1's vcpu_enter after its mask bit and in_guest are
+ * published, before it reads the generation: a whole punch (zap and
+ * shootdown) on CPU 0 fits in the window. CPU 0 sees CPU 1 inside and
+ * waits for an exit, so CPU 1 leaves at once. */
+static void *punch_from_cpu0(void *arg)
+{
+	(void)arg;
+	fake_set_cpu(0);
+	memobj_fallocate(obj, PUNCH, 0, PAGE_SIZE);
+	return NULL;
+}
+
+static void punch_during_entry(struct vcpu *v)
+{
+	pthread_t t;
+	uint64_t gen = __atomic_load_n(&vm->s2.generation, __ATOMIC_SEQ_CST);
+
+	vcpu_enter_race_hook = NULL;
+	pthread_create(&t, NULL, punch_from_cpu0, NULL);
+	while (__atomic_load_n(&vm->s2.generation, __ATOMIC_SEQ_CST) == gen)
+		;
+	while (!__atomic_load_n(&fake_kicked[1], __ATOMIC_SEQ_CST))
+		;
+	vcpu_exited(v);
+	pthread_join(t, NULL);
+}
+
+/* A CPU that had never entered the VM (its bit clear) enters while a
+ * punch runs: either the shootdown sees its bit and waits for it, or the
+ * entry reads the new generation and flushes. Here the punch lands
+ * between the two, so both must hold. */
+START_TEST(a_first_entry_racing_a_punch_is_waited_for_and_flushes)
+{
+	struct vcpu *v = &vm->vcpus[0];
+
+	ck_assert_int_eq(vm_handle_fault(vm, 0), 0);
+	fake_set_cpu(1);
+	ck_assert_uint_eq(vm_cpus[vm->id] & 2, 0);
+	vcpu_enter_race_hook = punch_during_entry;
+	ck_assert(vcpu_enter(v));                    /* it read the new generation */
+	ck_assert_int_eq(fake_count(EV_KICK), 1);    /* and the punch waited for it */
+	vcpu_exited(v);
+	fake_set_cpu(0);
+}
+END_TEST
+
 Suite *shootdown_suite(void)
 {
 	Suite *s = suite_create("shootdown");
@@ -193,6 +274,8 @@ Suite *shootdown_suite(void)
 	tcase_add_test(tc, cpus_in_other_vms_are_left_alone);
 	tcase_add_test(tc, a_fault_racing_a_punch_never_maps_a_freed_page);
 	tcase_add_test(tc, a_punch_in_the_fault_window_waits_then_zaps);
+	tcase_add_test(tc, the_cpu_mask_follows_the_vm_each_cpu_entered_last);
+	tcase_add_test(tc, a_first_entry_racing_a_punch_is_waited_for_and_flushes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -19,6 +19,8 @@ Suite *sha256_suite(void);
 Suite *entry_model_suite(void);
 Suite *vm_suite(void);
 Suite *shootdown_suite(void);
+Suite *reclaim_suite(void);
+Suite *zero_suite(void);
 Suite *isolation_suite(void);
 Suite *rules_suite(void);
 Suite *measure_suite(void);
@@ -44,6 +46,7 @@ Suite *acpi_suite(void);
 Suite *pc_suite(void);
 Suite *insn_decode_suite(void);
 Suite *vlapic_xapic_suite(void);
+Suite *attest_suite(void);
 
 /*
  * A fake "physical memory" of `bytes` bytes, mmap'd, with phys_virt_offset

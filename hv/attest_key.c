@@ -1,0 +1,116 @@
+/*
+ * The attestation key (hv/attest.h). BearSSL does the cryptography, built
+ * freestanding from Debian's source (Makefile, tests/bearssl.sh): the
+ * boot seed goes through HMAC-DRBG (SHA-256) into br_ec_keygen, which draws
+ * a scalar uniformly below the P-256 group order, and reports are signed
+ * with br_ecdsa_i31_sign_raw, whose nonce is deterministic (RFC 6979): no
+ * random number is needed after boot, so none can be weak.
+ *
+ * Invariant (docs/ARCHITECTURE.md 31): the private scalar lives only in
+ * this file's static memory; nothing copies it anywhere else, no call
+ * returns it, and the seed and the DRBG state are wiped once the key
+ * exists.
+ */
+#include <bearssl_ec.h>
+#include <bearssl_hash.h>
+#include <bearssl_rand.h>
+#include <sealvisor/errno.h>
+#include "hv/attest.h"
+#include "lib/sha256.h"
+#include "lib/string.h"
+
+static struct {
+	int ready;
+	br_ec_private_key sk;
+	uint8_t sk_buf[BR_EC_KBUF_PRIV_MAX_SIZE];
+	uint8_t pub[SV_ATTEST_PUBKEY_SIZE];
+	uint8_t hv_digest[32];
+} key;
+
+/* A plain memset of state about to die may be optimised away. */
+static void wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+static void build_digest(const void *text, size_t text_len, const void *rodata,
+			 size_t rodata_len)
+{
+	struct sha256 h;
+
+	sha256_init(&h);
+	sha256_update(&h, text, text_len);
+	sha256_update(&h, rodata, rodata_len);
+	sha256_final(&h, key.hv_digest);
+}
+
+int attest_key_init(const void *seed, size_t seed_len, const void *text, size_t text_len,
+		    const void *rodata, size_t rodata_len)
+{
+	br_hmac_drbg_context drbg;
+	br_ec_public_key pk;
+	uint8_t pub_buf[BR_EC_KBUF_PUB_MAX_SIZE];
+
+	attest_key_reset();
+	build_digest(text, text_len, rodata, rodata_len);
+	if (!seed || seed_len < 32)
+		return -ENODEV;
+	br_hmac_drbg_init(&drbg, &br_sha256_vtable, seed, seed_len);
+	size_t n = br_ec_keygen(&drbg.vtable, &br_ec_p256_m31, &key.sk, key.sk_buf,
+				BR_EC_secp256r1);
+	wipe(&drbg, sizeof(drbg));
+	if (n != 32)
+		return -EINVAL;
+	if (br_ec_compute_pub(&br_ec_p256_m31, &pk, pub_buf, &key.sk) != SV_ATTEST_PUBKEY_SIZE) {
+		attest_key_reset();
+		return -EINVAL;
+	}
+	memcpy(key.pub, pk.q, SV_ATTEST_PUBKEY_SIZE);
+	key.ready = 1;
+	return 0;
+}
+
+int attest_key_ready(void)
+{
+	return key.ready;
+}
+
+void attest_key_reset(void)
+{
+	wipe(key.sk_buf, sizeof(key.sk_buf));
+	memset(&key.sk, 0, sizeof(key.sk));
+	memset(key.pub, 0, sizeof(key.pub));
+	key.ready = 0;
+}
+
+int attest_public_key(uint8_t out[SV_ATTEST_PUBKEY_SIZE])
+{
+	if (!key.ready)
+		return -ENODEV;
+	memcpy(out, key.pub, SV_ATTEST_PUBKEY_SIZE);
+	return 0;
+}
+
+void attest_hv_digest(uint8_t out[32])
+{
+	memcpy(out, key.hv_digest, 32);
+}
+
+int attest_sign(struct sv_report *r)
+{
+	struct sha256 h;
+	uint8_t hash[32];
+
+	if (!key.ready)
+		return -ENODEV;
+	sha256_init(&h);
+	sha256_update(&h, r, SV_REPORT_BODY_SIZE);
+	sha256_final(&h, hash);
+	if (br_ecdsa_i31_sign_raw(&br_ec_p256_m31, &br_sha256_vtable, hash, &key.sk,
+				  r->signature) != sizeof(r->signature))
+		return -EIO;    /* BearSSL refuses only a malformed key: not ours */
+	return 0;
+}
