@@ -54,7 +54,7 @@ HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
 PC_DEVICE_SRCS := $(addprefix guest/vmm/,uart16550.c pic8259.c pit8254.c rtc_cmos.c rtc_irq.c ioapic.c com1_input.c \
 	pci_host.c acpi_pm.c acpi_tables.c pc_machine.c)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_regs.c hv/vcpu_mp.c hv/cr_policy.c hv/cpuid_policy.c hv/audit.c hv/hypercall.c \
-	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/deferred_free.c hv/measure.c boot/config.c \
+	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/deferred_free.c hv/measure.c hv/memattr.c hv/memattr_vm.c hv/memattr_guest.c boot/config.c \
 	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c arch/x86/timer_units.c guest/vmm/multiboot.c guest/vmm/vm_config.c \
 	hv/insn_decode.c hv/vlapic_xapic.c hv/vlapic_mmio.c hv/guest_fetch.c hv/mmio.c \
 	hv/attest.c hv/attest_report.c hv/attest_key.c \
@@ -128,9 +128,10 @@ PART_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-pic -
 PART_LIB := guest/lib/rt.c lib/fmt.c lib/string.c lib/errno_name.c
 PART_LIB_OBJS := $(PART_LIB:%.c=$(BUILD)/part/%.o)
 KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/part/guest/lib/trap.o \
+	$(BUILD)/part/guest/lib/memattr.o \
 	$(BUILD)/part/guest/lib/irq.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic xapic mmio nmi apic-timer marker \
-	cpuid-table sipi attest
+	cpuid-table sipi memattr attest
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32 modeswitch modeswitch16
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.

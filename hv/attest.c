@@ -9,21 +9,37 @@
 #include <stdbool.h>
 #include <sealvisor/errno.h>
 #include "hv/attest.h"
+#include "hv/memattr_vm.h"
 #include "hv/partition.h"
 #include "hv/vm.h"
 #include "mm/memobj.h"
 #include "mm/phys.h"
 #include "lib/string.h"
 
+/* The object and offset the guest's own access to gpa in r reaches: with
+ * memory attributes (hv/memattr.h), the shared object for a shared page
+ * and nothing (NULL) for a page it has not accepted. attr_lock held. */
+static struct memobj *backing(struct region *r, uint64_t gpa, uint64_t *off)
+{
+	*off = r->offset + (gpa - r->gpa);
+	return r->attr ? memattr_backing(r, gpa, off) : r->obj;
+}
+
 /* [gpa, gpa + len) inside one region of a guest VM (its own memory, as its
- * stage-2 maps it): 0 or -EFAULT. */
+ * stage-2 maps it), every page of it reachable: 0 or -EFAULT. */
 static int guest_range(struct vm *vm, uint64_t gpa, uint64_t len)
 {
 	struct region *r = vm_find_region(vm, gpa);
+	uint64_t off;
+	int err = 0;
 
 	if (!r || len > r->size - (gpa - r->gpa))
 		return -EFAULT;
-	return 0;
+	spin_lock(&vm->attr_lock);
+	for (uint64_t a = gpa & PAGE_MASK; !err && a < gpa + len; a += PAGE_SIZE)
+		err = backing(r, a, &off) ? 0 : -EFAULT;
+	spin_unlock(&vm->attr_lock);
+	return err;
 }
 
 /*
@@ -38,20 +54,25 @@ static int guest_copy(struct vm *vm, uint64_t gpa, void *buf, uint64_t len, bool
 
 	while (len) {
 		struct region *r = vm_find_region(vm, gpa);
-		uint64_t off = r->offset + (gpa - r->gpa), pa;
-		uint64_t chunk = PAGE_SIZE - (off & ~PAGE_MASK);
+		uint64_t off, pa;
 		unsigned order;
+		spin_lock(&vm->attr_lock);
+		struct memobj *obj = backing(r, gpa, &off);
+		uint64_t chunk = PAGE_SIZE - (off & ~PAGE_MASK);
 		if (chunk > len)
 			chunk = len;
-		int err = memobj_get_page(r->obj, off >> PAGE_SHIFT, &pa, &order);
+		int err = obj ? memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order) : -EFAULT;
+		if (!err) {
+			uint8_t *page = (uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK);
+			if (to_guest)
+				memcpy(page, p, chunk);
+			else
+				memcpy(p, page, chunk);
+			memobj_put_page(obj, pa);
+		}
+		spin_unlock(&vm->attr_lock);
 		if (err)
 			return err;
-		uint8_t *page = (uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK);
-		if (to_guest)
-			memcpy(page, p, chunk);
-		else
-			memcpy(p, page, chunk);
-		memobj_put_page(r->obj, pa);
 		gpa += chunk, p += chunk, len -= chunk;
 	}
 	return 0;

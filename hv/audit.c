@@ -5,7 +5,10 @@
  * invariant 2: the control partition maps only its own RAM and pages of
  * the (never GUEST) objects it mapped, at a gpa inside that mapping, and a
  * guest maps only pages of the memory objects bound to it, at a gpa inside
- * the region of that object.
+ * the region of that object; in a region with memory attributes
+ * (hv/memattr.h), a private page only from the region's GUEST object and
+ * a shared one only from its shared backing, and only pages the guest
+ * has accepted in their current attribute.
  */
 #include <sealvisor/errno.h>
 #include "hv/log.h"
@@ -24,6 +27,23 @@ static int bad(struct vm *vm, uint64_t gpa, uint64_t hpa, const char *why)
 	log_err("audit: VM %u (%s) maps gpa 0x%lx -> hpa 0x%lx: %s (page owner type %d, owner %lu)\n",
 		vm->id, vm->name, gpa, hpa, why, m ? m->owner_type : -1, m ? m->owner : 0);
 	return -EINVAL;
+}
+
+static int check_attr_page(struct vm *vm, struct region *r, uint64_t gpa, uint64_t hpa,
+			   const struct page_meta *m)
+{
+	uint64_t pg = (gpa - r->gpa) >> PAGE_SHIFT;
+	bool shared = memattr_is_shared(r->attr, pg);
+	struct memobj *want = shared ? r->attr->shared_obj : r->obj;
+
+	if (!memattr_is_accepted(r->attr, pg))
+		return bad(vm, gpa, hpa, "a page the guest has not accepted is mapped");
+	if (!want || m->owner_type != OWNER_MEMOBJ || m->owner != memobj_id(want))
+		return bad(vm, gpa, hpa, shared ? "shared page not from the shared backing"
+			   : "private page not from the region's GUEST object");
+	if (shared && (memobj_peek_seals(want) & MEMOBJ_SEAL_GUEST))
+		return bad(vm, gpa, hpa, "a GUEST object's page as shared memory");
+	return 0;
 }
 
 static int check_page(struct vm *vm, uint64_t gpa, uint64_t hpa)
@@ -51,9 +71,16 @@ static int check_page(struct vm *vm, uint64_t gpa, uint64_t hpa)
 	struct region *r = vm_find_region(vm, gpa);
 	if (!r)
 		return bad(vm, gpa, hpa, "gpa outside every region");
+	if (r->attr)
+		return check_attr_page(vm, r, gpa, hpa, m);
 	if (m->owner_type != OWNER_MEMOBJ || m->owner != memobj_id(r->obj))
 		return bad(vm, gpa, hpa, "page does not belong to the region's object");
 	return 0;
+}
+
+static bool ranges_meet(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
 }
 
 /* Does [gpa, gpa + len) lie in one region (or, for the control partition,
@@ -74,6 +101,8 @@ static bool leaf_in_one_range(struct vm *vm, uint64_t gpa, uint64_t len, uint64_
 		} else {
 			start = vm->regions[i].gpa, size = vm->regions[i].size;
 			obj = vm->regions[i].obj;
+			if (vm->regions[i].attr && ranges_meet(gpa, len, start, size))
+				return false;   /* page by page: attributes vary */
 		}
 		if (gpa + len <= start || (gpa >= start && gpa - start >= size))
 			continue;   /* disjoint */

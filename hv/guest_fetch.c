@@ -1,27 +1,37 @@
 /* Reading the guest's current instruction (hv/guest_fetch.h). */
 #include <sealvisor/errno.h>
 #include "hv/guest_fetch.h"
+#include "hv/memattr_vm.h"
 #include "hv/cr_policy.h"
 #include "hv/vm.h"
 #include "hv/partition.h"
 #include "mm/phys.h"
 #include "lib/string.h"
 
+/* What the guest's own access would reach: with memory attributes, the
+ * shared object for a shared page, nothing for a page it has not
+ * accepted (attr_lock from the decision to the copy). */
 int guest_read_gpa(struct vm *vm, uint64_t gpa, void *out, unsigned len)
 {
 	struct region *r = vm_find_region(vm, gpa);
-	uint64_t pa;
+	struct memobj *obj;
+	uint64_t pa, off;
 	unsigned order;
 
 	if (!r || (gpa & ~PAGE_MASK) + len > PAGE_SIZE || gpa + len > r->gpa + r->size)
 		return -EFAULT;
-	uint64_t off = r->offset + (gpa - r->gpa);
-	int err = memobj_get_page(r->obj, off >> PAGE_SHIFT, &pa, &order);
-	if (err)
-		return err;
-	memcpy(out, (const uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK), len);
-	memobj_put_page(r->obj, pa);
-	return 0;
+	spin_lock(&vm->attr_lock);
+	obj = r->obj;
+	off = r->offset + (gpa - r->gpa);
+	if (r->attr)
+		obj = memattr_backing(r, gpa, &off);
+	int err = obj ? memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order) : -EFAULT;
+	if (!err) {
+		memcpy(out, (const uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK), len);
+		memobj_put_page(obj, pa);
+	}
+	spin_unlock(&vm->attr_lock);
+	return err;
 }
 
 int guest_read_vcpu_gpa(void *vcpu, uint64_t gpa, void *out, unsigned len)

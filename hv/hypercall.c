@@ -5,6 +5,7 @@
 #include "hv/events.h"
 #include "hv/hypercall.h"
 #include "hv/log.h"
+#include "hv/memattr_vm.h"
 #include "hv/nmi.h"
 #include "hv/msr.h"
 #include "hv/run.h"
@@ -59,6 +60,8 @@ union hc_args {
 	struct { uint64_t vm, gpa, nr; } cpuid;
 	struct { uint64_t vm, policy; } msr_policy;
 	struct { uint64_t vm, vcpu, state; } mp_state;
+	struct { uint64_t vm, gpa, len, attrs; } memattr;
+	struct { uint64_t vm, gpa, handle, offset; } shared_mem;
 	struct { uint64_t out; } attest_key;
 	struct { uint64_t data, out, len; } report;
 	struct { uint64_t index, data; } extend;
@@ -472,6 +475,37 @@ static int64_t hc_vcpu_get_mp_state(struct vm *caller, const union hc_args *a)
 	return vcpu_mp_get_call(guest(a->mp_state.vm), a->mp_state.vcpu);
 }
 
+static int64_t hc_vm_set_memory_attributes(struct vm *caller, const union hc_args *a)
+{
+	struct vm *vm = guest(a->memattr.vm);
+
+	(void)caller;
+	if (!vm)
+		return -ENOENT;
+	return vm_set_memory_attributes(vm, a->memattr.gpa, a->memattr.len, a->memattr.attrs);
+}
+
+static int64_t hc_vm_set_shared_memory(struct vm *caller, const union hc_args *a)
+{
+	struct vm *vm = guest(a->shared_mem.vm);
+	struct memobj *o = handle(caller, a->shared_mem.handle);
+
+	if (!vm)
+		return -ENOENT;
+	if (!o)
+		return -EBADF;
+	return vm_set_shared_memory(vm, a->shared_mem.gpa, o, a->shared_mem.offset);
+}
+
+/* A guest's calls about its own memory never come here (hv/run.c runs
+ * them on its vCPU): only the control partition, which has no such
+ * memory, reaches this. */
+static int64_t hc_guest_memory_call(struct vm *caller, const union hc_args *a)
+{
+	(void)caller, (void)a;
+	return -EPERM;
+}
+
 static int64_t hc_attest_public_key(struct vm *caller, const union hc_args *a)
 {
 	return attest_hc_public_key(caller, a->attest_key.out);
@@ -536,6 +570,11 @@ static const struct {
 	[SV_HC_VCPU_NMI] = { hc_vcpu_nmi, false },
 	[SV_HC_VCPU_SET_MP_STATE] = { hc_vcpu_set_mp_state, false },
 	[SV_HC_VCPU_GET_MP_STATE] = { hc_vcpu_get_mp_state, false },
+	[SV_HC_VM_SET_MEMORY_ATTRIBUTES] = { hc_vm_set_memory_attributes, false },
+	[SV_HC_VM_SET_SHARED_MEMORY] = { hc_vm_set_shared_memory, false },
+	[SV_HC_GUEST_ACCEPT] = { hc_guest_memory_call, true },
+	[SV_HC_GUEST_MAP_GPA] = { hc_guest_memory_call, true },
+	[SV_HC_GUEST_VE_INFO] = { hc_guest_memory_call, true },
 	[SV_HC_ATTEST_PUBLIC_KEY] = { hc_attest_public_key, false },
 	/* A guest's calls about itself (the control partition: -EPERM). */
 	[SV_HC_GUEST_GET_REPORT] = { hc_guest_get_report, true },

@@ -29,6 +29,36 @@ void launch_populate_head(struct sha256 *h, uint64_t gpa, uint64_t len)
 	put_u64s(h, rec, 3);
 }
 
+struct runs {
+	struct sha256 *h;
+	uint64_t gpa, n;
+};
+
+static void count_run(void *ctx, uint64_t pg, uint64_t n)
+{
+	(void)pg, (void)n;
+	((struct runs *)ctx)->n++;
+}
+
+static void put_run(void *ctx, uint64_t pg, uint64_t n)
+{
+	struct runs *r = ctx;
+	const uint64_t rec[] = { r->gpa + (pg << 12), n << 12 };
+
+	put_u64s(r->h, rec, 2);
+}
+
+/* Record 9: which pages of the region start shared. */
+static void layout_memattr(struct sha256 *h, const struct region *g)
+{
+	struct runs r = { h, g->gpa, 0 };
+
+	memattr_shared_runs(g->attr, count_run, &r);
+	const uint64_t head[] = { LAUNCH_MEMATTR, g->gpa, r.n };
+	put_u64s(h, head, 3);
+	memattr_shared_runs(g->attr, put_run, &r);
+}
+
 /* Regions in ascending gpa, whatever order they were bound in: a verifier
  * describes a layout, not the VMM's call sequence. Regions never overlap,
  * so the order is total. */
@@ -46,6 +76,8 @@ static void layout_regions(struct sha256 *h, struct vm *vm)
 		const uint64_t rec[] = { LAUNCH_REGION, next->gpa, next->size, next->offset,
 					 memobj_get_seals(next->obj) };
 		put_u64s(h, rec, 5);
+		if (next->attr)
+			layout_memattr(h, next);
 		last = next->gpa;
 	}
 }

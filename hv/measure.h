@@ -24,6 +24,13 @@
  *                         u64 8, id, its MP state (VCPU_SET_MP_STATE)
  *                         (still format 2: a launch with every vCPU
  *                         runnable has the same records as before)
+ *   and, right after a region's record 2, only if the region has memory
+ *   attributes (SV_HC_VM_SET_MEMORY_ATTRIBUTES or SET_SHARED_MEMORY was
+ *   called on it before finalize):
+ *                       u64 9, region gpa, number of shared runs n, then
+ *                         n times: gpa, length in bytes of a maximal run
+ *                         of shared pages, ascending (still format 2: a
+ *                         launch without attributes has no record 9)
  *
  * So two launches get one digest only if the same bytes landed at the same
  * places, behind the same layout and seals, and every vCPU starts in the
@@ -46,6 +53,7 @@ enum launch_record {
 	LAUNCH_MSR_POLICY = 6,
 	LAUNCH_VCPU_STATE = 7,
 	LAUNCH_MP_STATE = 8,
+	LAUNCH_MEMATTR = 9,
 };
 
 struct vm;

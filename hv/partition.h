@@ -12,6 +12,7 @@
 #include <sealvisor/hypercall.h>
 #include "lib/sha256.h"
 #include "hv/insn_decode.h"
+#include "hv/memattr.h"
 #include "hv/virt.h"
 #include "hv/vlapic.h"
 #include "mm/memobj.h"
@@ -22,6 +23,9 @@ struct region {
 	uint64_t gpa, size;          /* guest-physical range */
 	struct memobj *obj;          /* a reference held by the VM */
 	uint64_t offset;             /* byte offset of gpa in the object */
+	/* Page attributes (hv/memattr.h), NULL until the first attribute
+	 * call on the region: then every page is private and accepted. */
+	struct memattr *attr;
 };
 
 /* An object range the control partition mapped into its own space
@@ -35,7 +39,8 @@ struct object_map {
 };
 
 enum vcpu_pending { PENDING_NONE, PENDING_IO_IN, PENDING_HYPERCALL, PENDING_MSR_READ,
-		   PENDING_MSR_WRITE, PENDING_MMIO };
+		   PENDING_MSR_WRITE, PENDING_MMIO,
+		   PENDING_MAP_GPA };
 
 /* Guest state no control block holds: the backend loads it before each
  * entry and reads back what the guest can change without an exit
@@ -107,6 +112,11 @@ struct vcpu {
 	 * GET_MP_STATE from any CPU: atomic loads and stores. */
 	uint8_t mp_state;
 	uint32_t mp_posted;
+	/* Its own run only: the gpa of its last #VE until SV_HC_GUEST_VE_INFO
+	 * reads it, and the MAP_GPA request its VMM is answering. */
+	bool ve_pending;
+	uint64_t ve_gpa;
+	struct { uint64_t gpa, len; bool shared; } map_req;
 };
 
 struct vm {
@@ -137,6 +147,10 @@ struct vm {
 	 * install. Lock order: hv_lock -> maps_lock -> object -> stage-2. */
 	spinlock_t maps_lock;
 	struct object_map maps[SV_MAX_MAPS];
+	/* Guards the regions' attributes (hv/memattr.h): taken by a guest
+	 * fault from decision to install, by attribute changes and by the
+	 * guest's ACCEPT. Lock order: hv_lock -> attr_lock -> object. */
+	spinlock_t attr_lock;
 	/* Runtime measurement registers (SV_HC_GUEST_EXTEND, hv/attest.h):
 	 * zero at VM_CREATE, changed only by the guest itself, under hv_lock. */
 	uint8_t rtmr[SV_NR_RTMR][32];

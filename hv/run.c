@@ -9,6 +9,7 @@
 #include "hv/vcpu_mp.h"
 #include "hv/vlapic_mmio.h"
 #include "hv/mmio.h"
+#include "hv/memattr_vm.h"
 #include "hv/hypercall.h"
 #include "hv/intercept.h"
 #include "hv/msr.h"
@@ -62,6 +63,8 @@ static void apply_pending(struct vcpu *v, const struct sv_run *run)
 		apply_msr(v, run);
 	else if (v->pending == PENDING_MMIO)
 		mmio_apply_answer(v, run);
+	else if (v->pending == PENDING_MAP_GPA)
+		v->regs.rax = (uint64_t)memattr_map_gpa_answer(v, run);
 	v->pending = PENDING_NONE;
 }
 
@@ -144,8 +147,9 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 		virt->inject_exception(v, e->vector, e->has_error, e->error);
 		return true;
 	case VMEXIT_HYPERCALL:
-		if (!v->vm->is_control && r->rax >= SV_HC_GUEST_BASE)
-			return false;          /* a guest's call for its VMM */
+		if (!v->vm->is_control && (r->rax >= SV_HC_GUEST_BASE ||
+					   memattr_is_guest_call(r->rax)))
+			return false;          /* for its VMM, or about its own memory */
 		virt->skip_instruction(v, LEN_VMMCALL);
 		r->rax = hypercall_dispatch(v->vm, (uint64_t[7]){ r->rax, r->rdi, r->rsi, r->rdx,
 								  r->r10, r->r8, r->r9 });
@@ -275,12 +279,21 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			 * guest's own timer (vlapic_sync raises it, and the
 			 * guest goes straight back in to take it). */
 			continue;
-		case VMEXIT_NPF:
-			if (vm_handle_fault(v->vm, e.gpa) == 0 ||
-			    (!e.in_delivery && !e.fetch && vlapic_mmio_exit(v, e.gpa, e.write)))
+		case VMEXIT_NPF: {
+			int f = vm_handle_fault(v->vm, e.gpa);
+			if (f == VM_FAULT_VE) {
+				memattr_raise_ve(v, e.gpa);
+				continue;
+			}
+			if (f == VM_FAULT_EXIT) {
+				memattr_exit_fault(v, e.gpa, run);
+				break;
+			}
+			if (f == 0 || (!e.in_delivery && !e.fetch && vlapic_mmio_exit(v, e.gpa, e.write)))
 				continue;
 			mmio_exit_for_vmm(v, &e, run);
 			break;
+		}
 		case VMEXIT_IO:
 			if (e.string) {   /* INS/OUTS: not emulated */
 				virt_inject_gp(v);
@@ -290,7 +303,10 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			break;
 		case VMEXIT_HYPERCALL:
 			virt->skip_instruction(v, LEN_VMMCALL);
-			exit_hypercall(v, run);
+			if (!memattr_is_guest_call(v->regs.rax))
+				exit_hypercall(v, run);
+			else if (!memattr_guest_call(v, run))
+				continue;
 			break;
 		case VMEXIT_MSR:
 			exit_msr(v, &e, run);

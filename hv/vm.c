@@ -6,6 +6,7 @@
 #include "hv/invalidate.h"
 #include "hv/log.h"
 #include "hv/measure.h"
+#include "hv/memattr_vm.h"
 #include "hv/vcpu_state.h"
 #include "hv/shutdown.h"
 #include "lib/string.h"
@@ -126,6 +127,15 @@ static void vm_invalidate(struct memobj *obj, void *owner, uint64_t start, uint6
 		vm_invalidate_range(&inv, r->gpa + ((s - lo) << PAGE_SHIFT), (e - s) << PAGE_SHIFT);
 	}
 	vm_invalidate_end(&inv);
+	/* After the zap: the audit never sees a leaf on an unaccepted page. */
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		struct region *r = &vm->regions[i];
+		uint64_t lo = r->offset >> PAGE_SHIFT, hi = (r->offset + r->size) >> PAGE_SHIFT;
+		if (r->obj != obj || end <= lo || start >= hi)
+			continue;
+		uint64_t s = start > lo ? start : lo, e = end < hi ? end : hi;
+		memattr_private_removed(vm, r, r->gpa + ((s - lo) << PAGE_SHIFT), (e - s) << PAGE_SHIFT);
+	}
 }
 
 static void vm_fallocated(struct memobj *obj, void *owner, uint64_t start, uint64_t end)
@@ -186,7 +196,7 @@ int vm_set_region(struct vm *vm, uint64_t gpa, uint64_t size, struct memobj *obj
 	if ((err = memobj_register_owner(obj, vm, &vm_owner_ops)))
 		return err;
 	memobj_get(obj);
-	vm->regions[vm->nr_regions++] = (struct region){ gpa, size, obj, offset };
+	vm->regions[vm->nr_regions++] = (struct region){ gpa, size, obj, offset, NULL };
 	return 0;
 }
 
@@ -350,14 +360,11 @@ void (*vm_fault_race_hook)(struct vm *vm, uint64_t gpa);
  * from lookup to installation, so a punch cannot slip in between: it
  * waits, then zaps what was installed. (This is what KVM's
  * mmu_invalidate_seq retry achieves without a lock across the two.) */
-int vm_handle_fault(struct vm *vm, uint64_t gpa)
+static int region_fault(struct vm *vm, struct region *r, uint64_t gpa)
 {
-	struct region *r = vm_find_region(vm, gpa);
 	uint64_t pa;
 	unsigned order;
 
-	if (!r)
-		return -EFAULT;
 	uint64_t off = r->offset + (gpa - r->gpa);
 	int err = memobj_get_page(r->obj, off >> PAGE_SHIFT, &pa, &order);
 	if (err)
@@ -375,6 +382,20 @@ int vm_handle_fault(struct vm *vm, uint64_t gpa)
 		err = stage2_map(&vm->s2, gpa & PAGE_MASK, pa, S2_LEVEL_4K, S2_RWX);
 	memobj_put_page(r->obj, pa);
 	return err == -EEXIST ? 0 : err;   /* another vCPU won the race */
+}
+
+/* attr_lock from the attribute's decision to the installation: an
+ * attribute change (which holds it across its zap) cannot slip in. */
+int vm_handle_fault(struct vm *vm, uint64_t gpa)
+{
+	struct region *r = vm_find_region(vm, gpa);
+
+	if (!r)
+		return -EFAULT;
+	spin_lock(&vm->attr_lock);
+	int err = r->attr ? memattr_fault(vm, r, gpa) : region_fault(vm, r, gpa);
+	spin_unlock(&vm->attr_lock);
+	return err;
 }
 
 uint64_t vm_memobj_pages(struct vm *vm)
@@ -398,6 +419,7 @@ void vm_destroy(struct vm *vm)
 	vm_invalidate_begin(&inv, vm);
 	vm_invalidate_range(&inv, 0, S2_GPA_LIMIT);
 	vm_invalidate_end(&inv);
+	memattr_destroy(vm);
 	for (unsigned i = 0; i < vm->nr_regions; i++) {
 		memobj_unregister_owner(vm->regions[i].obj, vm);
 		memobj_close(vm->regions[i].obj);

@@ -28,7 +28,8 @@ int vcpu_state_valid(const struct vm *vm, unsigned id, const struct sv_regs *r,
 /* Checks and loads a whole state into v (not running) and records it as
  * its initial state: 0, or -EINVAL / -EOPNOTSUPP with v unchanged. */
 int vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s);
-/* Resolves a stage-2 fault on a guest region: 0, or -errno (unbacked). */
+/* Resolves a stage-2 fault on a guest region: 0, -errno (unbacked), or
+ * for a region with attributes VM_FAULT_VE / VM_FAULT_EXIT (hv/memattr_vm.h). */
 int vm_handle_fault(struct vm *vm, uint64_t gpa);
 /* Host tests only (NULL otherwise): run inside the windows they race,
  * between a fault's lookup and its installation, and between a

@@ -16,7 +16,7 @@ REGS_KERNELS="realmode prot32 cpuid-table modeswitch modeswitch16 sipi"
 MMIO_KERNELS="xapic mmio"
 # guests.cfg is at the config's limit of 16 guest lines (CONFIG_MAX_GUESTS,
 # SV_MAX_MODULES in the ABI): these run alone, tests/configs/NAME.cfg.
-SOLO_KERNELS="nmi apic-timer"
+SOLO_KERNELS="nmi apic-timer memattr"
 logdir=$build/boot-logs
 mkdir -p "$logdir"
 
@@ -140,6 +140,16 @@ nmi_lines=('nmi: an NMI raised in the handler is held until its IRET, then deliv
 # Guest LAPIC timers backed by the physical timer while the guest busy-loops.
 apic_timer_lines=('apic-timer: periodic 1 ms while busy: .*: ok' 'apic-timer: one-shot 3 ms: ok'
 	'apic-timer: TSC deadline 3 ms: ok' 'apic-timer: periodic count 1, divide 1: at most one tick per 200 us, and the guest runs on: ok')
+# Private and shared memory (memattr): the VMM reads the shared buffer,
+# private memory is refused to it, a punched accepted page raises #VE.
+memattr_lines=('memattr: memory fault at 0x2800000 \(shared\): bound shared memory'
+	'\[vmm\] memattr: shared buffer at 0x2800000 reads "bounce buffer from the confidential guest"'
+	'\[vmm\] memattr: its private memory at 0x2800000: read EPERM.*, write EPERM.*, map EPERM.*, bind as shared EPERM'
+	'memattr: #VE gpa is the access.s -> 46157848 \(as expected\)'
+	'\[vmm\] memattr: console ring: hello through shared memory'
+	'\[vmm\] memattr: console ring: second line, the VMM moves the tail'
+	'memattr: ring bytes the VMM consumed -> 64 \(as expected\)'
+	'memattr: 0 failures')
 for platform in qemu bochs; do
 	for k in $SOLO_KERNELS; do
 		lines_var="${k//-/_}_lines[@]"

@@ -45,7 +45,7 @@ for k in ${MMIO_KERNELS:-xapic mmio}; do
 	echo "| $k | $(result "$logdir/qemu-mmio.log" "$k") | $(result "$logdir/bochs-mmio.log" "$k") |"
 done
 # Kernels that run alone (tests/configs/NAME.cfg: guests.cfg is full).
-for k in ${SOLO_KERNELS:-nmi apic-timer}; do
+for k in ${SOLO_KERNELS:-nmi apic-timer memattr}; do
 	echo "| $k | $(result "$logdir/qemu-$k.log" "$k") | $(result "$logdir/bochs-$k.log" "$k") |"
 done
 # Attestation (tests/configs/attest.cfg): the kernel, then its report

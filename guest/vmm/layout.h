@@ -50,6 +50,18 @@
 #define TEST_MMIO_GPA   0x3ff00000UL
 #define TEST_MMIO_REGS  64
 
+/* The demo VMM's console over shared memory (guest/vmm/memattr.c): a
+ * guest shares a page holding struct ring_console, fills it, and writes
+ * the page's gpa >> 12 to this port; the VMM prints what is between tail
+ * and head from its side of the shared memory and moves tail up to head. */
+#define RING_DOORBELL_PORT 0x510
+#define RING_BYTES 4088
+struct ring_console {
+	uint32_t head;           /* the guest's: bytes written, ever */
+	uint32_t tail;           /* the VMM's: bytes consumed, ever */
+	char data[RING_BYTES];   /* byte i at data[i % RING_BYTES] */
+};
+
 /* The guest's page tables: PML4, PDPT, PD in three consecutive pages. */
 #define PT_GPA   0x1000UL
 #define PT_SIZE  (3 * 4096UL)

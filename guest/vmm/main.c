@@ -115,7 +115,7 @@ enum result guest_launch(const struct sv_module *m, struct guest *g)
 	int64_t r;
 
 	memset(g, 0, sizeof(*g));
-	g->obj = g->vm = -1;
+	g->obj = g->vm = g->shared_obj = -1;
 	guest_set_name(g, m->name);
 	if (skip(g, m))
 		return SKIPPED;
@@ -133,6 +133,8 @@ enum result guest_launch(const struct sv_module *m, struct guest *g)
 		guest_fail(g, "VM_DESTROY failed", r);
 	if (g->obj >= 0 && (r = sv_call1(SV_HC_MEMOBJ_CLOSE, g->obj)))
 		guest_fail(g, "MEMOBJ_CLOSE failed", r);
+	if (g->shared_obj >= 0 && (r = sv_call1(SV_HC_MEMOBJ_CLOSE, g->shared_obj)))
+		guest_fail(g, "MEMOBJ_CLOSE of shared memory failed", r);
 	sv_printf("summary: %s %s measurement=%s%s%s\n", g->name, g->failed ? "FAIL" : "PASS",
 		  digest, g->failed ? " reason: " : "", g->failed ? g->why : "");
 	return g->failed ? FAILED : PASSED;

@@ -41,6 +41,8 @@ static void io(struct guest *g, unsigned vcpu, struct sv_run *run)
 	}
 	if (run->io.port == 0x3f8)
 		guest_serial_out(g, vcpu, (char)run->io.data);
+	else if (run->io.port == RING_DOORBELL_PORT && run->io.size == 4)
+		service_ring_doorbell(g, run->io.data);
 	else if (run->io.port == 0xf4) {
 		g->status = (int)run->io.data;
 		g->done = true;
@@ -121,6 +123,14 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			break;
 		case SV_EXIT_MSR:
 			service_msr_exit(g, &run);
+			break;
+		case SV_EXIT_MAP_GPA:
+			service_map_gpa(g, &run);
+			break;
+		case SV_EXIT_MEMORY_FAULT:
+			service_memory_fault(g, &run);
+			if (g->failed)
+				return;
 			break;
 		case SV_EXIT_PREEMPT:
 			if (vcpu)

@@ -13,6 +13,7 @@
  *   run.c       the run loop: one guest vCPU per control vCPU, its exits
  *   pc_irq.c    the PC models' clock, lock and interrupts for such a guest:
  *               ticks, deliveries (VCPU_INTERRUPT), vCPU 0's exit_at_tsc
+ *   memattr.c   a guest's shared memory and conversions (MAP_GPA)
  *   services.c  what the test kernels ask of their VMM (punch, hand-off,
  *               migration, MSR exits) and the VMM's own-state checks
  *
@@ -35,6 +36,7 @@
 struct guest {
 	char name[32];
 	int64_t obj, vm;
+	int64_t shared_obj;           /* its shared memory (memattr.c), or -1 */
 	unsigned nr_vcpus;
 	char line[SV_MAX_VCPUS][160];
 	unsigned col[SV_MAX_VCPUS];
@@ -87,6 +89,11 @@ void qemu_guest_mmio(struct guest *g, struct sv_run *run);
 void guest_serial_out(struct guest *g, unsigned vcpu, char c);
 void run_vcpu(struct guest *g, unsigned vcpu);
 void run_guest(struct guest *g);
+
+/* memattr.c */
+void service_map_gpa(struct guest *g, struct sv_run *run);
+void service_memory_fault(struct guest *g, struct sv_run *run);
+void service_ring_doorbell(struct guest *g, uint64_t page);
 
 /* services.c */
 void service_punch(struct guest *g, struct sv_run *run);

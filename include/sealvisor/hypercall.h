@@ -137,6 +137,39 @@ enum sv_hypercall {
 	SV_HC_VCPU_SET_MP_STATE = 48, /* (vm, vcpu id, state) */
 	SV_HC_VCPU_GET_MP_STATE = 49, /* (vm, vcpu id) -> state */
 
+	/* Memory attributes (README "Private and shared memory"), like
+	 * KVM_SET_MEMORY_ATTRIBUTES: [gpa, +len) (pages, inside one GUEST-
+	 * sealed region) becomes private (attrs 0) or SV_MEMATTR_SHARED.
+	 * After finalize a page whose attribute changes loses the guest's
+	 * acceptance (its next access raises #VE unless it asked, MAP_GPA),
+	 * and private -> shared destroys its private contents (punched).
+	 * Before finalize: measured (record 9). -EINVAL bad range or attrs;
+	 * -EPERM a region that is not GUEST-sealed; -E2BIG a region of more
+	 * than SV_MEMATTR_MAX_PAGES pages. */
+	SV_HC_VM_SET_MEMORY_ATTRIBUTES = 50, /* (vm, gpa, len, attrs) */
+	/* Binds [offset, +region size) of an ordinary (never GUEST) object as
+	 * the shared backing of the region that starts at gpa: shared pages
+	 * of that region are that object's pages, which the VMM may map and
+	 * read. Once per region (-EEXIST), for the VM's life; -EPERM for a
+	 * GUEST object. */
+	SV_HC_VM_SET_SHARED_MEMORY = 51,     /* (vm, region gpa, handle, offset) */
+
+	/* A guest's own calls about its memory (any guest VM; the control
+	 * partition gets -EPERM); 60 and 61, attestation, are below. */
+	/* Accepts the private page(s) at gpa, size 4 KiB or 2 MiB (aligned):
+	 * they read as zeros from now on. -EINVAL: bad size, alignment, not
+	 * all private, outside a region; -EEXIST: a page is already
+	 * accepted (nothing changed), like TDX's PAGE_ALREADY_ACCEPTED. */
+	SV_HC_GUEST_ACCEPT = 62,             /* (gpa, size) */
+	/* Asks the VMM to convert [gpa, +len) to shared (1) or private (0),
+	 * like TDX's MapGPA: the run ends with SV_EXIT_MAP_GPA; the guest's
+	 * RAX gets the VMM's answer, or -EIO if it answered 0 without making
+	 * the conversion. -EINVAL (no exit) for a range that is not the
+	 * guest's own memory. */
+	SV_HC_GUEST_MAP_GPA = 63,            /* (gpa, len, shared) */
+	/* The gpa of this vCPU's last #VE (vector 20), once: -ENOENT if none
+	 * was raised since the last call. */
+	SV_HC_GUEST_VE_INFO = 64,            /* () -> gpa */
 	/* The attestation public key (README "Attestation"): the
 	 * uncompressed P-256 point, SV_ATTEST_PUBKEY_SIZE bytes (0x04, X, Y).
 	 * -ENODEV if the hypervisor found no RDSEED/RDRAND at boot (no key). */
@@ -269,11 +302,29 @@ enum sv_exit_reason {
 	 * mode, as the BSP's is after reset) with none of VCPU_INTERRUPT's
 	 * queued. */
 	SV_EXIT_IRQ_WINDOW = 8,
+	/* The guest touched a page whose attribute's backing is missing (a
+	 * shared page without a shared backing, or past its object's end),
+	 * like KVM_EXIT_MEMORY_FAULT: memory (gpa, size, attributes wanted).
+	 * The access is retried on the next VCPU_RUN. */
+	SV_EXIT_MEMORY_FAULT = 10,
+	/* The guest asked (SV_HC_GUEST_MAP_GPA) to convert memory (gpa, size,
+	 * attributes): the VMM decides (SET_MEMORY_ATTRIBUTES or not) and
+	 * puts 0 or -errno in memory.ret for the guest. */
+	SV_EXIT_MAP_GPA = 11,
 	/* The guest's local APIC took an EOI for a level-triggered vector
 	 * (one VCPU_INTERRUPT posted with SV_IRQ_APIC_LEVEL): eoi. The EOI
 	 * itself is done; the next VCPU_RUN goes on after it. */
 	SV_EXIT_EOI = 12,
 };
+
+/* Memory attributes (SV_HC_VM_SET_MEMORY_ATTRIBUTES, the exits). */
+#define SV_MEMATTR_PRIVATE 0u
+#define SV_MEMATTR_SHARED  1u
+/* The largest region whose pages can carry attributes (4 GiB). */
+#define SV_MEMATTR_MAX_PAGES (1UL << 20)
+/* The virtualization exception a guest gets for a private page it has
+ * not accepted (or a page the VMM converted without being asked). */
+#define SV_VE_VECTOR 20
 
 /* SV_HC_VM_SET_MSR_POLICY values. */
 #define SV_MSR_POLICY_GP   0u         /* #GP in the guest */
@@ -318,6 +369,12 @@ struct sv_run {
 			uint16_t pad;
 			uint64_t value;       /* EDX:EAX written; for a read, the VMM fills it */
 		} msr;
+		struct {
+			uint64_t gpa, size;
+			uint32_t attributes;  /* SV_MEMATTR_*: what the guest wants */
+			uint32_t pad;
+			int64_t ret;          /* MAP_GPA: the VMM's answer for the guest */
+		} memory;
 		struct {
 			uint32_t vector;      /* 16-255 */
 		} eoi;

@@ -88,8 +88,12 @@ static void collect_objects(struct vm *control, struct objset *s)
 		if (control->maps[m].used)
 			objset_add(s, control->maps[m].obj);
 	for (unsigned i = 1; i < SV_MAX_VMS; i++)
-		for (unsigned r = 0; vms[i].in_use && r < vms[i].nr_regions; r++)
+		for (unsigned r = 0; vms[i].in_use && r < vms[i].nr_regions; r++) {
 			objset_add(s, vms[i].regions[r].obj);
+			/* A region's shared memory (SET_SHARED_MEMORY). */
+			if (vms[i].regions[r].attr && vms[i].regions[r].attr->shared_obj)
+				objset_add(s, vms[i].regions[r].attr->shared_obj);
+		}
 }
 
 /* Every page is free or has one owner, and the owners' counts add up. */

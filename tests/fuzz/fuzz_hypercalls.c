@@ -247,6 +247,10 @@ static const char *const hc_names[SV_HC_MAX] = {
 	[SV_HC_VCPU_INTERRUPT] = "VCPU_INTERRUPT",
 	[SV_HC_VCPU_SET_MP_STATE] = "VCPU_SET_MP_STATE",
 	[SV_HC_VCPU_GET_MP_STATE] = "VCPU_GET_MP_STATE",
+	[SV_HC_VM_SET_MEMORY_ATTRIBUTES] = "VM_SET_MEMORY_ATTRIBUTES",
+	[SV_HC_VM_SET_SHARED_MEMORY] = "VM_SET_SHARED_MEMORY",
+	[SV_HC_GUEST_ACCEPT] = "GUEST_ACCEPT", [SV_HC_GUEST_MAP_GPA] = "GUEST_MAP_GPA",
+	[SV_HC_GUEST_VE_INFO] = "GUEST_VE_INFO",
 	[SV_HC_ATTEST_PUBLIC_KEY] = "ATTEST_PUBLIC_KEY",
 	[SV_HC_GUEST_GET_REPORT] = "GUEST_GET_REPORT", [SV_HC_GUEST_EXTEND] = "GUEST_EXTEND",
 };
@@ -601,6 +605,20 @@ static void op_launch(struct input *in)
 		hc(SV_HC_VM_FINALIZE, id, 0, 0, 0, 0);
 }
 
+/* Memory attributes and shared memory (issue 13): the VMM's two calls
+ * with any arguments, and a guest's own calls on its vCPU by VCPU_RUN's
+ * scripted hypercall exits (set_guest_regs reaches 62-64). */
+static void op_memattr(struct input *in)
+{
+	uint64_t id = pick_vm_id(in);
+
+	if (byte(in) & 1)
+		hc(SV_HC_VM_SET_MEMORY_ATTRIBUTES, id, pick_span(in), pick_span(in), byte(in) % 3, 0);
+	else
+		hc(SV_HC_VM_SET_SHARED_MEMORY, id, byte(in) & 1 ? 0 : pick_span(in), pick_handle(in),
+		   byte(in) & 1 ? 0 : pick_span(in), 0);
+}
+
 static void (*const op_table[])(struct input *) = {
 	op_memobj_create, op_memobj_close, op_memobj_set_size, op_memobj_get,
 	op_memobj_add_seals, op_memobj_rw, op_memobj_map, op_memobj_unmap,
@@ -608,7 +626,7 @@ static void (*const op_table[])(struct input *) = {
 	op_vm_set_region, op_vm_populate, op_vm_finalize, op_vm_get_measurement,
 	op_vcpu_create, op_vcpu_run, op_console_stats, op_misc,
 	op_guest_fault, op_guest_fault, op_map_fault, op_guest_hypercall,
-	op_poke, op_launch,
+	op_poke, op_launch, op_memattr,
 };
 
 /* ---- Per-input set-up and teardown. ---- */

@@ -5,6 +5,7 @@
  * so the stage-2 tables are audited after every call.
  */
 #include "tests/guests/hostile.h"
+#include "tests/guests/hostile-memattr.h"
 
 #define MAP_AT (256 * MB)     /* above the 64 MiB of RAM, inside our page tables */
 
@@ -442,6 +443,7 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	vms(g);
 	registers();
 	cpl3_with_a_null_ss();
+	memory_attributes();
 	attestation();
 	expect("close the GUEST object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
 	expect("stats", sv_call2(SV_HC_STATS, (uint64_t)&st, 0), 0);

@@ -6,6 +6,9 @@
  *   - an undefined number: -ENOSYS;
  *   - CONSOLE_WRITE and STATS (any partition): success, or -EFAULT (a guest
  *     has no control RAM for the buffer);
+ *   - a guest's calls about its own memory (ACCEPT, MAP_GPA, VE_INFO), with
+ *     zero arguments: -EINVAL (an empty range, no exit to the VMM) and
+ *     -ENOENT (no #VE yet).
  *   - GUEST_GET_REPORT and GUEST_EXTEND (a guest's own calls): success
  *     (-ENODEV for the report on a CPU without RDSEED/RDRAND).
  * The arguments are ones that WOULD succeed were the rights check missing:
@@ -55,6 +58,8 @@ static const char *name(uint64_t nr)
 	case SV_HC_VCPU_NMI: return "VCPU_NMI";
 	case SV_HC_VCPU_SET_MP_STATE: return "VCPU_SET_MP_STATE";
 	case SV_HC_VCPU_GET_MP_STATE: return "VCPU_GET_MP_STATE";
+	case SV_HC_VM_SET_MEMORY_ATTRIBUTES: return "VM_SET_MEMORY_ATTRIBUTES";
+	case SV_HC_VM_SET_SHARED_MEMORY: return "VM_SET_SHARED_MEMORY";
 	case SV_HC_ATTEST_PUBLIC_KEY: return "ATTEST_PUBLIC_KEY";
 	case SV_HC_GUEST_GET_REPORT: return "GUEST_GET_REPORT";
 	case SV_HC_GUEST_EXTEND: return "GUEST_EXTEND";
@@ -105,6 +110,8 @@ static void args_for(uint64_t nr, uint64_t a[5])
 	case SV_HC_VCPU_NMI: a[0] = 1; a[1] = 0; break;
 	case SV_HC_VCPU_SET_MP_STATE: a[0] = 1; a[1] = 0; a[2] = SV_MP_STATE_WAIT_SIPI; break;
 	case SV_HC_VCPU_GET_MP_STATE: a[0] = 1; a[1] = 0; break;
+	case SV_HC_VM_SET_MEMORY_ATTRIBUTES: a[0] = 1; a[1] = 0x100000; a[2] = 4096; a[3] = 1; break;
+	case SV_HC_VM_SET_SHARED_MEMORY: a[0] = 1; break;
 	case SV_HC_ATTEST_PUBLIC_KEY: a[0] = (uint64_t)page; break;
 	case SV_HC_GUEST_GET_REPORT: a[0] = a[1] = (uint64_t)page; a[2] = sizeof(page); break;
 	case SV_HC_GUEST_EXTEND: a[0] = 0; a[1] = (uint64_t)page; break;
@@ -124,6 +131,10 @@ static void check(uint64_t nr)
 		ok = r == (int64_t)a[1] || r == -EFAULT, want = "its length or EFAULT";
 	else if (nr == SV_HC_STATS)
 		ok = r == 0 || r == -EFAULT, want = "0 or EFAULT";
+	else if (nr == SV_HC_GUEST_ACCEPT || nr == SV_HC_GUEST_MAP_GPA)
+		ok = r == -EINVAL, want = "EINVAL", n = "a guest's own memory call";
+	else if (nr == SV_HC_GUEST_VE_INFO)
+		ok = r == -ENOENT, want = "ENOENT", n = "GUEST_VE_INFO";
 	else if (nr == SV_HC_GUEST_GET_REPORT)   /* a guest's own: allowed */
 		ok = r == SV_REPORT_SIZE || r == -ENODEV, want = "SV_REPORT_SIZE or ENODEV";
 	else if (nr == SV_HC_GUEST_EXTEND)

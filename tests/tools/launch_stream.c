@@ -77,6 +77,18 @@ void ls_msr_policy(const struct ls_sink *s, uint64_t policy)
 	put_u64(s, policy);
 }
 
+void ls_memattr(const struct ls_sink *s, uint64_t region_gpa, const uint64_t (*runs)[2],
+		uint64_t n)
+{
+	put_u64(s, LS_REC_MEMATTR);
+	put_u64(s, region_gpa);
+	put_u64(s, n);
+	for (uint64_t i = 0; i < n; i++) {
+		put_u64(s, runs[i][0]);
+		put_u64(s, runs[i][1]);
+	}
+}
+
 /* Field by field in the documented order, never the structs' memory:
  * padding or a reordered struct must not change the format. */
 void ls_vcpu_state(const struct ls_sink *s, uint64_t id, const struct sv_regs *r,

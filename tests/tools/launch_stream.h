@@ -21,6 +21,7 @@
 #define LS_REC_MSR_POLICY 6
 #define LS_REC_VCPU_STATE 7
 #define LS_REC_MP_STATE 8
+#define LS_REC_MEMATTR 9
 
 struct ls_sink {
 	void (*write)(void *ctx, const void *data, size_t len);
@@ -42,6 +43,10 @@ void ls_vcpu_state(const struct ls_sink *s, uint64_t id, const struct sv_regs *r
 void ls_default_state(const struct sv_vcpu_regs *r, struct sv_regs *regs, struct sv_sregs *sr);
 /* Record 8: a vCPU's MP state, written only when not RUNNABLE. */
 void ls_mp_state(const struct ls_sink *s, uint64_t id, uint64_t state);
+/* Record 9, right after its region's record 2 when the region has memory
+ * attributes: the n maximal runs of shared pages, runs[i] = { gpa, bytes }. */
+void ls_memattr(const struct ls_sink *s, uint64_t region_gpa, const uint64_t (*runs)[2],
+		uint64_t n);
 /* The architectural INIT state VCPU_SET_MP_STATE(WAIT_SIPI) loads
  * (README "MP state"). */
 void ls_init_state(struct sv_regs *regs, struct sv_sregs *sr);

@@ -44,6 +44,7 @@ int main(void)
 	srunner_add_suite(sr, pc_suite());
 	srunner_add_suite(sr, insn_decode_suite());
 	srunner_add_suite(sr, vlapic_xapic_suite());
+	srunner_add_suite(sr, memattr_suite());
 	srunner_add_suite(sr, attest_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -145,6 +145,9 @@ static bool defined(uint64_t nr)
 	return (nr >= 1 && nr <= 3) || (nr >= SV_HC_MEMOBJ_CREATE && nr <= SV_HC_MEMOBJ_FALLOCATE) ||
 	       (nr >= SV_HC_VM_CREATE && nr <= SV_HC_VM_SET_MSR_POLICY) || nr == SV_HC_VCPU_INTERRUPT ||
 	       nr == SV_HC_VCPU_NMI || nr == SV_HC_VCPU_SET_MP_STATE || nr == SV_HC_VCPU_GET_MP_STATE ||
+	       nr == SV_HC_VM_SET_MEMORY_ATTRIBUTES || nr == SV_HC_VM_SET_SHARED_MEMORY ||
+	       /* a guest's own memory calls run on its vCPU (hv/run.c), never here */
+	       nr == SV_HC_GUEST_ACCEPT || nr == SV_HC_GUEST_MAP_GPA || nr == SV_HC_GUEST_VE_INFO ||
 	       nr == SV_HC_ATTEST_PUBLIC_KEY;
 }
 

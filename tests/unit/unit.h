@@ -46,6 +46,7 @@ Suite *acpi_suite(void);
 Suite *pc_suite(void);
 Suite *insn_decode_suite(void);
 Suite *vlapic_xapic_suite(void);
+Suite *memattr_suite(void);
 Suite *attest_suite(void);
 
 /*
