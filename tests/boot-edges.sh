@@ -89,7 +89,7 @@ edge smp12 "SMP=12" tests/configs/guests.cfg 0 'smp: 12 of 12 CPUs online' \
 	'summary: 15 passed, 0 failed' '^sealvisor: exit status 0'
 
 # Debug traces, rate-limited; the ABI version the VMM checked.
-edge trace "" tests/configs/trace.cfg 0 'demo VMM: ABI 2\.0,' \
+edge trace "" tests/configs/trace.cfg 0 'demo VMM: ABI 2\.1,' \
 	'^hv: debug: hc: control nr 10 \(0x[0-9a-f]+, .*\) -> [0-9]+' \
 	'^hv: debug: exit: control vCPU 0 reason [0-9]+ \(0x[0-9a-f]+ [A-Z]+' \
 	'^hv: debug: trace: CPU [0-9]+: [0-9]+ (exit|hypercall) trace lines suppressed \(more than 20 in 1000 ms\)' \

@@ -31,7 +31,7 @@
  * number and at least its minor one (sv_abi_compatible).
  */
 #define SV_ABI_MAJOR 2u
-#define SV_ABI_MINOR 0u
+#define SV_ABI_MINOR 1u
 #define SV_ABI_VERSION ((SV_ABI_MAJOR << 16) | SV_ABI_MINOR)
 
 static inline int sv_abi_compatible(uint32_t hv_version)
