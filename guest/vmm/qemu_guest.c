@@ -1,7 +1,8 @@
 /* Kernels written for `qemu -kernel` (README, "Run your own kernel"): a
  * ".vm" settings file (vm_config.h) or a bare Multiboot image, loaded by
- * mb_launch.c into a VM whose RAM is one GUEST-sealed object at gpa 0. */
+ * mb_launch.c (or, for a bzImage, linux_launch.c) into a VM whose RAM is one GUEST-sealed object at gpa 0. */
 #include "guest/vmm/vmm.h"
+#include "guest/vmm/linux_launch.h"
 #include "guest/vmm/mb_launch.h"
 #include "guest/vmm/pc_irq.h"
 #include "guest/vmm/vm_config.h"
@@ -147,19 +148,23 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 	l.ram = cfg.memory;
 	l.cfg = &cfg;
 	l.scratch = (void *)scratch;
-	if ((r = mb_launch_load(&l))) {
+	/* As QEMU: a bzImage ("HdrS") is started by the Linux boot protocol. */
+	bool is_linux = lx_launch_is_bzimage(l.kernel);
+	if ((r = is_linux ? lx_launch_load(&l) : mb_launch_load(&l))) {
 		sv_printf("[vmm] %s: %s\n", g->name, l.why);
 		return r;
 	}
-	sv_printf("[vmm] %s: Multiboot kernel '%s', entry 0x%lx, %lu MiB, %u initrd(s)\n", g->name,
-		  l.kernel->name, l.entry, cfg.memory >> 20, cfg.nr_initrds);
+	sv_printf("[vmm] %s: %s kernel '%s', entry 0x%lx, %lu MiB, %u vCPU(s), %u initrd(s)\n",
+		  g->name, is_linux ? "Linux" : "Multiboot", l.kernel->name, l.entry, cfg.memory >> 20,
+		  cfg.vcpus, cfg.nr_initrds);
 	if ((r = sv_call1(SV_HC_VM_FINALIZE, g->vm)))
 		return r;
 	return sv_call2(SV_HC_VM_GET_MEASUREMENT, g->vm, (uint64_t)g->measurement);
 }
-/* A Multiboot header wins over ELF64 (our own kernels have none): such
- * an image is started as QEMU's -kernel starts it. */
+/* A Multiboot header or a bzImage's "HdrS" wins over ELF64 (our own
+ * kernels have neither): such an image is started as QEMU's -kernel
+ * starts it. */
 bool qemu_guest_wanted(const struct sv_module *m)
 {
-	return is_settings_file(m) || mb_launch_is_multiboot(m);
+	return is_settings_file(m) || mb_launch_is_multiboot(m) || lx_launch_is_bzimage(m);
 }
