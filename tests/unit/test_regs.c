@@ -291,6 +291,12 @@ START_TEST(cpuid_reports_each_vcpus_own_apic_id)
 	v.regs.rax = 1;
 	cpuid_emulate_vcpu(&v);
 	ck_assert_uint_eq(v.regs.rbx >> 24, 3);
+	/* ... without machine check or MTRRs, whose MSRs #GP (hv/msr.c): the
+	 * host running this test has them. */
+	ck_assert_uint_eq(v.regs.rdx & (1u << 7 | 1u << 12 | 1u << 14), 0);
+	v.regs.rax = 0x80000001;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rdx & (1u << 7 | 1u << 12 | 1u << 14), 0);
 }
 END_TEST
 
