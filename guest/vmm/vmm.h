@@ -9,7 +9,8 @@
  *   main.c      start-up, the control vCPUs, the launch of each guest
  *   elf_guest.c our ELF64 test kernels, in the launch layout of layout.h
  *   qemu_guest.c kernels written for `qemu -kernel`: settings (vm_config.c),
- *               Multiboot loading (mb_launch.c, multiboot.c)
+ *               Multiboot loading (mb_launch.c, multiboot.c), Linux
+ *               bzImages (linux_launch.c, linux_boot.c)
  *   run.c       the run loop: one guest vCPU per control vCPU, its exits
  *   pc_irq.c    the PC models' clock, lock and interrupts for such a guest:
  *               ticks, deliveries (VCPU_INTERRUPT), vCPU 0's exit_at_tsc
