@@ -4,6 +4,7 @@
 #include "guest/vmm/vmm.h"
 #include "guest/vmm/linux_launch.h"
 #include "guest/vmm/mb_launch.h"
+#include "guest/vmm/memory_probe.h"
 #include "guest/vmm/pc_irq.h"
 #include "guest/vmm/vm_config.h"
 
@@ -87,6 +88,7 @@ void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run)
 		sv_printf("[vmm] %s: the guest powered the machine off\n", g->name);
 		break;
 	}
+	memory_probe_report(g);
 	g->done = true;
 }
 

@@ -12,6 +12,7 @@
  *               Multiboot loading (mb_launch.c, multiboot.c), Linux
  *               bzImages (linux_launch.c, linux_boot.c)
  *   run.c       the run loop: one guest vCPU per control vCPU, its exits
+ *   memory_probe.c the VMM's refused tries at a running guest's memory
  *   pc_irq.c    the PC models' clock, lock and interrupts for such a guest:
  *               ticks, deliveries (VCPU_INTERRUPT), vCPU 0's exit_at_tsc
  *   services.c  what the test kernels ask of their VMM (punch, hand-off,
@@ -45,6 +46,7 @@ struct guest {
 	 * PC machine model, and isa-debug-exit's value is its verdict. */
 	struct pc *pc;
 	unsigned preemptions, punches;
+	unsigned probes;                 /* memory_probe.c: refused tries */
 	int status;
 	char why[96];
 	uint8_t measurement[SV_MEASUREMENT_SIZE];

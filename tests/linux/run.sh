@@ -25,9 +25,10 @@ append="console=ttyS0 panic=-1"
 
 "$here/tests/linux/fetch.sh" "$build" || exit 1
 out=$(mktemp "${TMPDIR:-/tmp}/sealvisor-linux.XXXXXX")
-trap 'rm -f "$out"' EXIT
+machine_log=$out.machine
+trap 'rm -f "$out" "$machine_log"' EXIT
 start=$(date +%s)
-BUILD=$build "$here/sealvisor" "${backend[@]}" -kernel "$build/linux/vmlinuz" \
+SEALVISOR_LOG=$machine_log BUILD=$build "$here/sealvisor" "${backend[@]}" -kernel "$build/linux/vmlinuz" \
 	-initrd "$build/linux/initrd.cpio" -append "$append" -smp $cpus -m ${mem_mib}M \
 	--timeout "$timeout" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
@@ -49,5 +50,15 @@ kib=$(sed -n -E 's/^sealvisor-linux: cpus=[0-9]+ memtotal=([0-9]+) kB$/\1/p' "$o
 	fail "MemTotal '${kib:-none}' kB is not within 3/4..1 of the ${mem_mib} MiB configured"
 grep -q '^sealvisor-linux: checksum ok ' "$out" || fail "the RAM checksum failed"
 grep -q '^sealvisor-linux: workers done$' "$out" || fail "the per-CPU workers did not finish"
+# The devices the VMM configured, as the kernel found them.
+grep -q 'serial8250: ttyS0 at I/O 0x3f8 (irq = 4' "$out" || fail "the kernel found no COM1 at 0x3f8, IRQ 4"
+grep -q 'IOAPIC\[0\]: apic_id 0, version 17, address 0xfec00000, GSI 0-23' "$out" ||
+	fail "the kernel found no I/O APIC at 0xfec00000"
+grep -q "smp: Brought up 1 node, $cpus CPUs" "$out" || fail "the kernel did not bring up $cpus CPUs"
 [ "$rc" -eq 0 ] || fail "./sealvisor exited $rc, not 0 for a power-off"
-echo "run-linux: PASS in ${secs}s (${backend[*]:-qemu}): banner, init, $cpus CPUs, MemTotal $kib kB, checksum, workers, power-off"
+# The hostile VMM (guest/vmm/memory_probe.c): it tried the guest's memory
+# while Linux ran, and every try was refused (one that is not fails the run).
+probes=$(tr -d '\r' < "$machine_log" 2>/dev/null | sed -n -E 's/^\[control\] \[vmm\] run: ([0-9]+) tries at the guest.s memory while it ran .*all refused \(EPERM\)$/\1/p')
+[ -n "$probes" ] && [ "$probes" -gt 0 ] || fail "no refused tries at the guest's memory reported"
+echo "run-linux: PASS in ${secs}s (${backend[*]:-qemu}): banner, init, $cpus CPUs, MemTotal $kib kB," \
+	"checksum, workers, COM1/I/O APIC found, power-off, $probes tries at its memory refused"
