@@ -28,5 +28,5 @@ if [ ! -s "$out/vmlinuz" ] || [ ! -s "$out/busybox" ]; then
 	cp "$dl/b/bin/busybox" "$out/busybox"
 	echo "$pkg" > "$out/kernel-package"
 fi
-python3 "$here/mkcpio.py" "$out/initrd.cpio.tmp" "$out/busybox" "$here/init"
+"$here/mkcpio.sh" "$out/initrd.cpio.tmp" "$out/busybox" "$here/init"
 mv "$out/initrd.cpio.tmp" "$out/initrd.cpio"
