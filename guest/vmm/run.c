@@ -117,7 +117,10 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 				return guest_fail(g, "VCPU_INTERRUPT at the window failed", r);
 			break;
 		case SV_EXIT_MSR:
-			service_msr_exit(g, &run);
+			if (g->pc)
+				qemu_guest_msr(&run);
+			else
+				service_msr_exit(g, &run);
 			break;
 		case SV_EXIT_PREEMPT:
 			if (vcpu)

@@ -13,6 +13,7 @@
  *               bzImages (linux_launch.c, linux_boot.c)
  *   run.c       the run loop: one guest vCPU per control vCPU, its exits
  *   memory_probe.c the VMM's refused tries at a running guest's memory
+ *   pc_msr.c    the PC machine's MSRs beyond the hypervisor's allow list
  *   pc_irq.c    the PC models' clock, lock and interrupts for such a guest:
  *               ticks, deliveries (VCPU_INTERRUPT), vCPU 0's exit_at_tsc
  *   services.c  what the test kernels ask of their VMM (punch, hand-off,
@@ -85,6 +86,7 @@ bool qemu_guest_wanted(const struct sv_module *m);
 int64_t qemu_guest_create(struct guest *g, const struct sv_module *m);
 void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run);
 void qemu_guest_mmio(struct guest *g, struct sv_run *run);
+void qemu_guest_msr(struct sv_run *run);
 
 /* run.c */
 void guest_serial_out(struct guest *g, unsigned vcpu, char c);

@@ -1,0 +1,28 @@
+/*
+ * The MSRs of the PC machine a `qemu -kernel` guest runs on, beyond the
+ * hypervisor's allow list (hv/msr.c), which answers the rest itself: such
+ * a guest's VM has SV_MSR_POLICY_EXIT, and its other MSR accesses come
+ * here. Pure, host-tested (tests/unit/test_pc.c).
+ *
+ *   IA32_MISC_ENABLE (0x1a0): reads 0x1801 (fast strings on, BTS and PEBS
+ *     unavailable; XD not disabled); a write of that same value is taken,
+ *     any other #GP. Linux's verify_cpu reads it on every Intel CPU of
+ *     family 6 model 13 or later, before it has an IDT: a #GP there is a
+ *     triple fault.
+ *   anything else: #GP, as the hypervisor's own default would do.
+ */
+#ifndef SEALVISOR_VMM_PC_MSR_H
+#define SEALVISOR_VMM_PC_MSR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PC_MSR_MISC_ENABLE 0x1a0u
+#define PC_MISC_ENABLE_VALUE 0x1801ull
+
+/* 0 with *value set, or -1: the guest gets #GP. */
+int pc_msr_read(uint32_t index, uint64_t *value);
+/* 0, or -1: #GP. */
+int pc_msr_write(uint32_t index, uint64_t value);
+
+#endif
