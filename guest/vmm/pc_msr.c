@@ -3,9 +3,12 @@
 
 int pc_msr_read(uint32_t index, uint64_t *value)
 {
-	if (index != PC_MSR_MISC_ENABLE)
+	if (index == PC_MSR_MISC_ENABLE)
+		*value = PC_MISC_ENABLE_VALUE;
+	else if (index == PC_MSR_AMD_INT_PENDING)
+		*value = 0;
+	else
 		return -1;
-	*value = PC_MISC_ENABLE_VALUE;
 	return 0;
 }
 

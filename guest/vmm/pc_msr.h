@@ -9,6 +9,9 @@
  *     any other #GP. Linux's verify_cpu reads it on every Intel CPU of
  *     family 6 model 13 or later, before it has an IDT: a #GP there is a
  *     triple fault.
+ *   AMD's interrupt-pending message register (0xc0010055): reads 0 (no
+ *     C1E, nothing to report), writes #GP. Linux reads it, without a
+ *     fault handler of its own, on the family 0xf CPU QEMU's qemu64 is.
  *   anything else: #GP, as the hypervisor's own default would do.
  */
 #ifndef SEALVISOR_VMM_PC_MSR_H
@@ -19,6 +22,7 @@
 
 #define PC_MSR_MISC_ENABLE 0x1a0u
 #define PC_MISC_ENABLE_VALUE 0x1801ull
+#define PC_MSR_AMD_INT_PENDING 0xc0010055u
 
 /* 0 with *value set, or -1: the guest gets #GP. */
 int pc_msr_read(uint32_t index, uint64_t *value);

@@ -409,7 +409,11 @@ START_TEST(machine_msrs)
 	ck_assert_int_eq(pc_msr_write(0x1a0, 0x1801), 0);
 	ck_assert_int_eq(pc_msr_write(0x1a0, 0x1801 | 1ull << 34), -1);
 	ck_assert_int_eq(pc_msr_write(0x1a0, 0), -1);
-	static const uint32_t others[] = { 0, 0x179, 0x17a, 0xfe, 0x2ff, 0x1a1, 0xc0010055, ~0u };
+	v = 0x77;
+	ck_assert_int_eq(pc_msr_read(0xc0010055, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(pc_msr_write(0xc0010055, 0), -1);
+	static const uint32_t others[] = { 0, 0x179, 0x17a, 0xfe, 0x2ff, 0x1a1, 0xc0010054, ~0u };
 	for (unsigned i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 		v = 0x77;
 		ck_assert_int_eq(pc_msr_read(others[i], &v), -1);
