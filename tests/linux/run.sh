@@ -8,7 +8,7 @@
 # and the machine powered itself off. Otherwise: 1 with the reason and
 # the console's last lines (a panic: panic=-1 turns it into a reset, which
 # ends the run at once instead of at the timeout).
-# LINUX_TIMEOUT (seconds, default 300; 3000 with --bochs).
+# LINUX_TIMEOUT (seconds, default 300; 3000 with --bochs), LINUX_APPEND.
 set -uo pipefail
 build=$1
 shift
@@ -22,7 +22,9 @@ fi
 cpus=2 mem_mib=256
 # console=ttyS0: COM1, the VMM's UART. panic=-1: a panic resets at once.
 # No other hint: the kernel finds CPUs, memory and devices on its own.
-append="console=ttyS0 panic=-1"
+# LINUX_APPEND adds to it (earlyprintk=serial,ttyS0,115200 shows a death
+# before the console is up, which console=ttyS0 alone keeps in the buffer).
+append="console=ttyS0 panic=-1${LINUX_APPEND:+ $LINUX_APPEND}"
 
 "$here/tests/linux/fetch.sh" "$build" || exit 1
 # Two bzImages it cannot boot first (QEMU only: the VMM's checks are the
