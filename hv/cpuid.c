@@ -11,6 +11,19 @@
 #define CPUID1_ECX_VMX        (1u << 5)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define EXT1_ECX_SVM          (1u << 2)
+/* Leaf 1 EDX, mirrored in 0x80000001 EDX on AMD: machine check and MTRRs.
+ * Their MSRs (MCG_*, MCi_*, MTRRcap, the MTRRs) are not on the allow
+ * list (hv/msr.c) and #GP; a kernel told they exist reads them, and
+ * Linux panics on a faulting MCA read ("MCA architectural violation"). */
+#define CPUID_EDX_MCE         (1u << 7)
+#define CPUID_EDX_MTRR        (1u << 12)
+#define CPUID_EDX_MCA         (1u << 14)
+#define CPUID_EDX_NO_MSRS     (CPUID_EDX_MCE | CPUID_EDX_MTRR | CPUID_EDX_MCA)
+/* Leaf 7 EBX: INVPCID is #UD in a VMX guest without the "enable INVPCID"
+ * control, which this hypervisor does not set; Linux executes it on sight
+ * (its first global TLB flush). SVM would run it, but one CPUID for both
+ * backends: Linux flushes with CR4.PGE and CR3 writes instead. */
+#define CPUID7_EBX_INVPCID    (1u << 10)
 
 void cpuid_emulate(const struct vm *vm, struct guest_regs *r)
 {
@@ -39,6 +52,10 @@ void cpuid_emulate(const struct vm *vm, struct guest_regs *r)
 			c.ecx = (c.ecx & ~(CPUID1_ECX_VMX | CPUID1_ECX_MONITOR)) | CPUID1_ECX_HYPERVISOR;
 		if (leaf == 0x80000001)
 			c.ecx &= ~EXT1_ECX_SVM;
+		if (leaf == 1 || leaf == 0x80000001)
+			c.edx &= ~CPUID_EDX_NO_MSRS;
+		if (leaf == 7 && sub == 0)
+			c.ebx &= ~CPUID7_EBX_INVPCID;
 	}
 	r->rax = c.eax;
 	r->rbx = c.ebx;

@@ -79,9 +79,11 @@ void cpuid_xstate_adjust(uint32_t leaf, uint32_t sub, struct cpuid_regs *c, uint
 			*c = (struct cpuid_regs){ (uint32_t)h->xcr0, xstate_size(h, guest_xcr0),
 						  xstate_size(h, h->xcr0), (uint32_t)(h->xcr0 >> 32) };
 		} else if (sub == 1) {
-			/* XSAVEOPT, XSAVEC, XGETBV1; not XSAVES (IA32_XSS is not
-			 * a partition's). */
-			*c = (struct cpuid_regs){ c->eax & 0x7, 0, 0, 0 };
+			/* XSAVEOPT and XGETBV1. Not XSAVES (IA32_XSS is not a
+			 * partition's); not XSAVEC either: EBX, the compacted
+			 * size a kernel using it must be told, stays 0, and
+			 * Linux, finding 0, warns "XSAVE consistency problem". */
+			*c = (struct cpuid_regs){ c->eax & 0x5, 0, 0, 0 };
 		} else if (sub >= 64 || !(h->xcr0 & (1UL << sub))) {
 			*c = (struct cpuid_regs){ 0, 0, 0, 0 };
 		}

@@ -126,8 +126,11 @@ static uint64_t build_fadt(struct out *o, uint64_t facs, uint64_t dsdt)
 	put(t + 98, 0x0fff, 2);                 /* P_LVL3_LAT: C3 not supported */
 	t[108] = 0x32;                          /* CENTURY: the RTC's century byte */
 	put(t + 109, 0x0001, 2);                /* IAPC_BOOT_ARCH: LEGACY_DEVICES */
-	/* WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON absent, RESET_REG_SUP. */
-	put(t + 112, 1u << 0 | 1u << 2 | 1u << 4 | 1u << 5 | 1u << 10, 4);
+	/* WBINVD, PROC_C1, PWR_BUTTON and SLP_BUTTON absent, RESET_REG_SUP,
+	 * FORCE_APIC_PHYSICAL_DESTINATION_MODE: pc_irq.c routes I/O APIC
+	 * messages by physical APIC id only (it cannot see the guest's LDRs),
+	 * and Linux, told so, programs physical destinations (physflat). */
+	put(t + 112, 1u << 0 | 1u << 2 | 1u << 4 | 1u << 5 | 1u << 10 | 1u << 19, 4);
 	gas_io(t + 116, 8, 0xcf9);
 	t[128] = 0x06;                          /* RESET_VALUE */
 	put(t + 132, facs, 8);

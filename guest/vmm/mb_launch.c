@@ -8,9 +8,7 @@
 #define PAGE 4096ull
 #define MB_LOADER_NAME "sealvisor"
 
-static int64_t refuse(struct mb_launch *l, int64_t err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int64_t refuse(struct mb_launch *l, int64_t err, const char *fmt, ...)
+int64_t mb_launch_refuse(struct mb_launch *l, int64_t err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,13 +29,13 @@ bool mb_launch_is_multiboot(const struct sv_module *m)
 	return false;
 }
 
-static int64_t populate(struct mb_launch *l, uint64_t gpa, uint64_t src, uint64_t len,
-			const char *what)
+int64_t mb_launch_populate(struct mb_launch *l, uint64_t gpa, uint64_t src, uint64_t len,
+			   const char *what)
 {
 	int64_t r = len ? sv_call4(SV_HC_VM_POPULATE, l->vm, gpa, src, len) : 0;
 
 	if (r)
-		return refuse(l, r, "populating %s at 0x%lx (+0x%lx) failed", what, gpa, len);
+		return mb_launch_refuse(l, r, "populating %s at 0x%lx (+0x%lx) failed", what, gpa, len);
 	return 0;
 }
 
@@ -58,10 +56,10 @@ static int64_t place_modules(struct mb_launch *l, uint64_t at, struct mb_module 
 		const struct sv_module *m = l->initrd[i];
 		at = (at + PAGE - 1) & ~(PAGE - 1);
 		if (at > l->ram || m->size > l->ram - at)
-			return refuse(l, -ENOSPC, "initrd '%s' (%lu bytes) does not fit in %lu MiB "
+			return mb_launch_refuse(l, -ENOSPC, "initrd '%s' (%lu bytes) does not fit in %lu MiB "
 				      "of RAM after the kernel", m->name, m->size, l->ram >> 20);
 		mods[i] = (struct mb_module){ (uint32_t)at, (uint32_t)(at + m->size), m->name };
-		int64_t r = populate(l, at, m->gpa, m->size, "an initrd");
+		int64_t r = mb_launch_populate(l, at, m->gpa, m->size, "an initrd");
 		if (r)
 			return r;
 		at += m->size;
@@ -84,25 +82,25 @@ static int64_t put_information(struct mb_launch *l, const struct mb_module *mods
 	struct mb_boot b = { map, 4, cmdline, mods, l->cfg->nr_initrds, MB_LOADER_NAME };
 	int64_t used = mb_build_info(l->scratch, MB_INFO_SIZE, MB_INFO_GPA, &b);
 	if (used < 0)
-		return refuse(l, used, "the boot information does not fit in its 0x%lx bytes",
+		return mb_launch_refuse(l, used, "the boot information does not fit in its 0x%lx bytes",
 			      MB_INFO_SIZE);
-	return populate(l, MB_INFO_GPA, (uint64_t)l->scratch, (uint64_t)used, "the boot information");
+	return mb_launch_populate(l, MB_INFO_GPA, (uint64_t)l->scratch, (uint64_t)used, "the boot information");
 }
 
 /* The ACPI tables (RSDP first, where a legacy search finds it), built in
  * the VMM's scratch memory and populated: measured like everything else. */
-static int64_t put_acpi_tables(struct mb_launch *l)
+int64_t mb_launch_put_acpi_tables(struct mb_launch *l)
 {
 	int64_t used = acpi_build(l->scratch, MB_FIRMWARE_SIZE, MB_FIRMWARE_GPA, l->cfg->vcpus);
 
 	if (used < 0)
-		return refuse(l, used, "the ACPI tables for %u vCPUs do not fit in 0x%lx bytes",
+		return mb_launch_refuse(l, used, "the ACPI tables for %u vCPUs do not fit in 0x%lx bytes",
 			      l->cfg->vcpus, MB_FIRMWARE_SIZE);
-	return populate(l, MB_FIRMWARE_GPA, (uint64_t)l->scratch, (uint64_t)used, "the ACPI tables");
+	return mb_launch_populate(l, MB_FIRMWARE_GPA, (uint64_t)l->scratch, (uint64_t)used, "the ACPI tables");
 }
 
 /* Application processors wait for the BSP's INIT and SIPI, as on a PC. */
-static int64_t create_aps(struct mb_launch *l)
+int64_t mb_launch_create_aps(struct mb_launch *l)
 {
 	for (unsigned i = 1; i < l->cfg->vcpus; i++) {
 		struct sv_vcpu_regs regs = { 0 };
@@ -110,7 +108,7 @@ static int64_t create_aps(struct mb_launch *l)
 		if (!r)
 			r = sv_call3(SV_HC_VCPU_SET_MP_STATE, l->vm, i, SV_MP_STATE_WAIT_SIPI);
 		if (r)
-			return refuse(l, r, "application processor %u could not be created", i);
+			return mb_launch_refuse(l, r, "application processor %u could not be created", i);
 	}
 	return 0;
 }
@@ -125,7 +123,7 @@ static int64_t set_entry_state(struct mb_launch *l)
 	int64_t r = sv_call3(SV_HC_VCPU_CREATE, l->vm, 0, (uint64_t)&first);
 
 	if (r)
-		return refuse(l, r, "VCPU_CREATE failed");
+		return mb_launch_refuse(l, r, "VCPU_CREATE failed");
 	memset(&regs, 0, sizeof(regs));
 	memset(&sregs, 0, sizeof(sregs));
 	regs.rax = MB_BOOT_MAGIC;
@@ -142,7 +140,7 @@ static int64_t set_entry_state(struct mb_launch *l)
 	sregs.cr0 = 0x31;               /* and NE: VMX cannot enter without it */
 	if ((r = sv_call3(SV_HC_VCPU_SET_SREGS, l->vm, 0, (uint64_t)&sregs)) ||
 	    (r = sv_call3(SV_HC_VCPU_SET_REGS, l->vm, 0, (uint64_t)&regs)))
-		return refuse(l, r, "setting the Multiboot entry state failed");
+		return mb_launch_refuse(l, r, "setting the Multiboot entry state failed");
 	return 0;
 }
 
@@ -159,19 +157,19 @@ int64_t mb_launch_load(struct mb_launch *l)
 	int64_t r;
 
 	if (l->ram > MB_MAX_RAM)
-		return refuse(l, -EINVAL, "memory %lu MiB: at most %lu MiB (the rest of the "
+		return mb_launch_refuse(l, -EINVAL, "memory %lu MiB: at most %lu MiB (the rest of the "
 			      "first 4 GiB is for devices)", l->ram >> 20, (unsigned long)(MB_MAX_RAM >> 20));
 	r = mb_parse((const void *)l->kernel->gpa, l->kernel->size, l->ram, reserved, 3, &img, &err);
 	if (r)
-		return refuse(l, r, "kernel '%s' refused: %s = 0x%lx: %s", l->kernel->name, err.field,
+		return mb_launch_refuse(l, r, "kernel '%s' refused: %s = 0x%lx: %s", l->kernel->name, err.field,
 			      err.value, err.why);
 	for (unsigned i = 0; i < img.nseg; i++)
-		if ((r = populate(l, img.seg[i].paddr, l->kernel->gpa + img.seg[i].offset,
+		if ((r = mb_launch_populate(l, img.seg[i].paddr, l->kernel->gpa + img.seg[i].offset,
 				  img.seg[i].filesz, "a kernel segment")))
 			return r;
 	l->entry = img.entry;
 	if ((r = place_modules(l, kernel_end(&img), mods)) || (r = put_information(l, mods)) ||
-	    (r = put_acpi_tables(l)) || (r = set_entry_state(l)))
+	    (r = mb_launch_put_acpi_tables(l)) || (r = set_entry_state(l)))
 		return r;
-	return create_aps(l);
+	return mb_launch_create_aps(l);
 }

@@ -46,6 +46,18 @@ struct mb_launch {
  * l->why set. */
 int64_t mb_launch_load(struct mb_launch *l);
 
+/* Shared with linux_launch.c, which starts a bzImage on the same machine.
+ * refuse: sets l->why and returns err. populate: VM_POPULATE, refused
+ * with what was being placed. put_acpi_tables: the RSDP at
+ * MB_FIRMWARE_GPA and the tables after it. create_aps: vCPUs 1.. waiting
+ * for INIT/SIPI. */
+int64_t mb_launch_refuse(struct mb_launch *l, int64_t err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int64_t mb_launch_populate(struct mb_launch *l, uint64_t gpa, uint64_t src, uint64_t len,
+			   const char *what);
+int64_t mb_launch_put_acpi_tables(struct mb_launch *l);
+int64_t mb_launch_create_aps(struct mb_launch *l);
+
 /* Whether a module holds a Multiboot image (a header in its first 8 KiB). */
 bool mb_launch_is_multiboot(const struct sv_module *m);
 

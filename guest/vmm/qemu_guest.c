@@ -1,10 +1,13 @@
 /* Kernels written for `qemu -kernel` (README, "Run your own kernel"): a
  * ".vm" settings file (vm_config.h) or a bare Multiboot image, loaded by
- * mb_launch.c into a VM whose RAM is one GUEST-sealed object at gpa 0. */
+ * mb_launch.c (or, for a bzImage, linux_launch.c) into a VM whose RAM is one GUEST-sealed object at gpa 0. */
 #include "guest/vmm/vmm.h"
+#include "guest/vmm/linux_launch.h"
 #include "guest/vmm/mb_launch.h"
+#include "guest/vmm/memory_probe.h"
 #include "guest/vmm/pc_irq.h"
 #include "guest/vmm/com1_input.h"
+#include "guest/vmm/pc_msr.h"
 #include "guest/vmm/vm_config.h"
 
 /* One such guest runs at a time (guests are launched one after another). */
@@ -88,7 +91,17 @@ void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run)
 		sv_printf("[vmm] %s: the guest powered the machine off\n", g->name);
 		break;
 	}
+	memory_probe_report(g);
 	g->done = true;
+}
+
+/* MSRs off the hypervisor's allow list: the machine's (pc_msr.h). */
+void qemu_guest_msr(struct sv_run *run)
+{
+	int r = run->msr.is_write ? pc_msr_write(run->msr.index, run->msr.value)
+				  : pc_msr_read(run->msr.index, &run->msr.value);
+
+	run->msr.error = r ? 1 : 0;
 }
 
 static bool is_settings_file(const struct sv_module *m)
@@ -150,25 +163,30 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 		return r;
 	if ((g->vm = sv_call0(SV_HC_VM_CREATE)) < 0)
 		return g->vm;
-	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, 0, cfg.memory, g->obj, 0)))
+	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, 0, cfg.memory, g->obj, 0)) ||
+	    (r = sv_call2(SV_HC_VM_SET_MSR_POLICY, g->vm, SV_MSR_POLICY_EXIT)))
 		return r;
 	l.vm = g->vm;
 	l.ram = cfg.memory;
 	l.cfg = &cfg;
 	l.scratch = (void *)scratch;
-	if ((r = mb_launch_load(&l))) {
+	/* As QEMU: a bzImage ("HdrS") is started by the Linux boot protocol. */
+	bool is_linux = lx_launch_is_bzimage(l.kernel);
+	if ((r = is_linux ? lx_launch_load(&l) : mb_launch_load(&l))) {
 		sv_printf("[vmm] %s: %s\n", g->name, l.why);
 		return r;
 	}
-	sv_printf("[vmm] %s: Multiboot kernel '%s', entry 0x%lx, %lu MiB, %u initrd(s)\n", g->name,
-		  l.kernel->name, l.entry, cfg.memory >> 20, cfg.nr_initrds);
+	sv_printf("[vmm] %s: %s kernel '%s', entry 0x%lx, %lu MiB, %u vCPU(s), %u initrd(s)\n",
+		  g->name, is_linux ? "Linux" : "Multiboot", l.kernel->name, l.entry, cfg.memory >> 20,
+		  cfg.vcpus, cfg.nr_initrds);
 	if ((r = sv_call1(SV_HC_VM_FINALIZE, g->vm)))
 		return r;
 	return sv_call2(SV_HC_VM_GET_MEASUREMENT, g->vm, (uint64_t)g->measurement);
 }
-/* A Multiboot header wins over ELF64 (our own kernels have none): such
- * an image is started as QEMU's -kernel starts it. */
+/* A Multiboot header or a bzImage's "HdrS" wins over ELF64 (our own
+ * kernels have neither): such an image is started as QEMU's -kernel
+ * starts it. */
 bool qemu_guest_wanted(const struct sv_module *m)
 {
-	return is_settings_file(m) || mb_launch_is_multiboot(m);
+	return is_settings_file(m) || mb_launch_is_multiboot(m) || lx_launch_is_bzimage(m);
 }

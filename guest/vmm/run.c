@@ -1,6 +1,7 @@
 /* The run loop: one guest vCPU on one control vCPU, its exits served
  * until the guest is done (guest/vmm/vmm.h). */
 #include "guest/vmm/vmm.h"
+#include "guest/vmm/memory_probe.h"
 #include "guest/vmm/pc_irq.h"
 
 /* Bounds for our test kernels (a kernel for `qemu -kernel` is bounded by
@@ -75,6 +76,8 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			return guest_fail(g, "the VMM's XMM registers changed across VCPU_RUN", 0);
 		if (run.exit_reason != SV_EXIT_IO || run.io.port != 0x3f8)
 			check_own_state(g);     /* not after every character: Bochs is slow */
+		if (g->pc && vcpu == 0 && n % PROBE_EVERY == PROBE_EVERY - 1)
+			memory_probe(g);
 		switch (run.exit_reason) {
 		case SV_EXIT_IO:
 			io(g, vcpu, &run);
@@ -122,7 +125,10 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			pc_eoi_exit(g, (uint8_t)run.eoi.vector);
 			break;
 		case SV_EXIT_MSR:
-			service_msr_exit(g, &run);
+			if (g->pc)
+				qemu_guest_msr(&run);
+			else
+				service_msr_exit(g, &run);
 			break;
 		case SV_EXIT_MAP_GPA:
 			service_map_gpa(g, &run);

@@ -9,8 +9,11 @@
  *   main.c      start-up, the control vCPUs, the launch of each guest
  *   elf_guest.c our ELF64 test kernels, in the launch layout of layout.h
  *   qemu_guest.c kernels written for `qemu -kernel`: settings (vm_config.c),
- *               Multiboot loading (mb_launch.c, multiboot.c)
+ *               Multiboot loading (mb_launch.c, multiboot.c), Linux
+ *               bzImages (linux_launch.c, linux_boot.c)
  *   run.c       the run loop: one guest vCPU per control vCPU, its exits
+ *   memory_probe.c the VMM's refused tries at a running guest's memory
+ *   pc_msr.c    the PC machine's MSRs beyond the hypervisor's allow list
  *   pc_irq.c    the PC models' clock, lock and interrupts for such a guest:
  *               ticks, deliveries (VCPU_INTERRUPT), vCPU 0's exit_at_tsc
  *   memattr.c   a guest's shared memory and conversions (MAP_GPA)
@@ -46,6 +49,7 @@ struct guest {
 	 * PC machine model, and isa-debug-exit's value is its verdict. */
 	struct pc *pc;
 	unsigned preemptions, punches;
+	unsigned probes;                 /* memory_probe.c: refused tries */
 	int status;
 	char why[96];
 	uint8_t measurement[SV_MEASUREMENT_SIZE];
@@ -84,6 +88,7 @@ bool qemu_guest_wanted(const struct sv_module *m);
 int64_t qemu_guest_create(struct guest *g, const struct sv_module *m);
 void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run);
 void qemu_guest_mmio(struct guest *g, struct sv_run *run);
+void qemu_guest_msr(struct sv_run *run);
 
 /* run.c */
 void guest_serial_out(struct guest *g, unsigned vcpu, char c);

@@ -33,6 +33,7 @@ int main(void)
 	srunner_add_suite(sr, vlapic_suite());
 	srunner_add_suite(sr, mp_suite());
 	srunner_add_suite(sr, multiboot_suite());
+	srunner_add_suite(sr, linux_boot_suite());
 	srunner_add_suite(sr, vm_config_suite());
 	srunner_add_suite(sr, timer_suite());
 	srunner_add_suite(sr, uart_suite());

@@ -64,6 +64,7 @@ static void check_tables(unsigned ncpus, int64_t used)
 	ck_assert_uint_eq(le(f + 152, 8), 0x600);
 	ck_assert_uint_eq(le(f + 120, 8), 0xcf9);
 	ck_assert_uint_eq(f[128], 0x06);
+	ck_assert_uint_eq(le(f + 112, 4) >> 19 & 1, 1);   /* physical APIC destinations only */
 	const uint8_t *d = table(le(f + 140, 8), used, "DSDT");
 	ck_assert_uint_eq(le(d + 4, 4), 36 + 14);
 	ck_assert_mem_eq(d + 36, "\x08_S5_\x12", 6);

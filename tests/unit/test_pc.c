@@ -6,6 +6,7 @@
 #include <sealvisor/errno.h>
 #include "guest/vmm/pc_machine.h"
 #include "guest/vmm/com1_input.h"
+#include "guest/vmm/pc_msr.h"
 #include "tests/unit/unit.h"
 
 #define MiB (1024ull * 1024)
@@ -482,6 +483,32 @@ static void invariants(const struct pc *pc)
 /* 10^5 random port, MMIO, IRQ line, timer and delivery operations, a
  * fresh machine now and then; the models never leave their invariants
  * and every call returns what its contract says. */
+/* pc_msr.c: MISC_ENABLE as Linux's verify_cpu reads it; everything else,
+ * and any change to it, #GP. */
+START_TEST(machine_msrs)
+{
+	uint64_t v = 0;
+
+	ck_assert_int_eq(pc_msr_read(0x1a0, &v), 0);
+	ck_assert_uint_eq(v, 0x1801);
+	ck_assert_uint_eq(v >> 34 & 1, 0);          /* XD_DISABLE clear: NX stays */
+	ck_assert_int_eq(pc_msr_write(0x1a0, 0x1801), 0);
+	ck_assert_int_eq(pc_msr_write(0x1a0, 0x1801 | 1ull << 34), -1);
+	ck_assert_int_eq(pc_msr_write(0x1a0, 0), -1);
+	v = 0x77;
+	ck_assert_int_eq(pc_msr_read(0xc0010055, &v), 0);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(pc_msr_write(0xc0010055, 0), -1);
+	static const uint32_t others[] = { 0, 0x179, 0x17a, 0xfe, 0x2ff, 0x1a1, 0xc0010054, ~0u };
+	for (unsigned i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		v = 0x77;
+		ck_assert_int_eq(pc_msr_read(others[i], &v), -1);
+		ck_assert_uint_eq(v, 0x77);
+		ck_assert_int_eq(pc_msr_write(others[i], 0), -1);
+	}
+}
+END_TEST
+
 START_TEST(hostile_random)
 {
 	struct pc pc;
@@ -570,6 +597,7 @@ Suite *pc_suite(void)
 	tcase_add_test(tc, com1_input_follows_the_guests_reads);
 	tcase_add_test(tc, pic_inta_at_the_vmms_window);
 	tcase_add_test(tc, hostile_random);
+	tcase_add_test(tc, machine_msrs);
 	tcase_add_test(tc, every_port);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

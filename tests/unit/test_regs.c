@@ -291,6 +291,16 @@ START_TEST(cpuid_reports_each_vcpus_own_apic_id)
 	v.regs.rax = 1;
 	cpuid_emulate_vcpu(&v);
 	ck_assert_uint_eq(v.regs.rbx >> 24, 3);
+	/* ... without machine check or MTRRs, whose MSRs #GP (hv/msr.c): the
+	 * host running this test has them. */
+	ck_assert_uint_eq(v.regs.rdx & (1u << 7 | 1u << 12 | 1u << 14), 0);
+	v.regs.rax = 0x80000001;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rdx & (1u << 7 | 1u << 12 | 1u << 14), 0);
+	/* ... nor INVPCID, #UD in a VMX guest (hv/cpuid.c) */
+	v.regs.rax = 7, v.regs.rcx = 0;
+	cpuid_emulate_vcpu(&v);
+	ck_assert_uint_eq(v.regs.rbx & (1u << 10), 0);
 }
 END_TEST
 

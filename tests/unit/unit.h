@@ -35,6 +35,7 @@ Suite *nmi_suite(void);
 Suite *vlapic_suite(void);
 Suite *mp_suite(void);
 Suite *multiboot_suite(void);
+Suite *linux_boot_suite(void);
 Suite *vm_config_suite(void);
 Suite *timer_suite(void);
 Suite *uart_suite(void);
