@@ -176,7 +176,9 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 # Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
 # QEMU itself and under ./sealvisor by tests/mb-tests.sh.
 MB_KERNELS := mb-boot mb-irq mb-accept mb-acpi mb-rtc mb-pci mb-pit mb-lapic mb-ipi mb-uart mb-sse \
-	mb-level mb-lint0 mb-rtc-irq mb-com1-in
+	mb-level mb-lint0 mb-rtc-irq mb-com1-in mb-elf32
+# Of those, the ones built as ELF32 files without the a.out kludge.
+MB_ELF32 := mb-elf32
 MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/ap.asm.o \
 	$(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/mb/*.c)) \
 	$(BUILD)/part/lib/fmt.o $(BUILD)/part/lib/string.o
@@ -189,10 +191,24 @@ $(BUILD)/part/guest/mb/%.asm.o: guest/mb/%.asm
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  NASM    $<")
 	$(Q)$(NASM) -f elf64 $< -o $@
-$(MB_IMAGES): $(BUILD)/mb/%.elf: $(BUILD)/part/tests/mb/%.o $(MB_LIB_OBJS) guest/mb/mb.ld
+$(filter-out $(MB_ELF32:%=$(BUILD)/mb/%.elf),$(MB_IMAGES)): $(BUILD)/mb/%.elf: $(BUILD)/part/tests/mb/%.o $(MB_LIB_OBJS) guest/mb/mb.ld
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(LD) -nostdlib -static -z noexecstack -z max-page-size=0x1000 -T guest/mb/mb.ld $(filter %.o,$^) -o $@
+# The ELF32 kernels: a header without the a.out kludge, and the linked
+# ELF64 file rewritten as ELF32 (all of it lies below 4 GiB), the format
+# QEMU's Multiboot loader takes by its program headers.
+$(BUILD)/part/guest/mb/entry-elf32.asm.o: guest/mb/entry.asm
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 -DMB_ELF32 $< -o $@
+$(MB_ELF32:%=$(BUILD)/mb/%.elf): $(BUILD)/mb/%.elf: $(BUILD)/part/tests/mb/%.o $(BUILD)/part/guest/mb/entry-elf32.asm.o \
+		$(filter-out $(BUILD)/part/guest/mb/entry.asm.o,$(MB_LIB_OBJS)) guest/mb/mb.ld
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(LD) -nostdlib -static -z noexecstack -z max-page-size=0x1000 -T guest/mb/mb.ld $(filter %.o,$^) -o $@.64
+	$(Q)objcopy -O elf32-i386 $@.64 $@
+	$(Q)rm -f $@.64
 
 $(BUILD)/guests/%.elf: $(BUILD)/part/tests/guests/%.o $(KERNEL_LIB_OBJS) guest/partition.ld
 	@mkdir -p $(@D)

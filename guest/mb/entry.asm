@@ -4,9 +4,15 @@
 ; what it was given, switches to long mode with the first 4 GiB identity
 ; mapped (2 MiB pages: RAM, the local APIC and I/O APIC pages), and calls
 ; mb_main(info, magic, entry state). An a.out-kludge header: the image is
-; an ELF64 file, which QEMU's loader takes only that way.
+; an ELF64 file, which QEMU's loader takes only that way. Assembled with
+; -DMB_ELF32 the header leaves bit 16 clear, for a kernel the Makefile
+; turns into an ELF32 file, which loaders place by its program headers.
 MB_MAGIC        equ 0x1badb002
+%ifdef MB_ELF32
+MB_FLAGS        equ (1 << 1)                  ; memory information
+%else
 MB_FLAGS        equ (1 << 1) | (1 << 16)      ; memory information; load addresses below
+%endif
 STACK_SIZE      equ 16384
 
 extern mb_main, _load_start, _load_end, _bss_end
