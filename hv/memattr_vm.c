@@ -35,7 +35,10 @@ static uint64_t page_of(const struct region *r, uint64_t gpa)
 }
 
 /* attr_lock held. Attributes need a private backing the VMM cannot read:
- * a GUEST-sealed region. Published for faults that hold attr_lock. */
+ * a GUEST-sealed region. Published for faults that hold attr_lock. It
+ * allocates only before VM_FINALIZE (calls 50 and 51): from finalize on
+ * every GUEST region has its bitmaps (memattr_launch_alloc), so a guest's
+ * call or a fault never allocates them. */
 int memattr_region_enable(struct vm *vm, struct region *r)
 {
 	struct memattr *a;
