@@ -3,7 +3,6 @@
 #include "hv/invalidate.h"
 #include "hv/memattr_vm.h"
 #include "hv/partition.h"
-#include "hv/vm.h"
 #include "mm/pmm.h"
 
 #define SIZE_2M (2UL << 20)
