@@ -51,7 +51,7 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 HOST_MM_SRCS := $(wildcard mm/*.c) lib/fmt.c lib/errno_name.c
 HOST_MM_OBJS := $(HOST_MM_SRCS:%.c=$(BUILD)/host/%.o)
 # The VMM's device models (guest/vmm, issue 12 item 3): pure C, host-tested.
-PC_DEVICE_SRCS := $(addprefix guest/vmm/,uart16550.c pic8259.c pit8254.c rtc_cmos.c ioapic.c \
+PC_DEVICE_SRCS := $(addprefix guest/vmm/,uart16550.c pic8259.c pit8254.c rtc_cmos.c rtc_irq.c ioapic.c com1_input.c \
 	pci_host.c acpi_pm.c acpi_tables.c pc_machine.c)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_regs.c hv/vcpu_mp.c hv/cr_policy.c hv/cpuid_policy.c hv/audit.c hv/hypercall.c \
 	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/deferred_free.c hv/measure.c hv/memattr.c hv/memattr_vm.c hv/memattr_guest.c boot/config.c \
@@ -173,7 +173,8 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 
 # Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
 # QEMU itself and under ./sealvisor by tests/mb-tests.sh.
-MB_KERNELS := mb-boot mb-irq mb-accept mb-acpi mb-rtc mb-pci mb-pit mb-lapic mb-ipi mb-uart mb-sse
+MB_KERNELS := mb-boot mb-irq mb-accept mb-acpi mb-rtc mb-pci mb-pit mb-lapic mb-ipi mb-uart mb-sse \
+	mb-level mb-lint0 mb-rtc-irq mb-com1-in
 MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/ap.asm.o \
 	$(patsubst %.c,$(BUILD)/part/%.o,$(wildcard guest/mb/*.c)) \
 	$(BUILD)/part/lib/fmt.o $(BUILD)/part/lib/string.o

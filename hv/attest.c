@@ -71,8 +71,10 @@ static int guest_copy(struct vm *vm, uint64_t gpa, void *buf, uint64_t len, bool
 			memobj_put_page(obj, pa);
 		}
 		spin_unlock(&vm->attr_lock);
+		/* -EINVAL: the page lies past the object's end (the VMM shrank
+		 * it): no memory at that address, as for a gpa outside RAM. */
 		if (err)
-			return err;
+			return err == -EINVAL ? -EFAULT : err;
 		gpa += chunk, p += chunk, len -= chunk;
 	}
 	return 0;

@@ -353,6 +353,15 @@ static int64_t hc_vm_set_msr_policy(struct vm *caller, const union hc_args *a)
 	return vm ? msr_set_policy(vm, a->msr_policy.policy) : -ENOENT;
 }
 
+/* LEVEL means something only for an APIC message (an injected external
+ * interrupt has no EOI to report). */
+static bool interrupt_flags_valid(uint64_t flags)
+{
+	if (flags & ~(uint64_t)(SV_IRQ_APIC_MESSAGE | SV_IRQ_APIC_LEVEL))
+		return false;
+	return !(flags & SV_IRQ_APIC_LEVEL) || (flags & SV_IRQ_APIC_MESSAGE);
+}
+
 /* Queued whether or not the vCPU runs (hv/events.h); before finalize too:
  * like I/O data, an interrupt is the VMM's input at run time, not launch
  * state. */
@@ -364,13 +373,16 @@ static int64_t hc_vcpu_interrupt(struct vm *caller, const union hc_args *a)
 	if (!vm)
 		return -ENOENT;
 	if (a->vcpu_interrupt.vcpu >= SV_MAX_VCPUS || !vm->vcpus[a->vcpu_interrupt.vcpu].created ||
-	    a->vcpu_interrupt.vector > 255 || (a->vcpu_interrupt.flags & ~(uint64_t)SV_IRQ_APIC_MESSAGE))
+	    a->vcpu_interrupt.vector > 255 || !interrupt_flags_valid(a->vcpu_interrupt.flags))
 		return -EINVAL;
 	struct vcpu *v = &vm->vcpus[a->vcpu_interrupt.vcpu];
 	if (a->vcpu_interrupt.flags & SV_IRQ_APIC_MESSAGE) {
 		if (a->vcpu_interrupt.vector < EVENTS_FIRST_VECTOR)
 			return -EINVAL;
-		vlapic_post(v, (uint8_t)a->vcpu_interrupt.vector);   /* kicks it */
+		if (a->vcpu_interrupt.flags & SV_IRQ_APIC_LEVEL)   /* kicks it */
+			vlapic_post_level(v, (uint8_t)a->vcpu_interrupt.vector);
+		else
+			vlapic_post(v, (uint8_t)a->vcpu_interrupt.vector);
 		return 0;
 	}
 	int err = vcpu_raise_interrupt(v, (unsigned)a->vcpu_interrupt.vector);

@@ -85,9 +85,12 @@ struct vcpu {
 	/* Guests: its x2APIC (hv/vlapic_msr.c), owned by its own run;
 	 * other vCPUs' IPIs land in apic_posted (atomically) and are
 	 * merged into it before each entry. halted: it executed HLT and
-	 * waits for an interrupt (hv/run.c). */
+	 * waits for an interrupt (hv/run.c). apic_posted_level: its VMM's
+	 * level-triggered I/O APIC messages (SV_IRQ_APIC_LEVEL), merged
+	 * with their TMR bit set. */
 	struct vlapic lapic;
 	uint64_t apic_posted[4];
+	uint64_t apic_posted_level[4];
 	bool halted;
 	/* NMIs (hv/nmi.c): nmi_queued, raised by anyone (VCPU_NMI under
 	 * hv_lock, other vCPUs' NMI IPIs without it), atomically, saturating

@@ -4,6 +4,7 @@
 #include <sealvisor/errno.h>
 #include "hv/clock.h"
 #include "hv/events.h"
+#include "hv/vlapic.h"
 #include "hv/vlapic_msr.h"
 #include "hv/vcpu_mp.h"
 #include "hv/vlapic_mmio.h"
@@ -194,6 +195,16 @@ static uint64_t slice_end_tsc(void)
 	return clock_tsc() + (per_ms ? per_ms * VCPU_SLICE_MS : VCPU_SLICE_TSC_UNKNOWN_RATE);
 }
 
+/* The VMM's interrupt window is for an external interrupt (its 8259's
+ * INTR): it opens only while the vCPU's local APIC passes that pin
+ * (vlapic_accepts_extint), re-checked every turn, since the guest may
+ * unmask LINT0 mid-run. A masked LINT0 leaves the VMM's PIC unanswered,
+ * its IRQ pending, as on QEMU. */
+static bool window_open(const struct vcpu *v, bool wanted)
+{
+	return wanted && vlapic_accepts_extint(&v->lapic);
+}
+
 int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 {
 	uint64_t deadline = clock_ms() + VCPU_SLICE_MS, slice_end = slice_end_tsc();
@@ -210,6 +221,15 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 	apply_pending(v, run);
 	run->exit_reason = SV_EXIT_NONE;
 	for (;;) {
+		/* First: an EOI of a level-triggered vector, made by the
+		 * exit just handled, before anything (an INIT) resets its
+		 * APIC; its I/O APIC's Remote IRR waits for it. */
+		int eoi = vlapic_eoi_exit(v);
+		if (eoi >= 0) {
+			run->exit_reason = SV_EXIT_EOI;
+			run->eoi.vector = (uint32_t)eoi;
+			break;
+		}
 		if (slice_over(deadline, exit_at, &entries)) {
 			run->exit_reason = SV_EXIT_PREEMPT;
 			break;
@@ -232,7 +252,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			 * its deadline or an IPI within a turn, and the
 			 * VMM's VCPU_INTERRUPT is seen at once too. */
 			if (!events_wake_from_hlt(v)) {
-				if (wants_window && virt->interrupt_allowed(v)) {
+				if (window_open(v, wants_window) && virt->interrupt_allowed(v)) {
 					run->exit_reason = SV_EXIT_IRQ_WINDOW;
 					break;
 				}
@@ -241,7 +261,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			}
 			v->halted = false;
 		}
-		if (events_before_entry(v, wants_window)) {
+		if (events_before_entry(v, window_open(v, wants_window))) {
 			run->exit_reason = SV_EXIT_IRQ_WINDOW;
 			break;
 		}

@@ -49,6 +49,10 @@ static void reset(struct vlapic *l, uint64_t base, uint32_t id, uint64_t tsc_per
 	l->dfr = 0xffffffff;                 /* flat model */
 	for (unsigned i = 0; i < VLAPIC_NR_LVT; i++)
 		l->lvt[i] = LVT_MASKED;
+	/* The BSP's LINT0 in ExtINT, unmasked: the 8259's virtual wire, as
+	 * the BIOS leaves it (KVM's and QEMU's APIC reset do the same). */
+	if (base & APIC_BASE_BSP)
+		l->lvt[LVT_LINT0_INDEX] = LVT_EXTINT;
 	l->tsc_per_tick = tsc_per_tick ? tsc_per_tick : 1;
 	l->min_period = min_period;
 }
@@ -56,6 +60,14 @@ static void reset(struct vlapic *l, uint64_t base, uint32_t id, uint64_t tsc_per
 void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick)
 {
 	reset(l, APIC_BASE_ADDR | APIC_BASE_EN | (id == 0 ? APIC_BASE_BSP : 0), id, tsc_per_tick, 0);
+}
+
+bool vlapic_accepts_extint(const struct vlapic *l)
+{
+	uint32_t lint0 = l->lvt[LVT_LINT0_INDEX];
+
+	return vlapic_mode(l) == VLAPIC_DISABLED ||
+	       (!(lint0 & LVT_MASKED) && (lint0 & LVT_DELIVERY_MODE) == LVT_EXTINT);
 }
 
 enum vlapic_mode vlapic_mode(const struct vlapic *l)
@@ -305,10 +317,24 @@ static void write_eoi(struct vlapic *l)
 {
 	int v = highest(l->isr);
 
-	if (v >= 0) {
-		clear_bit(l->isr, (unsigned)v);
-		clear_bit(l->tmr, (unsigned)v);
-	}
+	if (v < 0)
+		return;
+	clear_bit(l->isr, (unsigned)v);
+	/* The TMR bit stays: only the vector's next acceptance changes it
+	 * (SDM 11.8.4; QEMU's APIC alike). */
+	if (l->tmr[v / 32] & 1u << (v % 32))
+		set_bit(l->eoi_exit, (unsigned)v);   /* the I/O APIC's EOI broadcast */
+}
+
+int vlapic_take_eoi_exit(struct vlapic *l)
+{
+	for (unsigned w = 0; w < 8; w++)
+		if (l->eoi_exit[w]) {
+			unsigned v = w * 32 + (unsigned)__builtin_ctz(l->eoi_exit[w]);
+			clear_bit(l->eoi_exit, v);
+			return (int)v;
+		}
+	return -1;
 }
 
 /* SMI and ExtINT delivery (and the reserved mode 3) are not modelled: #GP. */

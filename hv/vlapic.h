@@ -46,6 +46,9 @@ enum vlapic_reg {
 #define LVT_MASKED          (1u << 16)
 #define LVT_TIMER_PERIODIC  (1u << 17)
 #define LVT_TIMER_DEADLINE  (2u << 17)
+#define LVT_DELIVERY_MODE   (7u << 8)
+#define LVT_EXTINT          (7u << 8)
+#define LVT_LINT0_INDEX     4      /* in struct vlapic's lvt[] */
 #define SVR_ENABLED         (1u << 8)
 #define ESR_SEND_ILLEGAL    (1u << 5)
 #define ESR_RECV_ILLEGAL    (1u << 6)
@@ -80,6 +83,10 @@ struct vlapic {
 	uint32_t id, tpr, svr, esr, esr_pending;
 	uint32_t ldr, dfr;          /* xAPIC mode's (x2APIC derives LDR from the id) */
 	uint32_t isr[8], irr[8], tmr[8];
+	/* Vectors whose EOI ended a level-triggered interrupt (TMR set) and
+	 * that the VMM has not yet heard of (SV_EXIT_EOI): its I/O APIC
+	 * waits for them to clear Remote IRR. */
+	uint32_t eoi_exit[8];
 	uint32_t lvt[VLAPIC_NR_LVT];
 	uint32_t timer_icr, timer_dcr;
 	uint64_t icr;
@@ -90,7 +97,8 @@ struct vlapic {
 	uint64_t tsc_deadline;      /* 0: disarmed */
 };
 
-/* The state after RESET: xAPIC mode at the default base (BSP: vCPU 0),
+/* The state after RESET: xAPIC mode at the default base (BSP: vCPU 0,
+ * whose LINT0 is then ExtINT, unmasked, as KVM and QEMU leave it),
  * without a period floor: the caller sets min_period (in TSC cycles,
  * VLAPIC_MIN_PERIOD_US at the TSC's rate); resets keep it. */
 void vlapic_init(struct vlapic *l, uint32_t id, uint64_t tsc_per_tick);
@@ -108,6 +116,12 @@ uint32_t vlapic_ldr(const struct vlapic *l);
  * destinations are matched (xAPIC flat/cluster modes belong here too). */
 bool vlapic_dest_match(const struct vlapic *l, uint32_t dest, bool logical);
 enum vlapic_mode vlapic_mode(const struct vlapic *l);
+/* Whether the 8259's INTR (an external interrupt at the CPU's pin) gets
+ * through this APIC: while it is globally disabled (the pin goes straight
+ * to the core), or through LINT0 unmasked in ExtINT mode (KVM's
+ * kvm_apic_accept_pic_intr; LINT0 in another mode is not modelled and
+ * passes nothing). */
+bool vlapic_accepts_extint(const struct vlapic *l);
 /* A WRMSR to IA32_APIC_BASE: 0, or -EINVAL (#GP) for reserved bits, a
  * moved base, EXTD without EN, x2APIC -> xAPIC or disabled -> x2APIC
  * (SDM 11.12.5). Disabling resets the APIC (state as after RESET). */
@@ -130,6 +144,10 @@ uint32_t vlapic_ppr(const struct vlapic *l);
 int vlapic_pending(const struct vlapic *l);
 /* Delivery started: the vector moves from IRR to ISR. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
+
+/* A level-triggered interrupt's EOI the VMM must hear of: the lowest
+ * such vector, taken (cleared), or -1 if none. */
+int vlapic_take_eoi_exit(struct vlapic *l);
 
 /* Current count of the timer at `now` (0 in TSC-deadline mode, or when
  * a one-shot has run out). */

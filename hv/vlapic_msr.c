@@ -51,6 +51,18 @@ void vlapic_post(struct vcpu *to, uint8_t vector)
 	events_kick_vm(to->vm);
 }
 
+void vlapic_post_level(struct vcpu *to, uint8_t vector)
+{
+	__atomic_fetch_or(&to->apic_posted_level[vector / 64], 1UL << (vector % 64),
+			  __ATOMIC_SEQ_CST);
+	events_kick_vm(to->vm);
+}
+
+int vlapic_eoi_exit(struct vcpu *v)
+{
+	return v->vm->is_control ? -1 : vlapic_take_eoi_exit(&v->lapic);
+}
+
 /* Whether an IPI's destination field names this vCPU's APIC: in x2APIC
  * mode by vlapic_dest_match (32-bit ids, cluster logical), in xAPIC mode
  * by vlapic_xapic_match (8-bit ids, flat or cluster logical per DFR). */
@@ -190,16 +202,22 @@ bool vlapic_msr_exit(struct vcpu *v, bool write)
 	return true;
 }
 
-void vlapic_sync(struct vcpu *v, uint64_t now)
+static void merge(struct vcpu *v, uint64_t *posted, bool level)
 {
 	for (unsigned w = 0; w < 4; w++) {
-		uint64_t bits = __atomic_exchange_n(&v->apic_posted[w], 0, __ATOMIC_SEQ_CST);
+		uint64_t bits = __atomic_exchange_n(&posted[w], 0, __ATOMIC_SEQ_CST);
 		while (bits) {
 			unsigned b = (unsigned)__builtin_ctzl(bits);
 			bits &= bits - 1;
-			vlapic_accept(&v->lapic, (uint8_t)(w * 64 + b), false);
+			vlapic_accept(&v->lapic, (uint8_t)(w * 64 + b), level);
 		}
 	}
+}
+
+void vlapic_sync(struct vcpu *v, uint64_t now)
+{
+	merge(v, v->apic_posted, false);
+	merge(v, v->apic_posted_level, true);
 	vlapic_timer_tick(&v->lapic, now);
 }
 

@@ -29,8 +29,18 @@ int vlapic_route_ipi(struct vcpu *from, const struct vlapic_ipi *ipi, bool xapic
  * posted atomically, merged into its IRR at its next vlapic_sync, and a
  * running vCPU kicked out to take it. Any CPU, any lock. */
 void vlapic_post(struct vcpu *to, uint8_t vector);
+/* The same for a level-triggered message (its VMM's I/O APIC entry in
+ * level mode): accepted with its TMR bit set, so that the guest's EOI
+ * of it ends the run with SV_EXIT_EOI (vlapic_eoi_exit). */
+void vlapic_post_level(struct vcpu *to, uint8_t vector);
+/* At the top of each turn of VCPU_RUN's loop, before anything else can
+ * reset the APIC: the vector of a level-triggered interrupt the guest
+ * has ended with an EOI since the last turn, for its VMM to clear the
+ * I/O APIC's Remote IRR (KVM's IOAPIC EOI exit); -1 if none. */
+int vlapic_eoi_exit(struct vcpu *v);
 /* Before each entry of v, on its own CPU: IPIs posted to it go into its
- * IRR and its timer catches up with `now`. */
+ * IRR (level messages after edge ones: a vector posted both ways in one
+ * turn stays level, so its EOI is not lost to the VMM) and its timer catches up with `now`. */
 void vlapic_sync(struct vcpu *v, uint64_t now);
 /* v executed HLT with a software-enabled APIC: something (its timer,
  * another vCPU's IPI or NMI IPI, its VMM) can still wake it, whatever its

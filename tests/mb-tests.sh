@@ -48,13 +48,25 @@ for k in $kernels; do
 	case " $smp1 " in *" $k "*) runs+=("$k-1cpu $k 1") ;; esac
 done
 
+# COM1's input (QEMU's -serial stdio: stdin): tests/mb/NAME.in if there
+# is one, copied where the sealvisor boots find their modules.
+input_of() {   # kernel -> the file, or /dev/null
+	if [ -f "tests/mb/$1.in" ]; then
+		cp "tests/mb/$1.in" "$logs/$1.in"
+		echo "$logs/$1.in"
+	else
+		echo /dev/null
+	fi
+}
+
 # ---- the reference: plain QEMU ------------------------------------------
 for r in "${runs[@]}"; do
 	read -r run k cpus <<< "$r"
+	input=$(input_of "$k")
 	timeout 60 qemu-system-x86_64 -machine q35 -m 128M -smp "$cpus" -display none -no-reboot \
 		-net none -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
 		-kernel "$build/mb/$k.elf" -append "$append" -initrd "$logs/module.txt" \
-		</dev/null 2>"$logs/$run.qemu.err" | tr -d '\r' > "$logs/$run.qemu.log"
+		<"$input" 2>"$logs/$run.qemu.err" | tr -d '\r' > "$logs/$run.qemu.log"
 	echo "${PIPESTATUS[0]}" > "$logs/$run.qemu.rc"
 done
 
@@ -67,6 +79,8 @@ for r in "${runs[@]}"; do
 	[ "$run" = "$runner_kernel" ] && continue
 	need=2
 	[ $n -gt 0 ] && grep -q "^module = mb/$k.elf$" "$batches/$n/sealvisor.cfg" && need=1
+	input=""
+	[ -f "tests/mb/$k.in" ] && input=mb-logs/$k.in need=$((need + 1))
 	if [ $((used + need)) -gt $max_modules ]; then
 		n=$((n + 1)) used=1
 		mkdir -p "$batches/$n"
@@ -76,6 +90,10 @@ for r in "${runs[@]}"; do
 	fi
 	printf 'kernel = mb/%s.elf\nappend = %s\ninitrd = mb-logs/module.txt\nmemory = 128M\nvcpus = %s\n' \
 		"$k" "$append" "$cpus" > "$batches/$n/$run.vm"
+	if [ -n "$input" ]; then
+		echo "com1_input = $input" >> "$batches/$n/$run.vm"
+		echo "module = $input" >> "$batches/$n/sealvisor.cfg"
+	fi
 	echo "guest = mb-batch/$n/$run.vm" >> "$batches/$n/sealvisor.cfg"
 	grep -q "^module = mb/$k.elf$" "$batches/$n/sealvisor.cfg" ||
 		echo "module = mb/$k.elf" >> "$batches/$n/sealvisor.cfg"
@@ -110,7 +128,7 @@ through_runner() {   # backend
 	[ "$1" = vmx ] && flag=--bochs
 	BUILD=$build ./sealvisor -kernel "$build/mb/$runner_kernel.elf" -append "$append" \
 		-initrd "$logs/module.txt" -smp 2 --timeout "$timeout_s" $flag \
-		</dev/null 2>"$logs/$runner_kernel.$1.err" | tr -d '\r' > "$logs/$runner_kernel.$1.log"
+		<"$(input_of "$runner_kernel")" 2>"$logs/$runner_kernel.$1.err" | tr -d '\r' > "$logs/$runner_kernel.$1.log"
 	echo "${PIPESTATUS[0]}" > "$logs/$runner_kernel.$1.rc"
 }
 

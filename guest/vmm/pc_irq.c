@@ -6,6 +6,7 @@
  * (sv_run.exit_at_tsc). */
 #include "guest/vmm/vmm.h"
 #include "guest/vmm/pc_irq.h"
+#include "guest/vmm/com1_input.h"
 
 static uint64_t tsc_per_ms;
 static int lock_word;
@@ -52,7 +53,10 @@ static int64_t to_vcpu(struct guest *g, const struct pc_delivery *d, unsigned vc
 {
 	if (d->delivery_mode == IOAPIC_DM_NMI)
 		return sv_call2(SV_HC_VCPU_NMI, g->vm, vcpu);
-	return sv_call4(SV_HC_VCPU_INTERRUPT, g->vm, vcpu, d->vector, SV_IRQ_APIC_MESSAGE);
+	/* A level entry's message sets the TMR: the guest's EOI of it comes
+	 * back as SV_EXIT_EOI (pc_eoi_exit), which ends Remote IRR. */
+	return sv_call4(SV_HC_VCPU_INTERRUPT, g->vm, vcpu, d->vector,
+			SV_IRQ_APIC_MESSAGE | (d->level ? SV_IRQ_APIC_LEVEL : 0));
 }
 
 /* One record: the 8259's vector as an external interrupt (no APIC EOI:
@@ -117,6 +121,7 @@ void pc_before_run(struct guest *g, unsigned vcpu, struct sv_run *run)
 	pc_lock();
 	uint64_t now = pc_now_ns();
 	pc_tick(g->pc, now);
+	com1_input_feed_locked(g->pc);
 	pc_deliver_locked(g);
 	uint64_t next = pc_next_event(g->pc, now);
 	bool intr = pc_pic_intr(g->pc);
@@ -132,5 +137,15 @@ void pc_window(struct guest *g)
 	pc_lock();
 	if (pc_pic_inta(g->pc, &d))
 		deliver(g, &d);
+	pc_unlock();
+}
+
+/* The EOI broadcast of a level-triggered vector: Remote IRR clears, and
+ * an entry whose line is still asserted sends again at once. */
+void pc_eoi_exit(struct guest *g, uint8_t vector)
+{
+	pc_lock();
+	pc_eoi(g->pc, vector);
+	pc_deliver_locked(g);
 	pc_unlock();
 }

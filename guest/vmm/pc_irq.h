@@ -16,6 +16,8 @@ void pc_unlock(void);
 void pc_deliver_locked(struct guest *g);
 /* Before each VCPU_RUN: tick, deliver, and vCPU 0's deadline. */
 void pc_before_run(struct guest *g, unsigned vcpu, struct sv_run *run);
+/* SV_EXIT_EOI: a guest vCPU's EOI of a level-triggered vector. */
+void pc_eoi_exit(struct guest *g, uint8_t vector);
 /* vCPU 0's interrupt window: the 8259's INTA, its vector injected. */
 void pc_window(struct guest *g);
 

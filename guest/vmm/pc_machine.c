@@ -62,6 +62,11 @@ static void sync_lines(struct pc *pc)
 		pc->com1_line = l;
 		pc_set_irq(pc, PC_COM1_IRQ, l);
 	}
+	l = rtc_irq_level(&pc->rtc);
+	if (l != pc->rtc_line) {
+		pc->rtc_line = l;
+		pc_set_irq(pc, PC_RTC_IRQ, l);
+	}
 }
 
 static void request_stop(struct pc *pc, enum pc_stop why)
@@ -208,7 +213,9 @@ int pc_mmio(struct pc *pc, uint64_t gpa, unsigned size, bool write, uint64_t *va
 
 uint64_t pc_next_event(const struct pc *pc, uint64_t now_ns)
 {
-	return pit_next_irq0(&pc->pit, now_ns);
+	uint64_t pit = pit_next_irq0(&pc->pit, now_ns), rtc = rtc_next_event(&pc->rtc, now_ns);
+
+	return rtc < pit ? rtc : pit;       /* PIT_NEVER is UINT64_MAX too */
 }
 
 void pc_tick(struct pc *pc, uint64_t now_ns)
@@ -219,6 +226,8 @@ void pc_tick(struct pc *pc, uint64_t now_ns)
 		pc_set_irq(pc, 0, true);
 		pc_set_irq(pc, 0, false);
 	}
+	rtc_tick(&pc->rtc, now_ns);
+	sync_lines(pc);
 }
 
 int pc_next_delivery(struct pc *pc, struct pc_delivery *d)
@@ -234,8 +243,11 @@ int pc_next_delivery(struct pc *pc, struct pc_delivery *d)
 		d->vector = m.vector;
 		if (m.delivery_mode != IOAPIC_DM_EXTINT)
 			return 1;
-		/* ExtINT through the I/O APIC: the vector comes from the 8259. */
-		if (!pic_output(&pc->pic))
+		/* ExtINT through the I/O APIC: the vector comes from the 8259.
+		 * A VMM that acknowledges it at vCPU 0's window gets it there,
+		 * under LINT0's rule, as QEMU's CPU reads the 8259 only when
+		 * its LINT0 accepts it. */
+		if (pc->pic_inta_by_vmm || !pic_output(&pc->pic))
 			continue;
 		d->vector = (uint8_t)pic_ack(&pc->pic);
 		d->delivery_mode = IOAPIC_DM_FIXED;

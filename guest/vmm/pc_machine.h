@@ -8,7 +8,7 @@
  * gate/speaker, 0x60/0x64 keyboard controller (idle; 0xfe on 0x64 =
  * reset), 0x70/0x71 RTC/CMOS, 0x92 port A (bit 0 = reset, A20 reads on),
  * 0x80 POST/delay (reads 0xff), 0xf4 isa-debug-exit (the single port, any
- * size; reads 0), 0x3f8-0x3ff COM1 (IRQ 4), 0x600-0x60b ACPI PM,
+ * size; reads 0), 0x3f8-0x3ff COM1 (IRQ 4), RTC on IRQ 8, 0x600-0x60b ACPI PM,
  * 0xcf8 (dword) PCI address, 0xcf9 (byte) reset control, 0xcfc-0xcff PCI
  * data. Everything else reads all ones and ignores writes, counted.
  * 2- and 4-byte accesses to byte-wide devices are split into byte
@@ -31,6 +31,7 @@
 #define PC_DEBUG_EXIT_PORT 0xf4
 #define PC_COM1_BASE 0x3f8
 #define PC_COM1_IRQ 4u
+#define PC_RTC_IRQ 8u
 #define PC_KBC_STATUS_IDLE 0x1c   /* QEMU's after the BIOS: self-test passed, command/data bit, unlocked */
 
 struct pc_config {
@@ -58,14 +59,17 @@ struct pc {
 	enum pc_stop stop;
 	uint32_t exit_status;        /* (value << 1) | 1, after PC_DEBUG_EXIT */
 	bool com1_line;              /* the level last driven on IRQ 4 */
+	bool rtc_line;               /* and on IRQ 8 */
 	/* The PIC's INTR goes to vCPU 0 (LINT0 in ExtINT mode, the virtual-
-	 * wire mode of a BSP after reset). The VMM clears it when the guest
-	 * masks LINT0, which only it can see. */
+	 * wire mode of a BSP after reset). Whether vCPU 0's LINT0 passes it
+	 * is the hypervisor's to decide (its local APIC): the interrupt
+	 * window the VMM asks for opens only then (README, hypercall 46). */
 	bool pic_to_bsp;
 	/* Set by a VMM that acknowledges the 8259 itself, only once vCPU 0
 	 * can take the interrupt (pc_pic_inta at its interrupt window), as
 	 * a CPU does: pc_next_delivery then leaves the LINT0 path alone, so
-	 * a guest that masks the IRQ with interrupts off gets none later. */
+	 * a guest that masks the IRQ with interrupts off gets none later,
+	 * and takes an I/O APIC ExtINT entry's message as that same INTR. */
 	bool pic_inta_by_vmm;
 	uint64_t unknown_reads, unknown_writes;
 	uint16_t last_unknown_port;
@@ -97,7 +101,8 @@ int pc_mmio(struct pc *pc, uint64_t gpa, unsigned size, bool write, uint64_t *va
  * APIC's GSI (IRQ 0 -> GSI 2, the MADT's override; others 1:1). */
 int pc_set_irq(struct pc *pc, unsigned irq, bool level);
 /* Timers: when the VMM should next call pc_tick (PIT_NEVER: no need), and
- * the call, which raises IRQ 0 for the PIT's edges since the last. */
+ * the call, which raises IRQ 0 for the PIT's edges since the last and
+ * IRQ 8 for the RTC's events. */
 uint64_t pc_next_event(const struct pc *pc, uint64_t now_ns);
 void pc_tick(struct pc *pc, uint64_t now_ns);
 /* The 8259's INTR on vCPU 0's LINT0 (virtual wire) is raised. */

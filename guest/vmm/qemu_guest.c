@@ -4,6 +4,7 @@
 #include "guest/vmm/vmm.h"
 #include "guest/vmm/mb_launch.h"
 #include "guest/vmm/pc_irq.h"
+#include "guest/vmm/com1_input.h"
 #include "guest/vmm/vm_config.h"
 
 /* One such guest runs at a time (guests are launched one after another). */
@@ -65,6 +66,7 @@ void qemu_guest_io(struct guest *g, unsigned vcpu, struct sv_run *run)
 	(void)vcpu;
 	pc_lock();
 	int r = pc_io(g->pc, run->io.port, run->io.size, run->io.is_write, &val, pc_now_ns());
+	com1_input_feed_locked(g->pc);          /* a read of RBR made room */
 	pc_deliver_locked(g);
 	enum pc_stop stop = g->pc->stop;
 	pc_unlock();
@@ -121,6 +123,13 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 				  "to sealvisor.cfg)\n", g->name, cfg.initrd[i], cfg.initrd[i]);
 			return -ENOENT;
 		}
+	const struct sv_module *in = NULL;
+	if (cfg.com1_input[0] && !(in = vmm_find_module(cfg.com1_input))) {
+		sv_printf("[vmm] %s: com1_input '%s' is not among the modules (add 'module = %s' "
+			  "to sealvisor.cfg)\n", g->name, cfg.com1_input, cfg.com1_input);
+		return -ENOENT;
+	}
+	com1_input_set(in ? (const uint8_t *)in->gpa : NULL, in ? in->size : 0);
 	if (!l.kernel) {
 		sv_printf("[vmm] %s: kernel '%s' is not among the modules (add 'module = %s' to "
 			  "sealvisor.cfg)\n", g->name, cfg.kernel, cfg.kernel);

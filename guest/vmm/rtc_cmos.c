@@ -146,7 +146,23 @@ void rtc_init(struct rtc *r, uint64_t epoch_s, uint64_t now_ns, uint64_t ram_bel
 	r->ram[RTC_REG_B] = RTC_B_24H;             /* BCD, 24 hours: QEMU's */
 	r->ram[RTC_REG_D] = RTC_D_VRT;
 	set_memory_bytes(r, ram_below_4g, ram_above_4g, ncpus);
-	r->uf_second = rtc_wall(r, now_ns);
+	r->events_ns = now_ns;
+}
+
+/* A field matches when equal in the registers' format, or "don't care"
+ * (both top bits set), as QEMU's check_alarm. */
+static bool alarm_field(uint8_t alarm, uint8_t now)
+{
+	return (alarm & 0xc0) == 0xc0 || alarm == now;
+}
+
+bool rtc_alarm_matches(const struct rtc *r, uint64_t wall)
+{
+	struct tm_fields t;
+
+	split(wall, &t);
+	return alarm_field(r->ram[1], enc(r, t.sec)) && alarm_field(r->ram[3], enc(r, t.min)) &&
+	       alarm_field(r->ram[5], enc_hour(r, t.hour));
 }
 
 static bool is_time_reg(unsigned i)
@@ -168,12 +184,8 @@ static uint8_t read_data(struct rtc *r, uint64_t now)
 			a |= RTC_A_UIP;
 		return a;
 	}
-	case RTC_REG_C: {
-		uint64_t w = rtc_wall(r, now);
-		uint8_t c = w != r->uf_second ? RTC_C_UF : 0;
-		r->uf_second = w;
-		return c;
-	}
+	case RTC_REG_C:
+		return rtc_read_c(r, now);
 	default:
 		return r->ram[i];
 	}
@@ -184,6 +196,7 @@ static void write_data(struct rtc *r, uint8_t val, uint64_t now)
 	unsigned i = r->index;
 	bool set = r->ram[RTC_REG_B] & RTC_B_SET;
 
+	rtc_tick(r, now);                       /* events so far under the old settings */
 	if (is_time_reg(i)) {
 		if (!set)
 			snapshot(r, now);
@@ -193,9 +206,6 @@ static void write_data(struct rtc *r, uint8_t val, uint64_t now)
 		return;
 	}
 	switch (i) {
-	case RTC_REG_A:
-		r->ram[i] = val & 0x7f;
-		break;
 	case RTC_REG_B:
 		if ((val & RTC_B_SET) && !set)
 			snapshot(r, now);       /* the registers hold still while SET */
@@ -203,7 +213,10 @@ static void write_data(struct rtc *r, uint8_t val, uint64_t now)
 			r->ram[RTC_REG_B] = val;
 			apply(r, now);
 		}
-		r->ram[RTC_REG_B] = val;
+		rtc_write_b(r, val);
+		break;
+	case RTC_REG_A:
+		r->ram[i] = val & 0x7f;
 		break;
 	case RTC_REG_C: case RTC_REG_D:
 		break;                          /* read-only */

@@ -8,10 +8,14 @@
  * or 24 hours by status B; writing them sets the clock (at once, or when
  * status B's SET bit is cleared). Status A's UIP is set during the last
  * 244 us of each second, so a driver waiting for it to clear never
- * waits longer. Status C reads UF once per elapsed second and clears on
- * read. Not modelled: periodic, alarm and update interrupts (IRQ 8 is
- * never raised; PIE/AIE/UIE are stored), daylight saving, the divider
- * chain reset (status A bits 4-6 are stored only).
+ * waits longer. Interrupts (rtc_irq.c, as QEMU's): status C gathers PF
+ * (the periodic rate of status A's low 4 bits, while PIE), UF (each
+ * second) and AF (each second the alarm registers 1, 3 and 5 match, 0xc0
+ * and up meaning any; not while SET); a flag enabled in status B also
+ * sets IRQF, which raises IRQ 8 until status C is read (the read clears
+ * them all). Enabling a flag already set raises it at once. Divider bits
+ * 5-6 both set (reset) stop UF and AF. Not modelled: daylight saving,
+ * the square-wave output.
  */
 #ifndef SEALVISOR_VMM_RTC_CMOS_H
 #define SEALVISOR_VMM_RTC_CMOS_H
@@ -29,7 +33,14 @@
 #define RTC_B_SET 0x80u
 #define RTC_B_BINARY 0x04u
 #define RTC_B_24H 0x02u
+#define RTC_B_PIE 0x40u
+#define RTC_B_AIE 0x20u
+#define RTC_B_UIE 0x10u
+#define RTC_C_IRQF 0x80u
+#define RTC_C_PF 0x40u
+#define RTC_C_AF 0x20u
 #define RTC_C_UF 0x10u
+#define RTC_C_FLAGS 0x70u
 #define RTC_D_VRT 0x80u
 
 #define RTC_UIP_NS 244000u
@@ -40,7 +51,7 @@ struct rtc {
 	uint8_t ram[128];
 	uint64_t epoch_s;
 	int64_t offset_s;        /* what the guest's writes moved the clock by */
-	uint64_t uf_second;      /* the wall second status C last reported */
+	uint64_t events_ns;      /* time up to which status C's flags are gathered */
 };
 
 /* RAM sizes in bytes below and above 4 GiB; ncpus for QEMU's 0x5f. */
@@ -51,6 +62,21 @@ uint8_t rtc_read(struct rtc *r, uint16_t port, uint64_t now_ns);
 void rtc_write(struct rtc *r, uint16_t port, uint8_t val, uint64_t now_ns);
 /* The wall time now, in seconds since 1970 (what the registers show). */
 uint64_t rtc_wall(const struct rtc *r, uint64_t now_ns);
+
+/* ---- interrupts (rtc_irq.c) ---- */
+/* Gathers the flags of the events in (events_ns, now_ns] into status C. */
+void rtc_tick(struct rtc *r, uint64_t now_ns);
+/* IRQ 8's level: IRQF. */
+bool rtc_irq_level(const struct rtc *r);
+/* When an event could next raise IRQ 8 (UINT64_MAX: none can): none
+ * while IRQF is already set, since only a read of status C lowers it. */
+uint64_t rtc_next_event(const struct rtc *r, uint64_t now_ns);
+/* Status C read (returns it, clears it) and status B written. */
+uint8_t rtc_read_c(struct rtc *r, uint64_t now_ns);
+void rtc_write_b(struct rtc *r, uint8_t val);
+/* Whether the alarm registers match the wall second (rtc_cmos.c: the
+ * registers' format). */
+bool rtc_alarm_matches(const struct rtc *r, uint64_t wall);
 
 /* Civil dates, shared with the tests: days since 1970-01-01. */
 int64_t rtc_days_from_civil(int64_t y, unsigned m, unsigned d);

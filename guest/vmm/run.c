@@ -115,6 +115,12 @@ void run_vcpu(struct guest *g, unsigned vcpu)
 			if (r)
 				return guest_fail(g, "VCPU_INTERRUPT at the window failed", r);
 			break;
+		case SV_EXIT_EOI:
+			/* Only our I/O APIC sends level messages. */
+			if (!g->pc)
+				return guest_fail(g, "EOI exit without a PC machine", 0);
+			pc_eoi_exit(g, (uint8_t)run.eoi.vector);
+			break;
 		case SV_EXIT_MSR:
 			service_msr_exit(g, &run);
 			break;

@@ -122,8 +122,9 @@ static int set_number(struct parse *p, const char *key, const char *v, uint64_t 
 	return 0;
 }
 
-enum key { KEY_KERNEL, KEY_APPEND, KEY_INITRD, KEY_MEMORY, KEY_VCPUS };
-static const char *const keys[] = { "kernel", "append", "initrd", "memory", "vcpus" };
+enum key { KEY_KERNEL, KEY_APPEND, KEY_INITRD, KEY_MEMORY, KEY_VCPUS, KEY_COM1_INPUT };
+static const char *const keys[] = { "kernel", "append", "initrd", "memory", "vcpus",
+				    "com1_input" };
 
 static int set_key(struct parse *p, struct vm_config *cfg, enum key k, const char *v, uint64_t n)
 {
@@ -152,6 +153,8 @@ static int set_key(struct parse *p, struct vm_config *cfg, enum key k, const cha
 		r = set_number(p, "vcpus", v, n, false, 1, SV_MAX_VCPUS, &x);
 		cfg->vcpus = (unsigned)x;
 		return r;
+	case KEY_COM1_INPUT:
+		return copy_name(p, cfg->com1_input, "com1_input", v, n);
 	}
 	return -EINVAL;
 }
@@ -179,7 +182,7 @@ static int parse_line(struct parse *p, struct vm_config *cfg, const char *s, uin
 		p->seen |= 1u << i;
 		return set_key(p, cfg, (enum key)i, v, vn);
 	}
-	return fail(p, "unknown key '%.*s' (kernel, append, initrd, memory, vcpus)",
+	return fail(p, "unknown key '%.*s' (kernel, append, initrd, memory, vcpus, com1_input)",
 		    (int)(kn > 40 ? 40 : kn), k);
 }
 

@@ -7,6 +7,8 @@
  *   initrd = A, B, ...   modules handed to it, in this order
  *   memory = SIZE        RAM: bytes, or with a K, M or G suffix (default 64M)
  *   vcpus  = N           1 to SV_MAX_VCPUS (default 1)
+ *   com1_input = NAME    a module whose bytes COM1 receives, as fast as
+ *                        the guest reads them (./sealvisor: its stdin)
  *
  * Names are module names as the hypervisor hands them over (the paths in
  * sealvisor.cfg). Pure: tested on the host (tests/unit/test_vm_config.c).
@@ -30,6 +32,7 @@ struct vm_config {
 	unsigned nr_initrds;
 	uint64_t memory;
 	unsigned vcpus;
+	char com1_input[VMCFG_NAME_MAX];   /* "" if none */
 };
 
 /* The defaults: no kernel, no command line or initrds, 64 MiB, 1 vCPU. */

@@ -111,8 +111,13 @@ enum sv_hypercall {
 	 * flags (the 4th argument) bit 0, SV_IRQ_APIC_MESSAGE: posted to the
 	 * vCPU's local APIC instead, like an IPI or an I/O APIC message, so it
 	 * waits in the APIC's IRR under its TPR/ISR rules and the guest ends
-	 * it with an EOI (a fixed, edge-triggered message). Other flag bits:
-	 * -EINVAL. */
+	 * it with an EOI (a fixed, edge-triggered message).
+	 * flags bit 1, SV_IRQ_APIC_LEVEL (with SV_IRQ_APIC_MESSAGE only): a
+	 * level-triggered message (an I/O APIC entry in level mode): it sets
+	 * the vector's TMR bit, and the guest's EOI of it ends that vCPU's
+	 * VCPU_RUN with SV_EXIT_EOI so the VMM can clear the entry's Remote
+	 * IRR and send again while the line is still asserted. Other flag
+	 * bits, or LEVEL without MESSAGE: -EINVAL. */
 	SV_HC_VCPU_INTERRUPT = 46,    /* (vm, vcpu id, vector, flags) */
 	/* Raises an NMI at a guest vCPU, like KVM_NMI: delivered through
 	 * vector 2 when the guest is not NMI-blocked (in its NMI handler, up
@@ -190,6 +195,7 @@ enum sv_hypercall {
 
 /* SV_HC_VCPU_INTERRUPT's flags. */
 #define SV_IRQ_APIC_MESSAGE 1u
+#define SV_IRQ_APIC_LEVEL   2u
 
 /* Guest-to-VMM calls the demo VMM understands. */
 #define SV_GUEST_PUNCH   (SV_HC_GUEST_BASE + 1)   /* (gpa, len): punch my memory */
@@ -290,8 +296,11 @@ enum sv_exit_reason {
 	SV_EXIT_SHUTDOWN = 5,         /* triple fault or an unrecoverable guest state */
 	SV_EXIT_PREEMPT = 6,          /* the time slice ran out */
 	SV_EXIT_MSR = 7,              /* RDMSR/WRMSR of an MSR the VM's policy sends to the VMM: msr */
-	/* The VMM set request_irq_window and the guest can take an interrupt
-	 * now (RFLAGS.IF set, no shadow) with none of VCPU_INTERRUPT's queued. */
+	/* The VMM set request_irq_window and the guest can take an external
+	 * interrupt now (RFLAGS.IF set, no shadow, and its local APIC passes
+	 * the INTR pin: globally disabled, or LVT LINT0 unmasked in ExtINT
+	 * mode, as the BSP's is after reset) with none of VCPU_INTERRUPT's
+	 * queued. */
 	SV_EXIT_IRQ_WINDOW = 8,
 	/* The guest touched a page whose attribute's backing is missing (a
 	 * shared page without a shared backing, or past its object's end),
@@ -302,6 +311,10 @@ enum sv_exit_reason {
 	 * attributes): the VMM decides (SET_MEMORY_ATTRIBUTES or not) and
 	 * puts 0 or -errno in memory.ret for the guest. */
 	SV_EXIT_MAP_GPA = 11,
+	/* The guest's local APIC took an EOI for a level-triggered vector
+	 * (one VCPU_INTERRUPT posted with SV_IRQ_APIC_LEVEL): eoi. The EOI
+	 * itself is done; the next VCPU_RUN goes on after it. */
+	SV_EXIT_EOI = 12,
 };
 
 /* Memory attributes (SV_HC_VM_SET_MEMORY_ATTRIBUTES, the exits). */
@@ -320,7 +333,8 @@ enum sv_exit_reason {
 struct sv_run {
 	uint32_t exit_reason;         /* enum sv_exit_reason */
 	/* Set by the VMM (read once per VCPU_RUN): end the run with
-	 * SV_EXIT_IRQ_WINDOW as soon as the guest can take an interrupt. */
+	 * SV_EXIT_IRQ_WINDOW as soon as the guest can take an external
+	 * interrupt (its 8259's INTR: LINT0 masked keeps it shut). */
 	uint8_t request_irq_window;
 	uint8_t pad[3];
 	union {
@@ -361,6 +375,9 @@ struct sv_run {
 			uint32_t pad;
 			int64_t ret;          /* MAP_GPA: the VMM's answer for the guest */
 		} memory;
+		struct {
+			uint32_t vector;      /* 16-255 */
+		} eoi;
 	};
 	/* Set by the VMM (read once per VCPU_RUN): a TSC value by which the
 	 * run returns (SV_EXIT_PREEMPT), halted or not; 0 = none (the slice

@@ -530,8 +530,9 @@ static bool attest_call(uint64_t nr)
 static bool attest_result_ok(uint64_t nr, int64_t r)
 {
 	if (nr == SV_HC_GUEST_GET_REPORT)
-		return r == SV_REPORT_SIZE || r == -ENOSPC || r == -EFAULT || r == -ENODEV;
-	return r == 0 || r == -EINVAL || r == -EFAULT;
+		return r == SV_REPORT_SIZE || r == -ENOSPC || r == -EFAULT || r == -ENODEV ||
+		       r == -ENOMEM;
+	return r == 0 || r == -EINVAL || r == -EFAULT || r == -ENOMEM;
 }
 
 /* A guest calling the hypervisor ABI: only CONSOLE_WRITE and STATS are

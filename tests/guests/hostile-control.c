@@ -141,7 +141,16 @@ static void vms(int64_t g)
 	expect("interrupt vector 2^32 + 64", sv_call3(SV_HC_VCPU_INTERRUPT, vm1, 0, (1UL << 32) | 64), -EINVAL);
 	expect("interrupt a vCPU that does not exist", sv_call3(SV_HC_VCPU_INTERRUPT, vm1, 1, 64), -EINVAL);
 	expect("interrupt the control partition", sv_call3(SV_HC_VCPU_INTERRUPT, 0, 0, 64), -ENOENT);
-	expect("interrupt with an unknown flag", sv_call4(SV_HC_VCPU_INTERRUPT, vm1, 0, 64, 2), -EINVAL);
+	expect("interrupt with the level flag but no APIC message",
+	       sv_call4(SV_HC_VCPU_INTERRUPT, vm1, 0, 64, SV_IRQ_APIC_LEVEL), -EINVAL);
+	expect("interrupt with an unknown flag (bit 2)",
+	       sv_call4(SV_HC_VCPU_INTERRUPT, vm1, 0, 64, SV_IRQ_APIC_MESSAGE | 4), -EINVAL);
+	expect("level APIC message vector 31",
+	       sv_call4(SV_HC_VCPU_INTERRUPT, vm1, 0, 31, SV_IRQ_APIC_MESSAGE | SV_IRQ_APIC_LEVEL),
+	       -EINVAL);
+	expect("level APIC message to a vCPU that does not exist",
+	       sv_call4(SV_HC_VCPU_INTERRUPT, vm1, 1, 64, SV_IRQ_APIC_MESSAGE | SV_IRQ_APIC_LEVEL),
+	       -EINVAL);
 	expect("interrupt with flag bit 63", sv_call4(SV_HC_VCPU_INTERRUPT, vm1, 0, 64, 1UL << 63), -EINVAL);
 	expect("APIC message vector 31", sv_call4(SV_HC_VCPU_INTERRUPT, vm1, 0, 31, SV_IRQ_APIC_MESSAGE), -EINVAL);
 	expect("APIC message to a vCPU that does not exist",

@@ -325,7 +325,11 @@ START_TEST(apic_message_edges_and_other_vms_are_untouched)
 	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 31, msg, 0), -EINVAL);
 	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 15, msg, 0), -EINVAL);
 	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0, msg, 0), -EINVAL);
-	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, msg | 2, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, msg | 4, 0), -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, SV_IRQ_APIC_LEVEL, 0),
+			 -EINVAL);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 31, msg | SV_IRQ_APIC_LEVEL,
+				 0), -EINVAL);
 	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, ~0UL, 0), -EINVAL);
 	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, SV_MAX_VCPUS, 0x50, msg, 0),
 			 -EINVAL);
@@ -338,6 +342,7 @@ START_TEST(apic_message_edges_and_other_vms_are_untouched)
 	ck_assert_int_eq(unit_hc(other, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, msg, 0), -EPERM);
 	for (int i = 0; i < 4; i++) {
 		ck_assert_uint_eq(v->apic_posted[i], 0);
+		ck_assert_uint_eq(v->apic_posted_level[i], 0);
 		ck_assert_uint_eq(other->vcpus[0].apic_posted[i], 0);
 	}
 	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 32, msg, 0), 0);
@@ -418,6 +423,72 @@ START_TEST(an_apic_message_lands_in_the_irr_and_needs_the_guests_eoi)
 }
 END_TEST
 
+/* SV_IRQ_APIC_LEVEL: the message sets the vector's TMR; the guest's EOI
+ * of it (an x2APIC MSR write here) ends the run with SV_EXIT_EOI and the
+ * vector, once, before the guest enters again; an edge message's EOI
+ * and an EOI with nothing in service end nothing. */
+START_TEST(a_level_message_eoi_ends_the_run_with_an_eoi_exit)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+	uint64_t id = guest_vm->id, x2apic = 0xfee00c00, svr = 0x1ff;
+	uint64_t level = SV_IRQ_APIC_MESSAGE | SV_IRQ_APIC_LEVEL;
+
+	ck_assert_int_eq(vlapic_msr_write(v, 0x1b, &x2apic), 0);
+	ck_assert_int_eq(vlapic_msr_write(v, 0x80f, &svr), 0);
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x50, level, 0), 0);
+	ck_assert_uint_eq(v->apic_posted_level[1], 1UL << (0x50 - 64));
+	ck_assert_uint_eq(v->apic_posted[1], 0);
+	fake_irq_allowed = true;
+	msr_exit(v, 0x80b, true, 0);                          /* the guest's EOI */
+	msr_exit(v, 0x80b, true, 0);                          /* another, nothing in service */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_int_eq(fake_ninjected, 1);
+	ck_assert_int_eq(fake_injected[0], 0x50);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_EOI);
+	ck_assert_uint_eq(run->eoi.vector, 0x50);
+	ck_assert_int_eq(fake_next_exit, 1);                  /* straight after the EOI */
+	ck_assert_uint_eq(v->lapic.isr[0x50 / 32], 0);
+	ck_assert_int_eq(run_guest(), 0);                     /* the second EOI: no exit */
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_SHUTDOWN); /* the script's end */
+	ck_assert_int_eq(fake_next_exit, 2);
+
+	ck_assert_int_eq(unit_hc(control, SV_HC_VCPU_INTERRUPT, id, 0, 0x51, SV_IRQ_APIC_MESSAGE,
+				 0), 0);
+	msr_exit(v, 0x80b, true, 0);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_int_eq(fake_ninjected, 2);
+	ck_assert_int_eq(fake_injected[1], 0x51);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_SHUTDOWN);  /* edge: its EOI is not reported */
+}
+END_TEST
+
+/* The VMM's window is for its 8259's INTR: it stays shut while the
+ * guest's LINT0 is masked (nothing armed for it; the guest runs on), and
+ * opens once the guest unmasks LINT0 (an x2APIC MSR write here). */
+START_TEST(the_vmm_window_waits_for_lint0)
+{
+	struct vcpu *v = &guest_vm->vcpus[0];
+	uint64_t x2apic = 0xfee00c00, svr = 0x1ff, masked = 0x10700;
+
+	ck_assert(vlapic_accepts_extint(&v->lapic));          /* the BSP after reset */
+	ck_assert_int_eq(vlapic_msr_write(v, 0x1b, &x2apic), 0);
+	ck_assert_int_eq(vlapic_msr_write(v, 0x80f, &svr), 0);
+	ck_assert_int_eq(vlapic_msr_write(v, 0x835, &masked), 0);
+	run->request_irq_window = 1;
+	fake_irq_allowed = true;
+	script(VMEXIT_CPUID);
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_SHUTDOWN);   /* the script's end, no window */
+	ck_assert_int_eq(fake_count(EV_ENTRY), 2);
+	ck_assert_int_eq(fake_count(EV_IRQ_WINDOW), 0);
+	msr_exit(v, 0x835, true, 0x700);                          /* the guest unmasks LINT0 */
+	ck_assert_int_eq(run_guest(), 0);
+	ck_assert_uint_eq(run->exit_reason, SV_EXIT_IRQ_WINDOW);
+	ck_assert_int_eq(fake_count(EV_ENTRY), 3);                /* straight after that exit */
+	ck_assert_int_eq(fake_ninjected, 0);
+}
+END_TEST
+
 /* HLT with the APIC on and IF set: the vCPU sleeps in the hypervisor; a
  * VCPU_RUN that ends its slice there leaves it asleep; the timer's expiry
  * wakes it with the timer's vector. */
@@ -495,6 +566,8 @@ Suite *events_suite(void)
 	tcase_add_test(tc, a_fixed_ipi_is_posted_to_the_other_vcpu_and_merged_before_its_entry);
 	tcase_add_test(tc, a_halted_vcpu_sleeps_until_its_timer_fires);
 	tcase_add_test(tc, an_apic_message_lands_in_the_irr_and_needs_the_guests_eoi);
+	tcase_add_test(tc, a_level_message_eoi_ends_the_run_with_an_eoi_exit);
+	tcase_add_test(tc, the_vmm_window_waits_for_lint0);
 	tcase_add_test(tc, a_halted_vcpu_reports_the_window_its_vmm_asked_for);
 	tcase_add_test(tc, the_vmm_window_exits_at_once_when_open_and_after_the_window_exit_when_not);
 	suite_add_tcase(s, tc);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sealvisor/errno.h>
 #include "guest/vmm/pc_machine.h"
+#include "guest/vmm/com1_input.h"
 #include "tests/unit/unit.h"
 
 #define MiB (1024ull * 1024)
@@ -188,6 +189,49 @@ static void linux_pic_init(struct pc *pc)
 		out(pc, seq[i][0], 1, seq[i][1]);
 }
 
+static uint32_t io_at(struct pc *pc, uint16_t port, bool write, uint32_t v, uint64_t now)
+{
+	ck_assert_int_eq(pc_io(pc, port, 1, write, &v, now), 0);
+	return v;
+}
+
+/* The RTC's periodic interrupt on IRQ 8 through the I/O APIC (GSI 8):
+ * the VMM's deadline is the next period; one edge per status C read, as
+ * the line stays high until that read. */
+START_TEST(rtc_irq8_through_the_io_apic)
+{
+	struct pc pc;
+	struct pc_delivery d;
+	uint64_t v, p = 1000000000ull / 16;
+
+	machine(&pc);
+	v = 0x20;                                          /* GSI 8: vector 0x38, APIC 0 */
+	pc_mmio(&pc, IOAPIC_BASE, 4, true, &v);
+	v = 0x38;
+	pc_mmio(&pc, IOAPIC_BASE + 0x10, 4, true, &v);
+	io_at(&pc, 0x70, true, RTC_REG_A, 0);
+	io_at(&pc, 0x71, true, 0x2c, 0);                   /* 16 Hz */
+	io_at(&pc, 0x70, true, RTC_REG_B, 0);
+	io_at(&pc, 0x71, true, RTC_B_24H | RTC_B_PIE, 0);
+	ck_assert_uint_eq(rtc_next_event(&pc.rtc, 0), p);      /* the PIT's 18.2 Hz comes first */
+	ck_assert_uint_lt(pc_next_event(&pc, 0), p);
+	pc_tick(&pc, p - 1);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);
+	pc_tick(&pc, p);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 1);
+	ck_assert_uint_eq(d.vector, 0x38);
+	ck_assert(!d.from_pic && !d.level);
+	pc_tick(&pc, 2 * p);                               /* C not read: the line stays up */
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);
+	io_at(&pc, 0x70, true, RTC_REG_C, 2 * p);
+	ck_assert_uint_eq(io_at(&pc, 0x71, false, 0, 2 * p), RTC_C_IRQF | RTC_C_PF);
+	ck_assert(!pc.rtc_line);
+	pc_tick(&pc, 3 * p);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 1);
+	ck_assert_uint_eq(d.vector, 0x38);
+}
+END_TEST
+
 START_TEST(interrupt_glue)
 {
 	struct pc pc;
@@ -279,6 +323,20 @@ START_TEST(pic_inta_at_the_vmms_window)
 	out(&pc, 0x21, 1, 0xff);                              /* masked before any INTA */
 	ck_assert(!pc_pic_intr(&pc));
 	ck_assert_int_eq(pc_pic_inta(&pc, &d), 0);
+	/* An I/O APIC entry in ExtINT mode (pin 4 here) sends no message of
+	 * its own: the 8259 is acknowledged at vCPU 0's window, as through
+	 * LINT0 (QEMU's CPU reads the 8259 only if its LINT0 accepts it). */
+	uint64_t v = 0x18;
+	pc_mmio(&pc, IOAPIC_BASE, 4, true, &v);
+	v = 0x700;
+	pc_mmio(&pc, IOAPIC_BASE + 0x10, 4, true, &v);
+	out(&pc, 0x3f9, 1, 0);
+	out(&pc, 0x21, 1, 0xef);                              /* IRQ 4 open again */
+	out(&pc, 0x3f9, 1, UART_IER_THRI);
+	ck_assert_int_eq(pc_next_delivery(&pc, &d), 0);       /* not acknowledged here */
+	ck_assert(pc_pic_intr(&pc));
+	ck_assert_int_eq(pc_pic_inta(&pc, &d), 1);
+	ck_assert_uint_eq(d.vector, 0x24);
 }
 END_TEST
 
@@ -309,6 +367,34 @@ START_TEST(com1_input_irq)
 	ck_assert(!pc.com1_line);
 	pc_com1_feed(&pc, (const uint8_t *)"x", 1);
 	ck_assert_int_eq(pc_next_delivery(&pc, &d), 1);
+}
+END_TEST
+
+/* The runner's input (com1_input.c): offered as the receiver has room,
+ * one byte with the FIFO off, up to 16 with it on, in order, to the end. */
+START_TEST(com1_input_follows_the_guests_reads)
+{
+	struct pc pc;
+	static const char text[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+	machine(&pc);
+	com1_input_set((const uint8_t *)text, sizeof(text) - 1);
+	com1_input_feed_locked(&pc);
+	ck_assert_uint_eq(pc.com1.rx_count, 1);                /* FIFO off: RBR only */
+	com1_input_feed_locked(&pc);
+	ck_assert_uint_eq(in(&pc, 0x3f8, 1), '0');
+	out(&pc, 0x3fa, 1, UART_FCR_ENABLE);
+	for (unsigned i = 1; i < sizeof(text) - 1; i++) {
+		com1_input_feed_locked(&pc);
+		ck_assert_uint_le(pc.com1.rx_count, UART_FIFO_SIZE);
+		ck_assert(in(&pc, 0x3fd, 1) & UART_LSR_DR);
+		ck_assert_uint_eq(in(&pc, 0x3f8, 1), (uint8_t)text[i]);
+	}
+	com1_input_feed_locked(&pc);
+	ck_assert(!(in(&pc, 0x3fd, 1) & UART_LSR_DR));         /* all taken */
+	com1_input_set(NULL, 0);
+	com1_input_feed_locked(&pc);
+	ck_assert(!(in(&pc, 0x3fd, 1) & UART_LSR_DR));
 }
 END_TEST
 
@@ -479,7 +565,9 @@ Suite *pc_suite(void)
 	tcase_add_test(tc, pci_host_bridge);
 	tcase_add_test(tc, unknown_and_split);
 	tcase_add_test(tc, interrupt_glue);
+	tcase_add_test(tc, rtc_irq8_through_the_io_apic);
 	tcase_add_test(tc, com1_input_irq);
+	tcase_add_test(tc, com1_input_follows_the_guests_reads);
 	tcase_add_test(tc, pic_inta_at_the_vmms_window);
 	tcase_add_test(tc, hostile_random);
 	tcase_add_test(tc, every_port);

@@ -144,6 +144,95 @@ START_TEST(status_and_ram)
 }
 END_TEST
 
+static void set(struct rtc *r, uint8_t idx, uint8_t val, uint64_t now)
+{
+	rtc_write(r, 0x70, idx, now);
+	rtc_write(r, 0x71, val, now);
+}
+
+/* Periodic interrupts at status A's rate: IRQF and IRQ 8 with PIE, up
+ * until status C is read (which clears every flag); none without PIE;
+ * the deadline the VMM gets is the next period, none while IRQF is up. */
+START_TEST(periodic_interrupt_until_status_c_is_read)
+{
+	struct rtc r;
+	uint64_t p = NS / 16;                                  /* rate 12: 16 Hz */
+
+	rtc_init(&r, when(), 0, 128 * MiB, 0, 1);
+	set(&r, RTC_REG_A, 0x2c, 0);
+	ck_assert_uint_eq(rtc_next_event(&r, 0), UINT64_MAX);  /* no PIE, no UIE/AIE */
+	rtc_tick(&r, 3 * p);
+	ck_assert(!rtc_irq_level(&r));
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 3 * p), 0);      /* QEMU: no PF without PIE */
+	set(&r, RTC_REG_B, RTC_B_24H | RTC_B_PIE, 3 * p);
+	ck_assert_uint_eq(rtc_next_event(&r, 3 * p + 1), 4 * p);
+	rtc_tick(&r, 4 * p - 1);
+	ck_assert(!rtc_irq_level(&r));
+	rtc_tick(&r, 4 * p);
+	ck_assert(rtc_irq_level(&r));
+	ck_assert_uint_eq(rtc_next_event(&r, 4 * p), UINT64_MAX);
+	rtc_tick(&r, 6 * p);                                   /* more periods: still one line */
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 6 * p), RTC_C_IRQF | RTC_C_PF);
+	ck_assert(!rtc_irq_level(&r));
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 6 * p), 0);
+	ck_assert_uint_eq(rtc_next_event(&r, 6 * p), 7 * p);
+	set(&r, RTC_REG_A, 0x20, 6 * p);                        /* rate 0: off */
+	ck_assert_uint_eq(rtc_next_event(&r, 6 * p), UINT64_MAX);
+	set(&r, RTC_REG_A, 0x21, 6 * p);                        /* rate 1 acts as 8: 256 Hz */
+	ck_assert_uint_eq(rtc_next_event(&r, 0), NS / 256);
+}
+END_TEST
+
+/* Update-ended each second (the flag always, IRQF only with UIE); the
+ * alarm at its second (0xc0 and up: any), not while SET; enabling a flag
+ * already set raises IRQ 8 at once, disabling it lowers the line. */
+START_TEST(update_and_alarm_interrupts)
+{
+	struct rtc r;
+
+	rtc_init(&r, when(), 0, 128 * MiB, 0, 1);               /* 23:59:14 */
+	set(&r, RTC_REG_B, RTC_B_24H | RTC_B_UIE, 0);
+	ck_assert_uint_eq(rtc_next_event(&r, NS / 2), NS);
+	rtc_tick(&r, NS);
+	ck_assert(rtc_irq_level(&r));
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, NS), RTC_C_IRQF | RTC_C_UF);
+	set(&r, RTC_REG_B, RTC_B_24H, NS);
+	rtc_tick(&r, 2 * NS);
+	ck_assert(!rtc_irq_level(&r));                          /* UF set, not enabled */
+	set(&r, RTC_REG_B, RTC_B_24H | RTC_B_UIE, 2 * NS);      /* enabled now: at once */
+	ck_assert(rtc_irq_level(&r));
+	set(&r, RTC_REG_B, RTC_B_24H, 2 * NS);
+	ck_assert(!rtc_irq_level(&r));
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 2 * NS), RTC_C_UF);
+
+	/* Alarm at 23:59:20 (BCD), hour and minute "any". */
+	set(&r, 1, 0x20, 2 * NS);
+	set(&r, 3, 0xc0, 2 * NS);
+	set(&r, 5, 0xff, 2 * NS);
+	set(&r, RTC_REG_B, RTC_B_24H | RTC_B_AIE, 2 * NS);
+	rtc_tick(&r, 5 * NS);                                   /* :19 */
+	ck_assert(!rtc_irq_level(&r));
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 5 * NS), RTC_C_UF);
+	rtc_tick(&r, 6 * NS);                                   /* :20 */
+	ck_assert(rtc_irq_level(&r));
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 6 * NS), RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	/* A day later, the VMM asleep: the alarm passed, once. */
+	rtc_tick(&r, 6 * NS + 86400 * NS);
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 6 * NS + 86400 * NS),
+			  RTC_C_IRQF | RTC_C_AF | RTC_C_UF);
+	/* SET holds the time of day: no alarm, the update flag still. */
+	set(&r, RTC_REG_B, RTC_B_24H | RTC_B_AIE | RTC_B_SET, 86406 * NS);
+	rtc_tick(&r, 86400 * NS * 2 + 6 * NS);
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 86400 * NS * 2 + 6 * NS), RTC_C_UF);
+	/* Dividers in reset: no update, no alarm. */
+	set(&r, RTC_REG_B, RTC_B_24H | RTC_B_AIE, 86400 * NS * 2 + 6 * NS);
+	set(&r, RTC_REG_A, 0x66, 86400 * NS * 2 + 6 * NS);
+	ck_assert_uint_eq(rtc_next_event(&r, 86400 * NS * 2 + 6 * NS), UINT64_MAX);
+	rtc_tick(&r, 86400 * NS * 3 + 6 * NS);
+	ck_assert_uint_eq(cmos(&r, RTC_REG_C, 86400 * NS * 3 + 6 * NS), 0);
+}
+END_TEST
+
 Suite *rtc_suite(void)
 {
 	Suite *s = suite_create("rtc_cmos");
@@ -154,6 +243,8 @@ Suite *rtc_suite(void)
 	tcase_add_test(tc, uip_wait);
 	tcase_add_test(tc, set_clock);
 	tcase_add_test(tc, status_and_ram);
+	tcase_add_test(tc, periodic_interrupt_until_status_c_is_read);
+	tcase_add_test(tc, update_and_alarm_interrupts);
 	suite_add_tcase(s, tc);
 	return s;
 }

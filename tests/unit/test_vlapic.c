@@ -120,14 +120,83 @@ START_TEST(priority_tpr_ppr_isr_and_eoi)
 }
 END_TEST
 
-START_TEST(level_interrupts_set_the_tmr_until_their_eoi)
+/* Set by a level acceptance, kept across the EOI (SDM 11.8.4: only an
+ * acceptance changes it; QEMU alike), cleared by an edge acceptance. */
+START_TEST(level_interrupts_set_the_tmr_until_an_edge_one_clears_it)
 {
 	enable();
 	vlapic_accept(&l, 0x60, true);
 	ck_assert_uint_eq(rd(VLAPIC_TMR0 + 3, 0), 1);
 	vlapic_ack(&l, 0x60);
 	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);
+	ck_assert_uint_eq(rd(VLAPIC_TMR0 + 3, 0), 1);
+	vlapic_accept(&l, 0x60, false);
 	ck_assert_uint_eq(rd(VLAPIC_TMR0 + 3, 0), 0);
+}
+END_TEST
+
+/* The EOI of a level-triggered vector is kept for the VMM (its I/O
+ * APIC's Remote IRR), each once, lowest first; an edge one's is not, nor
+ * a level vector's whose TMR an edge message of the same vector cleared. */
+START_TEST(level_eois_are_kept_for_the_vmm_each_once)
+{
+	enable();
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), -1);
+	vlapic_accept(&l, 0x40, false);
+	vlapic_ack(&l, 0x40);
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), -1);         /* edge: nothing */
+	vlapic_accept(&l, 0x60, true);
+	vlapic_ack(&l, 0x60);
+	vlapic_accept(&l, 0xa1, true);
+	vlapic_ack(&l, 0xa1);                                   /* nested above 0x60 */
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);              /* ends 0xa1 */
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);              /* ends 0x60 */
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);              /* nothing in service */
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), 0x60);
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), 0xa1);
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), -1);
+	vlapic_accept(&l, 0x70, true);
+	vlapic_ack(&l, 0x70);
+	vlapic_accept(&l, 0x70, false);                          /* edge again: TMR clear */
+	ck_assert_uint_eq(rd(VLAPIC_TMR0 + 3, 0), 1);            /* 0x60's stays */
+	ck_assert_int_eq(wr(VLAPIC_EOI, 0, 0), 0);
+	ck_assert_int_eq(vlapic_take_eoi_exit(&l), -1);
+}
+END_TEST
+
+/* The 8259's INTR through LINT0: the BSP starts in virtual-wire mode
+ * (ExtINT, unmasked, as KVM and QEMU reset it), an AP masked; masking
+ * LINT0 or another delivery mode stops it; a globally disabled APIC
+ * passes the pin whatever LINT0 says; INIT restores the BSP's. */
+START_TEST(lint0_passes_the_8259_in_extint_mode_or_with_the_apic_off)
+{
+	struct vlapic bsp;
+
+	ck_assert(!vlapic_accepts_extint(&l));                 /* id 3: an AP */
+	vlapic_init(&bsp, 0, TPT);
+	uint64_t v = 0;
+	ck_assert_int_eq(vlapic_read(&bsp, VLAPIC_LVT_LINT0, 0, &v), 0);
+	ck_assert_uint_eq(v, 0x700);
+	ck_assert(vlapic_accepts_extint(&bsp));
+	ck_assert_int_eq(vlapic_write(&bsp, VLAPIC_SVR, 0x1ff, 0, &ipi), 0);
+	ck_assert_int_eq(vlapic_write(&bsp, VLAPIC_LVT_LINT0, 0x10700, 0, &ipi), 0);
+	ck_assert(!vlapic_accepts_extint(&bsp));               /* masked */
+	ck_assert_int_eq(vlapic_write(&bsp, VLAPIC_LVT_LINT0, 0x0030, 0, &ipi), 0);
+	ck_assert(!vlapic_accepts_extint(&bsp));               /* fixed: not ExtINT */
+	ck_assert_int_eq(vlapic_write(&bsp, VLAPIC_LVT_LINT0, 0x0700, 0, &ipi), 0);
+	ck_assert(vlapic_accepts_extint(&bsp));
+	ck_assert_int_eq(vlapic_write(&bsp, VLAPIC_SVR, 0xff, 0, &ipi), 0);
+	ck_assert(!vlapic_accepts_extint(&bsp));               /* software-disabled: masked */
+	vlapic_reset(&bsp);                                    /* INIT */
+	ck_assert(vlapic_accepts_extint(&bsp));
+	ck_assert_int_eq(vlapic_write(&bsp, VLAPIC_SVR, 0x1ff, 0, &ipi), 0);
+	ck_assert_int_eq(vlapic_write(&bsp, VLAPIC_LVT_LINT0, 0x10700, 0, &ipi), 0);
+	ck_assert_int_eq(vlapic_set_base(&bsp, APIC_BASE_ADDR), 0);   /* globally off */
+	ck_assert(vlapic_accepts_extint(&bsp));
+	ck_assert(!vlapic_accepts_extint(&l));
+	ck_assert_int_eq(vlapic_set_base(&l, APIC_BASE_ADDR), 0);
+	ck_assert(vlapic_accepts_extint(&l));                  /* an AP's pin too */
 }
 END_TEST
 
@@ -289,7 +358,9 @@ Suite *vlapic_suite(void)
 	tcase_add_test(tc, reserved_bits_are_refused_and_change_nothing);
 	tcase_add_test(tc, a_disabled_apic_keeps_its_lvts_masked_and_delivers_nothing);
 	tcase_add_test(tc, priority_tpr_ppr_isr_and_eoi);
-	tcase_add_test(tc, level_interrupts_set_the_tmr_until_their_eoi);
+	tcase_add_test(tc, level_interrupts_set_the_tmr_until_an_edge_one_clears_it);
+	tcase_add_test(tc, level_eois_are_kept_for_the_vmm_each_once);
+	tcase_add_test(tc, lint0_passes_the_8259_in_extint_mode_or_with_the_apic_off);
 	tcase_add_test(tc, illegal_vectors_are_errors_latched_by_an_esr_write);
 	tcase_add_test(tc, icr_writes_decode_into_ipis);
 	tcase_add_test(tc, one_shot_counts_down_at_the_divided_rate_then_fires_once);

@@ -29,8 +29,10 @@ START_TEST(full_file)
 			       "append =  console=ttyS0  a=\"b c\" # not a comment \n"
 			       "initrd = one.bin, two.bin ,three\n"
 			       "memory = 256M\r\n"
-			       "vcpus = 2\n"), 0);
+			       "vcpus = 2\n"
+			       "com1_input = run/com1.in\n"), 0);
 	ck_assert_str_eq(cfg.kernel, "guests/mb.elf");
+	ck_assert_str_eq(cfg.com1_input, "run/com1.in");
 	ck_assert_str_eq(cfg.append, "console=ttyS0  a=\"b c\" # not a comment");
 	ck_assert_uint_eq(cfg.nr_initrds, 3);
 	ck_assert_str_eq(cfg.initrd[0], "one.bin");
@@ -48,6 +50,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.vcpus, 1);
 	ck_assert_uint_eq(cfg.nr_initrds, 0);
 	ck_assert_str_eq(cfg.append, "");
+	ck_assert_str_eq(cfg.com1_input, "");
 }
 END_TEST
 
@@ -73,6 +76,8 @@ START_TEST(rules)
 	refused("append = x\n", "t.vm: no 'kernel =' line");
 	refused("kernel = a\nkernel = b\n", "t.vm:2: kernel given twice");
 	refused("kernel = a\nram = 1G\n", "t.vm:2: unknown key 'ram'");
+	refused("kernel = a\ncom1_input =\n", "t.vm:2: com1_input: empty name");
+	refused("com1_input = a\ncom1_input = b\n", "t.vm:2: com1_input given twice");
 	refused("kernel a\n", "t.vm:1: expected 'key = value'");
 	refused("kernel = \n", "kernel: empty name");
 	refused("kernel = k\nmemory = 1M\n", "memory: 1048576 is outside 2097152..");
