@@ -495,6 +495,9 @@ START_TEST(every_guest_region_has_acceptance_from_finalize_without_any_call)
 	fake_launch(vm);
 	ck_assert_ptr_nonnull(vm->regions[0].attr);
 	ck_assert_ptr_null(vm->regions[1].attr);         /* not GUEST-sealed: no private memory */
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, 16 * MB, 4096, 0, &run), -EPERM);
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_MAP_GPA, 16 * MB, 4096, 1, &run), -EPERM);
+	ck_assert_ptr_null(vm->regions[1].attr);
 	ck_assert(memattr_private_accepted(vm->regions[0].attr, 0, REGION >> PAGE_SHIFT));
 	/* Accepted as launched: a 2 MiB leaf over the extent, 4 KiB elsewhere. */
 	ck_assert_uint_eq(touch(0x5000, &run), SV_EXIT_SHUTDOWN);
