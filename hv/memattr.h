@@ -3,7 +3,8 @@
  * accepted or not, two bits per 4 KiB page in two bitmaps, plus the
  * region's optional shared backing. Like KVM's memory attributes xarray,
  * but per region (regions are fixed at finalize, so is this structure's
- * size).
+ * size). Every GUEST-sealed region of a guest has them from VM_FINALIZE
+ * on (memattr_launch_alloc), whether or not any attribute call was made.
  *
  * Meaning of the bits:
  *   shared    the page is backed by the shared object (the VMM may read
