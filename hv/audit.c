@@ -83,6 +83,14 @@ static bool ranges_meet(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
+/* A leaf over pages that are all private and accepted needs only the
+ * owner check: check_attr_page would say the same for each page. */
+static bool all_private_accepted(const struct region *r, uint64_t gpa, uint64_t len)
+{
+	return gpa >= r->gpa && len <= r->size - (gpa - r->gpa) &&
+	       memattr_private_accepted(r->attr, (gpa - r->gpa) >> PAGE_SHIFT, len >> PAGE_SHIFT);
+}
+
 /* Does [gpa, gpa + len) lie in one region (or, for the control partition,
  * one mapping) and meet no other? Then vm_find_region / vm_find_map return
  * that one for every page of it. */
@@ -101,7 +109,8 @@ static bool leaf_in_one_range(struct vm *vm, uint64_t gpa, uint64_t len, uint64_
 		} else {
 			start = vm->regions[i].gpa, size = vm->regions[i].size;
 			obj = vm->regions[i].obj;
-			if (vm->regions[i].attr && ranges_meet(gpa, len, start, size))
+			if (vm->regions[i].attr && ranges_meet(gpa, len, start, size) &&
+			    !all_private_accepted(&vm->regions[i], gpa, len))
 				return false;   /* page by page: attributes vary */
 		}
 		if (gpa + len <= start || (gpa >= start && gpa - start >= size))

@@ -91,6 +91,14 @@ bool memattr_any_accepted(const struct memattr *a, uint64_t pg, uint64_t n)
 	return false;
 }
 
+bool memattr_private_accepted(const struct memattr *a, uint64_t pg, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		if (memattr_is_shared(a, pg + i) || !memattr_is_accepted(a, pg + i))
+			return false;
+	return true;
+}
+
 enum memattr_verdict memattr_decide(const struct memattr *a, uint64_t pg)
 {
 	if (!memattr_is_accepted(a, pg))

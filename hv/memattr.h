@@ -3,7 +3,8 @@
  * accepted or not, two bits per 4 KiB page in two bitmaps, plus the
  * region's optional shared backing. Like KVM's memory attributes xarray,
  * but per region (regions are fixed at finalize, so is this structure's
- * size).
+ * size). Every GUEST-sealed region of a guest has them from VM_FINALIZE
+ * on (memattr_launch_alloc), whether or not any attribute call was made.
  *
  * Meaning of the bits:
  *   shared    the page is backed by the shared object (the VMM may read
@@ -66,6 +67,9 @@ void memattr_set_accepted(struct memattr *a, uint64_t pg, bool accepted);
 /* Do pages [pg, pg + n) all have this attribute / any accepted bit? */
 bool memattr_all(const struct memattr *a, uint64_t pg, uint64_t n, bool shared);
 bool memattr_any_accepted(const struct memattr *a, uint64_t pg, uint64_t n);
+/* Are pages [pg, pg + n) all private and accepted (one 2 MiB leaf may
+ * map them)? */
+bool memattr_private_accepted(const struct memattr *a, uint64_t pg, uint64_t n);
 
 enum memattr_verdict memattr_decide(const struct memattr *a, uint64_t pg);
 

@@ -18,7 +18,10 @@ bool memattr_is_guest_call(uint64_t nr)
 	return nr == SV_HC_GUEST_ACCEPT || nr == SV_HC_GUEST_MAP_GPA || nr == SV_HC_GUEST_VE_INFO;
 }
 
-/* The region holding all of [gpa, +len), its attributes on: 0 or -errno. */
+/* The region holding all of [gpa, +len): 0 or -errno. Its attributes are
+ * there since VM_FINALIZE if it is GUEST-sealed (-EPERM otherwise: no
+ * private memory to speak of); a guest runs only after finalize, so
+ * nothing is allocated here. */
 static int guest_range(struct vm *vm, uint64_t gpa, uint64_t len, struct region **out)
 {
 	if ((gpa | len) & ~PAGE_MASK || !len || len > S2_GPA_LIMIT)
@@ -26,11 +29,8 @@ static int guest_range(struct vm *vm, uint64_t gpa, uint64_t len, struct region 
 	struct region *r = vm_find_region(vm, gpa);
 	if (!r || len > r->size - (gpa - r->gpa))
 		return -EINVAL;
-	spin_lock(&vm->attr_lock);
-	int err = memattr_region_enable(vm, r);
-	spin_unlock(&vm->attr_lock);
 	*out = r;
-	return err;
+	return __atomic_load_n(&r->attr, __ATOMIC_ACQUIRE) ? 0 : -EPERM;
 }
 
 /*

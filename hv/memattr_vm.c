@@ -34,7 +34,10 @@ static uint64_t page_of(const struct region *r, uint64_t gpa)
 }
 
 /* attr_lock held. Attributes need a private backing the VMM cannot read:
- * a GUEST-sealed region. Published for faults that hold attr_lock. */
+ * a GUEST-sealed region. Published for faults that hold attr_lock. It
+ * allocates only before VM_FINALIZE (calls 50 and 51): from finalize on
+ * every GUEST region has its bitmaps (memattr_launch_alloc), so a guest's
+ * call or a fault never allocates them. */
 int memattr_region_enable(struct vm *vm, struct region *r)
 {
 	struct memattr *a;
@@ -50,6 +53,46 @@ int memattr_region_enable(struct vm *vm, struct region *r)
 	a->gpa = r->gpa;
 	r->attr = a;
 	return 0;
+}
+
+/*
+ * VM_FINALIZE, before the digest is final: bitmaps for every GUEST-sealed
+ * region that has none, all allocated before any is installed, so a
+ * shortage (-ENOMEM) or a region too large (-E2BIG) changes nothing.
+ * Nothing runs in the VM yet and regions are fixed from here on: after
+ * memattr_launch_install no fault path, guest call or VMM call ever
+ * allocates attributes for a GUEST region.
+ */
+int memattr_launch_alloc(struct vm *vm, struct memattr *fresh[SV_MAX_REGIONS])
+{
+	for (unsigned i = 0; i < vm->nr_regions; i++) {
+		struct region *r = &vm->regions[i];
+		fresh[i] = NULL;
+		if (r->attr || !(memobj_get_seals(r->obj) & MEMOBJ_SEAL_GUEST))
+			continue;
+		int err = memattr_create(r->size >> PAGE_SHIFT, &fresh[i]);
+		if (err) {
+			while (i--)
+				memattr_free(fresh[i]);
+			return err;
+		}
+		fresh[i]->vm = vm;
+		fresh[i]->gpa = r->gpa;
+	}
+	return 0;
+}
+
+/* After the digest: the regions get their launch attributes (every page
+ * private and accepted: what record 2, which names the GUEST seal, and
+ * the populate records measured). No record 9 for them: it would say
+ * "no shared pages", which the GUEST seal already does. */
+void memattr_launch_install(struct vm *vm, struct memattr *fresh[SV_MAX_REGIONS])
+{
+	spin_lock(&vm->attr_lock);
+	for (unsigned i = 0; i < vm->nr_regions; i++)
+		if (fresh[i])
+			vm->regions[i].attr = fresh[i];
+	spin_unlock(&vm->attr_lock);
 }
 
 static void zap(struct vm *vm, uint64_t gpa, uint64_t len)
@@ -152,6 +195,24 @@ struct memobj *memattr_backing(struct region *r, uint64_t gpa, uint64_t *off)
 	}
 }
 
+/* A private page's leaf: 2 MiB when the object holds an extent there,
+ * the region covers the whole aligned block and every page of it is
+ * private and accepted (any change to one of them zaps the block first:
+ * a zap drops a partly covered 2 MiB leaf whole). */
+static int map_private(struct vm *vm, struct region *r, uint64_t gpa, uint64_t pa, unsigned order)
+{
+	uint64_t base = gpa & ~(SIZE_2M - 1), off = r->offset + (base - r->gpa);
+	int err = -EEXIST;
+
+	if (order == ORDER_2M && base >= r->gpa && base + SIZE_2M <= r->gpa + r->size &&
+	    !(off & (SIZE_2M - 1)) &&
+	    memattr_private_accepted(r->attr, page_of(r, base), SIZE_2M >> PAGE_SHIFT))
+		err = stage2_map(&vm->s2, base, pa & ~(SIZE_2M - 1), S2_LEVEL_2M, S2_RWX);
+	if (err == -EEXIST)
+		err = stage2_map(&vm->s2, gpa & PAGE_MASK, pa, S2_LEVEL_4K, S2_RWX);
+	return err;
+}
+
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 {
 	struct memattr *a = r->attr;
@@ -175,9 +236,21 @@ int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 	int err = memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order);
 	if (err)   /* past the object's end: the backing is missing there */
 		return obj == r->obj ? err : VM_FAULT_EXIT;
-	/* 4 KiB leaves only: a conversion must never leave a 2 MiB leaf that
-	 * spans both kinds of page. */
-	err = stage2_map(&vm->s2, gpa & PAGE_MASK, pa, S2_LEVEL_4K, S2_RWX);
+	if (vm_fault_race_hook)
+		vm_fault_race_hook(vm, gpa);
+	if (obj == r->obj) {
+		/* Again under the object lock: a punch that ran between the
+		 * decision and memobj_get_page cleared the bit in its owner
+		 * callback, and the page we hold is a fresh one. */
+		if (!memattr_is_accepted(a, page_of(r, gpa)))
+			err = VM_FAULT_VE;
+		else
+			err = map_private(vm, r, gpa, pa, order);
+	} else {
+		/* 4 KiB leaves only for shared pages: a conversion must never
+		 * leave a 2 MiB leaf that spans both kinds of page. */
+		err = stage2_map(&vm->s2, gpa & PAGE_MASK, pa, S2_LEVEL_4K, S2_RWX);
+	}
 	memobj_put_page(obj, pa);
 	return err == -EEXIST ? 0 : err;
 }

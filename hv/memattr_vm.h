@@ -28,6 +28,13 @@ int vm_set_shared_memory(struct vm *vm, uint64_t gpa, struct memobj *obj, uint64
  * has none yet. -EPERM for a region that is not GUEST-sealed. */
 int memattr_region_enable(struct vm *vm, struct region *r);
 
+/* VM_FINALIZE: attributes for every GUEST-sealed region without them
+ * (all private and accepted). Alloc before the digest (-ENOMEM, -E2BIG,
+ * nothing changed), install after it. */
+struct memattr;
+int memattr_launch_alloc(struct vm *vm, struct memattr *fresh[SV_MAX_REGIONS]);
+void memattr_launch_install(struct vm *vm, struct memattr *fresh[SV_MAX_REGIONS]);
+
 /* The fault on gpa in r, which has attributes; attr_lock held. */
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa);
 /* attr_lock held: the object and offset a guest access to gpa in r (which

@@ -158,4 +158,9 @@ struct vm {
 
 extern struct vm vms[SV_MAX_VMS];
 
+/* Host tests only (NULL otherwise): runs between a guest fault's page
+ * lookup and its installation (hv/vm.c, hv/memattr_vm.c), the window a
+ * punch must not slip into. */
+extern void (*vm_fault_race_hook)(struct vm *vm, uint64_t gpa);
+
 #endif

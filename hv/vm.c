@@ -275,8 +275,13 @@ int vm_finalize(struct vm *vm)
 		if (r->offset + r->size > memobj_get_size(r->obj))
 			return -EINVAL;
 	}
+	struct memattr *fresh[SV_MAX_REGIONS];
+	int err = memattr_launch_alloc(vm, fresh);
+	if (err)
+		return err;
 	launch_layout(&vm->launch, vm);
 	sha256_final(&vm->launch, vm->measurement);
+	memattr_launch_install(vm, fresh);
 	vm->finalized = true;
 	return 0;
 }

@@ -32,9 +32,8 @@ int vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sreg
  * for a region with attributes VM_FAULT_VE / VM_FAULT_EXIT (hv/memattr_vm.h). */
 int vm_handle_fault(struct vm *vm, uint64_t gpa);
 /* Host tests only (NULL otherwise): run inside the windows they race,
- * between a fault's lookup and its installation, and between a
- * populate's copy and its measurement. */
-extern void (*vm_fault_race_hook)(struct vm *vm, uint64_t gpa);
+ * between a populate's copy and its measurement, and (hv/partition.h:
+ * vm_fault_race_hook) between a fault's lookup and its installation. */
 extern void (*vm_populate_race_hook)(struct vm *vm, uint64_t gpa);
 extern void (*vm_map_fault_race_hook)(struct vm *vm, uint64_t gpa);
 uint64_t vm_memobj_pages(struct vm *vm);

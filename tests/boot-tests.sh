@@ -94,6 +94,11 @@ guest_lines=()
 for k in $KERNELS; do
 	guest_lines+=("summary: $k PASS measurement=[0-9a-f]{64}")
 done
+# Acceptance is on for every guest region: what the VMM punched comes
+# back only through a #VE and the guest's ACCEPT, never as a silent zero.
+guest_lines+=('punch: 23 #VEs \(23 expected\), 0 outside the holes'
+	'smp-punch: [0-9]+ #VEs \(at least 1856\), 0 outside the range or not accepted'
+	'stale-tlb: 256 #VEs \(256 expected\), 0 bad, old value after a #VE 0 times')
 # #DB and #AC are intercepted and reflected (DR6, RIP exact), and an event
 # whose delivery takes a stage-2 fault is re-injected, not lost. QEMU's
 # TCG has neither ICEBP nor alignment checks: those two only on Bochs.

@@ -56,6 +56,16 @@ verified() {
 }
 echo "| attest | $(result "$logdir/qemu-attest.log" attest) | $(result "$logdir/bochs-attest.log" attest) |"
 echo "| attest's report verified on the host (sv-verify) | $(verified "$logdir/qemu-attest-verify.log") | $(verified "$logdir/bochs-attest-verify.log") |"
+# Acceptance on for every GUEST region (issue 13): each punched page of
+# punch, smp-punch and stale-tlb came back only through #VE and ACCEPT
+# (their exact #VE lines in tests/configs/guests.cfg's log).
+accepted() {
+	local n
+	[ -f "$1" ] || { echo "not run"; return; }
+	n=$(tr -d '\r' < "$1" | grep -cE 'punch: 23 #VEs \(23 expected\), 0 outside the holes|smp-punch: [0-9]+ #VEs \(at least [0-9]+\), 0 outside|stale-tlb: 256 #VEs \(256 expected\), 0 bad, old value after a #VE 0 times')
+	[ "$n" -eq 3 ] && echo "PASS" || echo "FAIL ($n of 3 #VE lines)"
+}
+echo "| acceptance on by default: what the VMM punched comes back only through #VE and ACCEPT (punch, smp-punch, stale-tlb) | $(accepted "$logdir/qemu-guests.log") | $(accepted "$logdir/bochs-guests.log") |"
 # Hostile control partitions: partition name, boot-test log name.
 for p in hostile-control:hostile-control map-race-control:map-race \
 	populate-flip-control:populate-flip exhaust-control:exhaust; do

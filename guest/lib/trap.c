@@ -108,16 +108,21 @@ void trap_set_gate(unsigned vector, const void *handler)
 					 .off1 = (uint16_t)(a >> 16), .off2 = (uint32_t)(a >> 32) };
 }
 
-void trap_init(void)
+void trap_load(void)
 {
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed))
 		gdtr = { sizeof(gdt) - 1, (uint64_t)gdt }, idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
-	for (unsigned i = 0; i < NR_VECTORS; i++)
-		trap_set_gate(i, stubs[i]);
 	/* CS stays 0x08 and SS 0x10 as the VMM set them: the new GDT gives
 	 * the same selectors the same meaning, so no reload is needed. */
 	__asm__ volatile("lgdt %0; lidt %1" : : "m"(gdtr), "m"(idtr) : "memory");
+}
+
+void trap_init(void)
+{
+	for (unsigned i = 0; i < NR_VECTORS; i++)
+		trap_set_gate(i, stubs[i]);
+	trap_load();
 }
 
 /* The VMM's TR has base 0 (layout.h leaves gpa 0 free): RSP0 of that TSS

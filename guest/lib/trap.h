@@ -28,6 +28,9 @@ struct trap {
 /* Loads a GDT (flat 64-bit code 0x08, data 0x10) and an IDT covering
  * vectors 0-31 on this vCPU. Each vCPU calls it once. */
 void trap_init(void);
+/* Loads the GDT and IDT trap_init set up on another vCPU, leaving the
+ * gates as they are (a hook another vCPU installed stays). */
+void trap_load(void);
 /* Points IDT entry `vector` at handler (an interrupt gate, ring 0). */
 void trap_set_gate(unsigned vector, const void *handler);
 int trap_catch(void (*fn)(void *), void *arg, struct trap *out);

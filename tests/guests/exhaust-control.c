@@ -12,6 +12,13 @@
  * and page accounting (free, object and stage-2 pages, objects, VMs) must
  * be back at its baseline at the end. Run with debug.audit = on.
  *
+ * The swept range [2 MiB, 8 MiB) is an ordinary (not GUEST-sealed) object
+ * bound as a second region: a GUEST region has acceptance on, and its
+ * punched page would raise #VE in this guest, which has no IDT; what is
+ * tested here is the zap of part of a 2 MiB leaf without memory, and an
+ * ordinary region's punched page reads zero (README "Private and shared
+ * memory"). The code and page tables are in the GUEST region [0, 2 MiB).
+ *
  * The guest (exh_guest below, hand-assembled, vendor-neutral: it only uses
  * OUT and HLT) sweeps [2 MiB, 8 MiB) a page at a time: a page reading 0 is
  * counted as zero, one reading anything but its own gpa + 1 as bad; then
@@ -193,10 +200,15 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	memcpy(code, exh_guest, code_len);
 	guest_page_tables(pt);
 	struct sv_vcpu_regs regs = { .rip = CODE_GPA, .rsp = GMEM - 8, .cr3 = GUEST_PT };
-	int64_t g = guest_object(GMEM, true);
+	int64_t code_obj = guest_object(SWEEP_FROM, true);
+	int64_t g = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING);
+	expect("create the swept object", g >= 0, 1);
+	expect("size it", sv_call2(SV_HC_MEMOBJ_SET_SIZE, g, GMEM - SWEEP_FROM), 0);
+	expect("fallocate it", sv_call4(SV_HC_MEMOBJ_FALLOCATE, g, 0, 0, GMEM - SWEEP_FROM), 0);
 	int64_t vm = sv_call0(SV_HC_VM_CREATE);
 	expect("create the VM", vm > 0, 1);
-	expect("bind the object", sv_call5(SV_HC_VM_SET_REGION, vm, 0, GMEM, g, 0), 0);
+	expect("bind the code object", sv_call5(SV_HC_VM_SET_REGION, vm, 0, SWEEP_FROM, code_obj, 0), 0);
+	expect("bind the swept object", sv_call5(SV_HC_VM_SET_REGION, vm, SWEEP_FROM, GMEM - SWEEP_FROM, g, 0), 0);
 	expect("populate the page tables", sv_call4(SV_HC_VM_POPULATE, vm, GUEST_PT, (uint64_t)pt, GUEST_PT_LEN), 0);
 	expect("populate the code", sv_call4(SV_HC_VM_POPULATE, vm, CODE_GPA, (uint64_t)code, code_len), 0);
 	expect("create the vCPU", sv_call3(SV_HC_VCPU_CREATE, vm, 0, (uint64_t)&regs), 0);
@@ -222,12 +234,12 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	exhaust();
 
 	/* Out of memory now. */
-	expect("punch 4 KiB inside a 2 MiB leaf", sv_call4(SV_HC_MEMOBJ_FALLOCATE, g, PUNCH, 4 * MB + 5 * PAGE, PAGE), 0);
+	expect("punch 4 KiB inside a 2 MiB leaf", sv_call4(SV_HC_MEMOBJ_FALLOCATE, g, PUNCH, 4 * MB - SWEEP_FROM + 5 * PAGE, PAGE), 0);
 	s = sweep(vm);
 	sv_printf("sweep 2: %ld zero pages, %ld bad, %u faults without memory\n", s.zeros, s.bad, s.unbacked);
 	expect("sweep 2: exactly the punched page reads zero", s.zeros, 1);
 	expect("sweep 2: every other page kept its data", s.bad, 0);
-	expect("punch 4 KiB inside another 2 MiB leaf", sv_call4(SV_HC_MEMOBJ_FALLOCATE, g, PUNCH, 6 * MB + 511 * PAGE, PAGE), 0);
+	expect("punch 4 KiB inside another 2 MiB leaf", sv_call4(SV_HC_MEMOBJ_FALLOCATE, g, PUNCH, 6 * MB - SWEEP_FROM + 511 * PAGE, PAGE), 0);
 	expect("punch 4 KiB of my own mapping", sv_call4(SV_HC_MEMOBJ_FALLOCATE, m, PUNCH, 3 * PAGE, PAGE), 0);
 	expect("unmap my mapping", sv_call1(SV_HC_MEMOBJ_UNMAP, MAP_M), 0);
 	s = sweep(vm);
@@ -237,7 +249,8 @@ __attribute__((section(".text.start"))) void _start(struct sv_boot_params *param
 	struct sv_stats low = stats(0);
 	sv_printf("still exhausted: %lu pages free\n", low.free_pages);
 	expect("destroy the VM out of memory", sv_call1(SV_HC_VM_DESTROY, vm), 0);
-	expect("close the guest's object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
+	expect("close the guest's code object", sv_call1(SV_HC_MEMOBJ_CLOSE, code_obj), 0);
+	expect("close the guest's swept object", sv_call1(SV_HC_MEMOBJ_CLOSE, g), 0);
 	expect("close the mapped object", sv_call1(SV_HC_MEMOBJ_CLOSE, m), 0);
 
 	release();

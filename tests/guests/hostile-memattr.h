@@ -7,6 +7,8 @@
  *     D is a #VE (SV_EXIT_SHUTDOWN here), never the zero page;
  *   - the VMM converts D to shared behind the guest's back and plants a
  *     byte there: the guest never reads it (#VE again);
+ *   - the same punch of a guest that never made or saw any attribute
+ *     call (acceptance is on for every GUEST region from finalize): #VE;
  *   - what the VMM writes into shared memory the guest reads (allowed);
  *   - every call the VMM could use to reach private memory is refused.
  */
@@ -29,9 +31,10 @@ static const uint8_t ma_code[] = {
 
 struct ma_vm { int64_t g, sh, vm; };
 
-/* A finalized VM: D holds 0x5a, S starts shared (measured), the shared
- * object holds 0x77 at S. */
-static struct ma_vm ma_launch(const char *what)
+/* A finalized VM: D holds 0x5a; with attrs, S starts shared (measured)
+ * and the shared object holds 0x77 at S; without, no attribute call is
+ * made at all and S is a private page populated with 0x77. */
+static struct ma_vm ma_launch_with(const char *what, bool attrs)
 {
 	static uint64_t pt[GUEST_PT_LEN / 8];
 	static const uint8_t d = 0x5a, s = 0x77;
@@ -45,13 +48,22 @@ static struct ma_vm ma_launch(const char *what)
 	expect("attr VM: page tables", sv_call4(SV_HC_VM_POPULATE, m.vm, GUEST_PT, (uint64_t)pt, GUEST_PT_LEN), 0);
 	expect("attr VM: code", sv_call4(SV_HC_VM_POPULATE, m.vm, MB, (uint64_t)ma_code, sizeof(ma_code)), 0);
 	expect("attr VM: D", sv_call4(SV_HC_VM_POPULATE, m.vm, MA_D, (uint64_t)&d, 1), 0);
-	expect("attr VM: S shared before finalize", sv_call4(SV_HC_VM_SET_MEMORY_ATTRIBUTES, m.vm, MA_S, PAGE, SV_MEMATTR_SHARED), 0);
-	expect("attr VM: shared object size", sv_call2(SV_HC_MEMOBJ_SET_SIZE, m.sh, 2 * MB), 0);
-	expect("attr VM: shared memory bound", sv_call4(SV_HC_VM_SET_SHARED_MEMORY, m.vm, 0, m.sh, 0), 0);
-	expect("attr VM: a byte into shared memory", sv_call4(SV_HC_MEMOBJ_WRITE, m.sh, MA_S, (uint64_t)&s, 1), 1);
+	if (attrs) {
+		expect("attr VM: S shared before finalize", sv_call4(SV_HC_VM_SET_MEMORY_ATTRIBUTES, m.vm, MA_S, PAGE, SV_MEMATTR_SHARED), 0);
+		expect("attr VM: shared object size", sv_call2(SV_HC_MEMOBJ_SET_SIZE, m.sh, 2 * MB), 0);
+		expect("attr VM: shared memory bound", sv_call4(SV_HC_VM_SET_SHARED_MEMORY, m.vm, 0, m.sh, 0), 0);
+		expect("attr VM: a byte into shared memory", sv_call4(SV_HC_MEMOBJ_WRITE, m.sh, MA_S, (uint64_t)&s, 1), 1);
+	} else {
+		expect("plain VM: S private", sv_call4(SV_HC_VM_POPULATE, m.vm, MA_S, (uint64_t)&s, 1), 0);
+	}
 	expect("attr VM: vCPU", sv_call3(SV_HC_VCPU_CREATE, m.vm, 0, (uint64_t)&regs), 0);
 	expect("attr VM: finalize", sv_call1(SV_HC_VM_FINALIZE, m.vm), 0);
 	return m;
+}
+
+static struct ma_vm ma_launch(const char *what)
+{
+	return ma_launch_with(what, true);
 }
 
 /* One VCPU_RUN: the byte the guest reported, or -1 for a shutdown. */
@@ -100,6 +112,14 @@ static void memory_attributes(void)
 	expect("attr: convert D to shared, unasked", sv_call4(SV_HC_VM_SET_MEMORY_ATTRIBUTES, m.vm, MA_D, PAGE, SV_MEMATTR_SHARED), 0);
 	expect("attr: plant a byte there", sv_call4(SV_HC_MEMOBJ_WRITE, m.sh, MA_D, (uint64_t)&planted, 1), 1);
 	expect("attr: the guest never reads the planted byte (#VE)", ma_run(&m), -1);
+	ma_destroy(&m);
+
+	/* No attribute call by anyone: the default is the same. */
+	m = ma_launch_with("the VMM punches a page of a guest that never used attributes", false);
+	expect("plain: guest reads its private byte", ma_run(&m), 0x5a);
+	expect("plain: guest reads its other private byte", ma_run(&m), 0x77);
+	expect("plain: punch the page the guest read", sv_call4(SV_HC_MEMOBJ_FALLOCATE, m.g, MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE, MA_D, PAGE), 0);
+	expect("plain: the guest's next read is a #VE, not a zero page", ma_run(&m), -1);
 	ma_destroy(&m);
 	expect_baseline("after the memory-attribute VMs", &base);
 }

@@ -4,8 +4,14 @@
  * round. Once vCPU 1 has seen "round r punched", it may read zeros or
  * later rounds' data in the range, never round r's or older: that would be
  * a translation the punch should have removed from its CPU.
+ * Acceptance is on for all guest memory: after a punch, either vCPU's
+ * first access to a page raises #VE (never a silent zero page); the
+ * handler accepts a zero page (-EEXIST: the other vCPU was first) and the
+ * access goes on. Every round must bring #VEs.
  */
 #include "guest/lib/kernel.h"
+#include "guest/lib/memattr.h"
+#include "guest/lib/trap.h"
 
 KERNEL_VCPUS(2);
 
@@ -17,8 +23,17 @@ KERNEL_VCPUS(2);
 struct shared {
 	volatile uint64_t reader_ready, punched, done, reader_done;
 	volatile uint64_t stale, reads, punch_errors;
+	volatile uint64_t idt_ready, ves, bad_ves;
 };
 static struct shared *const sh = (struct shared *)(8 * MB);
+
+static void on_ve(uint64_t gpa)
+{
+	__atomic_add_fetch(&sh->ves, 1, __ATOMIC_RELAXED);
+	int64_t r = sv_accept(gpa & ~4095UL, 4096);
+	if ((r && r != -EEXIST) || gpa < RANGE || gpa >= RANGE + RANGE_LEN)
+		__atomic_add_fetch(&sh->bad_ves, 1, __ATOMIC_RELAXED);
+}
 
 static void writer(void)
 {
@@ -36,13 +51,19 @@ static void writer(void)
 		;
 	kprintf("smp-punch: %d rounds, %lu reads by vCPU 1, %lu stale words, %lu punch errors\n",
 		ROUNDS, sh->reads, sh->stale, sh->punch_errors);
-	int bad = sh->stale || sh->punch_errors || !sh->reads;
+	kprintf("smp-punch: %lu #VEs (at least %d), %lu outside the range or not accepted\n",
+		sh->ves, (ROUNDS - 1) * (int)(RANGE_LEN / 4096), sh->bad_ves);
+	int bad = sh->stale || sh->punch_errors || !sh->reads || sh->bad_ves ||
+		  sh->ves < (ROUNDS - 1) * RANGE_LEN / 4096;   /* every fill after a punch */
 	kprintf(bad ? "FAIL\n" : "PASS\n");
 	kexit(bad ? 1 : 0);
 }
 
 static void reader(void)
 {
+	while (!sh->idt_ready)
+		;
+	trap_load();
 	sh->reader_ready = 1;
 	while (!sh->done) {
 		uint64_t seen = __atomic_load_n(&sh->punched, __ATOMIC_ACQUIRE);
@@ -59,7 +80,11 @@ static void reader(void)
 
 __attribute__((section(".text.start"))) void _start(uint64_t id)
 {
-	if (id == 0)
+	if (id == 0) {
+		trap_init();
+		sv_ve_init(on_ve);
+		sh->idt_ready = 1;
 		writer();
+	}
 	reader();
 }

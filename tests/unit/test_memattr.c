@@ -284,7 +284,7 @@ START_TEST(a_punched_accepted_page_raises_ve_until_the_guest_accepts_a_zero_page
 	ck_assert_uint_eq(touch(2 * MB + 4096, &run), SV_EXIT_SHUTDOWN);
 	ck_assert(mapped(2 * MB + 4096, &hpa));
 	memcpy(phys_to_virt(hpa), "secret", 6);
-	/* Attributes on (the guest's first call), then the VMM punches. */
+	/* Attributes on since finalize (ACCEPT: already accepted), then the VMM punches. */
 	ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, 2 * MB + 4096, 4096, 0, &run), -EEXIST);
 	ck_assert_int_eq(hc(SV_HC_MEMOBJ_FALLOCATE, 0, PUNCH, 2 * MB + 4096, 4096), 0);
 	ck_assert(!mapped(2 * MB + 4096, &hpa));
@@ -473,6 +473,92 @@ START_TEST(a_fault_racing_conversions_never_maps_what_the_attributes_forbid)
 }
 END_TEST
 
+/*
+ * Acceptance is on for every GUEST region from VM_FINALIZE, with no
+ * attribute call at all: the VMM's punch of a page the guest used is a
+ * #VE at that gpa, never a silent zero page; a 2 MiB leaf still maps a
+ * block whose pages are all private and accepted, and a punch inside it
+ * leaves the rest mapped in 4 KiB pages, the punched one not at all.
+ */
+START_TEST(every_guest_region_has_acceptance_from_finalize_without_any_call)
+{
+	struct sv_run run = { 0 };
+	struct memobj *plain;
+	unsigned level;
+	uint64_t hpa;
+
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &plain), 0);
+	ck_assert_int_eq(memobj_set_size(plain, MB), 0);
+	ck_assert_int_eq(vm_set_region(vm, 16 * MB, MB, plain, 0), 0);
+	ck_assert_int_eq(memobj_fallocate(priv, 0, 0, 2 * MB), 0);   /* one extent */
+	ck_assert_ptr_null(vm->regions[0].attr);
+	fake_launch(vm);
+	ck_assert_ptr_nonnull(vm->regions[0].attr);
+	ck_assert_ptr_null(vm->regions[1].attr);         /* not GUEST-sealed: no private memory */
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, 16 * MB, 4096, 0, &run), -EPERM);
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_MAP_GPA, 16 * MB, 4096, 1, &run), -EPERM);
+	ck_assert_ptr_null(vm->regions[1].attr);
+	ck_assert(memattr_private_accepted(vm->regions[0].attr, 0, REGION >> PAGE_SHIFT));
+	/* Accepted as launched: a 2 MiB leaf over the extent, 4 KiB elsewhere. */
+	ck_assert_uint_eq(touch(0x5000, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, 0xff);
+	ck_assert(stage2_lookup(&vm->s2, 0x5000, &hpa, &level) && level == 1);
+	ck_assert_uint_eq(touch(2 * MB + 4096, &run), SV_EXIT_SHUTDOWN);
+	ck_assert(stage2_lookup(&vm->s2, 2 * MB + 4096, &hpa, &level) && level == 0);
+	memcpy(phys_to_virt(hpa), "secret", 6);
+	ck_assert_int_eq(vm_audit(), 0);
+	/* The VMM punches a page the guest never accepted by any call. */
+	ck_assert_int_eq(hc(SV_HC_MEMOBJ_FALLOCATE, 0, PUNCH, 2 * MB + 4096, 4096), 0);
+	ck_assert_uint_eq(touch(2 * MB + 4096 + 8, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, SV_VE_VECTOR);
+	ck_assert(!mapped(2 * MB + 4096, &hpa));
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_VE_INFO, 0, 0, 0, &run), 2 * MB + 4096 + 8);
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, 2 * MB + 4096, 4096, 0, &run), 0);
+	ck_assert_uint_eq(touch(2 * MB + 4096, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, 0xff);
+	ck_assert(mapped(2 * MB + 4096, &hpa));
+	ck_assert_int_eq(((uint8_t *)phys_to_virt(hpa))[0], 0);
+	/* A punch inside the 2 MiB leaf: the leaf goes, the punched page
+	 * raises #VE, its neighbours come back in 4 KiB leaves. */
+	ck_assert_int_eq(hc(SV_HC_MEMOBJ_FALLOCATE, 0, PUNCH, 0x3000, 4096), 0);
+	ck_assert(!mapped(0x5000, &hpa));
+	ck_assert_uint_eq(touch(0x3000, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, SV_VE_VECTOR);
+	ck_assert(!mapped(0x3000, &hpa));
+	ck_assert_uint_eq(touch(0x5000, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, 0xff);
+	ck_assert(stage2_lookup(&vm->s2, 0x5000, &hpa, &level) && level == 0);
+	ck_assert_int_eq(vm_audit(), 0);
+	/* Accepted again, the page is the guest's (a fresh zero page). */
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, 0x3000, 4096, 0, &run), 0);
+	memobj_close(plain);
+}
+END_TEST
+
+/* The bitmaps are allocated at VM_FINALIZE, all of them before any is
+ * installed: a region they cannot be had for fails the finalize and
+ * changes nothing (no attributes, not finalized, nothing leaked). */
+START_TEST(finalize_without_bitmaps_for_every_region_changes_nothing)
+{
+	struct memobj *huge;
+	uint64_t big = (SV_MEMATTR_MAX_PAGES + 1) << PAGE_SHIFT;
+	uint8_t digest[32];
+
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &huge), 0);
+	ck_assert_int_eq(memobj_add_seals(huge, MEMOBJ_SEAL_GUEST), 0);
+	ck_assert_int_eq(memobj_set_size(huge, big), 0);
+	ck_assert_int_eq(vm_set_region(vm, 64UL << 30, big, huge, 0), 0);
+	ck_assert_int_eq(vcpu_create(vm, 0, &(struct sv_vcpu_regs){ 0 }), 0);
+	memcpy(digest, vm->measurement, 32);
+	ck_assert_int_eq(vm_finalize(vm), -E2BIG);
+	ck_assert(!vm->finalized);
+	ck_assert_ptr_null(vm->regions[0].attr);
+	ck_assert_ptr_null(vm->regions[1].attr);
+	ck_assert_mem_eq(vm->measurement, digest, 32);
+	memobj_close(huge);
+}
+END_TEST
+
 Suite *memattr_suite(void)
 {
 	Suite *s = suite_create("memattr");
@@ -489,6 +575,8 @@ Suite *memattr_suite(void)
 	tcase_add_test(tc, a_guest_cannot_name_memory_that_is_not_its_own);
 	tcase_add_test(tc, private_to_shared_punches_the_private_contents);
 	tcase_add_test(tc, a_fault_racing_conversions_never_maps_what_the_attributes_forbid);
+	tcase_add_test(tc, every_guest_region_has_acceptance_from_finalize_without_any_call);
+	tcase_add_test(tc, finalize_without_bitmaps_for_every_region_changes_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <sealvisor/errno.h>
 #include "hv/hypercall.h"
+#include "hv/memattr_vm.h"
 #include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
@@ -300,17 +301,37 @@ static void widen_fault_window(struct vm *vm, uint64_t gpa)
 	jitter(&seed, 300);
 }
 
+static int64_t guest_accept_call(uint64_t gpa, uint64_t size);
+
 static void guest_fault_work(void *ctx)
 {
 	static __thread unsigned seed = 13;
 	unsigned *next = ctx;
-	int r = vm_handle_fault(guest, window_gpa((*next)++ % (2 * WINDOW_PAGES)));
+	uint64_t gpa = window_gpa((*next)++ % (2 * WINDOW_PAGES));
+	int r = vm_handle_fault(guest, gpa);
 
+	/* A punched page is no longer accepted (every GUEST region has
+	 * acceptance on): the guest takes the #VE and accepts a fresh page,
+	 * which its next fault maps. */
+	if (r == VM_FAULT_VE)
+		r = (int)guest_accept_call(gpa, PAGE_SIZE);
 	if (r)
-		note_bad("vm_handle_fault returned %ld", r);
+		note_bad("vm_handle_fault or the ACCEPT after its #VE returned %ld", r);
 	/* The guest runs a little before its next fault; back to back, the
 	 * unfair spinlock would starve CPU 0's punch of the object lock. */
 	jitter(&seed, 300);
+}
+
+/* The guest's SV_HC_GUEST_ACCEPT on its vCPU 0 (CPU 1 and, between
+ * rounds, CPU 0 only). */
+static int64_t guest_accept_call(uint64_t gpa, uint64_t size)
+{
+	static struct sv_run run;
+	struct vcpu *v = &guest->vcpus[0];
+
+	v->regs.rax = SV_HC_GUEST_ACCEPT, v->regs.rdi = gpa, v->regs.rsi = size;
+	memattr_guest_call(v, &run);
+	return (int64_t)v->regs.rax;
 }
 
 /* A GUEST object of 4 MiB bound at gpa 0 of a fresh guest. */
@@ -330,6 +351,11 @@ static void guest_setup(void)
 static void guest_reset(void)
 {
 	ck_assert_int_eq(memobj_fallocate(gobj, PUNCH, 0, 4 * MB), 0);
+	/* Accepted again as the guest would (ACCEPT punches, so before the
+	 * extent is allocated): the extent's 2 MiB leaf needs all its pages
+	 * accepted. */
+	ck_assert_int_eq(guest_accept_call(0, 2 * MB), 0);
+	ck_assert_int_eq(guest_accept_call(EXT_GPA, 2 * MB), 0);
 	ck_assert_int_eq(memobj_fallocate(gobj, 0, EXT_GPA, 2 * MB), 0);
 }
 
