@@ -113,19 +113,19 @@ static int set_path(struct ctx *c, char *dst, const char *key, const char *v,
 
 /* A decimal number in [0, max], no sign, no suffix. */
 static int set_uint(struct ctx *c, unsigned *dst, const char *key, const char *v, size_t n,
-		    unsigned max)
+		    unsigned max, const char *unit)
 {
 	uint64_t x = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] < '0' || v[i] > '9' || x > max)
-			return fail(c, "bad value '%.*s' for %s: a number of seconds, 0 to %u",
-				    (int)n, v, key, max);
-		x = x * 10 + (unsigned)(v[i] - '0');
+	for (size_t i = 0; i < n && x <= max; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			x = (uint64_t)max + 1;
+		else
+			x = x * 10 + (unsigned)(v[i] - '0');
 	}
-	if (x > max)
-		return fail(c, "bad value '%.*s' for %s: a number of seconds, 0 to %u",
-			    (int)n, v, key, max);
+	if (!n || x > max)
+		return fail(c, "bad value '%.*s' for %s: a number of %s, 0 to %u",
+			    (int)n, v, key, unit, max);
 	*dst = (unsigned)x;
 	return 0;
 }
@@ -150,7 +150,10 @@ static int set_key(struct ctx *c, struct config *cfg, const char *k, size_t kn,
 		return 0;
 	}
 	if (eq(k, kn, "watchdog"))
-		return set_uint(c, &cfg->watchdog_s, "watchdog", v, vn, CONFIG_WATCHDOG_MAX);
+		return set_uint(c, &cfg->watchdog_s, "watchdog", v, vn, CONFIG_WATCHDOG_MAX, "seconds");
+	if (eq(k, kn, "debug.audit_every"))
+		return set_uint(c, &cfg->audit_every, "debug.audit_every", v, vn, CONFIG_AUDIT_EVERY_MAX,
+				"hypercalls");
 	if (eq(k, kn, "log.level"))
 		return lookup(c, log_levels, "log.level", v, vn, &cfg->log_level);
 	if (eq(k, kn, "debug.fault"))

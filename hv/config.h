@@ -11,6 +11,7 @@
 #define CONFIG_MAX_GUESTS 16
 #define CONFIG_ERR_MAX 160
 #define CONFIG_WATCHDOG_MAX 86400   /* seconds: a day */
+#define CONFIG_AUDIT_EVERY_MAX 1000000
 
 enum debug_fault {
 	DEBUG_FAULT_NONE,
@@ -33,6 +34,7 @@ struct config {
 	int debug_fault;                               /* enum debug_fault */
 	bool selftest;                                 /* allocator self-check at boot */
 	bool audit;                                    /* stage-2 audit after each hypercall */
+	unsigned audit_every;                          /* 0, or audit after every Nth hypercall */
 	unsigned watchdog_s;                           /* 0: off (hv/watchdog.h) */
 };
 

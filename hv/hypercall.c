@@ -22,6 +22,9 @@
 #define CONSOLE_MAX 4096
 
 bool hypercall_audit;
+unsigned hypercall_audit_every;
+uint64_t hypercall_audits;
+static uint64_t calls_since_audit;     /* under hv_lock */
 
 /*
  * Hypercalls from several CPUs are serialised by one lock: the VM table,
@@ -106,6 +109,8 @@ static int64_t hc_shutdown(struct vm *caller, const union hc_args *a)
 	if (a->shutdown.status > 255)
 		return -EINVAL;
 	log_info("control partition asks to shut down with status %lu\n", a->shutdown.status);
+	if (hypercall_audit || hypercall_audit_every)
+		log_info("audit: %lu stage-2 audits after hypercalls, all clean\n", hypercall_audits);
 	trace_flush();
 	(void)caller;
 	arch_shutdown((int)a->shutdown.status);
@@ -581,6 +586,17 @@ static const struct {
 	[SV_HC_GUEST_EXTEND] = { hc_guest_extend, true },
 };
 
+/* hv_lock held. */
+static bool audit_due(void)
+{
+	if (hypercall_audit)
+		return true;
+	if (!hypercall_audit_every || ++calls_since_audit < hypercall_audit_every)
+		return false;
+	calls_since_audit = 0;
+	return true;
+}
+
 int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
 {
 	uint64_t nr = a[0];
@@ -593,7 +609,7 @@ int64_t hypercall_dispatch(struct vm *caller, const uint64_t a[7])
 	hv_defer_frees_begin();
 	spin_lock(&hv_lock);
 	int64_t r = table[nr].fn(caller, &args);
-	if (hypercall_audit && vm_audit())
+	if (audit_due() && (hypercall_audits++, vm_audit()))
 		panic("ownership audit failed after hypercall %lu", nr);
 	spin_unlock(&hv_lock);
 	hv_defer_frees_end();       /* zero and free what it removed: no lock held */

@@ -18,7 +18,11 @@ int64_t vcpu_mp_get_call(struct vm *vm, uint64_t id);
 /* VM_SET_CPUID (hv/cpuid_policy.c); hv_lock held. */
 int64_t vm_set_cpuid_call(struct vm *caller, struct vm *vm, uint64_t gpa, uint64_t nr);
 
-/* Test builds: audit every stage-2 table after each hypercall. */
+/* Test builds: audit every stage-2 table after each hypercall, or (a
+ * guest too big for that, e.g. Linux) after every Nth one; the count of
+ * audits run, all clean (a failed one panics). */
 extern bool hypercall_audit;
+extern unsigned hypercall_audit_every;
+extern uint64_t hypercall_audits;
 
 #endif

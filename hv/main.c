@@ -102,6 +102,7 @@ void hv_main(struct boot_info *bi)
 	if (bi->config.selftest && selftest_allocator() != 0)
 		arch_shutdown(SV_EXIT_FAIL);
 	hypercall_audit = bi->config.audit;
+	hypercall_audit_every = bi->config.audit_every;
 	clock_init(bi->tsc_per_ms);
 	apic_timer_calibrate(bi->tsc_per_ms);
 	watchdog_init(bi->config.watchdog_s);

@@ -26,6 +26,7 @@ START_TEST(good_file_sets_every_key)
 		"log.level = debug\n"
 		"debug.fault = ud2\n"
 		"watchdog = 30\n"
+		"debug.audit_every = 256\n"
 		"selftest = off";          /* no final newline */
 	ck_assert_int_eq(parse(text), 0);
 	ck_assert_str_eq(cfg.control, "control.elf");
@@ -38,6 +39,7 @@ START_TEST(good_file_sets_every_key)
 	ck_assert_int_eq(cfg.debug_fault, DEBUG_FAULT_UD2);
 	ck_assert(!cfg.selftest);
 	ck_assert_uint_eq(cfg.watchdog_s, 30);
+	ck_assert_uint_eq(cfg.audit_every, 256);
 	ck_assert_str_eq(err, "");
 }
 END_TEST
@@ -49,6 +51,7 @@ START_TEST(empty_file_keeps_defaults)
 	ck_assert(cfg.selftest);
 	ck_assert_int_eq(cfg.nr_guests, 0);
 	ck_assert_uint_eq(cfg.watchdog_s, 0);      /* off */
+	ck_assert_uint_eq(cfg.audit_every, 0);
 }
 END_TEST
 
@@ -66,6 +69,8 @@ static const struct {
 	{ "guest = ../escape.elf\n", "sealvisor.cfg:1: guest path '../escape.elf' must not contain '..'" },
 	{ "watchdog = -1\n", "sealvisor.cfg:1: bad value '-1' for watchdog: a number of seconds, 0 to 86400" },
 	{ "watchdog = 5s\n", "sealvisor.cfg:1: bad value '5s' for watchdog: a number of seconds, 0 to 86400" },
+	{ "debug.audit_every = 1000001\n", "sealvisor.cfg:1: bad value '1000001' for debug.audit_every: a number of hypercalls, 0 to 1000000" },
+	{ "debug.audit_every = x\n", "sealvisor.cfg:1: bad value 'x' for debug.audit_every: a number of hypercalls, 0 to 1000000" },
 	{ "watchdog = 86401\n", "sealvisor.cfg:1: bad value '86401' for watchdog: a number of seconds, 0 to 86400" },
 	{ "watchdog = 99999999999999999999999\n", "sealvisor.cfg:1: bad value '99999999999999999999999' for watchdog: a number of seconds, 0 to 86400" },
 	{ "guest = a b.elf\n", "sealvisor.cfg:1: bad character ' ' in guest path 'a b.elf'" },

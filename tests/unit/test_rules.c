@@ -37,6 +37,7 @@ static void teardown(void)
 {
 	vcpu_enter_race_hook = NULL;
 	hypercall_audit = false;
+	hypercall_audit_every = 0;
 	for (unsigned i = 0; i < SV_MAX_VMS; i++)
 		if (vms[i].in_use)
 			vm_destroy(&vms[i]);
@@ -196,6 +197,29 @@ START_TEST(the_audit_after_each_hypercall_stops_a_broken_invariant)
 }
 END_TEST
 
+/* debug.audit_every = 3: the audit runs after the third hypercall, not
+ * the first two (a translation to an unowned page planted meanwhile goes
+ * unnoticed by them), and the count says so. */
+START_TEST(the_audit_every_nth_hypercall_runs_on_the_nth)
+{
+	struct vm *control, *vm;
+	uint64_t free_page = pmm_alloc(0, OWNER_HV, 0);
+
+	ck_assert_int_eq(vm_create_control(4 * MB, &control), 0);
+	ck_assert_int_eq(vm_create_guest(&vm), 0);
+	hypercall_audit_every = 3;
+	uint64_t before = hypercall_audits;
+	pmm_free(free_page, 0);
+	ck_assert_int_eq(stage2_map(&vm->s2, 0x5000, free_page, S2_LEVEL_4K, S2_RWX), 0);
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_ge(unit_hc(control, SV_HC_STATS, 0x1000, 0, 0, 0, 0), 0);
+	ck_assert_uint_eq(hypercall_audits, before);
+	stage2_zap(&vm->s2, 0x5000, 0x1000);
+	ck_assert_int_ge(unit_hc(control, SV_HC_STATS, 0x1000, 0, 0, 0, 0), 0);
+	ck_assert_uint_eq(hypercall_audits, before + 1);
+}
+END_TEST
+
 #define FOUND 0x100
 
 /* The rights of the leaf at MAP_GPA, read back through the entry format. */
@@ -351,6 +375,7 @@ Suite *rules_suite(void)
 	tcase_add_test(tc, a_guest_gets_eperm_or_enosys_for_every_hypervisor_call);
 	tcase_add_test_raise_signal(tc, the_audit_after_each_hypercall_stops_a_broken_invariant,
 				    SIGABRT);
+	tcase_add_test(tc, the_audit_every_nth_hypercall_runs_on_the_nth);
 	tcase_add_test(tc, a_read_only_mapping_installs_read_only_entries);
 	tcase_add_test(tc, an_entry_that_races_a_zap_either_flushes_or_is_waited_for);
 	tcase_add_test(tc, svm_entries_carry_the_flush_in_tlb_control);
