@@ -29,6 +29,10 @@ void vm_invalidate_end(struct vm_invalidation *inv)
 {
 	if (!inv->zapped)
 		return;
+	/* Read before the shootdown: it covers every table retired up to
+	 * here, and no later one (another zap of the VM may be under way
+	 * under a different object lock, and its own end frees those). */
+	uint64_t upto = __atomic_load_n(&inv->vm->s2.generation, __ATOMIC_SEQ_CST);
 	vm_shootdown(inv->vm);
-	stage2_free_retired(&inv->vm->s2);
+	stage2_free_retired_upto(&inv->vm->s2, upto);
 }
