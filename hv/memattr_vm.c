@@ -152,6 +152,8 @@ struct memobj *memattr_backing(struct region *r, uint64_t gpa, uint64_t *off)
 	}
 }
 
+void (*memattr_fault_race_hook)(struct vm *vm, uint64_t gpa);
+
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 {
 	struct memattr *a = r->attr;
@@ -172,6 +174,8 @@ int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 		off += r->offset;
 		break;
 	}
+	if (memattr_fault_race_hook)
+		memattr_fault_race_hook(vm, gpa);
 	int err = memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order);
 	if (err)   /* past the object's end: the backing is missing there */
 		return obj == r->obj ? err : VM_FAULT_EXIT;

@@ -30,6 +30,8 @@ int memattr_region_enable(struct vm *vm, struct region *r);
 
 /* The fault on gpa in r, which has attributes; attr_lock held. */
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa);
+/* Tests only: runs in memattr_fault between its decision and the page. */
+extern void (*memattr_fault_race_hook)(struct vm *vm, uint64_t gpa);
 /* attr_lock held: the object and offset a guest access to gpa in r (which
  * has attributes) would reach, or NULL if it would raise #VE or exit
  * (the hypervisor's own reads of guest memory see what the guest sees). */
