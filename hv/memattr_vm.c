@@ -179,6 +179,14 @@ int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 	int err = memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order);
 	if (err)   /* past the object's end: the backing is missing there */
 		return obj == r->obj ? err : VM_FAULT_EXIT;
+	/* Decided before the object lock; a VMM punch of a private page
+	 * withdraws its acceptance under that lock alone (the owner
+	 * callback). Holding it now, look again: the page may be a fresh one
+	 * that replaced what the guest had, which it must learn by #VE. */
+	if (obj == r->obj && !memattr_is_accepted(a, page_of(r, gpa))) {
+		memobj_put_page(obj, pa);
+		return VM_FAULT_VE;
+	}
 	/* 4 KiB leaves only: a conversion must never leave a 2 MiB leaf that
 	 * spans both kinds of page. */
 	err = stage2_map(&vm->s2, gpa & PAGE_MASK, pa, S2_LEVEL_4K, S2_RWX);
