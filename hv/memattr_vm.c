@@ -154,6 +154,19 @@ struct memobj *memattr_backing(struct region *r, uint64_t gpa, uint64_t *off)
 
 void (*memattr_fault_race_hook)(struct vm *vm, uint64_t gpa);
 
+int memattr_get_backing_page(struct region *r, uint64_t gpa, struct memobj **obj,
+			     uint64_t *off, uint64_t *pa)
+{
+	unsigned order;
+
+	*obj = memattr_backing(r, gpa, off);
+	if (!*obj)
+		return -EFAULT;
+	if (memattr_fault_race_hook)
+		memattr_fault_race_hook(r->attr->vm, gpa);
+	return memobj_get_page(*obj, *off >> PAGE_SHIFT, pa, &order);
+}
+
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 {
 	struct memattr *a = r->attr;

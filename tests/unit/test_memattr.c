@@ -509,6 +509,29 @@ START_TEST(a_vmm_punch_racing_a_fault_never_leaves_an_unaccepted_page_mapped)
 }
 END_TEST
 
+
+/*
+ * The hypervisor's own reads of guest memory (the instruction fetch of
+ * an MMIO exit, which runs without hv_lock) decide like a fault and must
+ * look again like one: after a VMM punch between the decision and the
+ * page, the page is not accepted, so the read is -EFAULT, not the bytes
+ * of a fresh zero page decoded as the guest's instruction.
+ */
+START_TEST(a_vmm_punch_racing_a_guest_memory_read_reads_nothing)
+{
+	struct sv_run run = { 0 };
+	uint64_t gpa = 3 * MB + 8192;
+	uint8_t buf[8];
+
+	fake_launch(vm);
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, gpa, 4096, 0, &run), -EEXIST);
+	memattr_fault_race_hook = punch_after_the_decision;
+	ck_assert_int_eq(guest_read_gpa(vm, gpa + 16, buf, sizeof(buf)), -EFAULT);
+	ck_assert_ptr_null(memattr_fault_race_hook);     /* the punch did run */
+	ck_assert_int_eq(vm_audit(), 0);
+}
+END_TEST
+
 Suite *memattr_suite(void)
 {
 	Suite *s = suite_create("memattr");
@@ -526,6 +549,7 @@ Suite *memattr_suite(void)
 	tcase_add_test(tc, private_to_shared_punches_the_private_contents);
 	tcase_add_test(tc, a_fault_racing_conversions_never_maps_what_the_attributes_forbid);
 	tcase_add_test(tc, a_vmm_punch_racing_a_fault_never_leaves_an_unaccepted_page_mapped);
+	tcase_add_test(tc, a_vmm_punch_racing_a_guest_memory_read_reads_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
