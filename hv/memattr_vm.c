@@ -164,7 +164,13 @@ int memattr_get_backing_page(struct region *r, uint64_t gpa, struct memobj **obj
 		return -EFAULT;
 	if (memattr_fault_race_hook)
 		memattr_fault_race_hook(r->attr->vm, gpa);
-	return memobj_get_page(*obj, *off >> PAGE_SHIFT, pa, &order);
+	int err = memobj_get_page(*obj, *off >> PAGE_SHIFT, pa, &order);
+	/* As in memattr_fault: a punch since the decision took the page. */
+	if (!err && *obj == r->obj && !memattr_is_accepted(r->attr, page_of(r, gpa))) {
+		memobj_put_page(*obj, *pa);
+		err = -EFAULT;
+	}
+	return err;
 }
 
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
