@@ -23,9 +23,8 @@ int guest_read_gpa(struct vm *vm, uint64_t gpa, void *out, unsigned len)
 	spin_lock(&vm->attr_lock);
 	obj = r->obj;
 	off = r->offset + (gpa - r->gpa);
-	if (r->attr)
-		obj = memattr_backing(r, gpa, &off);
-	int err = obj ? memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order) : -EFAULT;
+	int err = r->attr ? memattr_get_backing_page(r, gpa, &obj, &off, &pa)
+			  : memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order);
 	if (!err) {
 		memcpy(out, (const uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK), len);
 		memobj_put_page(obj, pa);

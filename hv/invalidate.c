@@ -12,8 +12,9 @@ void vm_invalidate_begin(struct vm_invalidation *inv, struct vm *vm)
 
 void vm_invalidate_range(struct vm_invalidation *inv, uint64_t gpa, uint64_t len)
 {
-	/* Zaps of one VM are serialised (hv_lock), so a generation that moved
-	 * here moved for this zap: a leaf went or a table was retired. */
+	/* A generation that moved here moved for this zap or for one racing
+	 * it (a guest's ACCEPT runs without hv_lock): at worst a needless
+	 * shootdown, never a missed one, as this zap's own bump is seen. */
 	uint64_t gen = __atomic_load_n(&inv->vm->s2.generation, __ATOMIC_SEQ_CST);
 	int64_t n = stage2_zap(&inv->vm->s2, gpa, len);
 
@@ -29,6 +30,10 @@ void vm_invalidate_end(struct vm_invalidation *inv)
 {
 	if (!inv->zapped)
 		return;
+	/* Read before the shootdown: it covers every table retired up to
+	 * here, and no later one (another zap of the VM may be under way
+	 * under a different object lock, and its own end frees those). */
+	uint64_t upto = __atomic_load_n(&inv->vm->s2.generation, __ATOMIC_SEQ_CST);
 	vm_shootdown(inv->vm);
-	stage2_free_retired(&inv->vm->s2);
+	stage2_free_retired_upto(&inv->vm->s2, upto);
 }

@@ -213,6 +213,27 @@ static int map_private(struct vm *vm, struct region *r, uint64_t gpa, uint64_t p
 	return err;
 }
 
+void (*memattr_fault_race_hook)(struct vm *vm, uint64_t gpa);
+
+int memattr_get_backing_page(struct region *r, uint64_t gpa, struct memobj **obj,
+			     uint64_t *off, uint64_t *pa)
+{
+	unsigned order;
+
+	*obj = memattr_backing(r, gpa, off);
+	if (!*obj)
+		return -EFAULT;
+	if (memattr_fault_race_hook)
+		memattr_fault_race_hook(r->attr->vm, gpa);
+	int err = memobj_get_page(*obj, *off >> PAGE_SHIFT, pa, &order);
+	/* As in memattr_fault: a punch since the decision took the page. */
+	if (!err && *obj == r->obj && !memattr_is_accepted(r->attr, page_of(r, gpa))) {
+		memobj_put_page(*obj, *pa);
+		err = -EFAULT;
+	}
+	return err;
+}
+
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 {
 	struct memattr *a = r->attr;
@@ -233,6 +254,8 @@ int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa)
 		off += r->offset;
 		break;
 	}
+	if (memattr_fault_race_hook)
+		memattr_fault_race_hook(vm, gpa);
 	int err = memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order);
 	if (err)   /* past the object's end: the backing is missing there */
 		return obj == r->obj ? err : VM_FAULT_EXIT;

@@ -37,10 +37,18 @@ void memattr_launch_install(struct vm *vm, struct memattr *fresh[SV_MAX_REGIONS]
 
 /* The fault on gpa in r, which has attributes; attr_lock held. */
 int memattr_fault(struct vm *vm, struct region *r, uint64_t gpa);
+/* Tests only: runs in memattr_fault between its decision and the page. */
+extern void (*memattr_fault_race_hook)(struct vm *vm, uint64_t gpa);
 /* attr_lock held: the object and offset a guest access to gpa in r (which
  * has attributes) would reach, or NULL if it would raise #VE or exit
  * (the hypervisor's own reads of guest memory see what the guest sees). */
 struct memobj *memattr_backing(struct region *r, uint64_t gpa, uint64_t *off);
+/* attr_lock held: the page memattr_backing names for gpa, held as
+ * memobj_get_page holds it (memobj_put_page(*obj, *pa) after use): the
+ * hypervisor's own reads of guest memory. -EFAULT where the guest's own
+ * access would not reach memory, else memobj_get_page's error. */
+int memattr_get_backing_page(struct region *r, uint64_t gpa, struct memobj **obj,
+			     uint64_t *off, uint64_t *pa);
 void memattr_raise_ve(struct vcpu *v, uint64_t gpa);
 void memattr_exit_fault(struct vcpu *v, uint64_t gpa, struct sv_run *run);
 

@@ -55,20 +55,46 @@ static void retire_table(struct stage2 *s, uint64_t pa)
 	uint64_t *t = table_va(pa);
 
 	__atomic_store_n(&t[0], s->retired, __ATOMIC_RELAXED);
+	/* The generation this zap moves to (stage2_zap bumps it once, under
+	 * the lock held here): the live count is no longer needed. */
+	*live(pa) = (uint32_t)(s->generation + 1);
 	s->retired = pa;
 	s->nr_retired++;
+}
+
+/* Lock held: frees the list from `pa` on (its link already cut). */
+static void free_retired_list(struct stage2 *s, uint64_t pa)
+{
+	while (pa) {
+		uint64_t next = table_va(pa)[0];
+		table_va(pa)[0] = 0;
+		*live(pa) = 0;
+		free_table(s, pa);
+		s->nr_retired--;
+		pa = next;
+	}
 }
 
 void stage2_free_retired(struct stage2 *s)
 {
 	spin_lock(&s->lock);
-	while (s->retired) {
-		uint64_t pa = s->retired;
-		s->retired = table_va(pa)[0];
-		table_va(pa)[0] = 0;
-		free_table(s, pa);
-		s->nr_retired--;
-	}
+	free_retired_list(s, s->retired);
+	s->retired = 0;
+	spin_unlock(&s->lock);
+}
+
+/* The list is newest first and zaps are serialised by the lock, so the
+ * tables retired at generations after `upto` are a prefix: keep it. */
+void stage2_free_retired_upto(struct stage2 *s, uint64_t upto)
+{
+	uint64_t *link = &s->retired;
+
+	spin_lock(&s->lock);
+	while (*link && (int32_t)(*live(*link) - (uint32_t)upto) > 0)
+		link = &table_va(*link)[0];
+	uint64_t old = *link;
+	*link = 0;
+	free_retired_list(s, old);
 	spin_unlock(&s->lock);
 }
 

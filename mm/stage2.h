@@ -85,6 +85,13 @@ int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len);
 /* Frees the retired tables: only after no CPU can still use the VM's old
  * translations (vm_shootdown, hv/shootdown.h). */
 void stage2_free_retired(struct stage2 *s);
+/* Frees only the tables retired by zaps up to generation `upto` (read
+ * before a shootdown began): zaps of one VM may run at once under
+ * different object locks (a guest's ACCEPT without hv_lock, the VMM's
+ * punch of the shared object), and a shootdown that began before another
+ * zap retired a table does not cover it. Each table is stamped with its
+ * zap's generation; the stamp is 32 bits, compared modulo 2^32. */
+void stage2_free_retired_upto(struct stage2 *s, uint64_t upto);
 /* The translation of gpa: hpa of its 4 KiB page and the leaf level. */
 bool stage2_lookup(struct stage2 *s, uint64_t gpa, uint64_t *hpa, unsigned *level);
 /* Calls fn for each leaf (for audits); stops at a non-zero return. */

@@ -559,6 +559,64 @@ START_TEST(finalize_without_bitmaps_for_every_region_changes_nothing)
 }
 END_TEST
 
+/* Runs inside the fault after its decision (attr_lock held), before it
+ * takes the object lock: the VMM's punch fits there, as it takes only
+ * hv_lock and the object lock. */
+static void punch_after_the_decision(struct vm *v, uint64_t gpa)
+{
+	(void)v;
+	memattr_fault_race_hook = NULL;
+	ck_assert_int_eq(hc(SV_HC_MEMOBJ_FALLOCATE, 0, PUNCH, gpa & PAGE_MASK, 4096), 0);
+}
+
+/*
+ * The VMM's punch of a private page clears its accepted bit under the
+ * object lock alone (the owner callback), while a fault decides under
+ * attr_lock and only then takes the object lock: a fault that decided
+ * "accepted" just before the punch must not install a fresh page after
+ * it. The guest must get #VE (it learns its memory went), never a silent
+ * zero page in place of what it had.
+ */
+START_TEST(a_vmm_punch_racing_a_fault_never_leaves_an_unaccepted_page_mapped)
+{
+	struct sv_run run = { 0 };
+	uint64_t hpa, gpa = 3 * MB + 8192;
+
+	fake_launch(vm);
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, gpa, 4096, 0, &run), -EEXIST);
+	memattr_fault_race_hook = punch_after_the_decision;
+	ck_assert_int_eq(vm_handle_fault(vm, gpa), VM_FAULT_VE);
+	ck_assert_ptr_null(memattr_fault_race_hook);     /* the punch did run */
+	ck_assert(!mapped(gpa, &hpa));
+	ck_assert_int_eq(vm_audit(), 0);
+	ck_assert_uint_eq(touch(gpa, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, SV_VE_VECTOR);
+}
+END_TEST
+
+
+/*
+ * The hypervisor's own reads of guest memory (the instruction fetch of
+ * an MMIO exit, which runs without hv_lock) decide like a fault and must
+ * look again like one: after a VMM punch between the decision and the
+ * page, the page is not accepted, so the read is -EFAULT, not the bytes
+ * of a fresh zero page decoded as the guest's instruction.
+ */
+START_TEST(a_vmm_punch_racing_a_guest_memory_read_reads_nothing)
+{
+	struct sv_run run = { 0 };
+	uint64_t gpa = 3 * MB + 8192;
+	uint8_t buf[8];
+
+	fake_launch(vm);
+	ck_assert_int_eq(guest_call(SV_HC_GUEST_ACCEPT, gpa, 4096, 0, &run), -EEXIST);
+	memattr_fault_race_hook = punch_after_the_decision;
+	ck_assert_int_eq(guest_read_gpa(vm, gpa + 16, buf, sizeof(buf)), -EFAULT);
+	ck_assert_ptr_null(memattr_fault_race_hook);     /* the punch did run */
+	ck_assert_int_eq(vm_audit(), 0);
+}
+END_TEST
+
 Suite *memattr_suite(void)
 {
 	Suite *s = suite_create("memattr");
@@ -577,6 +635,8 @@ Suite *memattr_suite(void)
 	tcase_add_test(tc, a_fault_racing_conversions_never_maps_what_the_attributes_forbid);
 	tcase_add_test(tc, every_guest_region_has_acceptance_from_finalize_without_any_call);
 	tcase_add_test(tc, finalize_without_bitmaps_for_every_region_changes_nothing);
+	tcase_add_test(tc, a_vmm_punch_racing_a_fault_never_leaves_an_unaccepted_page_mapped);
+	tcase_add_test(tc, a_vmm_punch_racing_a_guest_memory_read_reads_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <sealvisor/errno.h>
+#include "hv/invalidate.h"
 #include "hv/shootdown.h"
 #include "hv/vm.h"
 #include "mm/pmm.h"
@@ -263,6 +264,70 @@ START_TEST(a_first_entry_racing_a_punch_is_waited_for_and_flushes)
 }
 END_TEST
 
+
+/*
+ * Two invalidations of one VM at once: a guest's ACCEPT punches its
+ * private object on its own vCPU without hv_lock while the VMM punches the
+ * VM's shared object under hv_lock (different object locks, one stage-2).
+ * Invalidation A's shootdown started before B retired its table; a CPU
+ * that A waited for re-entered in between with A's generation and may
+ * cache a path through B's table. A must not free that table: only a
+ * shootdown that started after the retirement may (B's own).
+ */
+static struct vm_invalidation inv_a;
+static bool a_done;
+
+static void *invalidate_a_on_cpu0(void *arg)
+{
+	(void)arg;
+	fake_set_cpu(0);
+	vm_invalidate_begin(&inv_a, vm);
+	vm_invalidate_range(&inv_a, 2 * MB, 2 * MB);
+	vm_invalidate_end(&inv_a);
+	__atomic_store_n(&a_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+START_TEST(a_shootdown_frees_no_table_retired_after_it_started)
+{
+	struct vcpu *v = &vm->vcpus[0];
+	struct vm_invalidation inv_b;
+	pthread_t a;
+
+	ck_assert_int_eq(vm_handle_fault(vm, 0), 0);          /* table T0 */
+	ck_assert_int_eq(vm_handle_fault(vm, 2 * MB), 0);     /* table T1 */
+	fake_set_cpu(1);                 /* X and Y in the VM */
+	vcpu_enter(v);
+	fake_set_cpu(2);
+	vcpu_enter(v);
+	pthread_create(&a, NULL, invalidate_a_on_cpu0, NULL);
+	while (!__atomic_load_n(&fake_kicked[1], __ATOMIC_SEQ_CST) ||
+	       !__atomic_load_n(&fake_kicked[2], __ATOMIC_SEQ_CST))
+		;                        /* A zapped T1 and waits for X and Y */
+	fake_set_cpu(1);                 /* X leaves and comes back: flushed, T0 cached */
+	vcpu_exited(v);
+	ck_assert(vcpu_enter(v));
+	fake_set_cpu(3);                 /* B retires T0, its shootdown still to come */
+	vm_invalidate_begin(&inv_b, vm);
+	vm_invalidate_range(&inv_b, 0, 2 * MB);
+	uint64_t retired = vm->s2.nr_retired;
+	ck_assert_uint_ge(retired, 1);
+	fake_set_cpu(2);                 /* Y leaves: A ends */
+	vcpu_exited(v);
+	pthread_join(a, NULL);
+	ck_assert(__atomic_load_n(&a_done, __ATOMIC_ACQUIRE));
+	/* X is still inside with a generation older than T0's retirement. */
+	ck_assert_uint_ge(vm->s2.nr_retired, 1);
+	fake_set_cpu(1);
+	vcpu_exited(v);
+	fake_set_cpu(3);
+	vm_invalidate_end(&inv_b);       /* B's shootdown covers T0: now it goes */
+	ck_assert_uint_eq(vm->s2.nr_retired, 0);
+	fake_set_cpu(0);
+	ck_assert_int_eq(vm_audit(), 0);
+}
+END_TEST
+
 Suite *shootdown_suite(void)
 {
 	Suite *s = suite_create("shootdown");
@@ -276,6 +341,7 @@ Suite *shootdown_suite(void)
 	tcase_add_test(tc, a_punch_in_the_fault_window_waits_then_zaps);
 	tcase_add_test(tc, the_cpu_mask_follows_the_vm_each_cpu_entered_last);
 	tcase_add_test(tc, a_first_entry_racing_a_punch_is_waited_for_and_flushes);
+	tcase_add_test(tc, a_shootdown_frees_no_table_retired_after_it_started);
 	suite_add_tcase(s, tc);
 	return s;
 }
