@@ -110,7 +110,7 @@ void qemu_guest_msr(struct sv_run *run)
  * the hypervisor cannot give would fail far from the cause, so refuse it
  * here, naming what is free. The slack is for stage-2 tables and the
  * launch's own pages. */
-#define RAM_SLACK (8ull << 20)
+#define RAM_SLACK (8ul << 20)
 
 static int64_t check_free_memory(const struct guest *g, uint64_t ram)
 {
@@ -123,8 +123,7 @@ static int64_t check_free_memory(const struct guest *g, uint64_t ram)
 	if (have >= RAM_SLACK && ram <= have - RAM_SLACK)
 		return 0;
 	sv_printf("[vmm] %s: memory %lu MiB: the hypervisor has %lu MiB free, so at most %lu MiB "
-		  "(give the machine more RAM)
-", g->name, ram >> 20, have >> 20,
+		  "(give the machine more RAM)\n", g->name, ram >> 20, have >> 20,
 		  (have > RAM_SLACK ? have - RAM_SLACK : 0) >> 20);
 	return -ENOMEM;
 }
