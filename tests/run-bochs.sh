@@ -14,8 +14,12 @@ trap 'kill $tailpid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 tests/esp.sh "$build" "$config" "$work/esp" || exit 125
 # Bochs takes at most a 2 MiB ROM: the 2 MiB OVMF build plus its variables.
 cat /usr/share/OVMF/OVMF_VARS.fd /usr/share/OVMF/OVMF_CODE.fd > "$work/ovmf-bochs.fd"
+# megs (and memory's host=) stop at 2048: more guest RAM is backed by
+# Bochs's own swapping past host=.
+memory="megs: $MEGS"
+[ "$MEGS" -le 2048 ] || memory="memory: guest=$MEGS, host=2048"
 cat > "$work/bochsrc" <<RC
-megs: $MEGS
+$memory
 cpu: model=$CPU_MODEL, count=$CPUS, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=1
 romimage: file=$work/ovmf-bochs.fd, address=0xffe00000
 vgaromimage: file=/usr/share/seabios/vgabios-stdvga.bin

@@ -9,15 +9,17 @@ bool lx_launch_is_bzimage(const struct sv_module *m)
 	return lx_is_bzimage((const void *)m->gpa, m->size);
 }
 
-/* The same machine as a Multiboot kernel's (mb_launch.h): low RAM, the
- * EBDA hole, the firmware area with the ACPI tables, RAM from 1 MiB. */
+/* The same machine as a Multiboot kernel's (mb_launch.h, pc_ram.h): low
+ * RAM, the EBDA hole, the firmware area with the ACPI tables, RAM from
+ * 1 MiB, and from 4 GiB when there is more than 3 GiB. */
 static unsigned e820_map(const struct mb_launch *l, struct lx_e820 *map)
 {
-	map[0] = (struct lx_e820){ 0, MB_LOW_RAM_END, LX_E820_RAM };
-	map[1] = (struct lx_e820){ MB_LOW_RAM_END, 0xa0000 - MB_LOW_RAM_END, LX_E820_RESERVED };
-	map[2] = (struct lx_e820){ MB_FIRMWARE_GPA, 0x100000 - MB_FIRMWARE_GPA, LX_E820_RESERVED };
-	map[3] = (struct lx_e820){ 0x100000, l->ram - 0x100000, LX_E820_RAM };
-	return 4;
+	struct pc_ram_range ram[PC_RAM_MAP_MAX];
+	unsigned n = pc_ram_map(l->ram, ram);
+
+	for (unsigned i = 0; i < n; i++)
+		map[i] = (struct lx_e820){ ram[i].base, ram[i].length, ram[i].type };
+	return n;
 }
 
 /* boot.rst, "64-bit Boot Protocol": long mode, paging on with the range
@@ -55,7 +57,7 @@ static int64_t set_entry_state(struct mb_launch *l)
 
 static int64_t put_low_block(struct mb_launch *l, const struct lx_image *li, uint64_t isize)
 {
-	struct lx_e820 map[4];
+	struct lx_e820 map[PC_RAM_MAP_MAX];
 	unsigned n = e820_map(l, map);
 	int r = lx_build_low(l->scratch, (const void *)l->kernel->gpa, li, l->cfg->append, isize,
 			     map, n, MB_FIRMWARE_GPA);
@@ -77,13 +79,13 @@ int64_t lx_launch_load(struct mb_launch *l)
 	uint64_t isize = initrd ? initrd->size : 0;
 	int64_t r;
 
-	if (l->ram > MB_MAX_RAM)
-		return mb_launch_refuse(l, -EINVAL, "memory %lu MiB: at most %lu MiB", l->ram >> 20,
-					(unsigned long)(MB_MAX_RAM >> 20));
 	if (l->cfg->nr_initrds > 1)
 		return mb_launch_refuse(l, -EINVAL, "initrd: %u files, a bzImage takes one "
 					"(concatenate cpio archives)", l->cfg->nr_initrds);
-	r = lx_parse((const void *)l->kernel->gpa, l->kernel->size, l->ram, isize, &li, &err);
+	/* The kernel and the initrd go below 4 GiB (the entry's page tables
+	 * map only that), as QEMU places them. */
+	r = lx_parse((const void *)l->kernel->gpa, l->kernel->size, pc_ram_low(l->ram), isize, &li,
+		     &err);
 	if (r)
 		return mb_launch_refuse(l, r, "bzImage '%s' refused: %s = 0x%lx: %s", l->kernel->name,
 					err.field, err.value, err.why);

@@ -52,12 +52,14 @@ static uint64_t kernel_end(const struct mb_image *img)
 /* Modules follow the kernel, each page aligned, as QEMU places them. */
 static int64_t place_modules(struct mb_launch *l, uint64_t at, struct mb_module *mods)
 {
+	uint64_t low = pc_ram_low(l->ram);
+
 	for (unsigned i = 0; i < l->cfg->nr_initrds; i++) {
 		const struct sv_module *m = l->initrd[i];
 		at = (at + PAGE - 1) & ~(PAGE - 1);
-		if (at > l->ram || m->size > l->ram - at)
-			return mb_launch_refuse(l, -ENOSPC, "initrd '%s' (%lu bytes) does not fit in %lu MiB "
-				      "of RAM after the kernel", m->name, m->size, l->ram >> 20);
+		if (at > low || m->size > low - at)
+			return mb_launch_refuse(l, -ENOSPC, "initrd '%s' (%lu bytes) does not fit in the %lu MiB "
+				      "of RAM below 4 GiB after the kernel", m->name, m->size, low >> 20);
 		mods[i] = (struct mb_module){ (uint32_t)at, (uint32_t)(at + m->size), m->name };
 		int64_t r = mb_launch_populate(l, at, m->gpa, m->size, "an initrd");
 		if (r)
@@ -70,16 +72,16 @@ static int64_t place_modules(struct mb_launch *l, uint64_t at, struct mb_module 
 static int64_t put_information(struct mb_launch *l, const struct mb_module *mods)
 {
 	static char cmdline[VMCFG_NAME_MAX + VMCFG_APPEND_MAX + 2];
-	const struct mb_mmap map[] = {
-		{ 0, MB_LOW_RAM_END, MB_MMAP_RAM },
-		{ MB_LOW_RAM_END, 0xa0000 - MB_LOW_RAM_END, MB_MMAP_RESERVED },
-		{ MB_FIRMWARE_GPA, 0x100000 - MB_FIRMWARE_GPA, MB_MMAP_RESERVED },
-		{ 0x100000, l->ram - 0x100000, MB_MMAP_RAM },
-	};
+	struct pc_ram_range ram[PC_RAM_MAP_MAX];
+	struct mb_mmap map[PC_RAM_MAP_MAX];
+	unsigned n = pc_ram_map(l->ram, ram);
+
+	for (unsigned i = 0; i < n; i++)
+		map[i] = (struct mb_mmap){ ram[i].base, ram[i].length, ram[i].type };
 	/* As QEMU and GRUB: the kernel's own name, then its arguments. */
 	sv_snprintf(cmdline, sizeof(cmdline), "%s%s%s", l->kernel->name,
 		    l->cfg->append[0] ? " " : "", l->cfg->append);
-	struct mb_boot b = { map, 4, cmdline, mods, l->cfg->nr_initrds, MB_LOADER_NAME };
+	struct mb_boot b = { map, n, cmdline, mods, l->cfg->nr_initrds, MB_LOADER_NAME };
 	int64_t used = mb_build_info(l->scratch, MB_INFO_SIZE, MB_INFO_GPA, &b);
 	if (used < 0)
 		return mb_launch_refuse(l, used, "the boot information does not fit in its 0x%lx bytes",
@@ -156,10 +158,10 @@ int64_t mb_launch_load(struct mb_launch *l)
 	};
 	int64_t r;
 
-	if (l->ram > MB_MAX_RAM)
-		return mb_launch_refuse(l, -EINVAL, "memory %lu MiB: at most %lu MiB (the rest of the "
-			      "first 4 GiB is for devices)", l->ram >> 20, (unsigned long)(MB_MAX_RAM >> 20));
-	r = mb_parse((const void *)l->kernel->gpa, l->kernel->size, l->ram, reserved, 3, &img, &err);
+	/* The image goes below 4 GiB: its paddrs are 32 bits for an ELF32
+	 * kernel, and paging is off at entry. */
+	r = mb_parse((const void *)l->kernel->gpa, l->kernel->size, pc_ram_low(l->ram), reserved, 3,
+		     &img, &err);
 	if (r)
 		return mb_launch_refuse(l, r, "kernel '%s' refused: %s = 0x%lx: %s", l->kernel->name, err.field,
 			      err.value, err.why);

@@ -11,28 +11,31 @@
  *   [0x9fc00, 0xa0000)       reserved (where a PC's EBDA is)
  *   [0xe0000, 0x100000)      reserved: firmware area, the ACPI tables (RSDP
  *                            at 0xe0000, where a legacy search finds it)
- *   [0x100000, ram)          RAM: the kernel, then its modules, page aligned
+ *   [0x100000, low)          RAM: the kernel, then its modules, page aligned
  *   MB_INFO_GPA              the boot information, inside low RAM
- * RAM is at most MB_MAX_RAM: the space below 4 GiB above it is for
- * devices (I/O APIC 0xfec00000, local APIC 0xfee00000).
+ *   [4 GiB, 4 GiB + high)    the rest of the RAM, when there is more than
+ *                            3 GiB (guest/vmm/pc_ram.h): the space below
+ *                            4 GiB above 3 GiB is for devices (I/O APIC
+ *                            0xfec00000, local APIC 0xfee00000)
+ * Everything the VMM places goes in low RAM.
  */
 #ifndef SEALVISOR_VMM_MB_LAUNCH_H
 #define SEALVISOR_VMM_MB_LAUNCH_H
 
 #include <stdint.h>
 #include <sealvisor/hypercall.h>
+#include "guest/vmm/pc_ram.h"
 #include "guest/vmm/vm_config.h"
 
 #define MB_INFO_GPA 0x8000ul
 #define MB_INFO_SIZE 0x10000ul
-#define MB_LOW_RAM_END 0x9fc00ul
-#define MB_FIRMWARE_GPA 0xe0000ul
+#define MB_LOW_RAM_END PC_RAM_LOW_END
+#define MB_FIRMWARE_GPA PC_RAM_FIRMWARE
 #define MB_FIRMWARE_SIZE 0x20000ul
-#define MB_MAX_RAM (3ul << 30)
 
 struct mb_launch {
-	int64_t vm;                      /* created, its RAM bound at gpa 0 */
-	uint64_t ram;
+	int64_t vm;                      /* created, its RAM bound (pc_ram.h) */
+	uint64_t ram;                    /* all of it, low and high */
 	const struct vm_config *cfg;
 	const struct sv_module *kernel;
 	const struct sv_module *initrd[VMCFG_MAX_INITRDS];

@@ -1,6 +1,7 @@
 /* Kernels written for `qemu -kernel` (README, "Run your own kernel"): a
  * ".vm" settings file (vm_config.h) or a bare Multiboot image, loaded by
- * mb_launch.c (or, for a bzImage, linux_launch.c) into a VM whose RAM is one GUEST-sealed object at gpa 0. */
+ * mb_launch.c (or, for a bzImage, linux_launch.c) into a VM whose RAM is one
+ * GUEST-sealed object, bound at gpa 0 and, past 3 GiB, at 4 GiB (pc_ram.h). */
 #include "guest/vmm/vmm.h"
 #include "guest/vmm/linux_launch.h"
 #include "guest/vmm/mb_launch.h"
@@ -21,7 +22,8 @@ static void com1_tx(void *ctx, uint8_t byte)
 /* The PC machine as the kernel finds it after QEMU's firmware. */
 static int64_t machine_init(struct guest *g, const struct vm_config *cfg)
 {
-	struct pc_config pc = { .ram_below_4g = cfg->memory, .ncpus = cfg->vcpus,
+	struct pc_config pc = { .ram_below_4g = pc_ram_low(cfg->memory),
+				.ram_above_4g = pc_ram_high(cfg->memory), .ncpus = cfg->vcpus,
 				.com1_tx = com1_tx, .com1_ctx = g };
 
 	pc_clock_init(bp->tsc_per_ms);
@@ -104,6 +106,49 @@ void qemu_guest_msr(struct sv_run *run)
 	run->msr.error = r ? 1 : 0;
 }
 
+/* Guest RAM is allocated as the guest touches it (acceptance): a size
+ * the hypervisor cannot give would fail far from the cause, so refuse it
+ * here, naming what is free. The slack is for stage-2 tables and the
+ * launch's own pages. */
+#define RAM_SLACK (8ul << 20)
+
+static int64_t check_free_memory(const struct guest *g, uint64_t ram)
+{
+	struct sv_stats st;
+	int64_t r = sv_call2(SV_HC_STATS, (uint64_t)&st, 0);
+
+	if (r)
+		return r;
+	uint64_t have = st.free_pages * 4096;
+	if (have >= RAM_SLACK && ram <= have - RAM_SLACK)
+		return 0;
+	sv_printf("[vmm] %s: memory %lu MiB: the hypervisor has %lu MiB free, so at most %lu MiB "
+		  "(give the machine more RAM)\n", g->name, ram >> 20, have >> 20,
+		  (have > RAM_SLACK ? have - RAM_SLACK : 0) >> 20);
+	return -ENOMEM;
+}
+
+/* Low RAM at gpa 0, the rest at 4 GiB from the same object, in regions
+ * of at most SV_MEMATTR_MAX_PAGES (VM_FINALIZE gives each GUEST region
+ * one attribute bitmap of at most that). Each object page is bound once,
+ * so nothing aliases a measured page. */
+static int64_t bind_ram(struct guest *g, uint64_t ram)
+{
+	const uint64_t chunk = SV_MEMATTR_MAX_PAGES * 4096;
+	uint64_t low = pc_ram_low(ram), high = pc_ram_high(ram), off = 0;
+	int64_t r = sv_call5(SV_HC_VM_SET_REGION, g->vm, 0, low, g->obj, 0);
+
+	for (off = 0; !r && off < high; off += chunk) {
+		uint64_t len = high - off < chunk ? high - off : chunk;
+		r = sv_call5(SV_HC_VM_SET_REGION, g->vm, PC_RAM_HIGH_BASE + off, len, g->obj, low + off);
+	}
+	if (r)
+		sv_printf("[vmm] %s: binding %lu MiB of RAM (%lu MiB of it from 4 GiB) failed: %ld%s\n",
+			  g->name, ram >> 20, high >> 20, (long)r,
+			  r == -ENOSPC ? " (more regions than SV_MAX_REGIONS)" : "");
+	return r;
+}
+
 static bool is_settings_file(const struct sv_module *m)
 {
 	size_t n = strlen(m->name);
@@ -154,7 +199,7 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 		return -EINVAL;
 	}
 	g->nr_vcpus = cfg.vcpus;
-	if ((r = machine_init(g, &cfg)))
+	if ((r = check_free_memory(g, cfg.memory)) || (r = machine_init(g, &cfg)))
 		return r;
 	if ((g->obj = sv_call1(SV_HC_MEMOBJ_CREATE, MEMOBJ_ALLOW_SEALING)) < 0)
 		return g->obj;
@@ -163,7 +208,7 @@ int64_t qemu_guest_create(struct guest *g, const struct sv_module *m)
 		return r;
 	if ((g->vm = sv_call0(SV_HC_VM_CREATE)) < 0)
 		return g->vm;
-	if ((r = sv_call5(SV_HC_VM_SET_REGION, g->vm, 0, cfg.memory, g->obj, 0)) ||
+	if ((r = bind_ram(g, cfg.memory)) ||
 	    (r = sv_call2(SV_HC_VM_SET_MSR_POLICY, g->vm, SV_MSR_POLICY_EXIT)))
 		return r;
 	l.vm = g->vm;

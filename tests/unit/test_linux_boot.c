@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sealvisor/errno.h>
 #include "guest/vmm/linux_boot.h"
+#include "guest/vmm/pc_ram.h"
 #include "tests/unit/unit.h"
 
 #define MiB (1024ull * 1024)
@@ -205,6 +206,32 @@ START_TEST(low_block_is_what_the_entry_reads)
 }
 END_TEST
 
+/* -m 4608M: the kernel and the initrd stay in the low 3 GiB (planned
+ * with pc_ram_low), e820 gets the 1.5 GiB from 4 GiB as a fifth entry. */
+START_TEST(ram_above_4g_in_e820)
+{
+	struct lx_image li;
+	struct lx_error e;
+	struct pc_ram_range ram[PC_RAM_MAP_MAX];
+	struct lx_e820 map[PC_RAM_MAP_MAX];
+	const uint64_t total = 4608 * MiB;
+	const uint8_t *bp = low + (LX_ZERO_PAGE_GPA - LX_GDT_GPA);
+	unsigned n = pc_ram_map(total, ram);
+
+	for (unsigned i = 0; i < n; i++)
+		map[i] = (struct lx_e820){ ram[i].base, ram[i].length, ram[i].type };
+	bzimage();
+	ck_assert_int_eq(parse(pc_ram_low(total), 3 * MiB, &li, &e), 0);
+	ck_assert_uint_le(li.initrd_gpa + 3 * MiB, PC_RAM_LOW_MAX);
+	ck_assert_int_eq(lx_build_low(low, img, &li, "", 3 * MiB, map, n, 0xe0000), 0);
+	ck_assert_uint_eq(bp[0x1e8], 5);
+	ck_assert_uint_eq(r(bp + 0x2d0 + 4 * 20, 8), 1ull << 32);
+	ck_assert_uint_eq(r(bp + 0x2d0 + 4 * 20 + 8, 8), 1536 * MiB);
+	ck_assert_uint_eq(r(bp + 0x2d0 + 4 * 20 + 16, 4), LX_E820_RAM);
+	ck_assert_uint_eq(r(bp + 0x2d0 + 3 * 20 + 8, 8), PC_RAM_LOW_MAX - 0x100000);
+}
+END_TEST
+
 START_TEST(low_block_refusals)
 {
 	static char cmd[LX_CMDLINE_MAX + 1];
@@ -232,6 +259,7 @@ Suite *linux_boot_suite(void)
 	tcase_add_test(tc, each_broken_rule_is_named);
 	tcase_add_test(tc, low_block_is_what_the_entry_reads);
 	tcase_add_test(tc, low_block_refusals);
+	tcase_add_test(tc, ram_above_4g_in_e820);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sealvisor/errno.h>
 #include "guest/vmm/multiboot.h"
+#include "guest/vmm/pc_ram.h"
 #include "tests/unit/unit.h"
 
 #define MiB (1024ull * 1024)
@@ -303,6 +304,63 @@ START_TEST(boot_information)
 }
 END_TEST
 
+/* Multiboot's mmap entry i (3.3: size, base, length, type) in buf. */
+static void mmap_entry(const uint8_t *buf, const struct mb_info *info, uint64_t gpa, unsigned i,
+		       uint64_t *base, uint64_t *len, uint32_t *type)
+{
+	const uint8_t *e = buf + info->mmap_addr - gpa + 24u * i;
+
+	memcpy(base, e + 4, 8);
+	memcpy(len, e + 12, 8);
+	memcpy(type, e + 20, 4);
+}
+
+/* -m 4608M as QEMU's pc gives it: 3 GiB below the device hole, the
+ * other 1.5 GiB from 4 GiB; mem_upper stays the low part (3.3: "the
+ * first upper memory hole"), the map has the high part. */
+START_TEST(ram_above_4g_in_the_map)
+{
+	static uint8_t buf[4096];
+	struct pc_ram_range ram[PC_RAM_MAP_MAX];
+	struct mb_mmap map[PC_RAM_MAP_MAX];
+	const uint64_t gpa = 0x8000, total = 4608 * MiB;
+	uint64_t base, len, sum = 0;
+	uint32_t type;
+
+	ck_assert_uint_eq(pc_ram_low(total), 3072 * MiB);
+	ck_assert_uint_eq(pc_ram_high(total), 1536 * MiB);
+	ck_assert_uint_eq(pc_ram_low(3072 * MiB), 3072 * MiB);
+	ck_assert_uint_eq(pc_ram_high(3072 * MiB), 0);
+	ck_assert_uint_eq(pc_ram_map(128 * MiB, ram), 4);
+	ck_assert_uint_eq(ram[3].base + ram[3].length, 128 * MiB);
+	ck_assert_uint_eq(pc_ram_map(3072 * MiB, ram), 4);
+	unsigned n = pc_ram_map(total, ram);
+	ck_assert_uint_eq(n, 5);
+	for (unsigned i = 0; i < n; i++) {
+		map[i] = (struct mb_mmap){ ram[i].base, ram[i].length, ram[i].type };
+		if (i && ram[i - 1].base + ram[i - 1].length > ram[i].base)
+			ck_abort_msg("map entries %u and %u overlap", i - 1, i);
+		if (ram[i].type == PC_RAM_TYPE_RAM)
+			sum += ram[i].length;
+		/* nothing in the device hole */
+		ck_assert(ram[i].base + ram[i].length <= PC_RAM_LOW_MAX || ram[i].base >= 1ull << 32);
+	}
+	ck_assert_uint_eq(sum, total - 0x100000 + 0x9fc00);   /* all but 640 KiB..1 MiB */
+	struct mb_boot b = { map, n, "k", NULL, 0, "sealvisor" };
+	ck_assert_int_gt(mb_build_info(buf, sizeof(buf), gpa, &b), 0);
+	const struct mb_info *info = (const void *)buf;
+	ck_assert_uint_eq(info->mem_lower, 639);
+	ck_assert_uint_eq(info->mem_upper, 3072 * 1024 - 1024);
+	ck_assert_uint_eq(info->mmap_length, 5 * 24);
+	mmap_entry(buf, info, gpa, 4, &base, &len, &type);
+	ck_assert_uint_eq(base, 1ull << 32);
+	ck_assert_uint_eq(len, 1536 * MiB);
+	ck_assert_uint_eq(type, MB_MMAP_RAM);
+	mmap_entry(buf, info, gpa, 3, &base, &len, &type);
+	ck_assert_uint_eq(base + len, 3072 * MiB);
+}
+END_TEST
+
 Suite *multiboot_suite(void)
 {
 	Suite *s = suite_create("multiboot");
@@ -310,6 +368,7 @@ Suite *multiboot_suite(void)
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, elf32_accepted);
+	tcase_add_test(t, ram_above_4g_in_the_map);
 	tcase_add_test(t, elf64_entry_moves_with_segment);
 	tcase_add_test(t, aout_kludge);
 	tcase_add_test(t, header_rules);
