@@ -36,26 +36,14 @@ static void wipe(void *p, size_t n)
 		*v++ = 0;
 }
 
-static void build_digest(const void *text, size_t text_len, const void *rodata,
-			 size_t rodata_len)
-{
-	struct sha256 h;
-
-	sha256_init(&h);
-	sha256_update(&h, text, text_len);
-	sha256_update(&h, rodata, rodata_len);
-	sha256_final(&h, key.hv_digest);
-}
-
-int attest_key_init(const void *seed, size_t seed_len, const void *text, size_t text_len,
-		    const void *rodata, size_t rodata_len)
+int attest_key_init(const void *seed, size_t seed_len, const struct attest_image *img)
 {
 	br_hmac_drbg_context drbg;
 	br_ec_public_key pk;
 	uint8_t pub_buf[BR_EC_KBUF_PUB_MAX_SIZE];
 
 	attest_key_reset();
-	build_digest(text, text_len, rodata, rodata_len);
+	attest_build_digest(img, key.hv_digest);
 	if (!seed || seed_len < 32)
 		return -ENODEV;
 	br_hmac_drbg_init(&drbg, &br_sha256_vtable, seed, seed_len);

@@ -31,11 +31,13 @@ static struct memobj *obj;
 static uint8_t data[SV_REPORT_DATA_SIZE], rtmr_src[32];
 static const char text[] = "pretend .text", rodata[] = "pretend .rodata";
 static const uint8_t seed[48] = "a fixed seed, as RDSEED would never give it....";
+static const struct attest_image image = {
+	.text = text, .text_len = sizeof(text), .rodata = rodata, .rodata_len = sizeof(rodata),
+};
 
 static void init_key(void)
 {
-	ck_assert_int_eq(attest_key_init(seed, sizeof(seed), text, sizeof(text), rodata,
-					 sizeof(rodata)), 0);
+	ck_assert_int_eq(attest_key_init(seed, sizeof(seed), &image), 0);
 }
 
 static void setup(void)
@@ -166,20 +168,67 @@ START_TEST(key_from_seed)
 	ck_assert(!memcmp(a, b, sizeof(a)));      /* the seed decides the key */
 	memcpy(other, seed, sizeof(other));
 	other[47] ^= 1;
-	ck_assert_int_eq(attest_key_init(other, sizeof(other), text, sizeof(text), rodata,
-					 sizeof(rodata)), 0);
+	ck_assert_int_eq(attest_key_init(other, sizeof(other), &image), 0);
 	ck_assert_int_eq(attest_public_key(b), 0);
 	ck_assert(memcmp(a, b, sizeof(a)));
 	attest_hv_digest(d);
 	sha256_of(text, sizeof(text), rodata, sizeof(rodata), want);
 	ck_assert(!memcmp(d, want, 32));
 	/* No seed (no RDSEED/RDRAND) or too little: no key, never a weak one. */
-	ck_assert_int_eq(attest_key_init(NULL, 0, text, sizeof(text), rodata, sizeof(rodata)),
+	ck_assert_int_eq(attest_key_init(NULL, 0, &image),
 			 -ENODEV);
 	ck_assert_int_eq(attest_public_key(b), -ENODEV);
-	ck_assert_int_eq(attest_key_init(seed, 31, text, sizeof(text), rodata, sizeof(rodata)),
+	ck_assert_int_eq(attest_key_init(seed, 31, &image),
 			 -ENODEV);
 	ck_assert(!attest_key_ready());
+}
+END_TEST
+
+/* The build digest covers the relocated data (the hypercall table's rights
+ * live there) and the relocations, and does not depend on the load base:
+ * each relocated slot counts as its addend, also one across the 256-byte
+ * chunks the digest hashes in. */
+struct test_rela {
+	uint64_t offset, info;
+	int64_t addend;
+};
+
+static void digest_at(uint64_t base, const struct test_rela *rel, size_t nrel, uint8_t flip_at,
+		      uint8_t out[32])
+{
+	static uint8_t relro[300];
+	struct attest_image img = image;
+
+	memset(relro, 0x5a, sizeof(relro));
+	for (size_t i = 0; i < nrel; i++)
+		for (unsigned k = 0; k < 8; k++)
+			relro[rel[i].offset - 0x27000 + k] = (uint8_t)((base + rel[i].addend) >> (8 * k));
+	relro[flip_at] ^= 1;
+	img.relro = relro, img.relro_len = sizeof(relro), img.relro_link = 0x27000, img.base = base;
+	img.rela = rel, img.rela_len = nrel * sizeof(*rel);
+	attest_build_digest(&img, out);
+}
+
+START_TEST(build_digest_covers_relocated_data)
+{
+	const struct test_rela rel[2] = { { 0x27008, 8, 0x1234 }, { 0x27000 + 252, 8, 0x2468ac } };
+	struct test_rela moved[2] = { rel[0], rel[1] };
+	uint8_t at0[32], loaded[32], other[32];
+
+	digest_at(0, rel, 2, 100, at0);
+	digest_at(0x7f3a1000, rel, 2, 100, loaded);
+	ck_assert(!memcmp(at0, loaded, 32));                 /* wherever UEFI loaded it */
+	digest_at(0x7f3a1000, rel, 2, 101, other);
+	ck_assert(memcmp(at0, other, 32));                   /* a changed table byte shows */
+	digest_at(0x7f3a1000, rel, 2, 255, other);
+	ck_assert(memcmp(at0, other, 32));                   /* also inside the straddling slot */
+	moved[0].addend = 0x1235;
+	digest_at(0x7f3a1000, moved, 2, 100, other);
+	ck_assert(memcmp(at0, other, 32));                   /* a changed relocation shows */
+	digest_at(0x7f3a1000, rel, 1, 100, other);
+	ck_assert(memcmp(at0, other, 32));                   /* a dropped relocation shows */
+	sha256_of(text, sizeof(text), rodata, sizeof(rodata), other);
+	ck_assert(memcmp(at0, other, 32));                   /* more than .text and .rodata */
 }
 END_TEST
 
@@ -353,6 +402,7 @@ Suite *attest_suite(void)
 	tcase_add_test(tc, report_layout_byte_by_byte);
 	tcase_add_test(tc, rtmr_extend_is_sha256_of_both);
 	tcase_add_test(tc, key_from_seed);
+	tcase_add_test(tc, build_digest_covers_relocated_data);
 	tcase_add_test(tc, guest_gets_a_signed_report);
 	tcase_add_test(tc, refused_reports_change_nothing);
 	tcase_add_test(tc, refused_extends_change_nothing);
