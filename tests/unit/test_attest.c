@@ -232,6 +232,93 @@ START_TEST(build_digest_covers_relocated_data)
 }
 END_TEST
 
+/*
+ * No private key left on the stack after signing: BearSSL's signer keeps
+ * the scalar as 31-bit words (br_i31_decode_mod) in its frame and returns
+ * without wiping it, so any later read of stale stack (an uninitialised
+ * buffer copied out) would give the key away. The scalar is recomputed
+ * here as attest_key_init makes it (HMAC-DRBG over the seed, br_ec_keygen).
+ */
+#define SCAN_BYTES (24 * 1024)
+
+static void scalar_words(uint32_t w[3], uint8_t raw[16])
+{
+	br_hmac_drbg_context drbg;
+	br_ec_private_key sk;
+	uint8_t buf[BR_EC_KBUF_PRIV_MAX_SIZE];
+
+	br_hmac_drbg_init(&drbg, &br_sha256_vtable, seed, sizeof(seed));
+	ck_assert_uint_eq(br_ec_keygen(&drbg.vtable, &br_ec_p256_m31, &sk, buf, BR_EC_secp256r1), 32);
+	memcpy(raw, buf, 16);
+	for (unsigned i = 0; i < 3; i++) {          /* bits 31i..31i+30, from the low end */
+		uint32_t v = 0;
+		for (unsigned b = 0; b < 31; b++) {
+			unsigned bit = 31 * i + b;
+			v |= (uint32_t)(buf[31 - bit / 8] >> (bit % 8) & 1) << b;
+		}
+		w[i] = v;
+	}
+}
+
+/* Maps the stack below the caller (pages the signer might not reach)
+ * and overwrites what earlier calls left there. */
+static __attribute__((noinline)) void clear_stack(void)
+{
+	volatile uint8_t deep[SCAN_BYTES + 4096];
+
+	for (size_t i = 0; i < sizeof(deep); i++)
+		deep[i] = 0xcc;
+}
+
+static __attribute__((noinline)) void make_key(void)
+{
+	init_key();
+}
+
+static __attribute__((noinline)) void sign_one(void)
+{
+	struct sv_report r;
+
+	memset(&r, 0x11, sizeof(r));
+	ck_assert_int_eq(attest_sign(&r), 0);
+}
+
+/* Offset below this frame where needle lies in stale stack, or -1. */
+static __attribute__((noinline, no_sanitize_thread)) long stale_stack_find(const void *needle,
+									    size_t n)
+{
+	const uint8_t *top = __builtin_frame_address(0), *lo = top - SCAN_BYTES;
+
+	__asm__ volatile("" ::: "memory");
+	for (const uint8_t *p = lo; p + n <= top; p++)
+		if (!memcmp(p, needle, n))
+			return (long)(top - p);
+	return -1;
+}
+
+START_TEST(no_key_left_on_the_stack_after_signing)
+{
+	uint32_t w[3];
+	uint8_t raw[16];
+
+	scalar_words(w, raw);
+	clear_stack();
+	make_key();
+	long at = stale_stack_find(w, sizeof(w));
+	ck_assert_int_eq(stale_stack_find(raw, sizeof(raw)), -1);
+	if (at >= 0)
+		fprintf(stderr, "attest: after keygen the private scalar lies %ld bytes down\n", at);
+	ck_assert_int_eq(at, -1);
+	clear_stack();
+	sign_one();
+	at = stale_stack_find(w, sizeof(w));
+	ck_assert_int_eq(stale_stack_find(raw, sizeof(raw)), -1);
+	if (at >= 0)
+		fprintf(stderr, "attest: after signing the private scalar lies %ld bytes down\n", at);
+	ck_assert_int_eq(at, -1);
+}
+END_TEST
+
 START_TEST(guest_gets_a_signed_report)
 {
 	uint8_t b[SV_REPORT_SIZE], want_rtmr[32] = { 0 };
@@ -403,6 +490,7 @@ Suite *attest_suite(void)
 	tcase_add_test(tc, rtmr_extend_is_sha256_of_both);
 	tcase_add_test(tc, key_from_seed);
 	tcase_add_test(tc, build_digest_covers_relocated_data);
+	tcase_add_test(tc, no_key_left_on_the_stack_after_signing);
 	tcase_add_test(tc, guest_gets_a_signed_report);
 	tcase_add_test(tc, refused_reports_change_nothing);
 	tcase_add_test(tc, refused_extends_change_nothing);
