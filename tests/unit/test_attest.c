@@ -325,6 +325,29 @@ START_TEST(no_key_left_on_the_stack_after_signing)
 }
 END_TEST
 
+/* Every signature has the low S of the pair (r, s) and (r, n - s) that
+ * both verify: one report, one signature (sv-verify refuses high S). With
+ * S as it falls, 32 reports would all be low one time in 2^32. */
+static const uint8_t p256_half_order[32] = {
+	0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+};
+
+START_TEST(signatures_have_low_s)
+{
+	struct sv_report r;
+
+	init_key();
+	for (unsigned i = 0; i < 32; i++) {
+		memset(&r, 0, sizeof(r));
+		r.report_data[0] = (uint8_t)i;
+		ck_assert_int_eq(attest_sign(&r), 0);
+		ck_assert_msg(memcmp(r.signature + 32, p256_half_order, 32) <= 0,
+			      "report %u: S above n/2", i);
+	}
+}
+END_TEST
+
 START_TEST(guest_gets_a_signed_report)
 {
 	uint8_t b[SV_REPORT_SIZE], want_rtmr[32] = { 0 };
@@ -497,6 +520,7 @@ Suite *attest_suite(void)
 	tcase_add_test(tc, key_from_seed);
 	tcase_add_test(tc, build_digest_covers_relocated_data);
 	tcase_add_test(tc, no_key_left_on_the_stack_after_signing);
+	tcase_add_test(tc, signatures_have_low_s);
 	tcase_add_test(tc, guest_gets_a_signed_report);
 	tcase_add_test(tc, refused_reports_change_nothing);
 	tcase_add_test(tc, refused_extends_change_nothing);
