@@ -107,6 +107,29 @@ void attest_hv_digest(uint8_t out[32])
 	memcpy(out, key.hv_digest, 32);
 }
 
+/* P-256's group order n, big-endian. */
+static const uint8_t p256_order[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+/* (r, s) and (r, n - s) both verify; the report carries the lower S so
+ * that it has exactly one signature (sv-verify refuses the other). s is
+ * public, in [1, n - 1]: no constant time needed. */
+static void low_s(uint8_t s[32])
+{
+	uint8_t neg[32];
+	int borrow = 0;
+
+	for (int i = 31; i >= 0; i--) {
+		int d = p256_order[i] - s[i] - borrow;
+		borrow = d < 0;
+		neg[i] = (uint8_t)d;
+	}
+	if (memcmp(s, neg, 32) > 0)
+		memcpy(s, neg, 32);
+}
+
 int attest_sign(struct sv_report *r)
 {
 	struct sha256 h;
@@ -120,5 +143,8 @@ int attest_sign(struct sv_report *r)
 	size_t n = br_ecdsa_i31_sign_raw(&br_ec_p256_m31, &br_sha256_vtable, hash, &key.sk,
 					 r->signature);
 	wipe_stack_below();
-	return n == sizeof(r->signature) ? 0 : -EIO;  /* -EIO: a malformed key, never ours */
+	if (n != sizeof(r->signature))
+		return -EIO;    /* BearSSL refuses only a malformed key: not ours */
+	low_s(r->signature + 32);
+	return 0;
 }
