@@ -11,6 +11,7 @@
 #include <bearssl_hash.h>
 #include <string.h>
 #include "hv/attest.h"
+#include "hv/entropy_check.h"
 #include "hv/guest_fetch.h"
 #include "hv/hypercall.h"
 #include "hv/vm.h"
@@ -348,6 +349,27 @@ START_TEST(signatures_have_low_s)
 }
 END_TEST
 
+/* A seed from a CPU whose RDRAND "succeeds" with a constant is refused:
+ * all ones (AMD's post-resume bug), zeros, a repeated word. */
+START_TEST(implausible_entropy_refused)
+{
+	uint64_t w[6] = { 0x0123456789abcdefull, 0xfedcba9876543210ull, 0x5a5a1234c3c3beefull,
+			  0x1122334455667788ull, 0x8877665544332211ull, 0x0f1e2d3c4b5a6978ull };
+
+	ck_assert(entropy_words_plausible(w, 6));
+	uint64_t ones[6] = { ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull };
+	ck_assert(!entropy_words_plausible(ones, 6));
+	w[3] = 0;
+	ck_assert(!entropy_words_plausible(w, 6));
+	w[3] = w[5];
+	ck_assert(!entropy_words_plausible(w, 6));
+	w[3] = ~0ull;
+	ck_assert(!entropy_words_plausible(w, 6));
+	w[3] = 0x1122334455667788ull;
+	ck_assert(entropy_words_plausible(w, 6));
+}
+END_TEST
+
 START_TEST(guest_gets_a_signed_report)
 {
 	uint8_t b[SV_REPORT_SIZE], want_rtmr[32] = { 0 };
@@ -521,6 +543,7 @@ Suite *attest_suite(void)
 	tcase_add_test(tc, build_digest_covers_relocated_data);
 	tcase_add_test(tc, no_key_left_on_the_stack_after_signing);
 	tcase_add_test(tc, signatures_have_low_s);
+	tcase_add_test(tc, implausible_entropy_refused);
 	tcase_add_test(tc, guest_gets_a_signed_report);
 	tcase_add_test(tc, refused_reports_change_nothing);
 	tcase_add_test(tc, refused_extends_change_nothing);
