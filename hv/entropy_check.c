@@ -3,6 +3,12 @@
 
 bool entropy_words_plausible(const uint64_t *w, unsigned n)
 {
-	(void)w, (void)n;
-	return true;    /* what arch_entropy did so far: any word CF=1 gave */
+	for (unsigned i = 0; i < n; i++) {
+		if (w[i] == 0 || w[i] == ~0ull)
+			return false;
+		for (unsigned j = 0; j < i; j++)
+			if (w[i] == w[j])
+				return false;
+	}
+	return true;
 }
