@@ -59,7 +59,7 @@ HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_re
 	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/deferred_free.c hv/measure.c hv/memattr.c hv/memattr_vm.c hv/memattr_guest.c boot/config.c \
 	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c arch/x86/timer_units.c guest/vmm/multiboot.c guest/vmm/linux_boot.c guest/vmm/pc_ram.c guest/vmm/vm_config.c \
 	hv/insn_decode.c hv/vlapic_xapic.c hv/vlapic_mmio.c hv/guest_fetch.c hv/mmio.c \
-	hv/attest.c hv/attest_report.c hv/attest_key.c \
+	hv/attest.c hv/attest_report.c hv/attest_key.c hv/attest_digest.c hv/entropy_check.c \
 	$(PC_DEVICE_SRCS)
 HOST_LIB_OBJS := $(HOST_LIB_SRCS:%.c=$(BUILD)/host/%.o)
 # The verifier's stream writer: the tool and the unit tests share it.
@@ -386,6 +386,7 @@ unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff $(BUILD)/BOOTX64.EFI $(BUILD)/
 	$(BUILD)/unit-tests
 	$(BUILD)/insn-diff
 	tests/tools/sv-verify-test $(BUILD)
+	tests/sealvisor-input-test.sh $(BUILD)
 
 # The MMIO decoder against Zydis (Debian's libzydis-dev, tests/deps.sh)
 # over generated encodings; prints the count, fails on a disagreement.

@@ -25,7 +25,8 @@ __attribute__((noreturn)) void arch_shutdown(int status);
 /* Fills out with len bytes from the CPU's entropy source, RDSEED, or
  * RDRAND where there is no RDSEED or it keeps failing (arch/x86/entropy.c);
  * *source names which. -ENODEV if the CPU has neither, -EIO if what it
- * has keeps failing: never a weaker seed. */
+ * has keeps failing or gives words that cannot be random (constant, zero,
+ * repeated: hv/entropy_check.h): never a weaker seed. */
 int arch_entropy(void *out, unsigned long len, const char **source);
 
 #endif

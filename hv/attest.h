@@ -3,8 +3,8 @@
  * a guest's signed report of what it is, under a key the hypervisor made
  * at boot and never lets out.
  *
- *   hv/attest_key.c     the key (BearSSL: HMAC-DRBG, P-256, ECDSA) and the
- *                       hypervisor's build digest
+ *   hv/attest_key.c     the key (BearSSL: HMAC-DRBG, P-256, ECDSA)
+ *   hv/attest_digest.c  the hypervisor's build digest: pure, host-tested
  *   hv/attest_report.c  the report's body and RTMR extension: pure, host-tested
  *   hv/attest.c         the hypercalls: argument checks and guest memory
  */
@@ -17,13 +17,29 @@
 
 struct vm;
 
+/* ---- hv/attest_digest.c ---- */
+/* The loaded image's parts the build digest covers (linker.ld). */
+struct attest_image {
+	const void *text, *rodata;
+	size_t text_len, rodata_len;
+	const uint8_t *relro;     /* .data.rel.ro and the GOT, as crt0 relocated them */
+	size_t relro_len;
+	uint64_t relro_link;      /* relro's link address (offset from the image's base) */
+	uint64_t base;            /* the load base crt0 added to each relocated slot */
+	const void *rela;         /* the Elf64_Rela entries crt0 applied */
+	size_t rela_len;
+};
+/* SHA-256(text || rodata || relro with each relocated slot back to its
+ * addend || rela): the same wherever the image was loaded, and what
+ * sv-verify computes from build/sealvisor.so. */
+void attest_build_digest(const struct attest_image *img, uint8_t out[32]);
+
 /* ---- hv/attest_key.c ---- */
-/* At boot, once: the build digest over [text, text_end) and [rodata,
- * rodata_end), and the key from seed (at least 32 bytes of RDSEED/RDRAND
- * output; NULL: none, attestation stays off). 0, or -ENODEV (no seed),
- * -EINVAL (the seed gave no key: never with 32 real random bytes). */
-int attest_key_init(const void *seed, size_t seed_len, const void *text, size_t text_len,
-		    const void *rodata, size_t rodata_len);
+/* At boot, once: the build digest of img, and the key from seed (at least
+ * 32 bytes of RDSEED/RDRAND output; NULL: none, attestation stays off).
+ * 0, or -ENODEV (no seed), -EINVAL (the seed gave no key: never with 32
+ * real random bytes). */
+int attest_key_init(const void *seed, size_t seed_len, const struct attest_image *img);
 /* Whether attest_key_init made a key. */
 int attest_key_ready(void);
 /* The public key, SV_ATTEST_PUBKEY_SIZE bytes: 0 or -ENODEV. */

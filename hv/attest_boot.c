@@ -10,9 +10,13 @@
 /* linker.ld: .text and .rodata, each page-aligned; neither has a
  * relocation (position-independent code; tables of pointers go to
  * .data.rel.ro, inside .data), so their loaded bytes are the bytes of
- * build/sealvisor.so's sections and a verifier recomputes the digest from
- * the build (tests/tools/sv-verify). */
-extern const char _text[], _etext[], _rodata[], _erodata[];
+ * build/sealvisor.so's sections. The relocated data [_relro, _erelro)
+ * (.data.rel.ro and the GOT: written by crt0 only) and crt0's relocations
+ * [_rela, _erela) are hashed too (hv/attest_digest.c), so the verifier
+ * recomputes the digest from the build (tests/tools/sv-verify). */
+extern const char ImageBase[], _text[], _etext[], _rodata[], _erodata[];
+extern const uint8_t _relro[], _erelro[];
+extern const char _rela[], _erela[];
 
 static void hex(char *out, const uint8_t *b, unsigned n)
 {
@@ -30,8 +34,15 @@ void attest_boot(void)
 	char text[2 * SV_ATTEST_PUBKEY_SIZE + 1];
 
 	int err = arch_entropy(seed, sizeof(seed), &source);
-	int kerr = attest_key_init(err ? NULL : seed, sizeof(seed), _text,
-				   (size_t)(_etext - _text), _rodata, (size_t)(_erodata - _rodata));
+	const struct attest_image img = {
+		.text = _text, .text_len = (size_t)(_etext - _text),
+		.rodata = _rodata, .rodata_len = (size_t)(_erodata - _rodata),
+		.relro = _relro, .relro_len = (size_t)(_erelro - _relro),
+		.relro_link = (uint64_t)(_relro - (const uint8_t *)ImageBase),
+		.base = (uint64_t)ImageBase,
+		.rela = _rela, .rela_len = (size_t)(_erela - _rela),
+	};
+	int kerr = attest_key_init(err ? NULL : seed, sizeof(seed), &img);
 	for (volatile uint8_t *v = seed; v < seed + sizeof(seed); v++)
 		*v = 0;
 	attest_hv_digest(digest);

@@ -8,8 +8,8 @@
  *
  * Invariant (docs/ARCHITECTURE.md 31): the private scalar lives only in
  * this file's static memory; nothing copies it anywhere else, no call
- * returns it, and the seed and the DRBG state are wiped once the key
- * exists.
+ * returns it, the seed and the DRBG state are wiped once the key exists,
+ * and the stack BearSSL used is wiped after keygen and every signature.
  */
 #include <bearssl_ec.h>
 #include <bearssl_hash.h>
@@ -36,26 +36,33 @@ static void wipe(void *p, size_t n)
 		*v++ = 0;
 }
 
-static void build_digest(const void *text, size_t text_len, const void *rodata,
-			 size_t rodata_len)
-{
-	struct sha256 h;
+/*
+ * BearSSL returns without wiping its frames: the signer's hold the scalar
+ * as 31-bit words (br_i31_decode_mod) and the RFC 6979 nonce, from which
+ * the scalar follows. This overwrites the stack below the caller, where
+ * they lay: the deepest chain (sign_raw 1168 bytes, mulgen 768, p256_add
+ * 368, field multiplication 344: gcc -fstack-usage) stays under 4 KiB,
+ * and a CPU's stack (32 KiB) has room for 8 KiB more at a hypercall.
+ */
+#define STACK_WIPE_BYTES 8192
 
-	sha256_init(&h);
-	sha256_update(&h, text, text_len);
-	sha256_update(&h, rodata, rodata_len);
-	sha256_final(&h, key.hv_digest);
+static __attribute__((noinline)) void wipe_stack_below(void)
+{
+	volatile uint8_t area[STACK_WIPE_BYTES];
+
+	for (size_t i = 0; i < sizeof(area); i++)
+		area[i] = 0;
+	__asm__ volatile("" : : "r"(area) : "memory");
 }
 
-int attest_key_init(const void *seed, size_t seed_len, const void *text, size_t text_len,
-		    const void *rodata, size_t rodata_len)
+int attest_key_init(const void *seed, size_t seed_len, const struct attest_image *img)
 {
 	br_hmac_drbg_context drbg;
 	br_ec_public_key pk;
 	uint8_t pub_buf[BR_EC_KBUF_PUB_MAX_SIZE];
 
 	attest_key_reset();
-	build_digest(text, text_len, rodata, rodata_len);
+	attest_build_digest(img, key.hv_digest);
 	if (!seed || seed_len < 32)
 		return -ENODEV;
 	br_hmac_drbg_init(&drbg, &br_sha256_vtable, seed, seed_len);
@@ -69,6 +76,7 @@ int attest_key_init(const void *seed, size_t seed_len, const void *text, size_t 
 		return -EINVAL;
 	}
 	memcpy(key.pub, pk.q, SV_ATTEST_PUBKEY_SIZE);
+	wipe_stack_below();
 	key.ready = 1;
 	return 0;
 }
@@ -99,6 +107,29 @@ void attest_hv_digest(uint8_t out[32])
 	memcpy(out, key.hv_digest, 32);
 }
 
+/* P-256's group order n, big-endian. */
+static const uint8_t p256_order[32] = {
+	0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+
+/* (r, s) and (r, n - s) both verify; the report carries the lower S so
+ * that it has exactly one signature (sv-verify refuses the other). s is
+ * public, in [1, n - 1]: no constant time needed. */
+static void low_s(uint8_t s[32])
+{
+	uint8_t neg[32];
+	int borrow = 0;
+
+	for (int i = 31; i >= 0; i--) {
+		int d = p256_order[i] - s[i] - borrow;
+		borrow = d < 0;
+		neg[i] = (uint8_t)d;
+	}
+	if (memcmp(s, neg, 32) > 0)
+		memcpy(s, neg, 32);
+}
+
 int attest_sign(struct sv_report *r)
 {
 	struct sha256 h;
@@ -109,8 +140,11 @@ int attest_sign(struct sv_report *r)
 	sha256_init(&h);
 	sha256_update(&h, r, SV_REPORT_BODY_SIZE);
 	sha256_final(&h, hash);
-	if (br_ecdsa_i31_sign_raw(&br_ec_p256_m31, &br_sha256_vtable, hash, &key.sk,
-				  r->signature) != sizeof(r->signature))
+	size_t n = br_ecdsa_i31_sign_raw(&br_ec_p256_m31, &br_sha256_vtable, hash, &key.sk,
+					 r->signature);
+	wipe_stack_below();
+	if (n != sizeof(r->signature))
 		return -EIO;    /* BearSSL refuses only a malformed key: not ours */
+	low_s(r->signature + 32);
 	return 0;
 }

@@ -3,11 +3,14 @@
  * reseeds from that source) on CPUs without RDSEED or whose RDSEED keeps
  * failing. Both may fail transiently (CF = 0) when drained: retried a
  * bounded number of times, as Intel's DRNG guide advises, then given up
- * rather than falling back to anything weaker. */
+ * rather than falling back to anything weaker. Words that report success
+ * but cannot be random (hv/entropy_check.h: constant, zero, repeated) count
+ * as that source failing. */
 #include <stdbool.h>
 #include <sealvisor/errno.h>
 #include "arch/x86/x86.h"
 #include "hv/arch.h"
+#include "hv/entropy_check.h"
 #include "lib/string.h"
 
 #define ENTROPY_RETRIES 1000
@@ -38,23 +41,34 @@ static bool rdrand64(uint64_t *v)
 	return ok;
 }
 
-static int fill(void *out, unsigned long len, bool seed)
-{
-	uint8_t *p = out;
+#define MAX_WORDS 8
 
-	while (len) {
-		uint64_t v;
+static int draw(uint64_t *w, unsigned n, bool seed)
+{
+	for (unsigned i = 0; i < n; i++) {
 		unsigned tries = 0;
-		while (!(seed ? rdseed64(&v) : rdrand64(&v))) {
+		while (!(seed ? rdseed64(&w[i]) : rdrand64(&w[i]))) {
 			if (++tries == ENTROPY_RETRIES)
 				return -EIO;
 			__asm__ volatile("pause");
 		}
-		unsigned long n = len < sizeof(v) ? len : sizeof(v);
-		memcpy(p, &v, n);
-		p += n, len -= n;
 	}
-	return 0;
+	return entropy_words_plausible(w, n) ? 0 : -EIO;
+}
+
+static int fill(void *out, unsigned long len, bool seed)
+{
+	uint64_t w[MAX_WORDS];
+	unsigned n = (unsigned)((len + 7) / 8);
+
+	if (n > MAX_WORDS)
+		return -EINVAL;
+	int err = draw(w, n, seed);
+	if (!err)
+		memcpy(out, w, len);
+	for (volatile uint64_t *v = w; v < w + MAX_WORDS; v++)
+		*v = 0;
+	return err;
 }
 
 int arch_entropy(void *out, unsigned long len, const char **source)

@@ -673,7 +673,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* A key, so guests' GET_REPORT signs (hv/attest_key.c, BearSSL). */
 	static const uint8_t seed[32] = "fuzz_hypercalls: a fixed seed";
 	static const char text[] = "text", rodata[] = "rodata";
-	if (attest_key_init(seed, sizeof(seed), text, sizeof(text), rodata, sizeof(rodata)))
+	static const struct attest_image image = {
+		.text = text, .text_len = sizeof(text), .rodata = rodata, .rodata_len = sizeof(rodata),
+	};
+	if (attest_key_init(seed, sizeof(seed), &image))
 		fuzz_fail("attest_key_init failed");
 	free_baseline = pmm_free_pages();
 	fuzz_check_step(control, "initialisation");

@@ -11,6 +11,7 @@
 #include <bearssl_hash.h>
 #include <string.h>
 #include "hv/attest.h"
+#include "hv/entropy_check.h"
 #include "hv/guest_fetch.h"
 #include "hv/hypercall.h"
 #include "hv/vm.h"
@@ -31,11 +32,13 @@ static struct memobj *obj;
 static uint8_t data[SV_REPORT_DATA_SIZE], rtmr_src[32];
 static const char text[] = "pretend .text", rodata[] = "pretend .rodata";
 static const uint8_t seed[48] = "a fixed seed, as RDSEED would never give it....";
+static const struct attest_image image = {
+	.text = text, .text_len = sizeof(text), .rodata = rodata, .rodata_len = sizeof(rodata),
+};
 
 static void init_key(void)
 {
-	ck_assert_int_eq(attest_key_init(seed, sizeof(seed), text, sizeof(text), rodata,
-					 sizeof(rodata)), 0);
+	ck_assert_int_eq(attest_key_init(seed, sizeof(seed), &image), 0);
 }
 
 static void setup(void)
@@ -166,20 +169,204 @@ START_TEST(key_from_seed)
 	ck_assert(!memcmp(a, b, sizeof(a)));      /* the seed decides the key */
 	memcpy(other, seed, sizeof(other));
 	other[47] ^= 1;
-	ck_assert_int_eq(attest_key_init(other, sizeof(other), text, sizeof(text), rodata,
-					 sizeof(rodata)), 0);
+	ck_assert_int_eq(attest_key_init(other, sizeof(other), &image), 0);
 	ck_assert_int_eq(attest_public_key(b), 0);
 	ck_assert(memcmp(a, b, sizeof(a)));
 	attest_hv_digest(d);
 	sha256_of(text, sizeof(text), rodata, sizeof(rodata), want);
 	ck_assert(!memcmp(d, want, 32));
 	/* No seed (no RDSEED/RDRAND) or too little: no key, never a weak one. */
-	ck_assert_int_eq(attest_key_init(NULL, 0, text, sizeof(text), rodata, sizeof(rodata)),
+	ck_assert_int_eq(attest_key_init(NULL, 0, &image),
 			 -ENODEV);
 	ck_assert_int_eq(attest_public_key(b), -ENODEV);
-	ck_assert_int_eq(attest_key_init(seed, 31, text, sizeof(text), rodata, sizeof(rodata)),
+	ck_assert_int_eq(attest_key_init(seed, 31, &image),
 			 -ENODEV);
 	ck_assert(!attest_key_ready());
+}
+END_TEST
+
+/* The build digest covers the relocated data (the hypercall table's rights
+ * live there) and the relocations, and does not depend on the load base:
+ * each relocated slot counts as its addend, also one across the 256-byte
+ * chunks the digest hashes in. */
+struct test_rela {
+	uint64_t offset, info;
+	int64_t addend;
+};
+
+static void digest_at(uint64_t base, const struct test_rela *rel, size_t nrel, uint8_t flip_at,
+		      uint8_t out[32])
+{
+	static uint8_t relro[300];
+	struct attest_image img = image;
+
+	memset(relro, 0x5a, sizeof(relro));
+	for (size_t i = 0; i < nrel; i++)
+		for (unsigned k = 0; k < 8; k++)
+			relro[rel[i].offset - 0x27000 + k] = (uint8_t)((base + rel[i].addend) >> (8 * k));
+	relro[flip_at] ^= 1;
+	img.relro = relro, img.relro_len = sizeof(relro), img.relro_link = 0x27000, img.base = base;
+	img.rela = rel, img.rela_len = nrel * sizeof(*rel);
+	attest_build_digest(&img, out);
+}
+
+START_TEST(build_digest_covers_relocated_data)
+{
+	const struct test_rela rel[2] = { { 0x27008, 8, 0x1234 }, { 0x27000 + 252, 8, 0x2468ac } };
+	struct test_rela moved[2] = { rel[0], rel[1] };
+	uint8_t at0[32], loaded[32], other[32];
+
+	digest_at(0, rel, 2, 100, at0);
+	digest_at(0x7f3a1000, rel, 2, 100, loaded);
+	ck_assert(!memcmp(at0, loaded, 32));                 /* wherever UEFI loaded it */
+	digest_at(0x7f3a1000, rel, 2, 101, other);
+	ck_assert(memcmp(at0, other, 32));                   /* a changed table byte shows */
+	digest_at(0x7f3a1000, rel, 2, 255, other);
+	ck_assert(memcmp(at0, other, 32));                   /* also inside the straddling slot */
+	moved[0].addend = 0x1235;
+	digest_at(0x7f3a1000, moved, 2, 100, other);
+	ck_assert(memcmp(at0, other, 32));                   /* a changed relocation shows */
+	digest_at(0x7f3a1000, rel, 1, 100, other);
+	ck_assert(memcmp(at0, other, 32));                   /* a dropped relocation shows */
+	sha256_of(text, sizeof(text), rodata, sizeof(rodata), other);
+	ck_assert(memcmp(at0, other, 32));                   /* more than .text and .rodata */
+}
+END_TEST
+
+/*
+ * No private key left on the stack after signing: BearSSL's signer keeps
+ * the scalar as 31-bit words (br_i31_decode_mod) in its frame and returns
+ * without wiping it, so any later read of stale stack (an uninitialised
+ * buffer copied out) would give the key away. The scalar is recomputed
+ * here as attest_key_init makes it (HMAC-DRBG over the seed, br_ec_keygen).
+ */
+#define SCAN_BYTES (24 * 1024)
+
+static void scalar_words(uint32_t w[3], uint8_t raw[16])
+{
+	br_hmac_drbg_context drbg;
+	br_ec_private_key sk;
+	uint8_t buf[BR_EC_KBUF_PRIV_MAX_SIZE];
+
+	br_hmac_drbg_init(&drbg, &br_sha256_vtable, seed, sizeof(seed));
+	ck_assert_uint_eq(br_ec_keygen(&drbg.vtable, &br_ec_p256_m31, &sk, buf, BR_EC_secp256r1), 32);
+	memcpy(raw, buf, 16);
+	for (unsigned i = 0; i < 3; i++) {          /* bits 31i..31i+30, from the low end */
+		uint32_t v = 0;
+		for (unsigned b = 0; b < 31; b++) {
+			unsigned bit = 31 * i + b;
+			v |= (uint32_t)(buf[31 - bit / 8] >> (bit % 8) & 1) << b;
+		}
+		w[i] = v;
+	}
+}
+
+/* Maps the stack below the caller (pages the signer might not reach)
+ * and overwrites what earlier calls left there. */
+static __attribute__((noinline)) void clear_stack(void)
+{
+	volatile uint8_t deep[SCAN_BYTES + 4096];
+
+	for (size_t i = 0; i < sizeof(deep); i++)
+		deep[i] = 0xcc;
+}
+
+static __attribute__((noinline)) void make_key(void)
+{
+	init_key();
+}
+
+static __attribute__((noinline)) void sign_one(void)
+{
+	struct sv_report r;
+
+	memset(&r, 0x11, sizeof(r));
+	ck_assert_int_eq(attest_sign(&r), 0);
+}
+
+/* Offset below this frame where needle lies in stale stack, or -1. */
+static __attribute__((noinline, no_sanitize_thread)) long stale_stack_find(const void *needle,
+									    size_t n)
+{
+	const uint8_t *top = __builtin_frame_address(0), *lo = top - SCAN_BYTES;
+	__asm__ volatile("" ::: "memory");
+	const uint8_t *want = needle;
+
+	/* No calls in the loop: their frames would land in what it reads. */
+	for (const uint8_t *p = lo; p + n <= top; p++) {
+		size_t i = 0;
+		while (i < n && p[i] == want[i])
+			i++;
+		if (i == n)
+			return (long)(top - p);
+	}
+	return -1;
+}
+
+START_TEST(no_key_left_on_the_stack_after_signing)
+{
+	uint32_t w[3];
+	uint8_t raw[16];
+
+	scalar_words(w, raw);
+	clear_stack();
+	make_key();
+	long at = stale_stack_find(w, sizeof(w));
+	ck_assert_int_eq(stale_stack_find(raw, sizeof(raw)), -1);
+	if (at >= 0)
+		fprintf(stderr, "attest: after keygen the private scalar lies %ld bytes down\n", at);
+	ck_assert_int_eq(at, -1);
+	clear_stack();
+	sign_one();
+	at = stale_stack_find(w, sizeof(w));
+	ck_assert_int_eq(stale_stack_find(raw, sizeof(raw)), -1);
+	if (at >= 0)
+		fprintf(stderr, "attest: after signing the private scalar lies %ld bytes down\n", at);
+	ck_assert_int_eq(at, -1);
+}
+END_TEST
+
+/* Every signature has the low S of the pair (r, s) and (r, n - s) that
+ * both verify: one report, one signature (sv-verify refuses high S). With
+ * S as it falls, 32 reports would all be low one time in 2^32. */
+static const uint8_t p256_half_order[32] = {
+	0x7f, 0xff, 0xff, 0xff, 0x80, 0x00, 0x00, 0x00, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xde, 0x73, 0x7d, 0x56, 0xd3, 0x8b, 0xcf, 0x42, 0x79, 0xdc, 0xe5, 0x61, 0x7e, 0x31, 0x92, 0xa8,
+};
+
+START_TEST(signatures_have_low_s)
+{
+	struct sv_report r;
+
+	init_key();
+	for (unsigned i = 0; i < 32; i++) {
+		memset(&r, 0, sizeof(r));
+		r.report_data[0] = (uint8_t)i;
+		ck_assert_int_eq(attest_sign(&r), 0);
+		ck_assert_msg(memcmp(r.signature + 32, p256_half_order, 32) <= 0,
+			      "report %u: S above n/2", i);
+	}
+}
+END_TEST
+
+/* A seed from a CPU whose RDRAND "succeeds" with a constant is refused:
+ * all ones (AMD's post-resume bug), zeros, a repeated word. */
+START_TEST(implausible_entropy_refused)
+{
+	uint64_t w[6] = { 0x0123456789abcdefull, 0xfedcba9876543210ull, 0x5a5a1234c3c3beefull,
+			  0x1122334455667788ull, 0x8877665544332211ull, 0x0f1e2d3c4b5a6978ull };
+
+	ck_assert(entropy_words_plausible(w, 6));
+	uint64_t ones[6] = { ~0ull, ~0ull, ~0ull, ~0ull, ~0ull, ~0ull };
+	ck_assert(!entropy_words_plausible(ones, 6));
+	w[3] = 0;
+	ck_assert(!entropy_words_plausible(w, 6));
+	w[3] = w[5];
+	ck_assert(!entropy_words_plausible(w, 6));
+	w[3] = ~0ull;
+	ck_assert(!entropy_words_plausible(w, 6));
+	w[3] = 0x1122334455667788ull;
+	ck_assert(entropy_words_plausible(w, 6));
 }
 END_TEST
 
@@ -353,6 +540,10 @@ Suite *attest_suite(void)
 	tcase_add_test(tc, report_layout_byte_by_byte);
 	tcase_add_test(tc, rtmr_extend_is_sha256_of_both);
 	tcase_add_test(tc, key_from_seed);
+	tcase_add_test(tc, build_digest_covers_relocated_data);
+	tcase_add_test(tc, no_key_left_on_the_stack_after_signing);
+	tcase_add_test(tc, signatures_have_low_s);
+	tcase_add_test(tc, implausible_entropy_refused);
 	tcase_add_test(tc, guest_gets_a_signed_report);
 	tcase_add_test(tc, refused_reports_change_nothing);
 	tcase_add_test(tc, refused_extends_change_nothing);
