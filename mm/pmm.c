@@ -255,6 +255,8 @@ static int free_block(uint64_t pa, unsigned order)
 
 /* docs/ARCHITECTURE.md, invariant 4, in one place: a page is zeroed before it can change
  * owner, so every block freed here is zero when it reaches the free lists. */
+void (*pmm_free_race_hook)(uint64_t pa);
+
 int pmm_free(uint64_t pa, unsigned order)
 {
 	uint64_t idx;
@@ -262,6 +264,8 @@ int pmm_free(uint64_t pa, unsigned order)
 	spin_lock(&pmm.lock);
 	int r = check_used_block(pa, order, &idx);
 	spin_unlock(&pmm.lock);
+	if (r == 0 && pmm_free_race_hook)
+		pmm_free_race_hook(pa);
 	if (r == 0)
 		zero_block(pa, order);
 	return free_block(pa, order);

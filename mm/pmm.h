@@ -99,5 +99,8 @@ uint64_t pmm_free_pages(void);
 int pmm_check(const char **why);
 /* Tests only: reads every free byte, which must be zero. */
 int pmm_check_free_zero(const char **why);
+/* Host tests only: called by pmm_free between its check and its free,
+ * while it zeroes without the lock (the window another CPU can race). */
+extern void (*pmm_free_race_hook)(uint64_t pa);
 
 #endif
