@@ -41,6 +41,7 @@ enum page_owner {
 #define PAGE_HEAD  0x01            /* first page of a block; order is valid */
 #define PAGE_FIXED 0x02            /* owned from boot; pmm_free refuses it */
 #define PAGE_SLAB  0x04            /* heap page cut into small objects */
+#define PAGE_FREEING 0x08          /* pmm_free is zeroing it: already not the owner's */
 
 struct page_meta {
 	uint32_t next, prev;       /* free-list links (free block heads only) */
@@ -81,8 +82,11 @@ int pmm_mark_fixed(uint64_t base, uint64_t len, uint8_t owner_type);
 uint64_t pmm_alloc(unsigned order, uint8_t owner_type, uint64_t owner);
 /*
  * Zeroes the block, then frees it (docs/ARCHITECTURE.md, invariant 4: a page is zeroed
- * before it changes owner). -EINVAL, and nothing touched, for a double
- * free, a foreign/fixed page, or an order mismatch.
+ * before it changes owner). -EINVAL, and nothing touched, for a foreign or
+ * fixed page or an order mismatch. A double free (the page is free, or
+ * another pmm_free of it is zeroing it) panics with the page: two owners
+ * thought they held it, and a later one would free a reallocated page
+ * under its new owner.
  */
 int pmm_free(uint64_t pa, unsigned order);
 /* pmm_free for a block the caller zeroed already (and fenced, mm/zero.h). */
