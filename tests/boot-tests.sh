@@ -93,6 +93,9 @@ bochs bare tests/configs/bare.cfg 0 "$banner" 'smp: 2 of 2 CPUs online' \
 	'^virtualization: VMX \(true controls\), EPT' 'VPID' 'VMX enabled on the boot CPU' \
 	'selftest: allocator ok' '^sealvisor: exit status 0'
 bochs bad-line tests/configs/bad-line.cfg 2 "sealvisor.cfg:3: expected 'key = value'"
+bochs fault-gs0 tests/configs/fault-gs0.cfg 3 \
+	'CPU exception: vector 14 \(#PF page fault\)' \
+	'^  \(frame pointer 0x10efe0 is not on a hypervisor stack\)' '^sealvisor: exit status 3'
 
 # The in-guest suite on both backends: every test kernel passes, the audit
 # stays quiet, the hostile control partition sees every exact errno.
