@@ -235,6 +235,8 @@ static void check_not_double_free(uint64_t pa, unsigned order)
 	if (m->state == PAGE_FREE || (m->flags & PAGE_FREEING))
 		panic("pmm: double free of page 0x%lx (order %u, %s)\n", pa, order,
 		      m->state == PAGE_FREE ? "already free" : "being freed");
+	if (m->flags & PAGE_PINNED)
+		panic("pmm: free of pinned page 0x%lx (order %u): a CPU's own page\n", pa, order);
 }
 
 /* A block the caller may free or re-own: allocated head of this order,
@@ -245,7 +247,7 @@ static int check_used_block(uint64_t pa, unsigned order, uint64_t *idx)
 		return -EINVAL;
 	struct page_meta *m = M(*idx);
 	if (m->state != PAGE_USED || !(m->flags & PAGE_HEAD) ||
-	    (m->flags & (PAGE_FIXED | PAGE_FREEING)) || m->order != order)
+	    (m->flags & (PAGE_FIXED | PAGE_FREEING | PAGE_PINNED)) || m->order != order)
 		return -EINVAL;
 	return 0;
 }
@@ -325,6 +327,18 @@ int pmm_check_free_zero(const char **why)
 			}
 		}
 	}
+	spin_unlock(&pmm.lock);
+	return r;
+}
+
+int pmm_pin(uint64_t pa, unsigned order)
+{
+	uint64_t idx;
+
+	spin_lock(&pmm.lock);
+	int r = check_used_block(pa, order, &idx);
+	if (r == 0)
+		M(idx)->flags |= PAGE_PINNED;
 	spin_unlock(&pmm.lock);
 	return r;
 }

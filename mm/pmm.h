@@ -42,6 +42,7 @@ enum page_owner {
 #define PAGE_FIXED 0x02            /* owned from boot; pmm_free refuses it */
 #define PAGE_SLAB  0x04            /* heap page cut into small objects */
 #define PAGE_FREEING 0x08          /* pmm_free is zeroing it: already not the owner's */
+#define PAGE_PINNED  0x10          /* held for the hypervisor's life: a free panics */
 
 struct page_meta {
 	uint32_t next, prev;       /* free-list links (free block heads only) */
@@ -93,6 +94,13 @@ int pmm_free(uint64_t pa, unsigned order);
 int pmm_free_zeroed(uint64_t pa, unsigned order);
 /* Turns an allocated order-n block into 2^n order-0 blocks (same owner). */
 int pmm_split(uint64_t pa, unsigned order);
+/*
+ * Marks an allocated block as never freed (a CPU's VM_HSAVE_PA page and
+ * VMSAVE area, its VMXON region): a later free of it is a stale or wrong
+ * address somewhere, and panics naming the page instead of zeroing a page
+ * the CPU still uses. -EINVAL unless an allocated head of that order.
+ */
+int pmm_pin(uint64_t pa, unsigned order);
 /* Hands an allocated block to a new owner. */
 int pmm_set_owner(uint64_t pa, unsigned order, uint8_t owner_type, uint64_t owner);
 

@@ -174,6 +174,32 @@ START_TEST(double_free_racing_the_first_frees_zeroing_panics)
 }
 END_TEST
 
+/* A CPU's own SVM/VMX pages are pinned: a stray free of one (how a host
+ * save area could hold GS base 0, issue "hostcrash") names the page. */
+START_TEST(free_of_a_pinned_page_panics)
+{
+	uint64_t a = pmm_alloc(0, OWNER_HV, 0);
+
+	ck_assert_int_eq(pmm_pin(a, 0), 0);
+	ck_assert_int_eq(pmm_set_owner(a, 0, OWNER_PARTITION, 1), -EINVAL);
+	ck_assert_int_eq(pmm_split(a, 0), -EINVAL);
+	pmm_free(a, 0);
+	ck_abort_msg("the free of pinned page 0x%lx returned", a);
+}
+END_TEST
+
+START_TEST(only_an_allocated_block_is_pinned)
+{
+	uint64_t a = pmm_alloc(1, OWNER_HV, 0);
+
+	ck_assert_int_eq(pmm_pin(a, 0), -EINVAL);                 /* wrong order */
+	ck_assert_int_eq(pmm_pin(a + PAGE_SIZE, 0), -EINVAL);     /* tail page */
+	ck_assert_int_eq(pmm_free(a, 1), 0);
+	ck_assert_int_eq(pmm_pin(a, 1), -EINVAL);                 /* free */
+	check_ok();
+}
+END_TEST
+
 START_TEST(foreign_frees_are_refused)
 {
 	uint64_t a = pmm_alloc(2, OWNER_HV, 0);
@@ -329,6 +355,8 @@ Suite *pmm_suite(void)
 	tcase_add_test_raise_signal(tc, double_free_panics, SIGABRT);
 	tcase_add_test_raise_signal(tc, double_free_after_merge_panics, SIGABRT);
 	tcase_add_test_raise_signal(tc, double_free_racing_the_first_frees_zeroing_panics, SIGABRT);
+	tcase_add_test_raise_signal(tc, free_of_a_pinned_page_panics, SIGABRT);
+	tcase_add_test(tc, only_an_allocated_block_is_pinned);
 	tcase_add_test(tc, foreign_frees_are_refused);
 	tcase_add_test(tc, fixed_pages_cannot_be_freed);
 	tcase_add_test(tc, metadata_records_owner_of_every_page);
