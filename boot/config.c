@@ -27,7 +27,8 @@ static const struct name_value log_levels[] = {
 static const struct name_value faults[] = {
 	{ "none", DEBUG_FAULT_NONE }, { "ud2", DEBUG_FAULT_UD2 },
 	{ "pf", DEBUG_FAULT_PF },     { "gp", DEBUG_FAULT_GP },
-	{ "de", DEBUG_FAULT_DE },     { "bp", DEBUG_FAULT_BP },   { NULL, 0 },
+	{ "de", DEBUG_FAULT_DE },     { "bp", DEBUG_FAULT_BP },
+	{ "gs0", DEBUG_FAULT_GS0 },   { NULL, 0 },
 };
 
 static const struct name_value booleans[] = {

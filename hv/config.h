@@ -20,6 +20,7 @@ enum debug_fault {
 	DEBUG_FAULT_GP,    /* non-canonical access */
 	DEBUG_FAULT_DE,    /* divide by zero */
 	DEBUG_FAULT_BP,    /* int3 */
+	DEBUG_FAULT_GS0,   /* GS base 0 and a guest's RBP, then gs:0 (the 25f09b2 crash) */
 };
 
 struct config {

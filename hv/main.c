@@ -73,6 +73,7 @@ static void debug_fault(int kind)
 	case DEBUG_FAULT_GP: (void)*(volatile uint64_t *)0x8000000000000000UL; break;
 	case DEBUG_FAULT_DE: __asm__ volatile("divq %0" : : "r"(zero) : "rax", "rdx"); break;
 	case DEBUG_FAULT_BP: __asm__ volatile("int3"); break;
+	case DEBUG_FAULT_GS0: arch_debug_fault_gs0(); break;
 	}
 	panic("debug.fault %d did not fault", kind);
 }

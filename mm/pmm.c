@@ -1,5 +1,6 @@
 #include <stdbool.h>
 #include <sealvisor/errno.h>
+#include "mm/fatal.h"
 #include "mm/pmm.h"
 #include "mm/spinlock.h"
 #include "mm/zero.h"
@@ -222,54 +223,90 @@ uint64_t pmm_alloc(unsigned order, uint8_t owner_type, uint64_t owner)
 	return idx_to_pa(idx);
 }
 
-/* A block the caller may free or re-own: allocated head of this order. */
+/* Lock held. A free of a page that is free, or that another pmm_free is
+ * zeroing, is a broken ownership invariant, not bad input. */
+static void check_not_double_free(uint64_t pa, unsigned order)
+{
+	uint64_t idx;
+
+	if (!pa_to_idx(pa, &idx))
+		return;
+	struct page_meta *m = M(idx);
+	if (m->state == PAGE_FREE || (m->flags & PAGE_FREEING))
+		panic("pmm: double free of page 0x%lx (order %u, %s)\n", pa, order,
+		      m->state == PAGE_FREE ? "already free" : "being freed");
+	if (m->flags & PAGE_PINNED)
+		panic("pmm: free of pinned page 0x%lx (order %u): a CPU's own page\n", pa, order);
+}
+
+/* A block the caller may free or re-own: allocated head of this order,
+ * not being freed. */
 static int check_used_block(uint64_t pa, unsigned order, uint64_t *idx)
 {
 	if (order > PMM_MAX_ORDER || !pa_to_idx(pa, idx))
 		return -EINVAL;
 	struct page_meta *m = M(*idx);
 	if (m->state != PAGE_USED || !(m->flags & PAGE_HEAD) ||
-	    (m->flags & PAGE_FIXED) || m->order != order)
+	    (m->flags & (PAGE_FIXED | PAGE_FREEING | PAGE_PINNED)) || m->order != order)
 		return -EINVAL;
 	return 0;
 }
 
-static int free_block(uint64_t pa, unsigned order)
+/* Lock held: the block leaves its owner for the free lists. */
+static void release_block(uint64_t idx, unsigned order)
 {
-	uint64_t idx;
-
-	spin_lock(&pmm.lock);
-	int r = check_used_block(pa, order, &idx);
-	if (r) {
-		pmm.st.bad_frees++;
-		spin_unlock(&pmm.lock);
-		return r;
-	}
 	pmm.st.by_owner[M(idx)->owner_type] -= 1UL << order;
 	set_pages(idx, order, PAGE_FREE, OWNER_NONE, 0, 0);
 	insert_merge(idx, order);
 	pmm.st.free_pages += 1UL << order;
-	spin_unlock(&pmm.lock);
-	return 0;
+}
+
+/* Lock held: the check every free makes; on success the block is claimed
+ * (PAGE_FREEING) so that a second free of it panics, even while the first
+ * zeroes it without the lock. */
+static int claim_for_free(uint64_t pa, unsigned order, uint64_t *idx)
+{
+	check_not_double_free(pa, order);
+	int r = check_used_block(pa, order, idx);
+	if (r)
+		pmm.st.bad_frees++;
+	else
+		M(*idx)->flags |= PAGE_FREEING;
+	return r;
 }
 
 /* docs/ARCHITECTURE.md, invariant 4, in one place: a page is zeroed before it can change
  * owner, so every block freed here is zero when it reaches the free lists. */
+void (*pmm_free_race_hook)(uint64_t pa);
+
 int pmm_free(uint64_t pa, unsigned order)
 {
 	uint64_t idx;
 
 	spin_lock(&pmm.lock);
-	int r = check_used_block(pa, order, &idx);
+	int r = claim_for_free(pa, order, &idx);
 	spin_unlock(&pmm.lock);
-	if (r == 0)
-		zero_block(pa, order);
-	return free_block(pa, order);
+	if (r)
+		return r;
+	if (pmm_free_race_hook)
+		pmm_free_race_hook(pa);
+	zero_block(pa, order);
+	spin_lock(&pmm.lock);
+	release_block(idx, order);
+	spin_unlock(&pmm.lock);
+	return 0;
 }
 
 int pmm_free_zeroed(uint64_t pa, unsigned order)
 {
-	return free_block(pa, order);
+	uint64_t idx;
+
+	spin_lock(&pmm.lock);
+	int r = claim_for_free(pa, order, &idx);
+	if (r == 0)
+		release_block(idx, order);
+	spin_unlock(&pmm.lock);
+	return r;
 }
 
 int pmm_check_free_zero(const char **why)
@@ -290,6 +327,18 @@ int pmm_check_free_zero(const char **why)
 			}
 		}
 	}
+	spin_unlock(&pmm.lock);
+	return r;
+}
+
+int pmm_pin(uint64_t pa, unsigned order)
+{
+	uint64_t idx;
+
+	spin_lock(&pmm.lock);
+	int r = check_used_block(pa, order, &idx);
+	if (r == 0)
+		M(idx)->flags |= PAGE_PINNED;
 	spin_unlock(&pmm.lock);
 	return r;
 }

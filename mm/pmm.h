@@ -41,6 +41,8 @@ enum page_owner {
 #define PAGE_HEAD  0x01            /* first page of a block; order is valid */
 #define PAGE_FIXED 0x02            /* owned from boot; pmm_free refuses it */
 #define PAGE_SLAB  0x04            /* heap page cut into small objects */
+#define PAGE_FREEING 0x08          /* pmm_free is zeroing it: already not the owner's */
+#define PAGE_PINNED  0x10          /* held for the hypervisor's life: a free panics */
 
 struct page_meta {
 	uint32_t next, prev;       /* free-list links (free block heads only) */
@@ -81,14 +83,24 @@ int pmm_mark_fixed(uint64_t base, uint64_t len, uint8_t owner_type);
 uint64_t pmm_alloc(unsigned order, uint8_t owner_type, uint64_t owner);
 /*
  * Zeroes the block, then frees it (docs/ARCHITECTURE.md, invariant 4: a page is zeroed
- * before it changes owner). -EINVAL, and nothing touched, for a double
- * free, a foreign/fixed page, or an order mismatch.
+ * before it changes owner). -EINVAL, and nothing touched, for a foreign or
+ * fixed page or an order mismatch. A double free (the page is free, or
+ * another pmm_free of it is zeroing it) panics with the page: two owners
+ * thought they held it, and a later one would free a reallocated page
+ * under its new owner.
  */
 int pmm_free(uint64_t pa, unsigned order);
 /* pmm_free for a block the caller zeroed already (and fenced, mm/zero.h). */
 int pmm_free_zeroed(uint64_t pa, unsigned order);
 /* Turns an allocated order-n block into 2^n order-0 blocks (same owner). */
 int pmm_split(uint64_t pa, unsigned order);
+/*
+ * Marks an allocated block as never freed (a CPU's VM_HSAVE_PA page and
+ * VMSAVE area, its VMXON region): a later free of it is a stale or wrong
+ * address somewhere, and panics naming the page instead of zeroing a page
+ * the CPU still uses. -EINVAL unless an allocated head of that order.
+ */
+int pmm_pin(uint64_t pa, unsigned order);
 /* Hands an allocated block to a new owner. */
 int pmm_set_owner(uint64_t pa, unsigned order, uint8_t owner_type, uint64_t owner);
 
@@ -99,5 +111,8 @@ uint64_t pmm_free_pages(void);
 int pmm_check(const char **why);
 /* Tests only: reads every free byte, which must be zero. */
 int pmm_check_free_zero(const char **why);
+/* Host tests only: called by pmm_free between its check and its free,
+ * while it zeroes without the lock (the window another CPU can race). */
+extern void (*pmm_free_race_hook)(uint64_t pa);
 
 #endif

@@ -83,10 +83,19 @@ qemu fault-ud2 tests/configs/fault-ud2.cfg 3 \
 	'^sealvisor: exit status 3'
 qemu fault-pf tests/configs/fault-pf.cfg 3 \
 	'CPU exception: vector 14 \(#PF page fault\)' 'page fault address \(cr2\) 0x0, read not-present'
+# The 25f09b2 crash: GS base 0 and a guest's RBP. One dump, the backtrace
+# refuses the guest's frame pointer, exit status 3 (it used to fault in the
+# backtrace's own gs:0 read ~290 times and reset without a status).
+qemu fault-gs0 tests/configs/fault-gs0.cfg 3 \
+	'CPU exception: vector 14 \(#PF page fault\)' \
+	'^  \(frame pointer 0x10efe0 is not on a hypervisor stack\)' '^sealvisor: exit status 3'
 bochs bare tests/configs/bare.cfg 0 "$banner" 'smp: 2 of 2 CPUs online' \
 	'^virtualization: VMX \(true controls\), EPT' 'VPID' 'VMX enabled on the boot CPU' \
 	'selftest: allocator ok' '^sealvisor: exit status 0'
 bochs bad-line tests/configs/bad-line.cfg 2 "sealvisor.cfg:3: expected 'key = value'"
+bochs fault-gs0 tests/configs/fault-gs0.cfg 3 \
+	'CPU exception: vector 14 \(#PF page fault\)' \
+	'^  \(frame pointer 0x10efe0 is not on a hypervisor stack\)' '^sealvisor: exit status 3'
 
 # The in-guest suite on both backends: every test kernel passes, the audit
 # stays quiet, the hostile control partition sees every exact errno.

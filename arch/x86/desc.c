@@ -71,14 +71,28 @@ void desc_init_cpu(struct percpu *p, void *mem)
 	percpu_install(p);
 }
 
+/* Not this_cpu(): a dump may run with a broken GS base (an SVM exit once
+ * VMLOADed a host save area holding 0), and reading gs:0 there faulted
+ * again and again until the stack ran out. Any CPU's stack will do for a
+ * backtrace; cpus[] is reached without GS. */
+static int on_cpu_stacks(const struct percpu *p, uint64_t addr)
+{
+	const struct cpu_desc *d = p->desc;
+
+	if (addr >= p->stack_lo && addr + 8 <= p->stack_hi)
+		return 1;
+	if (!d)
+		return 0;
+	uint64_t i = (uint64_t)d->ist;
+	return addr >= i && addr + 8 <= i + sizeof(d->ist);
+}
+
 int arch_on_known_stack(uint64_t addr)
 {
-	struct percpu *p = this_cpu();
-	const struct cpu_desc *d = p->desc;
-	uint64_t i = (uint64_t)d->ist;
-
-	return (addr >= p->stack_lo && addr + 8 <= p->stack_hi) ||
-	       (addr >= i && addr + 8 <= i + sizeof(d->ist));
+	for (unsigned c = 0; c < HV_MAX_CPUS; c++)
+		if (cpus[c] && on_cpu_stacks(cpus[c], addr))
+			return 1;
+	return 0;
 }
 
 uint64_t desc_tss_base(void)

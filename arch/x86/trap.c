@@ -2,6 +2,7 @@
  * IDT and the exception path. Any CPU exception in the hypervisor is fatal:
  * print everything needed to find the bug, then stop with SV_EXIT_PANIC.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86/desc.h"
 #include "arch/x86/trap.h"
@@ -95,6 +96,34 @@ static void backtrace(uint64_t rbp)
 	}
 }
 
+/*
+ * One dump at a time, and none inside a dump: a fault while dumping (the
+ * first crash of this kind faulted in the backtrace 290 times, until the
+ * stack overflowed and the machine reset without an exit status) stops at
+ * once. The owner is named by its APIC id from CPUID, not this_cpu(): the
+ * GS base may be what broke. Another CPU faulting meanwhile waits for the
+ * first one's shutdown.
+ */
+static uint32_t dumping_cpu;   /* APIC id + 1 of the CPU dumping, 0 if none */
+
+static uint32_t apic_id_plus_one(void)
+{
+	return (cpuid(1, 0).ebx >> 24) + 1;
+}
+
+static void dump_begin(uint64_t vector, uint64_t rip)
+{
+	uint32_t me = apic_id_plus_one(), none = 0;
+
+	if (__atomic_compare_exchange_n(&dumping_cpu, &none, me, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
+		return;
+	if (none != me)
+		halt_forever();
+	console_printf("\n*** fault or panic (vector %lu) at 0x%lx while dumping: stopping\n", vector, rip);
+	arch_shutdown(SV_EXIT_PANIC);
+}
+
 static void dump_regs(const struct trap_frame *f)
 {
 	console_printf("rax %016lx rbx %016lx rcx %016lx rdx %016lx\n",
@@ -119,6 +148,7 @@ void trap_handler(struct trap_frame *f)
 		return;
 	}
 	const char *name = f->vector < 32 ? exc_names[f->vector] : "unexpected interrupt";
+	dump_begin(f->vector, f->rip);
 	console_printf("\n*** CPU exception: vector %lu (%s), error code 0x%lx\n",
 		       f->vector, name, f->error);
 	if (f->vector == 14)
@@ -148,6 +178,14 @@ void arch_dump_here(void)
 			 : "=m"(f.rbx), "=m"(f.rbp), "=m"(f.rsp), "=m"(f.r12));
 	__asm__ volatile("lea 0(%%rip), %0" : "=r"(f.rip));
 	__asm__ volatile("mov %%cs, %0; pushfq; popq %1" : "=r"(f.cs), "=r"(f.rflags));
+	dump_begin(0, f.rip);
 	dump_regs(&f);
 	backtrace((uint64_t)__builtin_frame_address(0));
+}
+
+void arch_debug_fault_gs0(void)
+{
+	wrmsr(0xc0000101, 0);   /* MSR_GS_BASE */
+	__asm__ volatile("mov %%rbp, %%rbx; mov $0x10efe0, %%rbp; mov %%gs:0, %%rax; mov %%rbx, %%rbp"
+			 : : : "rax", "rbx", "memory");
 }

@@ -22,5 +22,9 @@ void trap_set_handler(unsigned vector, irq_handler_t fn);
 void trap_dispatch_nmi(void);
 /* Print the registers at the call site and a backtrace (used by panic). */
 void arch_dump_here(void);
+/* debug.fault = gs0: what an SVM exit once left (host GS base 0, the
+ * guest's RBP 0x10efe0), then the per-CPU read that faults on it. The dump
+ * must come out once and stop with SV_EXIT_PANIC. */
+void arch_debug_fault_gs0(void);
 
 #endif

@@ -1,4 +1,5 @@
 /* The buddy allocator and its page metadata, over a host arena. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sealvisor/errno.h>
@@ -115,28 +116,86 @@ START_TEST(alignment_is_physical_when_the_span_is_not_aligned)
 }
 END_TEST
 
-START_TEST(double_free_is_refused)
+/* A double free is a broken invariant (two owners thought they held the
+ * block): the allocator stops with the page rather than return an error
+ * nobody checks. */
+START_TEST(double_free_panics)
 {
 	uint64_t a = pmm_alloc(3, OWNER_HV, 0);
-	uint64_t before;
-	struct pmm_stats st;
 
 	ck_assert_int_eq(pmm_free(a, 3), 0);
-	before = pmm_free_pages();
-	ck_assert_int_eq(pmm_free(a, 3), -EINVAL);
-	ck_assert_uint_eq(pmm_free_pages(), before);
-	pmm_get_stats(&st);
-	ck_assert_uint_eq(st.bad_frees, 1);
-	check_ok();
+	pmm_free(a, 3);
+	ck_abort_msg("a double free of 0x%lx returned", a);
 }
 END_TEST
 
-START_TEST(double_free_after_merge_is_refused)
+START_TEST(double_free_after_merge_panics)
 {
 	uint64_t a = pmm_alloc(0, OWNER_HV, 0);
 	ck_assert_int_eq(pmm_free(a, 0), 0);
 	/* a is now inside a larger free block: still a double free. */
-	ck_assert_int_eq(pmm_free(a, 0), -EINVAL);
+	pmm_free(a, 0);
+	ck_abort_msg("a double free of 0x%lx returned", a);
+}
+END_TEST
+
+/*
+ * pmm_free checks, drops the lock to zero, then frees. A second free of
+ * the same block on another CPU inside that window (here: the hook) passes
+ * the same check; if it completes and the page is reallocated before the
+ * first free retakes the lock, the first free zeroes nothing more but frees
+ * the new owner's page while it is in use. The second free must be caught.
+ */
+static uint64_t race_pa, race_new_owner;
+static int race_depth;
+
+static void free_again_and_reallocate(uint64_t pa)
+{
+	if (pa != race_pa || race_depth++)
+		return;
+	pmm_free(pa, 0);                          /* the racing double free */
+	race_new_owner = pmm_alloc(0, OWNER_PARTITION, 7);
+	memset(phys_to_virt(race_new_owner), 0xee, PAGE_SIZE);
+}
+
+START_TEST(double_free_racing_the_first_frees_zeroing_panics)
+{
+	race_pa = pmm_alloc(0, OWNER_HV, 0);
+	race_depth = 0;
+	pmm_free_race_hook = free_again_and_reallocate;
+	pmm_free(race_pa, 0);
+	pmm_free_race_hook = NULL;
+	ck_assert_uint_eq(race_new_owner, race_pa);
+	struct page_meta *m = pmm_meta(race_new_owner);
+	ck_assert_msg(m->state == PAGE_USED && m->owner_type == OWNER_PARTITION,
+		      "the new owner's page 0x%lx was freed under it (state %u)",
+		      race_new_owner, m->state);
+	ck_abort_msg("the racing double free of 0x%lx was not caught", race_pa);
+}
+END_TEST
+
+/* A CPU's own SVM/VMX pages are pinned: a stray free of one (how a host
+ * save area could hold GS base 0, issue "hostcrash") names the page. */
+START_TEST(free_of_a_pinned_page_panics)
+{
+	uint64_t a = pmm_alloc(0, OWNER_HV, 0);
+
+	ck_assert_int_eq(pmm_pin(a, 0), 0);
+	ck_assert_int_eq(pmm_set_owner(a, 0, OWNER_PARTITION, 1), -EINVAL);
+	ck_assert_int_eq(pmm_split(a, 0), -EINVAL);
+	pmm_free(a, 0);
+	ck_abort_msg("the free of pinned page 0x%lx returned", a);
+}
+END_TEST
+
+START_TEST(only_an_allocated_block_is_pinned)
+{
+	uint64_t a = pmm_alloc(1, OWNER_HV, 0);
+
+	ck_assert_int_eq(pmm_pin(a, 0), -EINVAL);                 /* wrong order */
+	ck_assert_int_eq(pmm_pin(a + PAGE_SIZE, 0), -EINVAL);     /* tail page */
+	ck_assert_int_eq(pmm_free(a, 1), 0);
+	ck_assert_int_eq(pmm_pin(a, 1), -EINVAL);                 /* free */
 	check_ok();
 }
 END_TEST
@@ -293,8 +352,11 @@ Suite *pmm_suite(void)
 	tcase_add_test(tc, exhaustion_returns_zero_and_recovers);
 	tcase_add_test(tc, blocks_are_aligned_to_their_size);
 	tcase_add_test(tc, alignment_is_physical_when_the_span_is_not_aligned);
-	tcase_add_test(tc, double_free_is_refused);
-	tcase_add_test(tc, double_free_after_merge_is_refused);
+	tcase_add_test_raise_signal(tc, double_free_panics, SIGABRT);
+	tcase_add_test_raise_signal(tc, double_free_after_merge_panics, SIGABRT);
+	tcase_add_test_raise_signal(tc, double_free_racing_the_first_frees_zeroing_panics, SIGABRT);
+	tcase_add_test_raise_signal(tc, free_of_a_pinned_page_panics, SIGABRT);
+	tcase_add_test(tc, only_an_allocated_block_is_pinned);
 	tcase_add_test(tc, foreign_frees_are_refused);
 	tcase_add_test(tc, fixed_pages_cannot_be_freed);
 	tcase_add_test(tc, metadata_records_owner_of_every_page);

@@ -53,6 +53,11 @@ static int svm_hardware_enable(void)
 	}
 	if (!hsave || !host_save_pa[this_cpu()->id])
 		return -ENOMEM;
+	/* Used by the CPU for ever: a stray free of either would let the
+	 * page's next owner overwrite the host state a #VMEXIT or the VMLOAD
+	 * after it restores (a VMCB sharing the VM_HSAVE_PA page, GS base 0). */
+	pmm_pin(hsave, 0);
+	pmm_pin(host_save_pa[this_cpu()->id], 0);
 	flush_by_asid = !!(cpuid(0x8000000a, 0).edx & (1u << 6));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, hsave);

@@ -199,6 +199,7 @@ static int vmx_hardware_enable(void)
 		pmm_free(region, 0);
 		return -EIO;
 	}
+	pmm_pin(region, 0);   /* the CPU's VMXON region for ever (as svm.c's host pages) */
 	log_debug("vmx: on; pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x%s\n", vmx.pin,
 		  vmx.proc, vmx.proc2, vmx.exit, vmx.entry,
 		  vmx.preempt_timer ? ", preemption timer" : "");
