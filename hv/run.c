@@ -159,6 +159,20 @@ static bool handle_common_exit(struct vcpu *v, const struct vm_exit *e)
 	}
 }
 
+/* The paging state goes in the line too: a triple fault on a fetch with
+ * reserved bits set is what a long-mode CR3 walked without EFER.LME gives
+ * (the open SVM bug in the session notes). */
+static void log_shutdown(struct vcpu *v, const struct vm_exit *e)
+{
+	uint64_t efer = 0;
+
+	virt->msr_get(v, MSR_IA32_EFER, &efer);
+	log_info("VM %u vCPU %u: shut down (triple fault) at rip 0x%lx (exit 0x%lx %s, "
+		 "info 0x%lx; cr0 0x%lx cr4 0x%lx efer 0x%lx)\n", v->vm->id, v->id,
+		 virt->get_rip(v), e->raw, e->name ? e->name : "?", e->info1,
+		 virt->get_cr0(v), virt_get_cr4(v), efer);
+}
+
 static void report_shutdown(struct vcpu *v, const struct vm_exit *e, struct sv_run *run)
 {
 	run->exit_reason = SV_EXIT_SHUTDOWN;
@@ -342,9 +356,7 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 			report_shutdown(v, &e, run);
 			break;
 		case VMEXIT_SHUTDOWN:
-			log_info("VM %u vCPU %u: shut down (triple fault) at rip 0x%lx (exit 0x%lx %s, "
-				 "info 0x%lx)\n", v->vm->id, v->id, virt->get_rip(v), e.raw,
-				 e.name ? e.name : "?", e.info1);
+			log_shutdown(v, &e);
 			report_shutdown(v, &e, run);
 			break;
 		}
