@@ -259,8 +259,10 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(HOST_LIB_OBJS) $(BEARSSL_HOST_LIB)
 	$(Q)$(CC) -pthread $^ -o $@ $(CHECK_LIBS)
 
 # The benchmark drives the host build of hv/ (hypercall_dispatch, the
-# fault path, the shootdown) with the fake backend, like the unit tests.
-$(BUILD)/bench-memobj: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_LIB_OBJS) $(BUILD)/host/tests/unit/fake_virt.o
+# fault path, the shootdown) with the fake backend, like the unit tests
+# (and so links BearSSL: hv/attest_key.c is part of the host build).
+$(BUILD)/bench-memobj: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_LIB_OBJS) $(BUILD)/host/tests/unit/fake_virt.o \
+		$(BEARSSL_HOST_LIB)
 	$(Q)$(CC) -pthread $^ -o $@
 
 # ---- ThreadSanitizer build of the host unit tests (issue 9 item 7) --------
