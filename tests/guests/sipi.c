@@ -149,6 +149,23 @@ static void settle(uint64_t cycles)
 		__asm__ volatile("pause");
 }
 
+/* INIT takes effect at the AP's next exit, which a loaded host (an
+ * emulator whose CPU thread is not scheduled) may delay by far more than
+ * any fixed wait: the AP has stopped when its heartbeat stands still for
+ * a whole window. A broken INIT never lets it for 200 windows; a
+ * scheduling gap that fakes one is caught by the SIPI check after it
+ * (a running AP ignores the SIPI and never reports a new start). */
+static int wait_stopped(void)
+{
+	for (int window = 0; window < 200; window++) {
+		uint32_t h = MB->heartbeat;
+		settle(50000000);
+		if (MB->heartbeat == h)
+			return 1;
+	}
+	return 0;
+}
+
 static void start_ap(void)
 {
 	copy(TRAMP, tramp_start, tramp_end);
@@ -202,10 +219,7 @@ static void restart(void)
 	icr(1, ICR_SIPI | (uint32_t)(WRONG >> 12));
 	check(wait_rounds(3) && MB->wrong == 0, "a second SIPI to the running AP is ignored");
 	icr(1, ICR_INIT | ICR_ASSERT);
-	settle(20000000);
-	uint32_t h = MB->heartbeat;
-	settle(50000000);
-	check(MB->heartbeat == h, "INIT stops the running AP");
+	check(wait_stopped(), "INIT stops the running AP");
 	MB->started = 0;
 	icr(1, ICR_SIPI | (uint32_t)(TRAMP >> 12));
 	check(wait_started() && MB->cs == 0x0800 && MB->apic_id == 1,
