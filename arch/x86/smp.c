@@ -17,6 +17,7 @@
 #define PARAMS_OFFSET 0xf00
 #define AP_STACK_ORDER 3          /* 32 KiB */
 #define START_TIMEOUT_TSC 400000000UL
+#define START_PATIENCE_MS 10000   /* after the second SIPI */
 
 /* Shared with arch/x86/ap_trampoline.asm (offsets from PARAMS there). */
 struct __attribute__((packed)) ap_params {
@@ -106,18 +107,26 @@ static struct percpu *new_cpu(unsigned id, uint32_t apic)
 	return p;
 }
 
-static bool start_one(uint64_t page, struct percpu *p)
+/* The INIT-SIPI-SIPI sequence with the waits the SDM asks for (10 ms
+ * after INIT, 200 us after the first SIPI), then patience: an emulator
+ * under load may not schedule the new CPU's thread for seconds, and a CPU
+ * given up on is a smaller machine for the whole run. `ms` is TSC cycles
+ * per millisecond (the firmware's measure; 0: unknown). */
+static bool start_one(uint64_t page, struct percpu *p, uint64_t ms)
 {
+	uint64_t wait[2] = { ms ? 200 * ms : START_TIMEOUT_TSC / 2,
+			     ms ? START_PATIENCE_MS * ms : 10 * START_TIMEOUT_TSC };
+
 	fill_params(page, p, p->stack_hi);
 	if (apic_send_init(p->apic_id))
 		return false;
-	tsc_delay(START_TIMEOUT_TSC / 40);
+	tsc_delay(ms ? 10 * ms : START_TIMEOUT_TSC / 40);
 	for (int sipi = 0; sipi < 2 && !p->online; sipi++) {
 		if (apic_send_sipi(p->apic_id, (uint8_t)(page >> PAGE_SHIFT)))
 			return false;
 		uint64_t start = __builtin_ia32_rdtsc();
 		while (!__atomic_load_n(&p->online, __ATOMIC_ACQUIRE) &&
-		       __builtin_ia32_rdtsc() - start < START_TIMEOUT_TSC / 2)
+		       __builtin_ia32_rdtsc() - start < wait[sipi])
 			cpu_relax();
 	}
 	return p->online;
@@ -163,7 +172,7 @@ unsigned smp_start_aps(const struct boot_info *bi)
 			log_err("smp: no memory for CPU with APIC id %u: left out\n", c->apic_id);
 			continue;
 		}
-		if (start_one(bi->ap_trampoline, p))
+		if (start_one(bi->ap_trampoline, p, bi->tsc_per_ms))
 			next_id++;
 		else
 			log_err("smp: CPU with APIC id %u did not start: left out\n", c->apic_id);
