@@ -19,6 +19,7 @@
  *   memattr.c   a guest's shared memory and conversions (MAP_GPA)
  *   services.c  what the test kernels ask of their VMM (punch, hand-off,
  *               migration, MSR exits) and the VMM's own-state checks
+ *   bench_port.c the benchmark's port-I/O exit (tests/guests/bench-guest.c)
  *
  * It has one vCPU per physical CPU. vCPU 0 runs the show and guest vCPU 0;
  * guest vCPU k runs on control vCPU k, which waits for such a job.
@@ -54,6 +55,7 @@ struct guest {
 	char why[96];
 	uint8_t measurement[SV_MEASUREMENT_SIZE];
 	uint64_t mmio_regs[TEST_MMIO_REGS];   /* layout.h's test device */
+	uint32_t bench_port_reads;            /* bench_port.c */
 };
 
 enum { JOB_IDLE, JOB_READY, JOB_DONE };
@@ -99,6 +101,9 @@ void run_guest(struct guest *g);
 void service_map_gpa(struct guest *g, struct sv_run *run);
 void service_memory_fault(struct guest *g, struct sv_run *run);
 void service_ring_doorbell(struct guest *g, uint64_t page);
+
+/* bench_port.c */
+void bench_port_io(struct guest *g, struct sv_run *run);
 
 /* services.c */
 void service_punch(struct guest *g, struct sv_run *run);
