@@ -136,7 +136,7 @@ KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/pa
 	$(BUILD)/part/guest/lib/memattr.o \
 	$(BUILD)/part/guest/lib/irq.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic xapic mmio nmi apic-timer marker \
-	cpuid-table sipi memattr attest bench-guest
+	cpuid-table sipi memattr attest cc-demo bench-guest
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32 modeswitch modeswitch16
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
@@ -262,8 +262,10 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(HOST_LIB_OBJS) $(BEARSSL_HOST_LIB)
 	$(Q)$(CC) -pthread $^ -o $@ $(CHECK_LIBS)
 
 # The benchmark drives the host build of hv/ (hypercall_dispatch, the
-# fault path, the shootdown) with the fake backend, like the unit tests.
-$(BUILD)/bench-memobj: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_LIB_OBJS) $(BUILD)/host/tests/unit/fake_virt.o
+# fault path, the shootdown) with the fake backend, like the unit tests
+# (and so links BearSSL: hv/attest_key.c is part of the host build).
+$(BUILD)/bench-memobj: $(BENCH_SRCS:%.c=$(BUILD)/host/%.o) $(HOST_LIB_OBJS) $(BUILD)/host/tests/unit/fake_virt.o \
+		$(BEARSSL_HOST_LIB)
 	$(Q)$(CC) -pthread $^ -o $@
 
 # ---- ThreadSanitizer build of the host unit tests (issue 9 item 7) --------

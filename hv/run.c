@@ -369,8 +369,12 @@ int64_t vcpu_run_for_vmm(struct vcpu *v, struct sv_run *run)
 __attribute__((noreturn)) static void control_fatal(struct vcpu *v, const char *what,
 						   const struct vm_exit *e)
 {
-	log_err("control partition: %s (exit 0x%lx %s, gpa 0x%lx, rip 0x%lx)\n", what, e->raw,
-		e->name ? e->name : "?", e->gpa, virt->get_rip(v));
+	struct guest_code c;
+
+	virt->get_code(v, &c);
+	log_err("control partition: %s (vCPU %u, exit 0x%lx %s, gpa 0x%lx, info 0x%lx, rip 0x%lx, "
+		"cr0 0x%lx cr3 0x%lx cr4 0x%lx efer 0x%lx)\n", what, v->id, e->raw,
+		e->name ? e->name : "?", e->gpa, e->info1, c.rip, c.cr0, c.cr3, c.cr4, c.efer);
 	arch_shutdown(SV_EXIT_FAIL);
 }
 

@@ -102,3 +102,12 @@ rm -f "$build/edge.img"
   MTOOLS_SKIP_CHECK=1 mdir -/ -b -i "$build/edge.img" ::/; } >"$log" 2>&1
 check edge/make-image 0 $? "$log" '^::/EFI/BOOT/BOOTX64.EFI$' '^::/sealvisor.cfg$' \
 	'^::/control.elf$' '^::/guests/hello.elf$' '^::/guests/marker.elf$'
+
+# cc-demo (tests/boot-tests.sh) with a nonce module of the wrong size:
+# the VMM names the module and the run fails, no report is made.
+printf 'twelve bytes' > "$build/nonce.bin"
+edge cc-demo-bad-nonce "" tests/configs/cc-demo.cfg 1 \
+	"\\[vmm\\] cc-demo: nonce module 'nonce.bin' is 12 bytes, expected 64" \
+	"summary: cc-demo FAIL .* reason: bad nonce module 'nonce.bin'" '^sealvisor: exit status 1'
+check edge/cc-demo-no-report-without-nonce 0 $(grep -q 'attest: report' "$logdir/edge-cc-demo-bad-nonce.log"; [ $? -ne 0 ]; echo $?) \
+	"$logdir/edge-cc-demo-bad-nonce.log"

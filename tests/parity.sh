@@ -56,6 +56,19 @@ verified() {
 }
 echo "| attest | $(result "$logdir/qemu-attest.log" attest) | $(result "$logdir/bochs-attest.log" attest) |"
 echo "| attest's report verified on the host (sv-verify) | $(verified "$logdir/qemu-attest-verify.log") | $(verified "$logdir/bochs-attest-verify.log") |"
+# The confidential-computing demonstration (tests/configs/cc-demo.cfg):
+# the kernel, its report verified with the nonce the VMM handed it, and the
+# verifier refusing that run's report with one bit flipped and the other
+# backend's report (another run's nonce).
+refused() {
+	[ -f "$1" ] && [ -f "$2" ] || { echo "not run"; return; }
+	grep -q '^sv-verify: REFUSED: bad signature' "$1" &&
+		grep -q "^sv-verify: REFUSED: report data is not this verifier's nonce" "$2" &&
+		echo "PASS" || echo "FAIL"
+}
+echo "| cc-demo | $(result "$logdir/qemu-cc-demo.log" cc-demo) | $(result "$logdir/bochs-cc-demo.log" cc-demo) |"
+echo "| cc-demo's report verified on the host (sv-verify) | $(verified "$logdir/qemu-cc-demo-verify.log") | $(verified "$logdir/bochs-cc-demo-verify.log") |"
+echo "| cc-demo's report with one bit flipped, and another run's report, refused | $(refused "$logdir/qemu-cc-demo-verify.log.flipped" "$logdir/qemu-cc-demo-verify.log.replay") | $(refused "$logdir/bochs-cc-demo-verify.log.flipped" "$logdir/bochs-cc-demo-verify.log.replay") |"
 # Acceptance on for every GUEST region (issue 13): each punched page of
 # punch, smp-punch and stale-tlb came back only through #VE and ACCEPT
 # (their exact #VE lines in tests/configs/guests.cfg's log).

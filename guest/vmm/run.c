@@ -1,6 +1,7 @@
 /* The run loop: one guest vCPU on one control vCPU, its exits served
  * until the guest is done (guest/vmm/vmm.h). */
 #include "guest/vmm/vmm.h"
+#include "guest/vmm/cc_ring.h"
 #include "guest/vmm/memory_probe.h"
 #include "guest/vmm/pc_irq.h"
 
@@ -46,6 +47,10 @@ static void io(struct guest *g, unsigned vcpu, struct sv_run *run)
 		guest_serial_out(g, vcpu, (char)run->io.data);
 	else if (run->io.port == RING_DOORBELL_PORT && run->io.size == 4)
 		service_ring_doorbell(g, run->io.data);
+	else if (run->io.port == CC_DOORBELL_PORT && run->io.size == 4)
+		cc_demo_doorbell(g, run->io.data);
+	else if (run->io.port == CC_PROBE_PORT && run->io.size == 4)
+		cc_demo_probe(g, run->io.data);
 	else if (run->io.port == 0xf4) {
 		g->status = (int)run->io.data;
 		g->done = true;

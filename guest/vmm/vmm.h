@@ -17,6 +17,8 @@
  *   pc_irq.c    the PC models' clock, lock and interrupts for such a guest:
  *               ticks, deliveries (VCPU_INTERRUPT), vCPU 0's exit_at_tsc
  *   memattr.c   a guest's shared memory and conversions (MAP_GPA)
+ *   cc_demo.c   the confidential-computing demonstration's ring, nonce
+ *               and private-buffer probe (cc_ring.h)
  *   services.c  what the test kernels ask of their VMM (punch, hand-off,
  *               migration, MSR exits) and the VMM's own-state checks
  *   bench_port.c the benchmark's port-I/O exit (tests/guests/bench-guest.c)
@@ -104,6 +106,10 @@ void service_ring_doorbell(struct guest *g, uint64_t page);
 
 /* bench_port.c */
 void bench_port_io(struct guest *g, struct sv_run *run);
+
+/* cc_demo.c: the guest's port writes (cc_ring.h), page = a gpa >> 12. */
+void cc_demo_doorbell(struct guest *g, uint64_t page);
+void cc_demo_probe(struct guest *g, uint64_t page);
 
 /* services.c */
 void service_punch(struct guest *g, struct sv_run *run);

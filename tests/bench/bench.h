@@ -72,3 +72,6 @@ struct vm *sv_guest(int handle, uint64_t bytes);
 
 /* The longest wait behind a 1 GiB punch (bench_wait.c). */
 void bench_wait(void);
+/* Private <-> shared conversions and ACCEPT, 4 KiB and 2 MiB units
+ * (bench_memattr.c). */
+void bench_memattr(void);

@@ -22,6 +22,8 @@
  *    owner that has them mapped (or nothing mapped): the targets of item 1.
  *  - the wait row (bench_wait.c): a second CPU's hypercalls and faults
  *    while a 1 GiB punch runs on the first.
+ *  - memattr rows (bench_memattr.c): a guest's private <-> shared
+ *    conversions and ACCEPT, per 4 KiB and per 2 MiB unit (no Linux peer).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -257,7 +259,7 @@ int main(int argc, char **argv)
 	printf("sealvisor memory-object benchmark: ns per 4 KiB, min / median / max of %d runs\n"
 	       "(zeroing: mm/zero.c uses %s; targets of issue 14 are shown as (target <= ...))\n\n",
 	       RUNS, zero_method_name(zero_method()));
-	/* BENCH_ONLY=zero|cycle|steps|wait runs one section (while working on it). */
+	/* BENCH_ONLY=zero|cycle|steps|wait|memattr runs one section (while working on it). */
 	const char *only = getenv("BENCH_ONLY");
 	if (!only || !strcmp(only, "zero")) {
 		void *buf = mmap(NULL, GIB, PROT_READ | PROT_WRITE,
@@ -274,6 +276,8 @@ int main(int argc, char **argv)
 		step_rows();
 	if (!only || !strcmp(only, "wait"))
 		bench_wait();
+	if (!only || !strcmp(only, "memattr"))
+		bench_memattr();
 	linux_teardown();
 	rows_print(dir);
 	printf("\nCSV: %s/memobj.csv, plot data: %s/cycle.dat, script: %s/cycle.gp\n", dir, dir, dir);

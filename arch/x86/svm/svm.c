@@ -15,6 +15,7 @@
 #include "hv/msr.h"
 #include "lib/string.h"
 #include "hv/shootdown.h"
+#include "hv/shutdown.h"
 #include "hv/vcpu_state.h"
 #include "hv/virt.h"
 #include "hv/vm.h"
@@ -29,8 +30,10 @@ void svm_enter(uint64_t vmcb_pa, struct guest_regs *regs, uint64_t host_save_pa)
 /* Shared by every CPU and VM (read-only once set up). */
 static uint64_t iopm_pa, msrpm_pa;
 static bool flush_by_asid;
-/* Each CPU's VMSAVE area for the host state VMRUN does not switch. */
+/* Each CPU's VMSAVE area for the host state VMRUN does not switch, and
+ * its VM_HSAVE_PA page, where VMRUN itself saves the host's. */
 static uint64_t host_save_pa[HV_MAX_CPUS];
+static uint64_t hsave_pa[HV_MAX_CPUS];
 
 static int svm_hardware_enable(void)
 {
@@ -60,6 +63,7 @@ static int svm_hardware_enable(void)
 	pmm_pin(host_save_pa[this_cpu()->id], 0);
 	flush_by_asid = !!(cpuid(0x8000000a, 0).edx & (1u << 6));
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	hsave_pa[this_cpu()->id] = hsave;
 	wrmsr(MSR_VM_HSAVE_PA, hsave);
 	log_debug("svm: enabled, host save area at 0x%lx\n", hsave);
 	return 0;
@@ -349,6 +353,27 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 	}
 }
 
+/* Tripwire for the QEMU/SVM host-state leak (a guest running with host
+ * CR3 and RIP, host GS base 0 after VMLOAD): every signature fits a VMCB
+ * that is also a CPU's VM_HSAVE_PA or VMSAVE page, or a CPU whose
+ * VM_HSAVE_PA is not the page it set. Checked on every entry and exit;
+ * a mismatch is a broken invariant. */
+static void check_host_areas(const struct vcpu *v, uint64_t gs_base, const char *when)
+{
+	unsigned id = this_cpu()->id;
+	uint64_t msr = rdmsr(MSR_VM_HSAVE_PA);
+
+	if (msr != hsave_pa[id])
+		panic("svm: CPU %u VM_HSAVE_PA 0x%lx %s, set to 0x%lx\n", id, msr, when,
+		      hsave_pa[id]);
+	for (unsigned c = 0; c < HV_MAX_CPUS; c++)
+		if (v->arch_pa && (v->arch_pa == hsave_pa[c] || v->arch_pa == host_save_pa[c]))
+			panic("svm: VM %u vCPU %u VMCB 0x%lx is CPU %u's host area (hsave 0x%lx, "
+			      "vmsave 0x%lx) %s\n", v->vm->id, v->id, v->arch_pa, c, hsave_pa[c],
+			      host_save_pa[c], when);
+	(void)gs_base;
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	void *vmcb = v->arch;
@@ -362,7 +387,27 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
 	guest_switch_enter(v, false);
 	xstate_load_guest(v);
+	uint64_t gs_base = rdmsr(MSR_IA32_GS_BASE);
+	check_host_areas(v, gs_base, "before VMRUN");
 	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
+	if (rdmsr(MSR_IA32_GS_BASE) != gs_base) {
+		uint64_t bad = rdmsr(MSR_IA32_GS_BASE);
+		wrmsr(MSR_IA32_GS_BASE, gs_base);
+		panic("svm: host GS base 0x%lx after VMRUN of VM %u vCPU %u (VMCB 0x%lx, exit "
+		      "0x%lx), was 0x%lx; vmsave area 0x%lx holds GS base 0x%lx\n", bad,
+		      v->vm->id, v->id, v->arch_pa, *vmcb64(vmcb, VMCB_EXITCODE), gs_base,
+		      host_save_pa[this_cpu()->id],
+		      *vmcb64(phys_to_virt(host_save_pa[this_cpu()->id]), VMCB_GS + 8));
+	}
+	check_host_areas(v, gs_base, "after VMRUN");
+	uint64_t host_cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(host_cr3));
+	if (*vmcb64(vmcb, VMCB_CR3) == host_cr3 && (*vmcb64(vmcb, VMCB_EFER) & X86_EFER_LMA))
+		panic("svm: VM %u vCPU %u exits (0x%lx) with the host's CR3 0x%lx, RIP 0x%lx, RSP "
+		      "0x%lx: host state in its VMCB 0x%lx (hsave 0x%lx rip 0x%lx)\n", v->vm->id,
+		      v->id, *vmcb64(vmcb, VMCB_EXITCODE), host_cr3, *vmcb64(vmcb, VMCB_RIP),
+		      *vmcb64(vmcb, VMCB_RSP), v->arch_pa, hsave_pa[this_cpu()->id],
+		      *vmcb64(phys_to_virt(hsave_pa[this_cpu()->id]), VMCB_RIP));
 	xstate_save_guest(v);
 	guest_switch_exit(v, false);
 	vcpu_exited(v);
