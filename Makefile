@@ -12,6 +12,9 @@
 #   make fuzz       long libFuzzer run of the hypercall harness (FUZZ_RUNS)
 #   make bench      host benchmarks and the extended-state switch cost measured
 #                   in the hypervisor under QEMU (BENCH_BOCHS=1: Bochs too); figures only
+#   make bench-guest  the in-guest micro-benchmark under QEMU/SVM and Bochs/VMX:
+#                   exits, faults and punches in TSC cycles and as ratios to a
+#                   baseline loop (table, CSV in build/bench); figures only
 
 BUILD   ?= build
 CC      := gcc
@@ -133,7 +136,7 @@ KERNEL_LIB_OBJS := $(PART_LIB_OBJS) $(BUILD)/part/guest/lib/kernel.o $(BUILD)/pa
 	$(BUILD)/part/guest/lib/memattr.o \
 	$(BUILD)/part/guest/lib/irq.o
 GUEST_KERNELS := hello private-touch punch spin smp-punch stale-tlb hypercall-rights exceptions xstate intercepts msrs msr-exit db-storm irq x2apic xapic mmio nmi apic-timer marker \
-	cpuid-table sipi memattr attest cc-demo
+	cpuid-table sipi memattr attest cc-demo bench-guest
 # 16- and 32-bit test kernels in assembly (tests/guests/*.asm), linked low.
 ASM_KERNELS := realmode prot32 modeswitch modeswitch16
 # Hostile control partitions (tests/guests/*-control.c): no kernel runtime.
@@ -142,7 +145,7 @@ HOSTILE_CONTROLS := hostile-control map-race-control populate-flip-control exhau
 PART_IMAGES := $(BUILD)/control.elf $(HOSTILE_CONTROLS:%=$(BUILD)/guests/%.elf) \
 	$(GUEST_KERNELS:%=$(BUILD)/guests/%.elf) $(ASM_KERNELS:%=$(BUILD)/guests/%.elf)
 
-.PHONY: all clean run run-bochs run-linux run-linux-bochs debug test unit-test boot-test bench deps help image
+.PHONY: all clean run run-bochs run-linux run-linux-bochs debug test unit-test boot-test bench bench-guest deps help image
 # Keep every object, also those only reached through pattern rules.
 .SECONDARY:
 all: $(BUILD)/BOOTX64.EFI $(PART_IMAGES) $(BUILD)/tools/sv-measure $(MB_IMAGES)
@@ -331,6 +334,8 @@ help:
 	@echo '  make boot-test   boot tests only (QEMU and Bochs)'
 	@echo '  make fuzz        long fuzzing run (FUZZ_RUNS, FUZZ_JOBS)'
 	@echo '  make bench       host benchmarks (table, CSV, PNG in build/bench), the xstate switch cost under QEMU (figures only)'
+	@echo '  make bench-guest in-guest micro-benchmark (exits, faults, punches) under QEMU/SVM and'
+	@echo '                   Bochs/VMX: table per backend, CSV in $(BUILD)/bench/guest.csv (figures only)'
 	@echo '  make deps        install (as root) or name the Debian packages needed'
 	@echo '  make clean       remove $(BUILD)'
 	@echo 'Variables (make VAR=value, or in the environment):'
@@ -415,6 +420,12 @@ test: deps
 bench: deps $(BUILD)/bench-memobj all
 	tests/bench/run.sh $(BUILD)
 	@tests/bench-xstate.sh $(BUILD)
+	tests/bench/guest.sh $(BUILD)
+
+# tests/guests/bench-guest.c booted on both backends (tests/bench/guest.sh):
+# cycles and ratios to its own baseline loop, never a check on time.
+bench-guest: deps all
+	tests/bench/guest.sh $(BUILD)
 
 # ---- Fuzzing (issue 9 item 6) -----------------------------------------------
 # A libFuzzer harness (tests/fuzz/) over the host build of hv/ + mm/ with the

@@ -310,6 +310,19 @@ check qemu/xstate-fxsave 0 0 "$logdir/qemu-guests.log" 'xstate: FXSAVE \(no XSAV
 check bochs/xstate-avx512 0 0 "$logdir/bochs-guests.log" 'xstate: XSAVE, host XCR0 0xe7,' \
 	'xstate: XSETBV\(0, 7\) is allowed: ok' 'xstate: XMM, YMM, MXCSR and FCW survive preemption: ok' \
 	'xstate: moved to another CPU half way'
+# The in-guest micro-benchmark (make bench-guest, tests/bench/guest.sh):
+# QEMU only, and no time is checked; every row is there with a count > 0
+# and the kernel passes (each operation did what its row claims), so it
+# cannot rot. Its own timeout: two vCPUs and some 2,000 exits, on a
+# machine other boots share.
+bench_lines=()
+for r in baseline baseline-smp punch-smp hypercall hc-dispatch vmm-call cpuid pio fault-4k fault-2m touch-2m punch; do
+	bench_lines+=("bench-guest: row $r count [1-9][0-9]* min [0-9]+ median [0-9]+ max [0-9]+ ratio [0-9]+\\.[0-9]{3}: ")
+done
+log=$logdir/qemu-bench-guest.log
+TIMEOUT=500 tests/run-qemu.sh "$build" tests/configs/bench-guest.cfg >"$log" 2>&1
+check qemu/bench-guest 0 $? "$log" "summary: bench-guest PASS measurement=[0-9a-f]{64}" \
+	"${bench_lines[@]}" 'bench-guest: 12 rows, 0 failures' '^sealvisor: exit status 0'
 # default.cfg names only some of the test kernels: expect exactly those.
 default_lines=()
 for k in $KERNELS $SOLO_KERNELS; do
@@ -375,6 +388,7 @@ verify_measurements() {  # verify_measurements LOG NAME...
 verify_measurements "$logdir/qemu-guests.log" $KERNELS marker
 verify_measurements "$logdir/bochs-guests.log" $KERNELS marker
 verify_measurements "$logdir/qemu-modified.log" hello-modified
+verify_measurements "$logdir/qemu-bench-guest.log" bench-guest
 verify_measurements "$logdir/qemu-regs.log" $REGS_KERNELS
 verify_measurements "$logdir/bochs-regs.log" $REGS_KERNELS
 verify_measurements "$logdir/qemu-cc-demo.log" cc-demo

@@ -55,6 +55,9 @@
  * the page's gpa >> 12 to this port; the VMM prints what is between tail
  * and head from its side of the shared memory and moves tail up to head. */
 #define RING_DOORBELL_PORT 0x510
+/* The benchmark's port (guest/vmm/bench_port.c): a 32-bit IN from it
+ * returns how many such INs the guest has made, this one included. */
+#define BENCH_PORT 0x514
 #define RING_BYTES 4088
 struct ring_console {
 	uint32_t head;           /* the guest's: bytes written, ever */

@@ -37,6 +37,8 @@ static void io(struct guest *g, unsigned vcpu, struct sv_run *run)
 {
 	if (g->pc)
 		return qemu_guest_io(g, vcpu, run);
+	if (run->io.port == BENCH_PORT)
+		return bench_port_io(g, run);
 	if (!run->io.is_write) {
 		run->io.data = run->io.port == 0x3fd ? 0x60 : 0xffffffff;   /* LSR: ready */
 		return;

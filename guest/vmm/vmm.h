@@ -21,6 +21,7 @@
  *               and private-buffer probe (cc_ring.h)
  *   services.c  what the test kernels ask of their VMM (punch, hand-off,
  *               migration, MSR exits) and the VMM's own-state checks
+ *   bench_port.c the benchmark's port-I/O exit (tests/guests/bench-guest.c)
  *
  * It has one vCPU per physical CPU. vCPU 0 runs the show and guest vCPU 0;
  * guest vCPU k runs on control vCPU k, which waits for such a job.
@@ -56,6 +57,7 @@ struct guest {
 	char why[96];
 	uint8_t measurement[SV_MEASUREMENT_SIZE];
 	uint64_t mmio_regs[TEST_MMIO_REGS];   /* layout.h's test device */
+	uint32_t bench_port_reads;            /* bench_port.c */
 };
 
 enum { JOB_IDLE, JOB_READY, JOB_DONE };
@@ -101,6 +103,9 @@ void run_guest(struct guest *g);
 void service_map_gpa(struct guest *g, struct sv_run *run);
 void service_memory_fault(struct guest *g, struct sv_run *run);
 void service_ring_doorbell(struct guest *g, uint64_t page);
+
+/* bench_port.c */
+void bench_port_io(struct guest *g, struct sv_run *run);
 
 /* cc_demo.c: the guest's port writes (cc_ring.h), page = a gpa >> 12. */
 void cc_demo_doorbell(struct guest *g, uint64_t page);
