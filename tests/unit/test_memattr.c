@@ -118,6 +118,41 @@ START_TEST(bitmaps_start_private_and_accepted_and_decide_the_fault)
 }
 END_TEST
 
+/* The word-at-a-time range checks agree with page-by-page ones on every
+ * range of a random pattern (ranges inside a word, across words, whole
+ * words, the region's tail). */
+START_TEST(range_checks_agree_with_page_by_page)
+{
+	struct memattr *a;
+	uint64_t seed = 0x9e3779b97f4a7c15UL;
+
+	ck_assert_int_eq(memattr_create(300, &a), 0);
+	for (unsigned round = 0; round < 40; round++) {
+		for (uint64_t pg = 0; pg < 300; pg++) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			/* Mostly long runs, so that "all" is sometimes true. */
+			memattr_set_shared(a, pg, (seed >> 60) < (round % 3 ? 1 : 15));
+			memattr_set_accepted(a, pg, (seed >> 56 & 15) < (round % 2 ? 15 : 2));
+		}
+		for (uint64_t pg = 0; pg < 300; pg += 7)
+			for (uint64_t n = 1; pg + n <= 300; n += 13) {
+				bool all_sh = true, all_pr = true, any_acc = false, pa = true;
+				for (uint64_t i = pg; i < pg + n; i++) {
+					all_sh &= memattr_is_shared(a, i);
+					all_pr &= !memattr_is_shared(a, i);
+					any_acc |= memattr_is_accepted(a, i);
+					pa &= !memattr_is_shared(a, i) && memattr_is_accepted(a, i);
+				}
+				ck_assert(memattr_all(a, pg, n, true) == all_sh);
+				ck_assert(memattr_all(a, pg, n, false) == all_pr);
+				ck_assert(memattr_any_accepted(a, pg, n) == any_acc);
+				ck_assert(memattr_private_accepted(a, pg, n) == pa);
+			}
+	}
+	memattr_free(a);
+}
+END_TEST
+
 START_TEST(vmm_attribute_calls_check_every_argument_and_change_nothing_on_error)
 {
 	struct memobj *plain;
@@ -624,6 +659,7 @@ Suite *memattr_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, bitmaps_start_private_and_accepted_and_decide_the_fault);
+	tcase_add_test(tc, range_checks_agree_with_page_by_page);
 	tcase_add_test(tc, vmm_attribute_calls_check_every_argument_and_change_nothing_on_error);
 	tcase_add_test(tc, shared_pages_at_launch_are_measured);
 	tcase_add_test(tc, record_9_is_what_the_readme_says);
