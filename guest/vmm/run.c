@@ -7,9 +7,11 @@
 
 /* Bounds for our test kernels (a kernel for `qemu -kernel` is bounded by
  * its runner's timeout instead): exits, and VCPU_RUN slices (10 ms each,
- * hv/run.c) of vCPU 0 without a result, about 20 s of guest time. */
+ * hv/run.c) of vCPU 0 without a result, about 60 s. The slices are wall
+ * time: a kernel whose vCPU 0 waits for vCPU 1 (smp-punch) on a loaded
+ * emulator with debug tracing came near the old 20 s. */
 #define MAX_EXITS 2000000
-#define MAX_PREEMPTIONS 2000
+#define MAX_PREEMPTIONS 6000
 #define EXPECTED_PREEMPTIONS 3
 
 /* COM1 output, a line at a time, tagged with the guest (and vCPU). */
