@@ -23,7 +23,7 @@
 #define GMEM (4 * MB)
 #define CODE_GPA 0x100000UL
 #define DATA_GPA 0x200000UL
-#define MAX_ATTEMPTS 20
+#define MAX_ATTEMPTS 200   /* a loaded host may not run CPU 1 during a populate for many tries */
 #define FLIP_LEN (16 * 1024UL)   /* 512 report exits: each VCPU_RUN is audited */
 #define REPORT_NR (SV_HC_GUEST_BASE + 0xf0)
 
