@@ -16,11 +16,8 @@ void mb_cmos_write(uint8_t reg, uint8_t v)
 
 uint32_t mb_pci_read(unsigned dev, unsigned fn, unsigned reg)
 {
-	uint32_t v, addr = 1u << 31 | dev << 11 | fn << 8 | (reg & 0xfc);
-
-	__asm__ volatile("outl %0, %1" : : "a"(addr), "Nd"((uint16_t)0xcf8));
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"((uint16_t)0xcfc));
-	return v;
+	outl(0xcf8, 1u << 31 | dev << 11 | fn << 8 | (reg & 0xfc));
+	return inl(0xcfc);
 }
 
 void mb_delay(uint64_t tsc)
@@ -36,21 +33,88 @@ void mb_pic_mask_all(void)
 	outb(0xa1, 0xff);
 }
 
+void mb_pic_remap(uint8_t base, uint8_t master_mask, uint8_t slave_mask)
+{
+	outb(0x20, 0x11);                                 /* ICW1: edge, cascade, ICW4 */
+	outb(0xa0, 0x11);
+	outb(0x21, base);                                 /* ICW2: vectors */
+	outb(0xa1, (uint8_t)(base + 8));
+	outb(0x21, 0x04);                                 /* ICW3: the slave on IRQ 2 */
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01);                                 /* ICW4: 8086 mode */
+	outb(0xa1, 0x01);
+	outb(0x21, master_mask);
+	outb(0xa1, slave_mask);
+}
+
+void mb_pit_periodic(uint16_t divisor)
+{
+	outb(0x43, 0x34);                                 /* ch 0, lo/hi, mode 2 */
+	outb(0x40, divisor & 0xff);
+	outb(0x40, divisor >> 8);
+}
+
+void mb_pit_stop(void)
+{
+	outb(0x43, 0x30);                                 /* ch 0, lo/hi, mode 0 */
+	outb(0x40, 0);
+	outb(0x40, 0);
+}
+
+void mb_spin_until(volatile uint32_t *v, uint32_t want, uint64_t tsc)
+{
+	uint64_t end = rdtsc() + tsc;
+
+	__asm__ volatile("sti");
+	while (*v < want && rdtsc() < end)
+		__asm__ volatile("pause");
+	__asm__ volatile("cli");
+}
+
+void mb_halt_until(volatile uint32_t *v, uint32_t want, uint64_t tsc)
+{
+	uint64_t end = rdtsc() + tsc;
+
+	while (*v < want && rdtsc() < end)
+		__asm__ volatile("sti; hlt; cli");
+}
+
+/* Channel 2 loaded with a 10 ms one-shot (1193182 Hz), its gate low so
+ * it waits; pit_ch2_run raises the gate and spins until its output goes
+ * high (bounded: a PIT that never counts ends the spin, not the kernel). */
+static void pit_ch2_load(void)
+{
+	outb(0x61, inb(0x61) & ~0x03);                    /* gate low, speaker off */
+	outb(0x43, 0xb0);                                 /* ch 2, lo/hi, mode 0 */
+	outb(0x42, 11932 & 0xff);
+	outb(0x42, 11932 >> 8);
+}
+
+static void pit_ch2_run(void)
+{
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01);          /* gate high: it counts */
+	for (unsigned spin = 0; spin < 100000000 && !(inb(0x61) & 0x20); spin++)
+		;
+}
+
+uint64_t mb_pit_tsc_10ms(void)
+{
+	pit_ch2_load();
+	uint64_t t0 = rdtsc();
+	pit_ch2_run();
+	return rdtsc() - t0;
+}
+
 static void pit_10ms(struct mb_calib *c)
 {
 	*mb_lapic(0xf0) |= 0x100;                         /* SVR: APIC on */
 	*mb_lapic(0x3e0) = 0xb;                           /* divide by 1 */
 	*mb_lapic(0x320) = 1u << 16;                      /* timer masked */
 	*mb_lapic(0x380) = 0xffffffff;
-	outb(0x61, inb(0x61) & ~0x03);                    /* gate low, speaker off */
-	outb(0x43, 0xb0);                                 /* ch 2, lo/hi, mode 0 */
-	outb(0x42, 11932 & 0xff);                         /* 1193182 Hz: 10 ms */
-	outb(0x42, 11932 >> 8);
+	pit_ch2_load();
 	uint64_t t0 = rdtsc();
 	uint32_t a0 = *mb_lapic(0x390);
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);          /* gate high: it counts */
-	for (unsigned spin = 0; spin < 100000000 && !(inb(0x61) & 0x20); spin++)
-		;
+	pit_ch2_run();
 	c->tsc_10ms = rdtsc() - t0;
 	c->apic_10ms = a0 - *mb_lapic(0x390);
 	*mb_lapic(0x380) = 0;
