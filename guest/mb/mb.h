@@ -94,6 +94,10 @@ void mb_isr_set(unsigned vector, void (*handler)(void));
 
 /* ---- PC devices (guest/mb/pc.c, guest/mb/ioapic.c) ---- */
 #define MB_COM1 0x3f8
+/* COM1's THRE interrupt on (IER bit 1 only) once our last character
+ * has left THR: IRQ 4 goes high and stays until IIR is read or IER
+ * cleared. */
+void mb_com1_thre_on(void);
 uint8_t mb_cmos(uint8_t reg);
 void mb_cmos_write(uint8_t reg, uint8_t v);
 /* PCI configuration mechanism 1, bus 0, a dword (reg & ~3). */

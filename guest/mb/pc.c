@@ -20,6 +20,13 @@ uint32_t mb_pci_read(unsigned dev, unsigned fn, unsigned reg)
 	return inl(0xcfc);
 }
 
+void mb_com1_thre_on(void)
+{
+	while (!(inb(MB_COM1 + 5) & 0x20))                /* LSR: THR empty */
+		;
+	outb(MB_COM1 + 1, 0x02);
+}
+
 void mb_delay(uint64_t tsc)
 {
 	uint64_t end = rdtsc() + tsc;
