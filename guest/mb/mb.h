@@ -100,6 +100,9 @@ void mb_isr_set(unsigned vector, void (*handler)(void));
 void mb_com1_thre_on(void);
 uint8_t mb_cmos(uint8_t reg);
 void mb_cmos_write(uint8_t reg, uint8_t v);
+/* Until the RTC is not in an update cycle (register A's UIP clear), so
+ * that the time registers read next agree; bounded by a spin count. */
+void mb_rtc_wait_update(void);
 /* PCI configuration mechanism 1, bus 0, a dword (reg & ~3). */
 uint32_t mb_pci_read(unsigned dev, unsigned fn, unsigned reg);
 /* The TSC cycles and local APIC timer counts (divide by 1) in a 10 ms
@@ -110,6 +113,9 @@ struct mb_calib { uint64_t tsc_10ms; uint32_t apic_10ms; };
 void mb_pit_calibrate(struct mb_calib *c);
 /* One such one-shot, the TSC only: the local APIC left as it is. */
 uint64_t mb_pit_tsc_10ms(void);
+/* Channel 2 loaded in mode 0 with count, its gate low (it waits) and
+ * the speaker off: raising port 0x61 bit 0 starts it. */
+void mb_pit_ch2_load(uint16_t count);
 /* PIT channel 0: mode 2 (rate generator, IRQ 0) with that divisor of
  * 1193182 Hz; stopped: mode 0 with count 0, which ends after one count. */
 void mb_pit_periodic(uint16_t divisor);

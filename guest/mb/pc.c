@@ -2,6 +2,8 @@
  * kernels drive them on hardware and on QEMU. */
 #include "guest/mb/mb.h"
 
+#define PIT_10MS 11932                                /* 1193182 Hz */
+
 uint8_t mb_cmos(uint8_t reg)
 {
 	outb(0x70, reg);
@@ -12,6 +14,12 @@ void mb_cmos_write(uint8_t reg, uint8_t v)
 {
 	outb(0x70, reg);
 	outb(0x71, v);
+}
+
+void mb_rtc_wait_update(void)
+{
+	for (unsigned spin = 0; spin < 1000000 && (mb_cmos(0x0a) & 0x80); spin++)
+		;
 }
 
 uint32_t mb_pci_read(unsigned dev, unsigned fn, unsigned reg)
@@ -86,17 +94,16 @@ void mb_halt_until(volatile uint32_t *v, uint32_t want, uint64_t tsc)
 		__asm__ volatile("sti; hlt; cli");
 }
 
-/* Channel 2 loaded with a 10 ms one-shot (1193182 Hz), its gate low so
- * it waits; pit_ch2_run raises the gate and spins until its output goes
- * high (bounded: a PIT that never counts ends the spin, not the kernel). */
-static void pit_ch2_load(void)
+void mb_pit_ch2_load(uint16_t count)
 {
 	outb(0x61, inb(0x61) & ~0x03);                    /* gate low, speaker off */
-	outb(0x43, 0xb0);                                 /* ch 2, lo/hi, mode 0 */
-	outb(0x42, 11932 & 0xff);
-	outb(0x42, 11932 >> 8);
+	outb(0x43, 0xb0);                                 /* ch 2, lo/hi, mode 0, binary */
+	outb(0x42, (uint8_t)count);
+	outb(0x42, (uint8_t)(count >> 8));
 }
 
+/* The gate raised, a spin until the output goes high (bounded: a PIT
+ * that never counts ends the spin, not the kernel). */
 static void pit_ch2_run(void)
 {
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01);          /* gate high: it counts */
@@ -106,7 +113,7 @@ static void pit_ch2_run(void)
 
 uint64_t mb_pit_tsc_10ms(void)
 {
-	pit_ch2_load();
+	mb_pit_ch2_load(PIT_10MS);
 	uint64_t t0 = rdtsc();
 	pit_ch2_run();
 	return rdtsc() - t0;
@@ -118,7 +125,7 @@ static void pit_10ms(struct mb_calib *c)
 	*mb_lapic(0x3e0) = 0xb;                           /* divide by 1 */
 	*mb_lapic(0x320) = 1u << 16;                      /* timer masked */
 	*mb_lapic(0x380) = 0xffffffff;
-	pit_ch2_load();
+	mb_pit_ch2_load(PIT_10MS);
 	uint64_t t0 = rdtsc();
 	uint32_t a0 = *mb_lapic(0x390);
 	pit_ch2_run();

@@ -65,8 +65,7 @@ static void sse(void)
 
 static bool rtc_plausible(void)
 {
-	for (unsigned spin = 0; spin < 1000000 && (mb_cmos(0x0a) & 0x80); spin++)
-		;
+	mb_rtc_wait_update();
 	uint8_t v[6] = { mb_cmos(0), mb_cmos(2), mb_cmos(4), mb_cmos(7), mb_cmos(8), mb_cmos(9) };
 	bool binary = mb_cmos(0x0b) & 4;
 	for (int i = 0; i < 6; i++)

@@ -149,8 +149,7 @@ static uint8_t bcd_add(uint8_t bcd, unsigned n, unsigned mod)
 
 static void alarm(uint8_t b)
 {
-	while (mb_cmos(REG_A) & 0x80)                    /* UIP: wait for the update */
-		;
+	mb_rtc_wait_update();
 	uint8_t sec = mb_cmos(0x00);
 	mb_cmos_write(0x01, bcd_add(sec, 2, 60));             /* two seconds on, in BCD */
 	mb_cmos_write(0x03, 0xff);                            /* any minute */
