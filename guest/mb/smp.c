@@ -13,6 +13,7 @@ extern const char ap_tramp[], ap_tramp_end[], ap_tramp_cr3[], ap_tramp_stack[],
 static uint8_t ap_stack[AP_STACK] __attribute__((aligned(16)));
 static void (*volatile ap_fn)(void);
 static volatile bool ap_running;
+static volatile int32_t ap_ready_id = -1;           /* mb_ap_serve's APIC id */
 
 static void ap_main(void)
 {
@@ -39,6 +40,7 @@ bool mb_start_ap(void (*fn)(void), uint64_t tsc_10ms, struct mb_ap_start *seen)
 	*(volatile uint64_t *)SLOT(ap_tramp_entry) = (uint64_t)ap_main;
 	ap_fn = fn;
 	ap_running = false;
+	ap_ready_id = -1;
 	mb_send_ipi(1, 0x4500);                               /* INIT, assert */
 	mb_delay(tsc_10ms);
 	for (int sipi = 0; sipi < 2 && !ap_running; sipi++) {
@@ -50,8 +52,6 @@ bool mb_start_ap(void (*fn)(void), uint64_t tsc_10ms, struct mb_ap_start *seen)
 	memcpy(seen, (const void *)SLOT(ap_tramp_seen), sizeof(*seen));
 	return ap_running;
 }
-
-static volatile int32_t ap_ready_id = -1;
 
 void mb_ap_serve(void)
 {
