@@ -111,7 +111,8 @@ uint32_t mb_pci_read(unsigned dev, unsigned fn, unsigned reg);
  * APIC timer stopped and its LVT masked. */
 struct mb_calib { uint64_t tsc_10ms; uint32_t apic_10ms; };
 void mb_pit_calibrate(struct mb_calib *c);
-/* One such one-shot, the TSC only: the local APIC left as it is. */
+/* The TSC only (the shortest of three such one-shots): the local APIC
+ * left as it is. */
 uint64_t mb_pit_tsc_10ms(void);
 /* Channel 2 loaded in mode 0 with count, its gate low (it waits) and
  * the speaker off: raising port 0x61 bit 0 starts it. */

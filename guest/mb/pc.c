@@ -111,12 +111,27 @@ static void pit_ch2_run(void)
 		;
 }
 
-uint64_t mb_pit_tsc_10ms(void)
+static uint64_t pit_tsc_10ms_once(void)
 {
 	mb_pit_ch2_load(PIT_10MS);
 	uint64_t t0 = rdtsc();
 	pit_ch2_run();
 	return rdtsc() - t0;
+}
+
+/* The shortest of three, as mb_pit_calibrate: one alone came out more
+ * than twice too long under sealvisor on a loaded host (each poll of
+ * port 0x61 is an exit to the VMM), failing mb-rtc-irq's timing checks. */
+uint64_t mb_pit_tsc_10ms(void)
+{
+	uint64_t best = pit_tsc_10ms_once();
+
+	for (int i = 0; i < 2; i++) {
+		uint64_t t = pit_tsc_10ms_once();
+		if (t && t < best)
+			best = t;
+	}
+	return best;
 }
 
 static void pit_10ms(struct mb_calib *c)
