@@ -81,7 +81,9 @@ int mb_madt_gsi(unsigned irq);
 uint8_t mb_acpi_sum(const uint8_t *p, uint32_t n);
 
 /* ---- the IDT both CPUs load (guest/mb/idt.c) ---- */
-/* A 64-bit interrupt gate for vector (DPL 0, selector 0x08). */
+/* A 64-bit interrupt gate for vector (DPL 0, selector 0x08) straight to
+ * handler: for one written in assembly, which saves what it uses and ends
+ * in IRETQ. Handlers in C go through mb_isr_set. */
 void mb_idt_set(unsigned vector, void (*handler)(void));
 void mb_idt_load(void);         /* on each CPU that takes interrupts */
 /* An interrupt handler in C: called with interrupts off through the
