@@ -4,7 +4,6 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 
-#define COM1 0x3f8
 #define MB_BOOT_MAGIC_EAX 0x2badb002u
 
 const struct mb_entry_state *mb_entry;
@@ -14,20 +13,20 @@ static unsigned checks, failures;
 /* 115200 8N1, FIFO on, interrupts off: what a kernel's early console does. */
 static void com1_init(void)
 {
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x80);
-	outb(COM1 + 0, 0x01);
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + 3, 0x03);
-	outb(COM1 + 2, 0xc7);
-	outb(COM1 + 4, 0x0b);
+	outb(MB_COM1 + 1, 0x00);
+	outb(MB_COM1 + 3, 0x80);
+	outb(MB_COM1 + 0, 0x01);
+	outb(MB_COM1 + 1, 0x00);
+	outb(MB_COM1 + 3, 0x03);
+	outb(MB_COM1 + 2, 0xc7);
+	outb(MB_COM1 + 4, 0x0b);
 }
 
 static void com1_putc(char c)
 {
-	for (unsigned spin = 0; spin < 1000000 && !(inb(COM1 + 5) & 0x20); spin++)
+	for (unsigned spin = 0; spin < 1000000 && !(inb(MB_COM1 + 5) & 0x20); spin++)
 		__asm__ volatile("pause");
-	outb(COM1, (uint8_t)c);
+	outb(MB_COM1, (uint8_t)c);
 }
 
 void mb_printf(const char *fmt, ...)

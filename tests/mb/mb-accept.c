@@ -13,55 +13,20 @@
 const char *mb_name = "mb-accept";
 
 #define TIMER_VECTOR 0x40
-#define REPLY_VECTOR 0x41       /* AP -> BSP */
-#define PING_VECTOR 0x50        /* BSP -> AP */
 
-static volatile uint32_t timer_hits, replies, pings, ap_ready;
-void timer_isr(void), reply_isr(void), ping_isr(void), spurious_isr(void);
-/* The local APIC page is above 2 GiB: addressed through a register. */
-__asm__(".text\n"
-	"timer_isr:\n"
-	"	push %rax\n"
-	"	lock incl timer_hits(%rip)\n"
-	"	mov $0xfee00000, %eax\n"
-	"	movl $0, 0xb0(%rax)\n"          /* EOI */
-	"	pop %rax\n"
-	"	iretq\n"
-	"reply_isr:\n"
-	"	push %rax\n"
-	"	lock incl replies(%rip)\n"
-	"	mov $0xfee00000, %eax\n"
-	"	movl $0, 0xb0(%rax)\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"ping_isr:\n"            /* on the AP: count, answer the BSP (APIC id 0), EOI */
-	"	push %rax\n"
-	"	lock incl pings(%rip)\n"
-	"	mov $0xfee00000, %eax\n"
-	"	movl $0, 0x310(%rax)\n"
-	"	movl $0x4041, 0x300(%rax)\n"   /* fixed, assert, REPLY_VECTOR */
-	"	movl $0, 0xb0(%rax)\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"spurious_isr:\n"
-	"	iretq\n");
+static volatile uint32_t timer_hits;
 
-static void ap(void)
+static MB_HANDLER void timer_tick(void)
 {
-	mb_idt_load();
-	*mb_lapic(0xf0) = 0x1ff;                    /* its APIC on, spurious 0xff */
-	ap_ready = 1;
-	for (;;)
-		__asm__ volatile("sti; hlt");
+	timer_hits++;
+	mb_lapic_eoi();
 }
 
 static void timer(const struct mb_calib *c)
 {
 	*mb_lapic(0x320) = TIMER_VECTOR | 1u << 17;   /* periodic, 1 ms */
 	*mb_lapic(0x380) = c->apic_10ms / 10;
-	uint64_t end = rdtsc() + 50 * c->tsc_10ms;
-	while (timer_hits < 5 && rdtsc() < end)
-		__asm__ volatile("sti; hlt; cli");
+	mb_halt_until(&timer_hits, 5, 50 * c->tsc_10ms);
 	*mb_lapic(0x380) = 0;
 	*mb_lapic(0x320) = 1u << 16;
 	mb_check(timer_hits >= 5, "APIC timer (calibrated by the PIT, 1 ms periodic): 5 interrupts through the IDT");
@@ -76,19 +41,14 @@ static void ipi(const struct mb_calib *c)
 		return;
 	}
 	struct mb_ap_start seen;
-	bool up = mb_start_ap(ap, c->tsc_10ms, &seen);
+	bool up = mb_start_ap(mb_ap_serve, c->tsc_10ms, &seen);
 	mb_check(up, "INIT/SIPI start CPU 1; it enters long mode");
-	uint64_t end = rdtsc() + 100 * c->tsc_10ms;
-	while (up && !ap_ready && rdtsc() < end)
-		__asm__ volatile("pause");
-	if (!up || !ap_ready)
+	if (!up || mb_ap_ready(100 * c->tsc_10ms) < 0)
 		return;
-	mb_send_ipi(1, 0x4000 | PING_VECTOR);               /* fixed, assert */
-	end = rdtsc() + 100 * c->tsc_10ms;
-	while (!replies && rdtsc() < end)
-		__asm__ volatile("sti; hlt; cli");
-	mb_check(pings == 1, "fixed IPI to CPU 1: its IDT handler ran once");
-	mb_check(replies == 1, "CPU 1's handler answered with a fixed IPI back");
+	mb_send_ipi(1, 0x4000 | MB_PING_VECTOR);            /* fixed, assert */
+	mb_halt_until(&mb_replies, 1, 100 * c->tsc_10ms);
+	mb_check(mb_pings == 1, "fixed IPI to CPU 1: its IDT handler ran once");
+	mb_check(mb_replies == 1, "CPU 1's handler answered with a fixed IPI back");
 }
 
 static void sse(void)
@@ -105,8 +65,7 @@ static void sse(void)
 
 static bool rtc_plausible(void)
 {
-	for (unsigned spin = 0; spin < 1000000 && (mb_cmos(0x0a) & 0x80); spin++)
-		;
+	mb_rtc_wait_update();
 	uint8_t v[6] = { mb_cmos(0), mb_cmos(2), mb_cmos(4), mb_cmos(7), mb_cmos(8), mb_cmos(9) };
 	bool binary = mb_cmos(0x0b) & 4;
 	for (int i = 0; i < 6; i++)
@@ -126,10 +85,9 @@ void mb_test(void)
 	mb_check(rdmsr(0xc0000080) & (1u << 10), "switched to long mode (EFER.LMA)");
 	mb_pic_mask_all();
 	*mb_lapic(0x350) = 1u << 16;                          /* LINT0 masked */
-	mb_idt_set(TIMER_VECTOR, timer_isr);
-	mb_idt_set(REPLY_VECTOR, reply_isr);
-	mb_idt_set(PING_VECTOR, ping_isr);
-	mb_idt_set(0xff, spurious_isr);
+	mb_isr_set(TIMER_VECTOR, timer_tick);
+	mb_ping_reply_set();
+	mb_isr_set(0xff, NULL);                               /* spurious */
 	mb_idt_load();
 	__asm__ volatile("sidt %0" : "=m"(idtr));
 	mb_check(idtr.limit == 4095, "IDT installed (256 gates)");

@@ -12,8 +12,6 @@
 
 const char *mb_name = "mb-acpi";
 
-#define IOAPIC 0xfec00000UL
-
 static uint32_t u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint64_t u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
@@ -81,18 +79,6 @@ static void fadt(const struct mb_calib *c)
 	mb_check(rate, "PM timer: about 7159 ticks in 2 ms (3000 to 30000)");
 }
 
-static uint32_t ioapic_read(unsigned reg)
-{
-	*(volatile uint32_t *)IOAPIC = reg;
-	return *(volatile uint32_t *)(IOAPIC + 0x10);
-}
-
-static void ioapic_write(unsigned reg, uint32_t v)
-{
-	*(volatile uint32_t *)IOAPIC = reg;
-	*(volatile uint32_t *)(IOAPIC + 0x10) = v;
-}
-
 static void madt(void)
 {
 	uint32_t len;
@@ -110,8 +96,8 @@ static void madt(void)
 		}
 		if (x[0] == 1) {
 			ioapics++;
-			ids &= u32(x + 4) == IOAPIC && u32(x + 8) == 0 &&
-			       (ioapic_read(0) >> 24 & 0xf) == x[2];
+			ids &= u32(x + 4) == MB_IOAPIC && u32(x + 8) == 0 &&
+			       (mb_ioapic_read(0) >> 24 & 0xf) == x[2];
 		}
 		if (x[0] == 2 && x[3] == 0)
 			irq0 = u32(x + 4) == 2;
@@ -130,14 +116,14 @@ static void madt(void)
 
 static void ioapic(void)
 {
-	uint32_t ver = ioapic_read(1);
+	uint32_t ver = mb_ioapic_read(1);
 	mb_check((ver >> 16 & 0xff) == 23 && (ver & 0xff) >= 0x11 && (ver & 0xff) <= 0x20,
 		 "I/O APIC version register: 24 entries, version 0x11-0x20");
-	ioapic_write(0x10 + 2 * 10 + 1, 0x01000000u);      /* entry 10: to APIC 1 */
-	ioapic_write(0x10 + 2 * 10, 0x00010055u);          /* masked, vector 0x55 */
-	bool back = ioapic_read(0x10 + 2 * 10) == 0x00010055u && ioapic_read(0x10 + 2 * 10 + 1) >> 24 == 1;
-	ioapic_write(0x10 + 2 * 10 + 1, 0);
-	ioapic_write(0x10 + 2 * 10, 0x00010000u);
+	mb_ioapic_write(0x10 + 2 * 10 + 1, 0x01000000u);      /* entry 10: to APIC 1 */
+	mb_ioapic_write(0x10 + 2 * 10, 0x00010055u);          /* masked, vector 0x55 */
+	bool back = mb_ioapic_read(0x10 + 2 * 10) == 0x00010055u && mb_ioapic_read(0x10 + 2 * 10 + 1) >> 24 == 1;
+	mb_ioapic_write(0x10 + 2 * 10 + 1, 0);
+	mb_ioapic_write(0x10 + 2 * 10, 0x00010000u);
 	mb_check(back, "a redirection entry reads back (masked, vector, destination)");
 }
 

@@ -14,7 +14,6 @@
 
 const char *mb_name = "mb-irq";
 
-#define IOAPIC 0xfec00000UL
 #define PIC_VECTOR 0x20
 #define PIT_VECTOR 0x30
 #define COM1_VECTOR 0x34
@@ -25,59 +24,39 @@ const char *mb_name = "mb-irq";
 /* ---- the IDT: three device vectors and the spurious ones ------------- */
 
 static volatile uint32_t pic_hits, pit_hits, com1_hits, com1_iir;
-void pic_isr(void), pit_isr(void), com1_isr(void), spurious_isr(void);
-__asm__(".text\n"
-	"pic_isr:\n"
-	"	push %rax\n"
-	"	lock incl pic_hits(%rip)\n"
-	"	mov $0x20, %al\n"              /* non-specific EOI to the master */
-	"	outb %al, $0x20\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"pit_isr:\n"
-	"	push %rax\n"
-	"	lock incl pit_hits(%rip)\n"
-	"	mov $0xfee000b0, %eax\n"       /* local APIC EOI */
-	"	movl $0, (%rax)\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"com1_isr:\n"
-	"	push %rax\n"
-	"	push %rdx\n"
-	"	lock incl com1_hits(%rip)\n"
-	"	mov $0x3fa, %dx\n"             /* IIR: says why, and clears THRE */
-	"	inb %dx, %al\n"
-	"	movzbl %al, %eax\n"
-	"	mov %eax, com1_iir(%rip)\n"
-	"	mov $0x3f9, %dx\n"             /* IER 0: once is enough */
-	"	xor %eax, %eax\n"
-	"	outb %al, %dx\n"
-	"	mov $0xfee000b0, %eax\n"
-	"	movl $0, (%rax)\n"
-	"	pop %rdx\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"spurious_isr:\n"
-	"	iretq\n");
+
+static MB_HANDLER void pic_tick(void)
+{
+	pic_hits++;
+	mb_pic_eoi(0);
+}
+
+static MB_HANDLER void pit_tick(void)
+{
+	pit_hits++;
+	mb_lapic_eoi();
+}
+
+/* Reading IIR says why, and clears THRE; IER 0: once is enough. */
+static MB_HANDLER void com1_thre(void)
+{
+	com1_hits++;
+	com1_iir = inb(MB_COM1 + 2);
+	outb(MB_COM1 + 1, 0);
+	mb_lapic_eoi();
+}
 
 static void idt_init(void)
 {
-	mb_idt_set(PIC_VECTOR, pic_isr);
-	mb_idt_set(PIC_VECTOR + 7, spurious_isr);   /* the master's spurious IRQ 7 */
-	mb_idt_set(PIT_VECTOR, pit_isr);
-	mb_idt_set(COM1_VECTOR, com1_isr);
-	mb_idt_set(0xff, spurious_isr);             /* the local APIC's */
+	mb_isr_set(PIC_VECTOR, pic_tick);
+	mb_isr_set(PIC_VECTOR + 7, NULL);           /* the master's spurious IRQ 7 */
+	mb_isr_set(PIT_VECTOR, pit_tick);
+	mb_isr_set(COM1_VECTOR, com1_thre);
+	mb_isr_set(0xff, NULL);                     /* the local APIC's */
 	mb_idt_load();
 }
 
 /* ---- PIT ---------------------------------------------------------------- */
-
-static void pit_periodic(void)
-{
-	outb(0x43, 0x34);                                 /* ch 0, lo/hi, mode 2 */
-	outb(0x40, PIT_DIVISOR & 0xff);
-	outb(0x40, PIT_DIVISOR >> 8);
-}
 
 /* Interrupts on for the interval; the counter's growth over it. */
 static uint32_t count_over(volatile uint32_t *hits, uint64_t tsc_10ms)
@@ -102,29 +81,6 @@ static bool about_100(volatile uint32_t *hits, uint64_t tsc_10ms)
 	return false;
 }
 
-/* ---- 8259, I/O APIC ---------------------------------------------------- */
-
-static void pic_remap(uint8_t master_mask, uint8_t slave_mask)
-{
-	static const uint8_t seq[][2] = {
-		{ 0x20, 0x11 }, { 0xa0, 0x11 }, { 0x21, PIC_VECTOR }, { 0xa1, PIC_VECTOR + 8 },
-		{ 0x21, 0x04 }, { 0xa1, 0x02 }, { 0x21, 0x01 }, { 0xa1, 0x01 },
-	};
-	for (unsigned i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
-		outb(seq[i][0], seq[i][1]);
-	outb(0x21, master_mask);
-	outb(0xa1, slave_mask);
-}
-
-static void ioapic_route(unsigned gsi, uint8_t vector, bool masked)
-{
-	volatile uint32_t *sel = (volatile uint32_t *)IOAPIC, *win = (volatile uint32_t *)(IOAPIC + 0x10);
-	*sel = 0x10 + 2 * gsi + 1;
-	*win = 0;                                         /* physical destination: APIC 0 */
-	*sel = 0x10 + 2 * gsi;
-	*win = vector | (masked ? 1u << 16 : 0);          /* fixed, edge, active high */
-}
-
 void mb_test(void)
 {
 	__asm__ volatile("cli");
@@ -139,31 +95,24 @@ void mb_test(void)
 	int gsi = mb_madt_gsi(0);
 	mb_check(gsi == 2, "the MADT overrides ISA IRQ 0 to GSI 2");
 	mb_check(mb_madt_gsi(4) == 4, "ISA IRQ 4 (COM1) is GSI 4");
-	for (unsigned pin = 0; pin < 24; pin++)
-		ioapic_route(pin, 0, true);
+	mb_ioapic_mask_all();
 
-	pic_remap(0xfe, 0xff);                             /* only IRQ 0 */
-	pit_periodic();
+	mb_pic_remap(PIC_VECTOR, 0xfe, 0xff);              /* only IRQ 0 */
+	mb_pit_periodic(PIT_DIVISOR);
 	mb_check(about_100(&pic_hits, tsc_10ms), "PIT at 1 kHz through the 8259: about 100 ticks in 100 ms (25 to 200)");
 
 	outb(0x21, 0xff);                                  /* the 8259 out of the way */
-	ioapic_route(gsi == 2 ? 2 : 0, PIT_VECTOR, false);
+	mb_ioapic_route(gsi == 2 ? 2 : 0, PIT_VECTOR);
 	uint32_t via_pic = pic_hits;
 	mb_check(about_100(&pit_hits, tsc_10ms), "PIT at 1 kHz through the I/O APIC (GSI 2): about 100 ticks in 100 ms (25 to 200)");
 	mb_check(pic_hits == via_pic, "none through the masked 8259 meanwhile");
-	ioapic_route(2, PIT_VECTOR, true);
-	outb(0x43, 0x30);                                  /* ch 0: mode 0, stops after one count */
-	outb(0x40, 0);
-	outb(0x40, 0);
+	mb_ioapic_route(2, PIT_VECTOR | MB_RTE_MASKED);
+	mb_pit_stop();
 
-	ioapic_route(4, COM1_VECTOR, false);
-	while (!(inb(0x3fd) & 0x20))                       /* THR empty */
-		;
-	outb(0x3f9, 0x02);                                 /* IER: THRE */
-	uint64_t end = rdtsc() + 50 * tsc_10ms;
-	while (!com1_hits && rdtsc() < end)
-		__asm__ volatile("sti; hlt; cli");
-	ioapic_route(4, COM1_VECTOR, true);
+	mb_ioapic_route(4, COM1_VECTOR);
+	mb_com1_thre_on();
+	mb_halt_until(&com1_hits, 1, 50 * tsc_10ms);
+	mb_ioapic_route(4, COM1_VECTOR | MB_RTE_MASKED);
 	outb(0x3f9, 0);
 	mb_check(com1_hits == 1 && (com1_iir & 0x0f) == 0x02,
 		 "COM1's THRE interrupt through the I/O APIC (GSI 4): once, IIR says THRE");

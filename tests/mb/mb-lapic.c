@@ -13,47 +13,28 @@ const char *mb_name = "mb-lapic";
 #define HIGH_VECTOR 0x62        /* class 6 */
 
 static volatile uint32_t timer_hits, low_hits, high_hits, order, isr_seen;
-void timer_isr(void), low_isr(void), high_isr(void), spurious_isr(void);
-void low_handler(void);
-/* The local APIC page is above 2 GiB: addressed through a register. */
-__asm__(".text\n"
-	"timer_isr:\n"
-	"	push %rax\n"
-	"	lock incl timer_hits(%rip)\n"
-	"	mov $0xfee00000, %eax\n"
-	"	movl $0, 0xb0(%rax)\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"low_isr:\n"             /* records ISR word 2 (vectors 0x40-0x5f), then EOI */
-	"	push %rax\n"
-	"	push %rcx\n"
-	"	mov $0xfee00000, %eax\n"
-	"	mov 0x120(%rax), %ecx\n"
-	"	mov %ecx, isr_seen(%rip)\n"
-	"	lock incl low_hits(%rip)\n"
-	"	shll $4, order(%rip)\n"
-	"	orl $4, order(%rip)\n"
-	"	movl $0, 0xb0(%rax)\n"
-	"	pop %rcx\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"high_isr:\n"
-	"	push %rax\n"
-	"	lock incl high_hits(%rip)\n"
-	"	shll $4, order(%rip)\n"
-	"	orl $6, order(%rip)\n"
-	"	mov $0xfee00000, %eax\n"
-	"	movl $0, 0xb0(%rax)\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"spurious_isr:\n"
-	"	iretq\n");
 
-static void sti_wait(volatile uint32_t *hits, uint32_t n, uint64_t budget)
+static MB_HANDLER void timer_tick(void)
 {
-	uint64_t end = rdtsc() + budget;
-	while (*hits < n && rdtsc() < end)
-		__asm__ volatile("sti; hlt; cli");
+	timer_hits++;
+	mb_lapic_eoi();
+}
+
+/* Records ISR word 2 (vectors 0x40-0x5f) while in service, and the order
+ * of the classes taken (a hex digit each). */
+static MB_HANDLER void low(void)
+{
+	isr_seen = *mb_lapic(0x120);
+	low_hits++;
+	order = order << 4 | 4;
+	mb_lapic_eoi();
+}
+
+static MB_HANDLER void high(void)
+{
+	high_hits++;
+	order = order << 4 | 6;
+	mb_lapic_eoi();
 }
 
 static void sti_spin(uint64_t tsc)
@@ -91,7 +72,7 @@ static void timer(const struct mb_calib *c)
 		 "the current count starts below the initial count; writing 0 stops it");
 	*mb_lapic(0x320) = TIMER_VECTOR;                      /* one-shot */
 	*mb_lapic(0x380) = ms;
-	sti_wait(&timer_hits, 1, 50 * c->tsc_10ms);
+	mb_halt_until(&timer_hits, 1, 50 * c->tsc_10ms);
 	sti_spin(c->tsc_10ms / 2);
 	mb_check(timer_hits == 1 && *mb_lapic(0x390) == 0,
 		 "one-shot (1 ms): one interrupt, then the count stays at 0");
@@ -102,7 +83,7 @@ static void timer(const struct mb_calib *c)
 	*mb_lapic(0x320) = TIMER_VECTOR | 1u << 17;           /* periodic */
 	*mb_lapic(0x380) = ms;
 	uint64_t t0 = rdtsc();
-	sti_wait(&timer_hits, 10, 20 * c->tsc_10ms);
+	mb_halt_until(&timer_hits, 10, 20 * c->tsc_10ms);
 	uint64_t took = rdtsc() - t0;
 	*mb_lapic(0x380) = 0;
 	bool periodic = timer_hits >= 10 && took >= c->tsc_10ms / 2;
@@ -130,7 +111,7 @@ static void self_ipi(const struct mb_calib *c)
 {
 	*mb_lapic(0x300) = 0x44000 | LOW_VECTOR;              /* fixed, to self */
 	mb_check(irr(LOW_VECTOR) && !low_hits, "self IPI with interrupts off: pending in IRR");
-	sti_wait(&low_hits, 1, 10 * c->tsc_10ms);
+	mb_halt_until(&low_hits, 1, 10 * c->tsc_10ms);
 	mb_check(low_hits == 1 && (isr_seen >> (LOW_VECTOR % 32) & 1) && !irr(LOW_VECTOR),
 		 "taken through the IDT once, in service in its handler");
 	mb_check(!(*mb_lapic(0x120) >> (LOW_VECTOR % 32) & 1), "EOI clears its ISR bit");
@@ -140,13 +121,13 @@ static void self_ipi(const struct mb_calib *c)
 	sti_spin(c->tsc_10ms / 5);
 	mb_check(low_hits == 1 && irr(LOW_VECTOR), "TPR class 5 holds a class 4 vector back");
 	*mb_lapic(0x80) = 0;
-	sti_wait(&low_hits, 2, 10 * c->tsc_10ms);
+	mb_halt_until(&low_hits, 2, 10 * c->tsc_10ms);
 	mb_check(low_hits == 2, "TPR 0 lets it through");
 
 	order = 0;
 	*mb_lapic(0x300) = 0x44000 | LOW_VECTOR;
 	*mb_lapic(0x300) = 0x44000 | HIGH_VECTOR;
-	sti_wait(&low_hits, 3, 10 * c->tsc_10ms);
+	mb_halt_until(&low_hits, 3, 10 * c->tsc_10ms);
 	mb_check(order == 0x64 && high_hits == 1, "two pending vectors: the higher taken first");
 }
 
@@ -156,10 +137,10 @@ void mb_test(void)
 
 	mb_pic_mask_all();
 	*mb_lapic(0x350) = 1u << 16;                          /* LINT0 masked */
-	mb_idt_set(TIMER_VECTOR, timer_isr);
-	mb_idt_set(LOW_VECTOR, low_isr);
-	mb_idt_set(HIGH_VECTOR, high_isr);
-	mb_idt_set(0xff, spurious_isr);
+	mb_isr_set(TIMER_VECTOR, timer_tick);
+	mb_isr_set(LOW_VECTOR, low);
+	mb_isr_set(HIGH_VECTOR, high);
+	mb_isr_set(0xff, NULL);                               /* spurious */
 	mb_idt_load();
 	identity();
 	mb_pit_calibrate(&c);

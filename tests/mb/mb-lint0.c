@@ -13,7 +13,6 @@
 
 const char *mb_name = "mb-lint0";
 
-#define IOAPIC 0xfec00000UL
 #define PIC_VECTOR 0x20
 #define PIT_DIVISOR 1193          /* 1193182 Hz / 1193: 1000.15 Hz */
 #define LINT0 0x350
@@ -21,52 +20,19 @@ const char *mb_name = "mb-lint0";
 #define LVT_EXTINT 0x700u
 
 static volatile uint32_t pic_hits;
-void pic_isr(void), spurious_isr(void);
-__asm__(".text\n"
-	"pic_isr:\n"
-	"	push %rax\n"
-	"	lock incl pic_hits(%rip)\n"
-	"	mov $0x20, %al\n"              /* non-specific EOI to the master */
-	"	outb %al, $0x20\n"
-	"	pop %rax\n"
-	"	iretq\n"
-	"spurious_isr:\n"
-	"	iretq\n");
 
-static uint64_t idt[256 * 2] __attribute__((aligned(16)));
-
-static void gate(unsigned vector, void (*fn)(void))
+static MB_HANDLER void pic_tick(void)
 {
-	uint64_t h = (uint64_t)fn;
-	uint16_t cs;
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[vector * 2] = (h & 0xffff) | (uint64_t)cs << 16 | 0x8eUL << 40 | ((h >> 16) & 0xffff) << 48;
-	idt[vector * 2 + 1] = h >> 32;
+	pic_hits++;
+	mb_pic_eoi(0);
 }
 
 static void idt_init(void)
 {
-	gate(PIC_VECTOR, pic_isr);
-	gate(PIC_VECTOR + 7, spurious_isr);         /* the master's spurious IRQ 7 */
-	gate(0xff, spurious_isr);                   /* the local APIC's */
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = { sizeof(idt) - 1,
-										 (uint64_t)idt };
-	__asm__ volatile("lidt %0" : : "m"(d));
-}
-
-/* TSC cycles in a 10 ms one-shot of PIT channel 2 (gate: port 0x61 bit 0,
- * output: bit 5). */
-static uint64_t tsc_per_10ms(void)
-{
-	outb(0x61, inb(0x61) & ~0x03);
-	outb(0x43, 0xb0);                                 /* ch 2, lo/hi, mode 0 */
-	outb(0x42, 11932 & 0xff);
-	outb(0x42, 11932 >> 8);
-	uint64_t t0 = rdtsc();
-	outb(0x61, (inb(0x61) & ~0x02) | 0x01);
-	for (unsigned spin = 0; spin < 100000000 && !(inb(0x61) & 0x20); spin++)
-		;
-	return rdtsc() - t0;
+	mb_isr_set(PIC_VECTOR, pic_tick);
+	mb_isr_set(PIC_VECTOR + 7, NULL);           /* the master's spurious IRQ 7 */
+	mb_isr_set(0xff, NULL);                     /* the local APIC's */
+	mb_idt_load();
 }
 
 /* Ticks counted over n * 10 ms with interrupts on (or until `enough`),
@@ -74,24 +40,9 @@ static uint64_t tsc_per_10ms(void)
 static uint32_t count_over(unsigned n, uint32_t enough, uint64_t tsc_10ms)
 {
 	uint32_t before = pic_hits;
-	uint64_t end = rdtsc() + n * tsc_10ms;
-	__asm__ volatile("sti");
-	while (rdtsc() < end && pic_hits - before < enough)
-		__asm__ volatile("pause");
-	__asm__ volatile("cli");
-	return pic_hits - before;
-}
 
-static void pic_remap(uint8_t master_mask, uint8_t slave_mask)
-{
-	static const uint8_t seq[][2] = {
-		{ 0x20, 0x11 }, { 0xa0, 0x11 }, { 0x21, PIC_VECTOR }, { 0xa1, PIC_VECTOR + 8 },
-		{ 0x21, 0x04 }, { 0xa1, 0x02 }, { 0x21, 0x01 }, { 0xa1, 0x01 },
-	};
-	for (unsigned i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
-		outb(seq[i][0], seq[i][1]);
-	outb(0x21, master_mask);
-	outb(0xa1, slave_mask);
+	mb_spin_until(&pic_hits, before + enough, n * tsc_10ms);
+	return pic_hits - before;
 }
 
 static uint8_t pic_reg(uint8_t ocw3)
@@ -117,19 +68,12 @@ void mb_test(void)
 	mb_check((lint0 & (LVT_MASKED | 0x700)) == LVT_EXTINT,
 		 "LINT0 is ExtINT, unmasked, at entry (the virtual wire)");
 	idt_init();
-	for (unsigned pin = 0; pin < 24; pin++) {          /* the I/O APIC out of the way */
-		volatile uint32_t *sel = (volatile uint32_t *)IOAPIC;
-		volatile uint32_t *win = (volatile uint32_t *)(IOAPIC + 0x10);
-		*sel = 0x10 + 2 * pin;
-		*win = LVT_MASKED;
-	}
-	uint64_t tsc_10ms = tsc_per_10ms();
+	mb_ioapic_mask_all();                              /* the I/O APIC out of the way */
+	uint64_t tsc_10ms = mb_pit_tsc_10ms();
 	mb_check(tsc_10ms > 0, "PIT channel 2 measures 10 ms of TSC");
 
-	pic_remap(0xfe, 0xff);                             /* only IRQ 0 */
-	outb(0x43, 0x34);                                  /* ch 0, lo/hi, mode 2: 1 kHz */
-	outb(0x40, PIT_DIVISOR & 0xff);
-	outb(0x40, PIT_DIVISOR >> 8);
+	mb_pic_remap(PIC_VECTOR, 0xfe, 0xff);              /* only IRQ 0 */
+	mb_pit_periodic(PIT_DIVISOR);                      /* 1 kHz */
 	uint32_t n = count_over(500, 20, tsc_10ms);
 	mb_check(n >= 20, "PIT at 1 kHz through the 8259 and LINT0 as found: 20 ticks within 5 s");
 
@@ -146,7 +90,5 @@ void mb_test(void)
 	mb_check(n >= 20, "LINT0 unmasked again: 20 ticks within 5 s");
 
 	outb(0x21, 0xff);
-	outb(0x43, 0x30);                                  /* ch 0: mode 0, stops after one count */
-	outb(0x40, 0);
-	outb(0x40, 0);
+	mb_pit_stop();
 }

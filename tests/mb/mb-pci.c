@@ -10,21 +10,6 @@
 
 const char *mb_name = "mb-pci";
 
-static void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
-static uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static uint16_t inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-
 static uint32_t addr(unsigned bus, unsigned dev, unsigned fn, unsigned reg)
 {
 	return 1u << 31 | bus << 16 | dev << 11 | fn << 8 | (reg & 0xfc);

@@ -24,14 +24,6 @@ static uint8_t status_ch2(void)
 
 static bool alike(uint64_t x, uint64_t y) { return x && y && x < 2 * y && y < 2 * x; }
 
-static void program_ch2(uint16_t count)
-{
-	outb(0x61, inb(0x61) & ~0x03);                    /* gate low, speaker off */
-	outb(0x43, 0xb0);                                 /* ch 2, lo/hi, mode 0, binary */
-	outb(0x42, (uint8_t)count);
-	outb(0x42, (uint8_t)(count >> 8));
-}
-
 void mb_test(void)
 {
 	outb(0x61, (inb(0x61) & ~0x03) | 0x02);
@@ -46,7 +38,7 @@ void mb_test(void)
 		toggled = (inb(0x61) & 0x10) != first;
 	mb_check(toggled, "port 0x61 bit 4 (refresh) toggles");
 
-	program_ch2(11932);                               /* 10 ms */
+	mb_pit_ch2_load(11932);                               /* 10 ms */
 	mb_check(!(inb(0x61) & 0x20), "mode 0: the output is low once programmed, gate low");
 	mb_check((status_ch2() & 0x3f) == 0x30, "read-back status: lo/hi access, mode 0, binary");
 	struct mb_calib a, m[2];
@@ -65,7 +57,7 @@ void mb_test(void)
 	 * the two latches; a wrong rate fails every try. */
 	bool rate = false;
 	for (int try = 0; try < 3 && !rate; try++) {
-		program_ch2(0xffff);
+		mb_pit_ch2_load(0xffff);
 		outb(0x61, (inb(0x61) & ~0x02) | 0x01);  /* count */
 		uint16_t c0 = latch_ch2();
 		mb_delay(a.tsc_10ms / 5);                 /* 2 ms: about 2386 counts */

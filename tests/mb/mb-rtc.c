@@ -13,17 +13,11 @@ const char *mb_name = "mb-rtc";
 static unsigned bcd(uint8_t v) { return (v >> 4) * 10u + (v & 15u); }
 static bool valid_bcd(uint8_t v) { return (v >> 4) <= 9 && (v & 15) <= 9; }
 
-static void wait_not_updating(void)
-{
-	for (unsigned spin = 0; spin < 1000000 && (mb_cmos(0x0a) & 0x80); spin++)
-		;
-}
-
 struct clock { uint8_t sec, min, hour, wday, mday, mon, year, century; };
 
 static void read_clock(struct clock *c)
 {
-	wait_not_updating();
+	mb_rtc_wait_update();
 	*c = (struct clock){ mb_cmos(0), mb_cmos(2), mb_cmos(4), mb_cmos(6), mb_cmos(7),
 			     mb_cmos(8), mb_cmos(9), mb_cmos(0x32) };
 }

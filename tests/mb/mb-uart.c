@@ -11,11 +11,10 @@
 
 const char *mb_name = "mb-uart";
 
-#define COM1 0x3f8
 enum { RBR = 0, IER = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
 
-static uint8_t in(unsigned reg) { return inb((uint16_t)(COM1 + reg)); }
-static void out(unsigned reg, uint8_t v) { outb((uint16_t)(COM1 + reg), v); }
+static uint8_t in(unsigned reg) { return inb((uint16_t)(MB_COM1 + reg)); }
+static void out(unsigned reg, uint8_t v) { outb((uint16_t)(MB_COM1 + reg), v); }
 
 #define MAX_RESULTS 24
 static struct { bool ok; const char *what; } results[MAX_RESULTS];
