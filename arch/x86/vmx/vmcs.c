@@ -2,8 +2,27 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/x86.h"
+#include "hv/log.h"
 #include "hv/vcpu_state.h"
 
+struct vmx_counts vmx_counts[HV_MAX_CPUS];
+
+void vmx_log_counts(void)
+{
+	struct vmx_counts t = { 0 };
+
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		t.vmwrites += vmx_counts[i].vmwrites;
+		t.entries += vmx_counts[i].entries;
+		t.launches += vmx_counts[i].launches;
+		t.vmptrlds += vmx_counts[i].vmptrlds;
+		t.vmclears += vmx_counts[i].vmclears;
+		t.host_loads += vmx_counts[i].host_loads;
+	}
+	log_debug("vmx: %lu VMWRITEs in %lu entries (%lu VMLAUNCH, %lu VMPTRLD, %lu VMCLEAR, "
+		  "%lu host-state loads)\n", t.vmwrites, t.entries, t.launches, t.vmptrlds,
+		  t.vmclears, t.host_loads);
+}
 
 /* VM-instruction error numbers (SDM vol. 3, 31.4), by name for the log. */
 const char *vmx_instruction_error_name(uint64_t err)
@@ -67,6 +86,7 @@ void vmcs_write_host_state(void)
 {
 	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr, idtr;
 
+	vmx_count()->host_loads++;
 	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
 	vmwrite(HOST_CR0, read_cr0());
 	vmwrite(HOST_CR3, read_cr3());

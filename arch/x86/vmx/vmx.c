@@ -220,6 +220,7 @@ void vmx_load(struct vcpu *v)
 	if (vmcs_current[this_cpu()->id] == v)
 		return;
 	uint8_t fail;
+	vmx_count()->vmptrlds++;
 	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(v->arch_pa) : "cc", "memory");
 	if (fail)
 		log_err("vmx: VMPTRLD 0x%lx failed\n", v->arch_pa);
@@ -242,6 +243,7 @@ static int vmx_vcpu_init(struct vcpu *v)
 		return err;
 	}
 	*(uint32_t *)phys_to_virt(pa) = cpu_features.vmx_basic & 0x7fffffff;
+	vmx_count()->vmclears++;
 	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
 	x->launched = false;
 	x->preempt_ticks = 0xffffffff;   /* preemption_arm shortens it for guests */
@@ -307,6 +309,7 @@ static void vmx_vcpu_put(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 
+	vmx_count()->vmclears++;
 	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
 	x->launched = false;
 	if (vmcs_current[this_cpu()->id] == v)
@@ -315,6 +318,7 @@ static void vmx_vcpu_put(struct vcpu *v)
 
 static void vmx_vcpu_destroy(struct vcpu *v)
 {
+	vmx_count()->vmclears++;
 	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
 	if (vmcs_current[this_cpu()->id] == v)
 		vmcs_current[this_cpu()->id] = NULL;
@@ -531,6 +535,10 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmx_check_long_mode(v);
 	guest_switch_enter(v, true);
 	xstate_load_guest(v);
+	struct vmx_counts *n = vmx_count();
+	n->entries++;
+	n->launches += !x->launched;
+	n->vmwrites += 2;   /* the stub's HOST_RSP and HOST_RIP */
 	int failed = vmx_enter(&v->regs, x->launched);
 	xstate_save_guest(v);
 	guest_switch_exit(v, true);
