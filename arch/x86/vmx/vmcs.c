@@ -18,10 +18,14 @@ void vmx_log_counts(void)
 		t.vmptrlds += vmx_counts[i].vmptrlds;
 		t.vmclears += vmx_counts[i].vmclears;
 		t.host_loads += vmx_counts[i].host_loads;
+		t.bad_clear_requests += vmx_counts[i].bad_clear_requests;
 	}
 	log_debug("vmx: %lu VMWRITEs in %lu entries (%lu VMLAUNCH, %lu VMPTRLD, %lu VMCLEAR, "
 		  "%lu host-state loads)\n", t.vmwrites, t.entries, t.launches, t.vmptrlds,
 		  t.vmclears, t.host_loads);
+	if (t.bad_clear_requests)
+		log_err("vmx: %lu VMCLEAR requests to a CPU that did not hold the VMCS\n",
+			t.bad_clear_requests);
 }
 
 /* VM-instruction error numbers (SDM vol. 3, 31.4), by name for the log. */
@@ -81,7 +85,12 @@ const char *vmx_exit_reason_name(uint64_t reason)
 									   : "unnamed exit";
 }
 
-/* This CPU's state to come back to: VMX switches it on every exit. */
+void vmx_exit_rip(void);   /* where VM exits land (vmx_entry.asm) */
+
+/* This CPU's state to come back to: VMX switches it on every exit. Written
+ * when a VMCS becomes active on this CPU (vmx_load), not at each entry:
+ * nothing here changes while the CPU runs. HOST_RSP depends on the caller's
+ * stack depth: the entry stub writes it when it changes. */
 void vmcs_write_host_state(void)
 {
 	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr, idtr;
@@ -108,6 +117,7 @@ void vmcs_write_host_state(void)
 	vmwrite(HOST_SYSENTER_EIP, 0);
 	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
 	vmwrite(HOST_PAT, rdmsr(0x277));   /* used only with the PAT exit controls */
+	vmwrite(HOST_RIP, (uint64_t)vmx_exit_rip);
 }
 
 static void guest_seg(unsigned sel_field, const struct sv_segment *g)

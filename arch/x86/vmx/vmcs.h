@@ -45,6 +45,7 @@ enum vmcs_field {
 	HOST_CR0 = 0x6c00, HOST_CR3 = 0x6c02, HOST_CR4 = 0x6c04, HOST_FS_BASE = 0x6c06,
 	HOST_GS_BASE = 0x6c08, HOST_TR_BASE = 0x6c0a, HOST_GDTR_BASE = 0x6c0c,
 	HOST_IDTR_BASE = 0x6c0e, HOST_SYSENTER_ESP = 0x6c10, HOST_SYSENTER_EIP = 0x6c12,
+	HOST_RSP = 0x6c14, HOST_RIP = 0x6c16,
 };
 
 /* VMX capability and related MSRs */
@@ -120,11 +121,12 @@ enum vmcs_field {
  * logged at shutdown under log.level = debug (vmx_log_counts). Plain
  * per-CPU increments: an NMI-time write racing one may lose a count. */
 struct vmx_counts {
-	uint64_t vmwrites;     /* vmwrite() and the entry stub's HOST_RSP/HOST_RIP */
+	uint64_t vmwrites;     /* vmwrite() and the entry stub's HOST_RSP */
 	uint64_t entries;      /* VMLAUNCH + VMRESUME */
 	uint64_t launches;     /* VMLAUNCH */
 	uint64_t vmptrlds, vmclears;
 	uint64_t host_loads;   /* vmcs_write_host_state */
+	uint64_t bad_clear_requests;   /* VMCLEAR asked of a CPU not holding the VMCS */
 };
 extern struct vmx_counts vmx_counts[HV_MAX_CPUS];
 
