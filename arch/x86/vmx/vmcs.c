@@ -1,6 +1,7 @@
 #include <sealvisor/hypercall.h>
 #include "arch/x86/desc.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmcs_cache.h"
 #include "arch/x86/x86.h"
 #include "hv/log.h"
 #include "hv/vcpu_state.h"
@@ -18,14 +19,13 @@ void vmx_log_counts(void)
 		t.vmptrlds += vmx_counts[i].vmptrlds;
 		t.vmclears += vmx_counts[i].vmclears;
 		t.host_loads += vmx_counts[i].host_loads;
-		t.bad_clear_requests += vmx_counts[i].bad_clear_requests;
 	}
 	log_debug("vmx: %lu VMWRITEs in %lu entries (%lu VMLAUNCH, %lu VMPTRLD, %lu VMCLEAR, "
 		  "%lu host-state loads)\n", t.vmwrites, t.entries, t.launches, t.vmptrlds,
 		  t.vmclears, t.host_loads);
-	if (t.bad_clear_requests)
+	if (vmcs_bad_clear_requests)
 		log_err("vmx: %lu VMCLEAR requests to a CPU that did not hold the VMCS\n",
-			t.bad_clear_requests);
+			vmcs_bad_clear_requests);
 }
 
 /* VM-instruction error numbers (SDM vol. 3, 31.4), by name for the log. */

@@ -126,7 +126,6 @@ struct vmx_counts {
 	uint64_t launches;     /* VMLAUNCH */
 	uint64_t vmptrlds, vmclears;
 	uint64_t host_loads;   /* vmcs_write_host_state */
-	uint64_t bad_clear_requests;   /* VMCLEAR asked of a CPU not holding the VMCS */
 };
 extern struct vmx_counts vmx_counts[HV_MAX_CPUS];
 

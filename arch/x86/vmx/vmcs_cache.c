@@ -39,30 +39,27 @@
  * towards each other both progress (each serves the other while it
  * waits).
  */
-#include "arch/x86/apic.h"
-#include "arch/x86/percpu.h"
-#include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmcs_cache.h"
-#include "hv/log.h"
+#include "hv/arch.h"
+#include "hv/limits.h"
 #include "hv/vm.h"
 #include "mm/spinlock.h"
+
+/* The instructions and the IPI are the backend's (vmx.c) or, in host
+ * tests, a model of the SDM's rules (tests/unit/test_vmcs_cache.c): this
+ * file is only the bookkeeping. */
 
 static struct vcpu *vmcs_current[HV_MAX_CPUS];
 /* A vCPU whose VMCS this CPU is asked to VMCLEAR, or NULL. */
 static struct vcpu *vmclear_req[HV_MAX_CPUS];
-
-static void vmclear(uint64_t pa)
-{
-	vmx_count()->vmclears++;
-	__asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
-}
+uint64_t vmcs_bad_clear_requests;
 
 /* On the CPU that holds v (x->cpu == me). */
 static void clear_here(struct vcpu *v, unsigned me)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	vmclear(v->arch_pa);
+	vmcs_hw_clear(v->arch_pa);
 	if (vmcs_current[me] == v)
 		vmcs_current[me] = NULL;
 	x->launched = false;
@@ -71,7 +68,7 @@ static void clear_here(struct vcpu *v, unsigned me)
 
 void vmcs_serve_clear(void)
 {
-	unsigned me = this_cpu()->id;
+	unsigned me = arch_cpu_id();
 	struct vcpu *v = __atomic_exchange_n(&vmclear_req[me], NULL, __ATOMIC_ACQUIRE);
 
 	if (!v)
@@ -81,7 +78,7 @@ void vmcs_serve_clear(void)
 	 * could not help. Counted, not logged: the console lock may be held
 	 * by the code this NMI interrupted. */
 	if (__atomic_load_n(&x->cpu, __ATOMIC_RELAXED) != (int)me) {
-		vmx_count()->bad_clear_requests++;
+		__atomic_add_fetch(&vmcs_bad_clear_requests, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	clear_here(v, me);
@@ -97,7 +94,7 @@ static void clear_remote(struct vcpu *v, unsigned cpu)
 		none = NULL;
 		cpu_relax();
 	}
-	apic_send_nmi(cpus[cpu]->apic_id);
+	vmcs_hw_send_nmi(cpu);
 	while (__atomic_load_n(&x->cpu, __ATOMIC_ACQUIRE) == (int)cpu)
 		cpu_relax();
 }
@@ -105,7 +102,7 @@ static void clear_remote(struct vcpu *v, unsigned cpu)
 void vmcs_evict(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
-	unsigned me = this_cpu()->id;
+	unsigned me = arch_cpu_id();
 	int cpu = __atomic_load_n(&x->cpu, __ATOMIC_ACQUIRE);
 
 	if (cpu == (int)me)
@@ -117,17 +114,13 @@ void vmcs_evict(struct vcpu *v)
 void vmx_load(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
-	unsigned me = this_cpu()->id;
-	uint8_t fail;
+	unsigned me = arch_cpu_id();
 
 	if (vmcs_current[me] == v)
 		return;
 	if (__atomic_load_n(&x->cpu, __ATOMIC_ACQUIRE) != (int)me)
 		vmcs_evict(v);
-	vmx_count()->vmptrlds++;
-	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(v->arch_pa) : "cc", "memory");
-	if (fail)
-		log_err("vmx: VMPTRLD 0x%lx failed\n", v->arch_pa);
+	vmcs_hw_load(v->arch_pa);
 	vmcs_current[me] = v;
 	if (x->cpu == (int)me)
 		return;   /* still active here since its last load: host state is ours */

@@ -24,5 +24,16 @@ void vmx_load(struct vcpu *v);
 void vmcs_evict(struct vcpu *v);
 /* From the NMI handler (vmx_on_nmi): VMCLEARs what another CPU asked. */
 void vmcs_serve_clear(void);
+/* VMCLEAR requests that reached a CPU not holding the VMCS (a broken
+ * invariant 4, counted: the NMI handler does not log). */
+extern uint64_t vmcs_bad_clear_requests;
+
+/* What the bookkeeping drives, on the calling CPU: VMCLEAR, VMPTRLD, the
+ * host-state fields of the current VMCS (vmcs.c), and the NMI that makes
+ * `cpu` run vmcs_serve_clear. vmx.c has the real ones. */
+void vmcs_hw_clear(uint64_t pa);
+void vmcs_hw_load(uint64_t pa);
+void vmcs_write_host_state(void);
+void vmcs_hw_send_nmi(unsigned cpu);
 
 #endif

@@ -209,6 +209,27 @@ static int vmx_vm_init(struct vm *vm)
 	return 0;
 }
 
+void vmcs_hw_clear(uint64_t pa)
+{
+	vmx_count()->vmclears++;
+	__asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
+}
+
+void vmcs_hw_load(uint64_t pa)
+{
+	uint8_t fail;
+
+	vmx_count()->vmptrlds++;
+	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
+	if (fail)
+		log_err("vmx: VMPTRLD 0x%lx failed\n", pa);
+}
+
+void vmcs_hw_send_nmi(unsigned cpu)
+{
+	apic_send_nmi(cpus[cpu]->apic_id);
+}
+
 static int vmx_vcpu_init(struct vcpu *v)
 {
 	uint64_t pa = pmm_alloc(0, OWNER_HV, v->vm->id);
