@@ -107,8 +107,10 @@ struct virt_ops {
 	int (*vcpu_set_state)(struct vcpu *v, const struct sv_regs *r, const struct sv_sregs *s);
 	void (*vcpu_destroy)(struct vcpu *v);
 	/* OPTIONAL. This CPU is done with v for now (VCPU_RUN returns): v
-	 * may run on another CPU next (VMX: VMCLEAR, so it can be loaded
-	 * elsewhere). */
+	 * may run on another CPU next. Neither backend needs it today: VMX
+	 * keeps the VMCS active on this CPU and moves it only when another
+	 * CPU loads it (arch/x86/vmx/vmcs_cache.c); a backend's other ops
+	 * must accept v on any CPU after it. */
 	void (*vcpu_put)(struct vcpu *v);
 	/* Enters the guest until it exits, between vcpu_enter and vcpu_exited
 	 * (hv/shootdown.h), flushing the VM's TLB context first when

@@ -288,7 +288,7 @@ int vm_finalize(struct vm *vm)
 
 /* The one place a vCPU comes to life, for guests and the control
  * partition alike, in the default state (hv/vcpu_state.h). It is left
- * unloaded (vcpu_put): it may run on any CPU next. */
+ * put (vcpu_put): it may run on any CPU next. */
 /* VLAPIC_MIN_PERIOD_US in TSC cycles; without a measured rate (host
  * tests), 500 000 cycles: 200 us at 2.5 GHz. */
 static uint64_t vlapic_min_period(void)
@@ -349,7 +349,7 @@ int vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const struct sv_sreg
 
 	if (!err) {
 		err = virt->vcpu_set_state(v, r, s);
-		/* Unloaded again: its next VCPU_RUN may be on another CPU. */
+		/* Put again: its next VCPU_RUN may be on another CPU. */
 		virt_vcpu_put(v);
 	}
 	if (!err) {

@@ -4,6 +4,8 @@
 #include "arch/x86/x86.h"
 #include "hv/log.h"
 #include "hv/shutdown.h"
+#include "hv/virt.h"
+#include "arch/x86/vmx/vmcs.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
 
@@ -32,6 +34,9 @@ static void acpi_reset(void)
 
 void arch_shutdown(int status)
 {
+	extern const struct virt_ops vmx_ops;
+	if (virt == &vmx_ops)
+		vmx_log_counts();
 	console_printf("sealvisor: exit status %d\n", status);
 	cli();
 	/* QEMU: isa-debug-exit ends the emulator with (status << 1) | 1. */

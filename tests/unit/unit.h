@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 Suite *fmt_suite(void);
+Suite *vmcs_cache_suite(void);
 Suite *config_suite(void);
 Suite *pmm_suite(void);
 Suite *mem_map_suite(void);

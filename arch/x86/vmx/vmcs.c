@@ -1,9 +1,32 @@
 #include <sealvisor/hypercall.h>
 #include "arch/x86/desc.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmcs_cache.h"
 #include "arch/x86/x86.h"
+#include "hv/log.h"
 #include "hv/vcpu_state.h"
 
+struct vmx_counts vmx_counts[HV_MAX_CPUS];
+
+void vmx_log_counts(void)
+{
+	struct vmx_counts t = { 0 };
+
+	for (unsigned i = 0; i < HV_MAX_CPUS; i++) {
+		t.vmwrites += vmx_counts[i].vmwrites;
+		t.entries += vmx_counts[i].entries;
+		t.launches += vmx_counts[i].launches;
+		t.vmptrlds += vmx_counts[i].vmptrlds;
+		t.vmclears += vmx_counts[i].vmclears;
+		t.host_loads += vmx_counts[i].host_loads;
+	}
+	log_debug("vmx: %lu VMWRITEs in %lu entries (%lu VMLAUNCH, %lu VMPTRLD, %lu VMCLEAR, "
+		  "%lu host-state loads)\n", t.vmwrites, t.entries, t.launches, t.vmptrlds,
+		  t.vmclears, t.host_loads);
+	if (vmcs_bad_clear_requests)
+		log_err("vmx: %lu VMCLEAR requests to a CPU that did not hold the VMCS\n",
+			vmcs_bad_clear_requests);
+}
 
 /* VM-instruction error numbers (SDM vol. 3, 31.4), by name for the log. */
 const char *vmx_instruction_error_name(uint64_t err)
@@ -62,11 +85,17 @@ const char *vmx_exit_reason_name(uint64_t reason)
 									   : "unnamed exit";
 }
 
-/* This CPU's state to come back to: VMX switches it on every exit. */
+void vmx_exit_rip(void);   /* where VM exits land (vmx_entry.asm) */
+
+/* This CPU's state to come back to: VMX switches it on every exit. Written
+ * when a VMCS becomes active on this CPU (vmx_load), not at each entry:
+ * nothing here changes while the CPU runs. HOST_RSP depends on the caller's
+ * stack depth: the entry stub writes it when it changes. */
 void vmcs_write_host_state(void)
 {
 	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } gdtr, idtr;
 
+	vmx_count()->host_loads++;
 	__asm__ volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
 	vmwrite(HOST_CR0, read_cr0());
 	vmwrite(HOST_CR3, read_cr3());
@@ -88,6 +117,7 @@ void vmcs_write_host_state(void)
 	vmwrite(HOST_SYSENTER_EIP, 0);
 	vmwrite(HOST_EFER, rdmsr(MSR_EFER));
 	vmwrite(HOST_PAT, rdmsr(0x277));   /* used only with the PAT exit controls */
+	vmwrite(HOST_RIP, (uint64_t)vmx_exit_rip);
 }
 
 static void guest_seg(unsigned sel_field, const struct sv_segment *g)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch/x86/percpu.h"
 
 enum vmcs_field {
 	VPID = 0x0000,
@@ -44,6 +45,7 @@ enum vmcs_field {
 	HOST_CR0 = 0x6c00, HOST_CR3 = 0x6c02, HOST_CR4 = 0x6c04, HOST_FS_BASE = 0x6c06,
 	HOST_GS_BASE = 0x6c08, HOST_TR_BASE = 0x6c0a, HOST_GDTR_BASE = 0x6c0c,
 	HOST_IDTR_BASE = 0x6c0e, HOST_SYSENTER_ESP = 0x6c10, HOST_SYSENTER_EIP = 0x6c12,
+	HOST_RSP = 0x6c14, HOST_RIP = 0x6c16,
 };
 
 /* VMX capability and related MSRs */
@@ -115,6 +117,23 @@ enum vmcs_field {
 #define INTR_TYPE_PRIV_SOFT  5    /* ICEBP */
 #define INTR_TYPE_SOFT_EXC   6    /* INT3, INTO */
 
+/* What each CPU's VMX round trips cost in VMCS traffic (issue 14):
+ * logged at shutdown under log.level = debug (vmx_log_counts). Plain
+ * per-CPU increments: an NMI-time write racing one may lose a count. */
+struct vmx_counts {
+	uint64_t vmwrites;     /* vmwrite() and the entry stub's HOST_RSP */
+	uint64_t entries;      /* VMLAUNCH + VMRESUME */
+	uint64_t launches;     /* VMLAUNCH */
+	uint64_t vmptrlds, vmclears;
+	uint64_t host_loads;   /* vmcs_write_host_state */
+};
+extern struct vmx_counts vmx_counts[HV_MAX_CPUS];
+
+static inline struct vmx_counts *vmx_count(void)
+{
+	return &vmx_counts[this_cpu()->id];
+}
+
 static inline uint64_t vmread(uint64_t field)
 {
 	uint64_t v = 0;
@@ -126,12 +145,15 @@ static inline uint64_t vmread(uint64_t field)
 static inline int vmwrite(uint64_t field, uint64_t value)
 {
 	uint8_t fail;
+	vmx_count()->vmwrites++;
 	__asm__ volatile("vmwrite %2, %1; setna %0" : "=qm"(fail) : "r"(field), "rm"(value) : "cc");
 	return fail ? -1 : 0;
 }
 
 const char *vmx_instruction_error_name(uint64_t err);
 const char *vmx_exit_reason_name(uint64_t reason);
+/* The sums of vmx_counts over every CPU, as a debug line. */
+void vmx_log_counts(void);
 
 /* The VMCS access-rights format from the ABI's packed one (struct
  * sv_segment): descriptor bits 52-55 move from attr bits 8-11 to AR bits

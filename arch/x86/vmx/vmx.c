@@ -10,6 +10,7 @@
 #include "arch/x86/trap.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/vmcs.h"
+#include "arch/x86/vmx/vmcs_cache.h"
 #include "arch/x86/vmx/vmx_cr.h"
 #include "arch/x86/vmx/vmx_nmi.h"
 #include "arch/x86/vmx/vmx_tlb.h"
@@ -82,12 +83,9 @@
  * the guest although CPUID shows them; with it they run natively and read
  * the guest's TSC_AUX (arch/x86/guest_switch.c). */
 
-struct vmx_vcpu {
-	bool launched;
-	uint32_t preempt_ticks;     /* VMX preemption timer, loaded at each entry */
-};
-
-int vmx_enter(struct guest_regs *regs, int launched);
+/* VMLAUNCH (launched 0) or VMRESUME; writes HOST_RSP first unless it
+ * equals *host_rsp, which it updates (arch/x86/vmx/vmx_entry.asm). */
+int vmx_enter(struct guest_regs *regs, int launched, uint64_t *host_rsp);
 
 static struct {
 	uint32_t pin, proc, proc2, exit, entry;
@@ -98,9 +96,6 @@ static struct {
 } vmx;
 
 static void vmx_on_nmi(struct trap_frame *f);
-
-/* Whose VMCS is current on each CPU (vmx_load skips a redundant VMPTRLD). */
-static struct vcpu *vmcs_current[HV_MAX_CPUS];
 
 /* One helper applies every control: bits the CPU forces to 1 are added,
  * bits it cannot set are an error naming the MSR. */
@@ -214,17 +209,25 @@ static int vmx_vm_init(struct vm *vm)
 	return 0;
 }
 
-/* Makes v's VMCS current on this CPU, with this CPU's host state. */
-void vmx_load(struct vcpu *v)
+void vmcs_hw_clear(uint64_t pa)
 {
-	if (vmcs_current[this_cpu()->id] == v)
-		return;
+	vmx_count()->vmclears++;
+	__asm__ volatile("vmclear %0" : : "m"(pa) : "cc", "memory");
+}
+
+void vmcs_hw_load(uint64_t pa)
+{
 	uint8_t fail;
-	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(v->arch_pa) : "cc", "memory");
+
+	vmx_count()->vmptrlds++;
+	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
 	if (fail)
-		log_err("vmx: VMPTRLD 0x%lx failed\n", v->arch_pa);
-	vmcs_current[this_cpu()->id] = v;
-	vmcs_write_host_state();
+		log_err("vmx: VMPTRLD 0x%lx failed\n", pa);
+}
+
+void vmcs_hw_send_nmi(unsigned cpu)
+{
+	apic_send_nmi(cpus[cpu]->apic_id);
 }
 
 static int vmx_vcpu_init(struct vcpu *v)
@@ -242,12 +245,12 @@ static int vmx_vcpu_init(struct vcpu *v)
 		return err;
 	}
 	*(uint32_t *)phys_to_virt(pa) = cpu_features.vmx_basic & 0x7fffffff;
+	vmx_count()->vmclears++;
 	__asm__ volatile("vmclear %1; setna %0" : "=qm"(fail) : "m"(pa) : "cc", "memory");
-	x->launched = false;
+	*x = (struct vmx_vcpu){ .cpu = -1 };   /* clear: active nowhere */
 	x->preempt_ticks = 0xffffffff;   /* preemption_arm shortens it for guests */
 	v->arch = x;
 	v->arch_pa = pa;
-	vmcs_current[this_cpu()->id] = NULL;
 	vmx_load(v);
 	vmwrite(PIN_CONTROLS, vmx.pin);
 	vmwrite(PROC_CONTROLS, vmx.proc);
@@ -301,23 +304,11 @@ static int vmx_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	return 0;
 }
 
-/* VMCLEAR: the VMCS leaves this CPU (written back, launch state clear), so
- * the next VCPU_RUN may load it on any CPU. */
-static void vmx_vcpu_put(struct vcpu *v)
-{
-	struct vmx_vcpu *x = v->arch;
-
-	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
-	x->launched = false;
-	if (vmcs_current[this_cpu()->id] == v)
-		vmcs_current[this_cpu()->id] = NULL;
-}
-
+/* No vcpu_put: the VMCS stays active on this CPU after VCPU_RUN
+ * returns, and moves only when v runs elsewhere (vmcs_cache.c). */
 static void vmx_vcpu_destroy(struct vcpu *v)
 {
-	__asm__ volatile("vmclear %0" : : "m"(v->arch_pa) : "cc", "memory");
-	if (vmcs_current[this_cpu()->id] == v)
-		vmcs_current[this_cpu()->id] = NULL;
+	vmcs_evict(v);   /* its page must be active on no CPU when freed */
 	xstate_vcpu_destroy(v);
 	pmm_free(v->arch_pa, 0);
 	kfree(v->arch);
@@ -531,7 +522,12 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	vmx_check_long_mode(v);
 	guest_switch_enter(v, true);
 	xstate_load_guest(v);
-	int failed = vmx_enter(&v->regs, x->launched);
+	struct vmx_counts *n = vmx_count();
+	n->entries++;
+	n->launches += !x->launched;
+	uint64_t host_rsp = x->host_rsp;
+	int failed = vmx_enter(&v->regs, x->launched, &x->host_rsp);
+	n->vmwrites += x->host_rsp != host_rsp;   /* the stub's HOST_RSP */
 	xstate_save_guest(v);
 	guest_switch_exit(v, true);
 	vcpu_exited(v);
@@ -747,6 +743,7 @@ static void vmx_on_nmi(struct trap_frame *f)
 	(void)f;
 	if (vmx.preempt_timer && __atomic_load_n(&cpu_state[arch_cpu_id()].in_guest, __ATOMIC_RELAXED))
 		vmwrite(PREEMPT_TIMER, 0);
+	vmcs_serve_clear();   /* another CPU may be waiting to load a VMCS we hold */
 }
 
 /* The VMX preemption timer counts TSC >> shift (loaded at the entry,
@@ -771,7 +768,6 @@ const struct virt_ops vmx_ops = {
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_set_state = vmx_vcpu_set_state,
 	.vcpu_destroy = vmx_vcpu_destroy,
-	.vcpu_put = vmx_vcpu_put,
 	.vcpu_run = vmx_vcpu_run,
 	.skip_instruction = vmx_skip_instruction,
 	.inject_exception = vmx_inject_exception,

@@ -1,6 +1,6 @@
 ; VMLAUNCH/VMRESUME with the guest's general registers (VMX switches only
-; RSP, RIP and RFLAGS through the VMCS). The exit lands on .vmexit with the
-; stack pointer the stub wrote into HOST_RSP.
+; RSP, RIP and RFLAGS through the VMCS). The exit lands on vmx_exit_rip with
+; the stack pointer the stub wrote into HOST_RSP.
 bits 64
 default rel
 
@@ -10,11 +10,14 @@ section .text
 %include "guest_regs.inc"
 
 %define HOST_RSP 0x6c14
-%define HOST_RIP 0x6c16
 
-; int vmx_enter(struct guest_regs *regs, int launched)
+; int vmx_enter(struct guest_regs *regs, int launched, uint64_t *host_rsp)
 ; 0 after a VM exit; 1 if VMLAUNCH/VMRESUME failed (VM_INSTR_ERROR says why).
+; HOST_RSP is written only when it differs from *host_rsp (the value in
+; this VMCS): the same caller on the same CPU enters at the same depth.
+; HOST_RIP (vmx_exit_rip) is host state, written when the VMCS is loaded.
 global vmx_enter:function hidden
+global vmx_exit_rip:function hidden
 vmx_enter:
 	push rbp
 	push rbx
@@ -22,12 +25,13 @@ vmx_enter:
 	push r13
 	push r14
 	push r15
-	push rdi                ; [rsp] regs, where .vmexit finds it
+	push rdi                ; [rsp] regs, where vmx_exit_rip finds it
+	cmp rsp, [rdx]
+	je .rsp_written
+	mov [rdx], rsp
 	mov rax, HOST_RSP
 	vmwrite rax, rsp
-	mov rax, HOST_RIP
-	lea rdx, [.vmexit]
-	vmwrite rax, rdx
+.rsp_written:
 	test esi, esi           ; flags survive the loads below
 	mov rax, [rdi + R_RAX]
 	mov rsi, [rdi + R_RSI]
@@ -41,8 +45,9 @@ vmx_enter:
 .failed:
 	pop rdi
 	mov eax, 1
-	jmp .out
-.vmexit:
+	jmp vmx_enter_out
+
+vmx_exit_rip:
 	push rdi
 	mov rdi, [rsp + 8]
 	mov [rdi + R_RAX], rax
@@ -51,7 +56,7 @@ vmx_enter:
 	pop qword [rdi + R_RDI]
 	add rsp, 8
 	xor eax, eax
-.out:
+vmx_enter_out:
 	pop r15
 	pop r14
 	pop r13

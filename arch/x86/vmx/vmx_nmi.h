@@ -10,8 +10,7 @@
  * without which guests get no NMIs, and NMI-window exiting. */
 extern struct vmx_nmi_caps { bool vnmi, window; } vmx_nmi_caps;
 
-/* vmx.c: makes v's VMCS current on this CPU. */
-void vmx_load(struct vcpu *v);
+#include "arch/x86/vmx/vmcs_cache.h"   /* vmx_load */
 
 bool vmx_nmi_blocked(struct vcpu *v);
 bool vmx_nmi_allowed(struct vcpu *v);
