@@ -394,6 +394,7 @@ unit-test: $(BUILD)/unit-tests $(BUILD)/insn-diff $(BUILD)/BOOTX64.EFI $(BUILD)/
 	$(BUILD)/insn-diff
 	tests/tools/sv-verify-test $(BUILD)
 	tests/sealvisor-input-test.sh $(BUILD)
+	tests/readme-check.sh
 
 # The MMIO decoder against Zydis (Debian's libzydis-dev, tests/deps.sh)
 # over generated encodings; prints the count, fails on a disagreement.
