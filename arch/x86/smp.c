@@ -108,7 +108,8 @@ static struct percpu *new_cpu(unsigned id, uint32_t apic)
 }
 
 /* The INIT-SIPI-SIPI sequence with the waits the SDM asks for (10 ms
- * after INIT, 200 us after the first SIPI), then patience: an emulator
+ * after INIT; at least 200 us after the first SIPI: here up to 200 ms,
+ * ended early when the AP comes up), then patience: an emulator
  * under load may not schedule the new CPU's thread for seconds, and a CPU
  * given up on is a smaller machine for the whole run. `ms` is TSC cycles
  * per millisecond (the firmware's measure; 0: unknown). */

@@ -73,25 +73,29 @@ static int64_t print_line(struct guest *g, uint64_t off, uint32_t len)
 	return r;
 }
 
-/* One descriptor, all of it the guest's input: bounded to the data page. */
-static int32_t serve(struct guest *g, uint64_t data_off, const struct cc_desc *d)
+/* One descriptor, all of it the guest's input: bounded to the data page.
+ * A copy: what is checked is what is used. */
+static int32_t serve(struct guest *g, uint64_t data_off, struct cc_desc d)
 {
-	if (d->offset > CC_DATA_SIZE || d->len > CC_DATA_SIZE - d->offset)
+	if (d.offset > CC_DATA_SIZE || d.len > CC_DATA_SIZE - d.offset)
 		return -EINVAL;
-	uint64_t off = data_off + d->offset;
-	switch (d->type) {
+	uint64_t off = data_off + d.offset;
+	switch (d.type) {
 	case CC_REQ_CONSOLE:
-		return (int32_t)print_line(g, off, d->len);
+		return (int32_t)print_line(g, off, d.len);
 	case CC_REQ_NONCE:
-		return (int32_t)give_nonce(g, off, d->len);
+		return (int32_t)give_nonce(g, off, d.len);
 	default:
 		return -EINVAL;
 	}
 }
 
+/* The ring is read once into this call's own copy (on its stack, not a
+ * static: a guest's vCPUs ring from several control vCPUs at once, and
+ * one's read must not rewrite a descriptor another is checking). */
 void cc_demo_doorbell(struct guest *g, uint64_t page)
 {
-	static struct cc_ring ring;
+	struct cc_ring ring;
 	uint64_t off = GUEST_REGION_OFFSET + (page << 12);
 	int64_t r;
 
@@ -105,7 +109,7 @@ void cc_demo_doorbell(struct guest *g, uint64_t page)
 		avail = CC_RING_DESCS;
 	for (uint32_t i = 0; i < avail && !g->failed; i++) {
 		uint32_t slot = (ring.tail + i) % CC_RING_DESCS;
-		int32_t status = serve(g, off + CC_DATA_OFFSET, &ring.desc[slot]);
+		int32_t status = serve(g, off + CC_DATA_OFFSET, ring.desc[slot]);
 		uint64_t at = off + __builtin_offsetof(struct cc_ring, desc[0].status) +
 			      slot * sizeof(struct cc_desc);
 		if ((r = sv_call4(SV_HC_MEMOBJ_WRITE, g->shared_obj, at, (uint64_t)&status, 4)) != 4)

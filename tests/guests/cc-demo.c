@@ -9,7 +9,9 @@
  *     measurement is the same in every run; it is copied into private
  *     memory once, and only a full 64-byte answer is used.
  *  3. Real I/O through the ring: console lines the VMM prints, the VMM
- *     moving the tail; a descriptor past the data page gets EINVAL.
+ *     moving the tail; a descriptor past the data page gets EINVAL, and
+ *     so do wrapping ones, unknown types and a runaway head's garbage
+ *     (one ring's worth a doorbell); a nonce without the room ENOSPC.
  *  4. It converts the buffer back to private (it reads zeros), keeps a
  *     secret there and tells the VMM where: the VMM tries to read and
  *     write it (EPERM, said in the log; the VMM fails the run otherwise)
@@ -114,6 +116,39 @@ static void console_io(void)
 	expect("descriptor past the data page", ring->desc[s[3]].status, -EINVAL);
 }
 
+/* Hostile to the VMM (guest/vmm/cc_demo.c must bound all it reads):
+ * offsets and lengths past the data page or wrapping, a type it does not
+ * know, a nonce request without the room, then a head that ran 1000 ahead
+ * over slots of garbage: it serves one ring's worth a doorbell, refusing
+ * each, and stays up. */
+static void hostile_ring(void)
+{
+	unsigned s[4], bad = 0;
+
+	s[0] = post(CC_REQ_CONSOLE, 0xffffffffu, 16);
+	s[1] = post(CC_REQ_CONSOLE, 16, 0xfffffff8u);
+	s[2] = post(99, 0, 16);
+	s[3] = post(CC_REQ_NONCE, 0, CC_NONCE_SIZE - 1);
+	doorbell("the VMM consumed the hostile descriptors (tail == head)");
+	expect("offset past the data page", ring->desc[s[0]].status, -EINVAL);
+	expect("offset + length wrapping", ring->desc[s[1]].status, -EINVAL);
+	expect("unknown request type", ring->desc[s[2]].status, -EINVAL);
+	expect("nonce request without the room", ring->desc[s[3]].status, -ENOSPC);
+	for (unsigned i = 0; i < CC_RING_DESCS; i++) {
+		ring->desc[i].type = 0xdead;
+		ring->desc[i].offset = 0xffffffffu - i;
+		ring->desc[i].status = 1;
+	}
+	uint32_t tail = ring->tail;
+	ring->head = tail + 1000;
+	outl(CC_DOORBELL_PORT, (uint32_t)(BUF >> 12));
+	expect("a runaway head: one ring's worth served a doorbell", ring->tail - tail, CC_RING_DESCS);
+	for (unsigned i = 0; i < CC_RING_DESCS; i++)
+		bad += ring->desc[i].status != -EINVAL;
+	expect("garbage slots not refused", bad, 0);
+	ring->head = ring->tail;
+}
+
 static void take_back(void)
 {
 	unsigned nonzero = 0;
@@ -161,6 +196,7 @@ __attribute__((section(".text.start"))) void _start(void)
 	expect("a fresh shared ring starts empty", ring->head | ring->tail, 0);
 	receive_nonce();
 	console_io();
+	hostile_ring();
 	take_back();
 	attest();
 	kprintf("cc-demo: object pages %ld at start, %ld now\n", before,

@@ -153,6 +153,56 @@ START_TEST(range_checks_agree_with_page_by_page)
 }
 END_TEST
 
+/* The word-at-a-time range checks at their edges, every range [pg, +n)
+ * of a 300-page region (n == 0 included, pg + n up to the region's end):
+ * every page the same but at most one odd page at a word edge, and the
+ * bits past the region's end (the last word's top 20) set against the
+ * answer, so a range check reading past its range or the region shows. */
+static void range_edges_pattern(struct memattr *a, bool base, uint64_t odd)
+{
+	for (uint64_t pg = 0; pg < 300; pg++) {
+		memattr_set_shared(a, pg, base != (pg == odd));
+		memattr_set_accepted(a, pg, base != (pg == odd));
+	}
+	for (uint64_t pg = 300; pg < 320; pg++) {
+		memattr_set_shared(a, pg, !base);
+		memattr_set_accepted(a, pg, !base);
+	}
+}
+
+START_TEST(range_checks_at_word_edges_and_the_region_end)
+{
+	static const uint64_t odds[] = { 0, 1, 62, 63, 64, 65, 127, 128, 255, 256, 298, 299, ~0UL };
+	struct memattr *a;
+
+	ck_assert_int_eq(memattr_create(300, &a), 0);
+	for (unsigned b = 0; b < 2; b++)
+		for (unsigned k = 0; k < sizeof(odds) / sizeof(odds[0]); k++) {
+			range_edges_pattern(a, b, odds[k]);
+			for (uint64_t pg = 0; pg <= 300; pg++) {
+				bool all_sh = true, all_pr = true, any_acc = false, pa = true;
+				for (uint64_t n = 0; pg + n <= 300; n++) {
+					if (n) {
+						uint64_t i = pg + n - 1;
+						all_sh &= memattr_is_shared(a, i);
+						all_pr &= !memattr_is_shared(a, i);
+						any_acc |= memattr_is_accepted(a, i);
+						pa &= !memattr_is_shared(a, i) && memattr_is_accepted(a, i);
+					}
+					/* ck_assert costs a system call: only on a miss. */
+					if (memattr_all(a, pg, n, true) != all_sh ||
+					    memattr_all(a, pg, n, false) != all_pr ||
+					    memattr_any_accepted(a, pg, n) != any_acc ||
+					    memattr_private_accepted(a, pg, n) != pa)
+						ck_abort_msg("base %u, odd page %lu: range [%lu, +%lu) "
+							     "answered wrong", b, odds[k], pg, n);
+				}
+			}
+		}
+	memattr_free(a);
+}
+END_TEST
+
 START_TEST(vmm_attribute_calls_check_every_argument_and_change_nothing_on_error)
 {
 	struct memobj *plain;
@@ -660,6 +710,7 @@ Suite *memattr_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, bitmaps_start_private_and_accepted_and_decide_the_fault);
 	tcase_add_test(tc, range_checks_agree_with_page_by_page);
+	tcase_add_test(tc, range_checks_at_word_edges_and_the_region_end);
 	tcase_add_test(tc, vmm_attribute_calls_check_every_argument_and_change_nothing_on_error);
 	tcase_add_test(tc, shared_pages_at_launch_are_measured);
 	tcase_add_test(tc, record_9_is_what_the_readme_says);
