@@ -104,6 +104,21 @@ bool memattr_any_accepted(const struct memattr *a, uint64_t pg, uint64_t n)
 	return !range_is(a->accepted, pg, n, false);
 }
 
+void memattr_withdraw_private(struct memattr *a, uint64_t pg, uint64_t n)
+{
+	while (n) {
+		unsigned off = pg % 64;
+		uint64_t take = n < 64 - off ? n : 64 - off;
+		uint64_t mask = (take == 64 ? ~0UL : (1UL << take) - 1) << off;
+		uint64_t private = ~__atomic_load_n(&a->shared[pg / 64], __ATOMIC_ACQUIRE) & mask;
+
+		if (__atomic_load_n(&a->accepted[pg / 64], __ATOMIC_ACQUIRE) & private)
+			__atomic_fetch_and(&a->accepted[pg / 64], ~private, __ATOMIC_SEQ_CST);
+		pg += take;
+		n -= take;
+	}
+}
+
 bool memattr_private_accepted(const struct memattr *a, uint64_t pg, uint64_t n)
 {
 	return range_is(a->shared, pg, n, false) && range_is(a->accepted, pg, n, true);

@@ -67,6 +67,10 @@ void memattr_set_accepted(struct memattr *a, uint64_t pg, bool accepted);
 /* Do pages [pg, pg + n) all have this attribute / any accepted bit? */
 bool memattr_all(const struct memattr *a, uint64_t pg, uint64_t n, bool shared);
 bool memattr_any_accepted(const struct memattr *a, uint64_t pg, uint64_t n);
+/* Pages [pg, pg + n) that are private lose their acceptance (shared pages
+ * keep theirs), a word at a time, with no locked write where nothing is
+ * accepted (the punch path: issue 14's unmapped-punch row). */
+void memattr_withdraw_private(struct memattr *a, uint64_t pg, uint64_t n);
 /* Are pages [pg, pg + n) all private and accepted (one 2 MiB leaf may
  * map them)? */
 bool memattr_private_accepted(const struct memattr *a, uint64_t pg, uint64_t n);

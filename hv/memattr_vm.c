@@ -304,9 +304,7 @@ void memattr_private_removed(struct vm *vm, struct region *r, uint64_t gpa, uint
 	 * be removed (vm_may_remove): nothing to withdraw. */
 	if (!r->attr || !vm->finalized)
 		return;
-	for (uint64_t pg = page_of(r, gpa), n = 0; n < len >> PAGE_SHIFT; n++, pg++)
-		if (!memattr_is_shared(r->attr, pg))
-			memattr_set_accepted(r->attr, pg, false);
+	memattr_withdraw_private(r->attr, page_of(r, gpa), len >> PAGE_SHIFT);
 }
 
 void memattr_destroy(struct vm *vm)

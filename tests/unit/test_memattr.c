@@ -148,6 +148,17 @@ START_TEST(range_checks_agree_with_page_by_page)
 				ck_assert(memattr_any_accepted(a, pg, n) == any_acc);
 				ck_assert(memattr_private_accepted(a, pg, n) == pa);
 			}
+		/* Withdrawal: private pages lose acceptance, nothing else moves. */
+		bool sh[300], acc[300];
+		for (uint64_t pg = 0; pg < 300; pg++)
+			sh[pg] = memattr_is_shared(a, pg), acc[pg] = memattr_is_accepted(a, pg);
+		uint64_t from = (round * 37) % 300, n = 1 + (round * 71) % (300 - from);
+		memattr_withdraw_private(a, from, n);
+		for (uint64_t pg = 0; pg < 300; pg++) {
+			bool inside = pg >= from && pg < from + n;
+			ck_assert(memattr_is_shared(a, pg) == sh[pg]);
+			ck_assert(memattr_is_accepted(a, pg) == (acc[pg] && !(inside && !sh[pg])));
+		}
 	}
 	memattr_free(a);
 }
