@@ -7,7 +7,9 @@
  * for a group written since.
  */
 #include <string.h>
+#include "arch/x86/svm/svm_msr.h"
 #include "arch/x86/svm/vmcb_clean.h"
+#include "hv/msr.h"
 #include "tests/unit/unit.h"
 
 static uint8_t page[4096] __attribute__((aligned(4096)));
@@ -85,6 +87,29 @@ START_TEST(a_write_clears_its_group_only_if_it_changes_the_value)
 }
 END_TEST
 
+/* A guest's WRMSR of an MSR kept in the VMCB (hv/msr.c's allow list ->
+ * svm_msr_set): G_PAT is in the NP group, so a PAT write must clear that
+ * bit, or a real AMD CPU keeps running the guest with the G_PAT it cached
+ * (its RDMSR says the new value, its memory types are the old). The
+ * VMLOAD/VMSAVE MSRs are never cached: no bit. */
+START_TEST(a_guest_msr_write_clears_the_group_of_its_vmcb_field)
+{
+	uint64_t pat = 0x0007040600070406UL, got = 0;
+
+	*vmcb64(page, VMCB_GPAT) = pat;
+	vmcb_clean_for_entry(&v, 1);
+	vmcb_clean_for_entry(&v, 1);                      /* ran on CPU 1: all cached */
+	ck_assert_int_eq(svm_vmcb_msr_set(&v, MSR_IA32_PAT, pat), 0);   /* unchanged */
+	ck_assert_int_eq(svm_vmcb_msr_set(&v, MSR_IA32_LSTAR, 0xffffffff81000000UL), 0);
+	ck_assert_uint_eq(vmcb_clean_for_entry(&v, 1), VMCB_CLEAN_ALL);
+	ck_assert_int_eq(svm_vmcb_msr_set(&v, MSR_IA32_PAT, 0x0007010600070106UL), 0);
+	ck_assert_int_eq(svm_vmcb_msr_get(&v, MSR_IA32_PAT, &got), 0);
+	ck_assert_uint_eq(got, 0x0007010600070106UL);
+	ck_assert_uint_eq(vmcb_clean_for_entry(&v, 1), VMCB_CLEAN_ALL & ~(1u << VMCB_CLEAN_NP));
+	ck_assert_int_eq(svm_vmcb_msr_set(&v, MSR_IA32_EFER, 0), -ENOENT);   /* svm_cr.c's */
+}
+END_TEST
+
 Suite *vmcb_clean_suite(void)
 {
 	Suite *s = suite_create("vmcb_clean");
@@ -94,6 +119,7 @@ Suite *vmcb_clean_suite(void)
 	tcase_add_test(tc, every_field_is_in_the_apms_group);
 	tcase_add_test(tc, only_the_cpu_that_ran_it_last_gets_clean_bits);
 	tcase_add_test(tc, a_write_clears_its_group_only_if_it_changes_the_value);
+	tcase_add_test(tc, a_guest_msr_write_clears_the_group_of_its_vmcb_field);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/svm_cr.h"
+#include "arch/x86/svm/svm_msr.h"
 #include "arch/x86/svm/svm_nmi.h"
 #include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
@@ -487,36 +488,17 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 		   (has_error ? EVENTINJ_ERR | (uint64_t)error << 32 : 0));
 }
 
-/* Where the guest's copy of an allowed MSR lives: the VMCB (VMRUN or
- * VMLOAD/VMSAVE switch it), else switched by hand, else nowhere. */
-static uint64_t *msr_slot(struct vcpu *v, uint32_t index)
-{
-	void *vmcb = v->arch;
-
-	switch (index) {
-	case MSR_IA32_FS_BASE: return vmcb64(vmcb, VMCB_FS + 8);
-	case MSR_IA32_GS_BASE: return vmcb64(vmcb, VMCB_GS + 8);
-	case MSR_IA32_KERNEL_GS_BASE: return vmcb64(vmcb, VMCB_KERNEL_GS_BASE);
-	case MSR_IA32_STAR: return vmcb64(vmcb, VMCB_STAR);
-	case MSR_IA32_LSTAR: return vmcb64(vmcb, VMCB_LSTAR);
-	case MSR_IA32_CSTAR: return vmcb64(vmcb, VMCB_CSTAR);
-	case MSR_IA32_SFMASK: return vmcb64(vmcb, VMCB_SFMASK);
-	case MSR_IA32_SYSENTER_CS: return vmcb64(vmcb, VMCB_SYSENTER_CS);
-	case MSR_IA32_SYSENTER_ESP: return vmcb64(vmcb, VMCB_SYSENTER_ESP);
-	case MSR_IA32_SYSENTER_EIP: return vmcb64(vmcb, VMCB_SYSENTER_EIP);
-	case MSR_IA32_PAT: return vmcb64(vmcb, VMCB_GPAT);
-	}
-	return guest_switch_msr(v, index);
-}
-
+/* Where the guest's copy of an allowed MSR lives: the VMCB (svm_msr.c),
+ * else switched by hand (guest_switch.c), else nowhere. */
 static int svm_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 {
-	uint64_t *slot = msr_slot(v, index);
-
 	if (index == MSR_IA32_EFER) {
 		*value = svm_efer_get(v);
 		return 0;
 	}
+	if (!svm_vmcb_msr_get(v, index, value))
+		return 0;
+	uint64_t *slot = guest_switch_msr(v, index);
 	if (!slot)
 		return -ENOENT;
 	*value = *slot;
@@ -526,12 +508,13 @@ static int svm_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 /* EFER.SVME stays set: VMRUN refuses a guest without it (svm_efer_set). */
 static int svm_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 {
-	uint64_t *slot = msr_slot(v, index);
-
 	if (index == MSR_IA32_EFER) {
 		svm_efer_set(v, value);
 		return 0;
 	}
+	if (!svm_vmcb_msr_set(v, index, value))
+		return 0;
+	uint64_t *slot = guest_switch_msr(v, index);
 	if (!slot)
 		return -ENOENT;
 	*slot = value;
