@@ -40,6 +40,6 @@ int svm_vmcb_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 
 	if (!off)
 		return -ENOENT;
-	*vmcb64(v->arch, off) = value;
+	vmcb_put64(v, off, value);   /* G_PAT is cached (NP group): invariant 35 */
 	return 0;
 }
