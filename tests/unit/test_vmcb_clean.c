@@ -38,6 +38,10 @@ START_TEST(every_field_is_in_the_apms_group)
 		{ VMCB_IDTR + 4, VMCB_CLEAN_DT }, { VMCB_IDTR + 8, VMCB_CLEAN_DT },
 		{ VMCB_ES, VMCB_CLEAN_SEG }, { VMCB_CS + 2, VMCB_CLEAN_SEG }, { VMCB_SS + 4, VMCB_CLEAN_SEG },
 		{ VMCB_DS + 8, VMCB_CLEAN_SEG }, { VMCB_CPL, VMCB_CLEAN_SEG }, { VMCB_CR2, VMCB_CLEAN_CR2 },
+		/* AVIC (unused today): APIC_BAR, backing page, logical and
+		 * physical table pointers; LBR: DBGCTL to LASTEXCPTO. */
+		{ 0x098, VMCB_CLEAN_AVIC }, { 0x0e0, VMCB_CLEAN_AVIC }, { 0x0f0, VMCB_CLEAN_AVIC },
+		{ 0x0f8, VMCB_CLEAN_AVIC }, { 0x670, VMCB_CLEAN_LBR }, { 0x690, VMCB_CLEAN_LBR },
 		/* Never cached: read at every VMRUN, or switched by VMLOAD. */
 		{ VMCB_TLB_CONTROL, -1 }, { VMCB_INT_STATE, -1 }, { VMCB_EVENTINJ, -1 },
 		{ VMCB_EXITCODE, -1 }, { VMCB_NRIP, -1 }, { VMCB_CLEAN, -1 }, { VMCB_RFLAGS, -1 },
