@@ -40,6 +40,11 @@ enum vmcb_clean_group {
 #define VMCB_CR2 0x640
 #define VMCB_LBR_FIRST 0x670
 #define VMCB_LBR_END   0x698
+/* AVIC (unused): APIC_BAR, backing page, logical and physical tables. */
+#define VMCB_AVIC_BAR      0x098
+#define VMCB_AVIC_BACKING  0x0e0
+#define VMCB_AVIC_LOGICAL  0x0f0
+#define VMCB_AVIC_PHYSICAL 0x0f8
 
 /* The group a VMCB byte offset belongs to, or -1: not cached. */
 static inline int vmcb_clean_group(unsigned off)
@@ -66,6 +71,9 @@ static inline int vmcb_clean_group(unsigned off)
 		return VMCB_CLEAN_CR2;
 	if (off >= VMCB_LBR_FIRST && off < VMCB_LBR_END)
 		return VMCB_CLEAN_LBR;
+	if (off == VMCB_AVIC_BAR || off == VMCB_AVIC_BACKING || off == VMCB_AVIC_LOGICAL ||
+	    off == VMCB_AVIC_PHYSICAL)
+		return VMCB_CLEAN_AVIC;
 	return -1;
 }
 
