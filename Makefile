@@ -60,7 +60,7 @@ PC_DEVICE_SRCS := $(addprefix guest/vmm/,uart16550.c pic8259.c pit8254.c rtc_cmo
 	pci_host.c acpi_pm.c acpi_tables.c pc_machine.c pc_msr.c)
 HOST_LIB_SRCS := $(HOST_MM_SRCS) lib/sha256.c hv/vm.c hv/vcpu_state.c hv/vcpu_regs.c hv/vcpu_mp.c hv/cr_policy.c hv/cpuid_policy.c hv/audit.c hv/hypercall.c \
 	hv/run.c hv/events.c hv/nmi.c hv/vlapic.c hv/vlapic_msr.c hv/intercept.c hv/msr.c hv/cpuid.c hv/xstate_policy.c hv/clock.c hv/watchdog.c hv/trace.c lib/ratelimit.c hv/object_map.c hv/shootdown.c hv/invalidate.c hv/deferred_free.c hv/measure.c hv/memattr.c hv/memattr_vm.c hv/memattr_guest.c boot/config.c \
-	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c arch/x86/timer_units.c guest/vmm/multiboot.c guest/vmm/linux_boot.c guest/vmm/pc_ram.c guest/vmm/vm_config.c \
+	arch/x86/svm/npt.c arch/x86/vmx/ept.c arch/x86/svm/svm_tlb.c arch/x86/svm/vmcb_clean.c arch/x86/svm/svm_msr.c arch/x86/vmx/vmx_tlb.c arch/x86/svm/svm_cr_decode.c arch/x86/timer_units.c guest/vmm/multiboot.c guest/vmm/linux_boot.c guest/vmm/pc_ram.c guest/vmm/vm_config.c \
 	hv/insn_decode.c hv/vlapic_xapic.c hv/vlapic_mmio.c hv/guest_fetch.c hv/mmio.c \
 	hv/attest.c hv/attest_report.c hv/attest_key.c hv/attest_digest.c hv/entropy_check.c \
 	$(PC_DEVICE_SRCS)

@@ -63,6 +63,11 @@ struct vcpu {
 	struct guest_regs regs;
 	void *arch;                  /* VMCB / VMCS */
 	uint64_t arch_pa;
+	/* SVM's VMCB clean-bit bookkeeping (arch/x86/svm/vmcb_clean.h): the
+	 * CPU that last ran the VMCB (-1: none yet) and the groups written
+	 * since. Owned by the vCPU's own run, like the VMCB. */
+	int arch_cpu;
+	uint32_t arch_dirty;
 	enum vcpu_pending pending;   /* what the VMM must answer on the next run */
 	uint64_t cr3;                /* control partition: its page tables */
 	uint8_t pending_size;

@@ -5,6 +5,7 @@
 #include "hv/log.h"
 #include "hv/shutdown.h"
 #include "hv/virt.h"
+#include "arch/x86/svm/vmcb_clean.h"
 #include "arch/x86/vmx/vmcs.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
@@ -34,9 +35,11 @@ static void acpi_reset(void)
 
 void arch_shutdown(int status)
 {
-	extern const struct virt_ops vmx_ops;
+	extern const struct virt_ops vmx_ops, svm_ops;
 	if (virt == &vmx_ops)
 		vmx_log_counts();
+	else if (virt == &svm_ops)
+		svm_log_counts();
 	console_printf("sealvisor: exit status %d\n", status);
 	cli();
 	/* QEMU: isa-debug-exit ends the emulator with (status << 1) | 1. */

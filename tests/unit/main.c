@@ -22,6 +22,7 @@ int main(void)
 	srunner_add_suite(sr, isolation_suite());
 	srunner_add_suite(sr, rules_suite());
 	srunner_add_suite(sr, vmcs_cache_suite());
+	srunner_add_suite(sr, vmcb_clean_suite());
 	srunner_add_suite(sr, measure_suite());
 	srunner_add_suite(sr, races_suite());
 	srunner_add_suite(sr, edges_suite());

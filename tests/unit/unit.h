@@ -8,6 +8,7 @@
 
 Suite *fmt_suite(void);
 Suite *vmcs_cache_suite(void);
+Suite *vmcb_clean_suite(void);
 Suite *config_suite(void);
 Suite *pmm_suite(void);
 Suite *mem_map_suite(void);

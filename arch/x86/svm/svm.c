@@ -6,9 +6,11 @@
 #include "arch/x86/percpu.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/svm_cr.h"
+#include "arch/x86/svm/svm_msr.h"
 #include "arch/x86/svm/svm_nmi.h"
 #include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/svm/vmcb_clean.h"
 #include "arch/x86/x86.h"
 #include "arch/x86/xstate.h"
 #include "hv/log.h"
@@ -34,6 +36,20 @@ static bool flush_by_asid;
  * its VM_HSAVE_PA page, where VMRUN itself saves the host's. */
 static uint64_t host_save_pa[HV_MAX_CPUS];
 static uint64_t hsave_pa[HV_MAX_CPUS];
+/* For the debug line at shutdown: VMRUNs, and those with every clean bit
+ * clear (a VMCB new, reset or moved to another CPU). */
+static uint64_t svm_entries, svm_entries_all_dirty, svm_timer_arms;
+/* The deadline each CPU's APIC timer counts to (0: none armed). */
+static uint64_t armed_deadline[HV_MAX_CPUS];
+
+void svm_log_counts(void)
+{
+	log_debug("svm: %lu VMCB field writes in %lu entries (%lu with no clean bit set), "
+		  "%lu timer arms\n", __atomic_load_n(&vmcb_field_writes, __ATOMIC_RELAXED),
+		  __atomic_load_n(&svm_entries, __ATOMIC_RELAXED),
+		  __atomic_load_n(&svm_entries_all_dirty, __ATOMIC_RELAXED),
+		  __atomic_load_n(&svm_timer_arms, __ATOMIC_RELAXED));
+}
 
 static int svm_hardware_enable(void)
 {
@@ -122,6 +138,7 @@ static int svm_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	*vmcb64(vmcb, VMCB_INT_STATE) = 0;
 	svm_nmi_reset(v);
 	*vmcb64(vmcb, VMCB_DR7) = 0x400;
+	vmcb_all_dirty(v);   /* written above without vmcb_put: nothing cached is valid */
 	v->regs = (struct guest_regs){ .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
 		.rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,
 		.r10 = r->r10, .r11 = r->r11, .r12 = r->r12, .r13 = r->r13, .r14 = r->r14,
@@ -190,6 +207,7 @@ static int svm_vcpu_init(struct vcpu *v)
 	*vmcb64(vmcb, VMCB_GPAT) = 0x0007040600070406UL;
 	v->arch = vmcb;
 	v->arch_pa = pa;
+	vmcb_all_dirty(v);   /* never run: the first VMRUN reads it all */
 	return 0;
 }
 
@@ -232,20 +250,22 @@ static void decode_exception(uint32_t code, uint64_t i1, struct vm_exit *e)
  * software interrupt would return to its own INT instruction. */
 /* A re-injected NMI keeps the guest NMI-blocked (svm_nmi.c set it when
  * it first injected it). */
-static void requeue_event(void *vmcb)
+static void requeue_event(struct vcpu *v)
 {
+	void *vmcb = v->arch;
 	uint64_t info = *vmcb64(vmcb, VMCB_EXITINTINFO);
 	uint8_t vector = (uint8_t)info;
 
 	if (!(info & EVENT_VALID) || EVENT_TYPE(info) == EVENT_TYPE_SOFT ||
 	    (EVENT_TYPE(info) == EVENT_TYPE_EXC && (vector == 3 || vector == 4)))
 		return;
-	*vmcb64(vmcb, VMCB_EVENTINJ) = info;
+	vmcb_put64(v, VMCB_EVENTINJ, info);
 }
 
 /* A VMCB is not tied to a CPU (no VMCB state is cached: clean bits 0). */
-static void decode_exit(void *vmcb, struct vm_exit *e)
+static void decode_exit(struct vcpu *v, struct vm_exit *e)
 {
+	void *vmcb = v->arch;
 	uint64_t code = *vmcb64(vmcb, VMCB_EXITCODE);
 	uint64_t i1 = *vmcb64(vmcb, VMCB_EXITINFO1), i2 = *vmcb64(vmcb, VMCB_EXITINFO2);
 
@@ -256,15 +276,19 @@ static void decode_exit(void *vmcb, struct vm_exit *e)
 	case SVM_EXIT_NMI:
 		e->name = "interrupt";
 		/* Handled on STGI in svm_enter; was it the preemption timer? */
-		e->reason = apic_timer_take() ? VMEXIT_PREEMPT : VMEXIT_INTR;
+		e->reason = VMEXIT_INTR;
+		if (apic_timer_take()) {
+			e->reason = VMEXIT_PREEMPT;
+			armed_deadline[this_cpu()->id] = 0;   /* the one-shot is spent */
+		}
 		break;
 	case SVM_EXIT_VINTR:
 		/* The window svm_request_irq_window asked for: a virtual
 		 * interrupt that is never delivered, only intercepted. */
 		e->name = "VINTR";
 		e->reason = VMEXIT_IRQ_WINDOW;
-		*vmcb64(vmcb, VMCB_VINTR) &= ~(V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR);
-		*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) &= ~INTERCEPT_VINTR;
+		vmcb_put64(v, VMCB_VINTR, *vmcb64(vmcb, VMCB_VINTR) & ~(V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR));
+		vmcb_put32(v, VMCB_INTERCEPT_VEC3, *vmcb32(vmcb, VMCB_INTERCEPT_VEC3) & ~INTERCEPT_VINTR);
 		break;
 	case SVM_EXIT_CPUID:
 		e->name = "CPUID";
@@ -398,13 +422,17 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	void *vmcb = v->arch;
 
-	*vmcb64(vmcb, VMCB_RAX) = v->regs.rax;
+	vmcb_put64(v, VMCB_RAX, v->regs.rax);
 	svm_tlb_prepare(v, vmcb, flush_by_asid);
 	if (v->cr_flush)
-		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_CONTROL_FLUSH_ASID
-							       : TLB_CONTROL_FLUSH_ALL;
+		vmcb_put8(v, VMCB_TLB_CONTROL, flush_by_asid ? TLB_CONTROL_FLUSH_ASID
+							  : TLB_CONTROL_FLUSH_ALL);
 	v->cr_flush = false;
-	*vmcb32(vmcb, VMCB_CLEAN) = 0;   /* nothing cached across runs */
+	uint32_t clean = vmcb_clean_for_entry(v, (int)this_cpu()->id);
+	*vmcb32(vmcb, VMCB_CLEAN) = clean;
+	__atomic_fetch_add(&svm_entries, 1, __ATOMIC_RELAXED);
+	if (!clean)
+		__atomic_fetch_add(&svm_entries_all_dirty, 1, __ATOMIC_RELAXED);
 	guest_switch_enter(v, false);
 	xstate_load_guest(v);
 	uint64_t gs_base = rdmsr(MSR_IA32_GS_BASE);
@@ -424,12 +452,11 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	xstate_save_guest(v);
 	guest_switch_exit(v, false);
 	vcpu_exited(v);
-	apic_timer_disarm();
 	v->regs.rax = *vmcb64(vmcb, VMCB_RAX);
 	/* Whatever EVENTINJ held was delivered, or is in EXITINTINFO. */
-	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
-	requeue_event(vmcb);
-	decode_exit(vmcb, e);
+	vmcb_put64(v, VMCB_EVENTINJ, 0);
+	requeue_event(v);
+	decode_exit(v, e);
 	svm_nmi_exit(v, e);
 	e->in_delivery = *vmcb64(vmcb, VMCB_EXITINTINFO) & EVENT_VALID;
 	if (svm_cr_xsetbv_exit(v, e))
@@ -443,13 +470,13 @@ static void svm_skip_instruction(struct vcpu *v, unsigned len)
 	void *vmcb = v->arch;
 	uint64_t *rip = vmcb64(vmcb, VMCB_RIP);
 
-	*vmcb64(vmcb, VMCB_INT_STATE) &= ~1UL;   /* the shadow ends with the instruction */
+	vmcb_put64(v, VMCB_INT_STATE, *vmcb64(vmcb, VMCB_INT_STATE) & ~1UL);   /* the shadow ends with the instruction */
 	if ((uint32_t)*vmcb64(vmcb, VMCB_EXITCODE) == SVM_EXIT_IOIO)
-		*rip = *vmcb64(vmcb, VMCB_EXITINFO2);
+		vmcb_put64(v, VMCB_RIP, *vmcb64(vmcb, VMCB_EXITINFO2));
 	else if (cpu_features.nrips && *vmcb64(vmcb, VMCB_NRIP))
-		*rip = *vmcb64(vmcb, VMCB_NRIP);
+		vmcb_put64(v, VMCB_RIP, *vmcb64(vmcb, VMCB_NRIP));
 	else
-		*rip += len;
+		vmcb_put64(v, VMCB_RIP, *rip + len);
 }
 
 /* Real mode pushes no error code: a guest started there (VCPU_SET_SREGS)
@@ -457,40 +484,21 @@ static void svm_skip_instruction(struct vcpu *v, unsigned len)
 static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
 	has_error &= !!(*vmcb64(v->arch, VMCB_CR0) & X86_CR0_PE);
-	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENTINJ_EXC | EVENTINJ_VALID |
-		(has_error ? EVENTINJ_ERR | (uint64_t)error << 32 : 0);
+	vmcb_put64(v, VMCB_EVENTINJ, vector | EVENTINJ_EXC | EVENTINJ_VALID |
+		   (has_error ? EVENTINJ_ERR | (uint64_t)error << 32 : 0));
 }
 
-/* Where the guest's copy of an allowed MSR lives: the VMCB (VMRUN or
- * VMLOAD/VMSAVE switch it), else switched by hand, else nowhere. */
-static uint64_t *msr_slot(struct vcpu *v, uint32_t index)
-{
-	void *vmcb = v->arch;
-
-	switch (index) {
-	case MSR_IA32_FS_BASE: return vmcb64(vmcb, VMCB_FS + 8);
-	case MSR_IA32_GS_BASE: return vmcb64(vmcb, VMCB_GS + 8);
-	case MSR_IA32_KERNEL_GS_BASE: return vmcb64(vmcb, VMCB_KERNEL_GS_BASE);
-	case MSR_IA32_STAR: return vmcb64(vmcb, VMCB_STAR);
-	case MSR_IA32_LSTAR: return vmcb64(vmcb, VMCB_LSTAR);
-	case MSR_IA32_CSTAR: return vmcb64(vmcb, VMCB_CSTAR);
-	case MSR_IA32_SFMASK: return vmcb64(vmcb, VMCB_SFMASK);
-	case MSR_IA32_SYSENTER_CS: return vmcb64(vmcb, VMCB_SYSENTER_CS);
-	case MSR_IA32_SYSENTER_ESP: return vmcb64(vmcb, VMCB_SYSENTER_ESP);
-	case MSR_IA32_SYSENTER_EIP: return vmcb64(vmcb, VMCB_SYSENTER_EIP);
-	case MSR_IA32_PAT: return vmcb64(vmcb, VMCB_GPAT);
-	}
-	return guest_switch_msr(v, index);
-}
-
+/* Where the guest's copy of an allowed MSR lives: the VMCB (svm_msr.c),
+ * else switched by hand (guest_switch.c), else nowhere. */
 static int svm_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 {
-	uint64_t *slot = msr_slot(v, index);
-
 	if (index == MSR_IA32_EFER) {
 		*value = svm_efer_get(v);
 		return 0;
 	}
+	if (!svm_vmcb_msr_get(v, index, value))
+		return 0;
+	uint64_t *slot = guest_switch_msr(v, index);
 	if (!slot)
 		return -ENOENT;
 	*value = *slot;
@@ -500,12 +508,13 @@ static int svm_msr_get(struct vcpu *v, uint32_t index, uint64_t *value)
 /* EFER.SVME stays set: VMRUN refuses a guest without it (svm_efer_set). */
 static int svm_msr_set(struct vcpu *v, uint32_t index, uint64_t value)
 {
-	uint64_t *slot = msr_slot(v, index);
-
 	if (index == MSR_IA32_EFER) {
 		svm_efer_set(v, value);
 		return 0;
 	}
+	if (!svm_vmcb_msr_set(v, index, value))
+		return 0;
+	uint64_t *slot = guest_switch_msr(v, index);
 	if (!slot)
 		return -ENOENT;
 	*slot = value;
@@ -521,7 +530,7 @@ static bool svm_interrupt_allowed(struct vcpu *v)
 /* Type 0: an external interrupt. */
 static void svm_inject_interrupt(struct vcpu *v, uint8_t vector)
 {
-	*vmcb64(v->arch, VMCB_EVENTINJ) = vector | EVENT_VALID;
+	vmcb_put64(v, VMCB_EVENTINJ, vector | EVENT_VALID);
 }
 
 /* A virtual interrupt, which the CPU takes when the guest could take an
@@ -529,8 +538,8 @@ static void svm_inject_interrupt(struct vcpu *v, uint8_t vector)
  * before it is delivered: the window exit (decode_exit). */
 static void svm_request_irq_window(struct vcpu *v)
 {
-	*vmcb64(v->arch, VMCB_VINTR) |= V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR;
-	*vmcb32(v->arch, VMCB_INTERCEPT_VEC3) |= INTERCEPT_VINTR;
+	vmcb_put64(v, VMCB_VINTR, *vmcb64(v->arch, VMCB_VINTR) | V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR);
+	vmcb_put32(v, VMCB_INTERCEPT_VEC3, *vmcb32(v->arch, VMCB_INTERCEPT_VEC3) | INTERCEPT_VINTR);
 }
 
 static uint64_t svm_get_rip(struct vcpu *v)
@@ -555,8 +564,8 @@ static void svm_get_code(struct vcpu *v, struct guest_code *c)
 /* NRIP is not defined for a nested page fault: the decoder's length. */
 static void svm_skip_decoded(struct vcpu *v, unsigned len)
 {
-	*vmcb64(v->arch, VMCB_INT_STATE) &= ~1UL;
-	*vmcb64(v->arch, VMCB_RIP) += len;
+	vmcb_put64(v, VMCB_INT_STATE, *vmcb64(v->arch, VMCB_INT_STATE) & ~1UL);
+	vmcb_put64(v, VMCB_RIP, *vmcb64(v->arch, VMCB_RIP) + len);
 }
 
 /* A physical interrupt makes a CPU in guest mode exit (INTR intercept). */
@@ -566,10 +575,33 @@ static void svm_kick_cpu(unsigned cpu)
 }
 
 /* The local APIC's one-shot timer, counting to the TSC deadline. */
+/*
+ * The timer is armed only when the deadline changes: it keeps counting
+ * across exits that the hypervisor handles without leaving VCPU_RUN.
+ * Should it fire while the host handles an exit (interrupts off), the
+ * interrupt waits and ends the next entry at once, as the deadline says.
+ * A run's end (vcpu_put) disarms it, so a guest's deadline never
+ * preempts its VMM.
+ */
 static void svm_preemption_arm(struct vcpu *v, uint64_t tsc_deadline)
 {
+	unsigned cpu = this_cpu()->id;
+
 	(void)v;
+	/* timer_fired: it went off in the host after a non-interrupt exit
+	 * (taken at STGI): spent, and nobody has seen it yet. */
+	if (armed_deadline[cpu] == tsc_deadline && !this_cpu()->timer_fired)
+		return;
+	armed_deadline[cpu] = tsc_deadline;
 	apic_timer_arm_until(tsc_deadline);
+	__atomic_fetch_add(&svm_timer_arms, 1, __ATOMIC_RELAXED);
+}
+
+static void svm_vcpu_put(struct vcpu *v)
+{
+	(void)v;
+	apic_timer_disarm();
+	armed_deadline[this_cpu()->id] = 0;
 }
 
 const struct virt_ops svm_ops = {
@@ -581,6 +613,7 @@ const struct virt_ops svm_ops = {
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_set_state = svm_vcpu_set_state,
 	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_put = svm_vcpu_put,
 	.vcpu_run = svm_vcpu_run,
 	.skip_instruction = svm_skip_instruction,
 	.inject_exception = svm_inject_exception,

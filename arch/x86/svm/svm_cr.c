@@ -12,6 +12,7 @@
 #include "arch/x86/svm/svm_cr.h"
 #include "arch/x86/svm/svm_cr_decode.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/svm/vmcb_clean.h"
 #include "arch/x86/xstate.h"
 #include "hv/cr_policy.h"
 #include "hv/vcpu_state.h"
@@ -58,7 +59,7 @@ void svm_efer_set(struct vcpu *v, uint64_t efer)
 	v->sw.svm_lme = efer & EFER_LME_BIT;
 	if (!paging)
 		efer &= ~EFER_LME_BIT;
-	*vmcb64(v->arch, VMCB_EFER) = efer | EFER_SVME_BIT;
+	vmcb_put64(v, VMCB_EFER, efer | EFER_SVME_BIT);
 }
 
 static bool cs_l(void *vmcb)
@@ -110,12 +111,14 @@ static int decode(struct vcpu *v, unsigned cr, uint64_t old, uint64_t *val, unsi
 	return 0;
 }
 
-static void skip(void *vmcb, unsigned len)
+static void skip(struct vcpu *v, unsigned len)
 {
+	void *vmcb = v->arch;
+
 	if (cpu_features.nrips && *vmcb64(vmcb, VMCB_NRIP))
-		*vmcb64(vmcb, VMCB_RIP) = *vmcb64(vmcb, VMCB_NRIP);
+		vmcb_put64(v, VMCB_RIP, *vmcb64(vmcb, VMCB_NRIP));
 	else
-		*vmcb64(vmcb, VMCB_RIP) += len;
+		vmcb_put64(v, VMCB_RIP, *vmcb64(vmcb, VMCB_RIP) + len);
 }
 
 /* The CPU sets EFER.LMA itself only on a CR0.PG it executes; this write
@@ -145,10 +148,10 @@ static void cr_write(struct vcpu *v, unsigned cr, uint64_t info1)
 		virt->inject_exception(v, 13, true, 0);
 		return;
 	}
-	*vmcb64(vmcb, off) = val;
+	vmcb_put64(v, off, val);
 	svm_efer_set(v, efer);
 	v->cr_flush |= val != old;
-	skip(vmcb, len);
+	skip(v, len);
 }
 
 static unsigned cpl(void *vmcb)
@@ -172,7 +175,7 @@ bool svm_cr_xsetbv_exit(struct vcpu *v, const struct vm_exit *e)
 				  cpl(v->arch)))
 			virt->inject_exception(v, 13, true, 0);
 		else
-			skip(v->arch, LEN_XSETBV);
+			skip(v, LEN_XSETBV);
 		return true;
 	default:
 		return false;

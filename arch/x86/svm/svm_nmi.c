@@ -15,6 +15,7 @@
  */
 #include "arch/x86/svm/svm_nmi.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/svm/vmcb_clean.h"
 #include "hv/partition.h"
 
 #define EVENTINJ_NMI (X86_NMI_VECTOR | (uint64_t)EVENT_TYPE_NMI << 8 | EVENT_VALID)
@@ -32,17 +33,17 @@ bool svm_nmi_allowed(struct vcpu *v)
 
 void svm_inject_nmi(struct vcpu *v)
 {
-	*vmcb64(v->arch, VMCB_EVENTINJ) = EVENTINJ_NMI;
+	vmcb_put64(v, VMCB_EVENTINJ, EVENTINJ_NMI);
 	v->nmi_track = (struct vcpu_nmi_track){ .masked = true };
-	*vmcb32(v->arch, VMCB_INTERCEPT_VEC3) |= INTERCEPT_IRET;
+	vmcb_put32(v, VMCB_INTERCEPT_VEC3, *vmcb32(v->arch, VMCB_INTERCEPT_VEC3) | INTERCEPT_IRET);
 }
 
 /* The virtual interrupt that svm.c's interrupt window uses: taken (and
  * intercepted) once IF is set, no shadow, nothing injected. */
-static void vintr_window(void *vmcb)
+static void vintr_window(struct vcpu *v)
 {
-	*vmcb64(vmcb, VMCB_VINTR) |= V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR;
-	*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) |= INTERCEPT_VINTR;
+	vmcb_put64(v, VMCB_VINTR, *vmcb64(v->arch, VMCB_VINTR) | V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR);
+	vmcb_put32(v, VMCB_INTERCEPT_VEC3, *vmcb32(v->arch, VMCB_INTERCEPT_VEC3) | INTERCEPT_VINTR);
 }
 
 void svm_request_nmi_window(struct vcpu *v)
@@ -52,7 +53,7 @@ void svm_request_nmi_window(struct vcpu *v)
 	uint64_t *rflags = vmcb64(vmcb, VMCB_RFLAGS);
 
 	if (!t->masked) {
-		vintr_window(vmcb);
+		vintr_window(v);
 		return;
 	}
 	if (!t->awaiting_iret || t->stepping)
@@ -71,7 +72,7 @@ static bool own_step(struct vcpu *v, const struct vm_exit *e)
 	if (!t->stepping || e->reason != VMEXIT_EXCEPTION || e->vector != X86_EXC_DB ||
 	    e->skip || t->guest_tf)
 		return false;
-	*vmcb64(v->arch, VMCB_DR6) = t->dr6;
+	vmcb_put64(v, VMCB_DR6, t->dr6);
 	return true;
 }
 
@@ -82,7 +83,7 @@ void svm_nmi_exit(struct vcpu *v, struct vm_exit *e)
 	uint64_t rip = *vmcb64(vmcb, VMCB_RIP);
 
 	if ((uint32_t)e->raw == SVM_EXIT_IRET) {
-		*vmcb32(vmcb, VMCB_INTERCEPT_VEC3) &= ~INTERCEPT_IRET;
+		vmcb_put32(v, VMCB_INTERCEPT_VEC3, *vmcb32(vmcb, VMCB_INTERCEPT_VEC3) & ~INTERCEPT_IRET);
 		t->awaiting_iret = true;
 		t->iret_rip = rip;
 		e->reason = VMEXIT_NONE;
@@ -102,5 +103,5 @@ void svm_nmi_exit(struct vcpu *v, struct vm_exit *e)
 void svm_nmi_reset(struct vcpu *v)
 {
 	v->nmi_track = (struct vcpu_nmi_track){ 0 };
-	*vmcb32(v->arch, VMCB_INTERCEPT_VEC3) &= ~INTERCEPT_IRET;
+	vmcb_put32(v, VMCB_INTERCEPT_VEC3, *vmcb32(v->arch, VMCB_INTERCEPT_VEC3) & ~INTERCEPT_IRET);
 }

@@ -1,6 +1,7 @@
 /* SVM ASIDs and TLB_CONTROL (arch/x86/svm/svm_tlb.h). */
 #include "arch/x86/svm/svm_tlb.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/svm/vmcb_clean.h"
 #include "hv/shootdown.h"
 #include "hv/vm.h"
 
@@ -14,7 +15,10 @@ void svm_assign_asid(struct vm *vm, unsigned nr_asids)
 
 void svm_tlb_prepare(struct vcpu *v, void *vmcb, bool flush_by_asid)
 {
-	*vmcb32(vmcb, VMCB_ASID) = v->vm->asid;
+	if (*vmcb32(vmcb, VMCB_ASID) != v->vm->asid) {
+		*vmcb32(vmcb, VMCB_ASID) = v->vm->asid;
+		v->arch_dirty |= 1u << VMCB_CLEAN_ASID;   /* TLB_CONTROL is never cached */
+	}
 	if (vcpu_enter(v))
 		*vmcb8(vmcb, VMCB_TLB_CONTROL) = flush_by_asid ? TLB_CONTROL_FLUSH_ASID
 							       : TLB_CONTROL_FLUSH_ALL;
