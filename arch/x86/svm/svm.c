@@ -418,6 +418,53 @@ static void hint_host_cr3(const struct vcpu *v, void *vmcb)
 		 hsave_pa[this_cpu()->id], *vmcb64(phys_to_virt(hsave_pa[this_cpu()->id]), VMCB_RIP));
 }
 
+/*
+ * Diagnostics for the open QEMU/SVM host-state leak (a guest VMCB found
+ * holding the host's RIP, RSP and CR3): where the host state came from.
+ * Before VMRUN: a VMCB whose RIP is already the host's resume address was
+ * written while its vCPU was not running. After the exit: the VM_HSAVE_PA
+ * page must still hold what this CPU's VMRUN saved (RAX = this VMCB, RSP
+ * on this stack); anything else means another writer. Warnings only (a
+ * guest may choose any RIP), at most 8 a boot. The VM_HSAVE_PA layout is
+ * the implementation's (APM 15.30.4): QEMU's is a VMCB save area, which
+ * is where this was seen; on other CPUs the after-check may only warn.
+ */
+static uint64_t host_resume_rip[HV_MAX_CPUS];
+
+static void leak_warn(const struct vcpu *v, const char *what, uint64_t a, uint64_t b)
+{
+	static unsigned said;
+
+	if (__atomic_fetch_add(&said, 1, __ATOMIC_RELAXED) >= 8)
+		return;
+	log_warn("svm: CPU %u, VM %u vCPU %u (VMCB 0x%lx, clean 0x%x, exit 0x%lx, intinfo 0x%lx): "
+		 "%s (0x%lx, 0x%lx)\n", this_cpu()->id, v->vm->id, v->id, v->arch_pa,
+		 *vmcb32(v->arch, VMCB_CLEAN), *vmcb64(v->arch, VMCB_EXITCODE),
+		 *vmcb64(v->arch, VMCB_EXITINTINFO), what, a, b);
+}
+
+static void leak_check_before(const struct vcpu *v)
+{
+	uint64_t rip = *vmcb64(v->arch, VMCB_RIP), host = host_resume_rip[this_cpu()->id];
+
+	if (host && rip == host)
+		leak_warn(v, "its RIP is the host's resume address before VMRUN", rip,
+			  *vmcb64(v->arch, VMCB_CR3));
+}
+
+static void leak_check_after(const struct vcpu *v)
+{
+	const void *hs = phys_to_virt(hsave_pa[this_cpu()->id]);
+	uint64_t rax = *vmcb64((void *)hs, VMCB_RAX), rsp = *vmcb64((void *)hs, VMCB_RSP);
+	uint64_t here = (uint64_t)__builtin_frame_address(0);
+
+	host_resume_rip[this_cpu()->id] = *vmcb64((void *)hs, VMCB_RIP);
+	if (rax != v->arch_pa)
+		leak_warn(v, "VM_HSAVE_PA holds another VMRUN's RAX", rax, rsp);
+	else if (rsp - here > 0x10000 && here - rsp > 0x10000)
+		leak_warn(v, "VM_HSAVE_PA holds another stack's RSP", rsp, here);
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	void *vmcb = v->arch;
@@ -437,6 +484,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	xstate_load_guest(v);
 	uint64_t gs_base = rdmsr(MSR_IA32_GS_BASE);
 	check_host_areas(v, gs_base, "before VMRUN");
+	leak_check_before(v);
 	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
 	if (rdmsr(MSR_IA32_GS_BASE) != gs_base) {
 		uint64_t bad = rdmsr(MSR_IA32_GS_BASE);
@@ -448,6 +496,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 		      *vmcb64(phys_to_virt(host_save_pa[this_cpu()->id]), VMCB_GS + 8));
 	}
 	check_host_areas(v, gs_base, "after VMRUN");
+	leak_check_after(v);
 	hint_host_cr3(v, vmcb);
 	xstate_save_guest(v);
 	guest_switch_exit(v, false);
