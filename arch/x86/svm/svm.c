@@ -192,6 +192,12 @@ static int svm_vcpu_init(struct vcpu *v)
 		pmm_free(pa, 0);
 		return err;
 	}
+	/* The leak's other suspect, checked once: the VMCB's address never
+	 * changes and the host areas are pinned for ever (svm_hardware_enable). */
+	for (unsigned c = 0; c < HV_MAX_CPUS; c++)
+		if (pa == hsave_pa[c] || pa == host_save_pa[c])
+			panic("svm: VM %u vCPU %u VMCB 0x%lx is CPU %u's host area\n", v->vm->id,
+			      v->id, pa, c);
 	void *vmcb = phys_to_virt(pa);
 	set_intercepts(vmcb);
 	*vmcb64(vmcb, VMCB_IOPM_BASE) = iopm_pa;
@@ -373,10 +379,11 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 /* Tripwire for the QEMU/SVM host-state leak (a guest running with host
  * CR3 and RIP, host GS base 0 after VMLOAD): every signature fits a VMCB
  * that is also a CPU's VM_HSAVE_PA or VMSAVE page, or a CPU whose
- * VM_HSAVE_PA is not the page it set. Checked on every entry and exit;
+ * VM_HSAVE_PA is not the page it set. The MSR is checked at every entry
+ * and exit, the VMCB's address once when it is allocated (svm_vcpu_init);
  * a mismatch is a broken invariant. Only values the hypervisor owns are
  * judged: nothing in a VMCB's state save area, which the guest writes. */
-static void check_host_areas(const struct vcpu *v, uint64_t gs_base, const char *when)
+static void check_hsave_msr(const char *when)
 {
 	unsigned id = this_cpu()->id;
 	uint64_t msr = rdmsr(MSR_VM_HSAVE_PA);
@@ -384,12 +391,6 @@ static void check_host_areas(const struct vcpu *v, uint64_t gs_base, const char 
 	if (msr != hsave_pa[id])
 		panic("svm: CPU %u VM_HSAVE_PA 0x%lx %s, set to 0x%lx\n", id, msr, when,
 		      hsave_pa[id]);
-	for (unsigned c = 0; c < HV_MAX_CPUS; c++)
-		if (v->arch_pa && (v->arch_pa == hsave_pa[c] || v->arch_pa == host_save_pa[c]))
-			panic("svm: VM %u vCPU %u VMCB 0x%lx is CPU %u's host area (hsave 0x%lx, "
-			      "vmsave 0x%lx) %s\n", v->vm->id, v->id, v->arch_pa, c, hsave_pa[c],
-			      host_save_pa[c], when);
-	(void)gs_base;
 }
 
 /* A hint of the same leak, said a few times, never a panic: a VMCB's CR3
@@ -476,7 +477,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	guest_switch_enter(v, false);
 	xstate_load_guest(v);
 	uint64_t gs_base = rdmsr(MSR_IA32_GS_BASE);
-	check_host_areas(v, gs_base, "before VMRUN");
+	check_hsave_msr("before VMRUN");
 	leak_check_before(v);
 	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
 	if (rdmsr(MSR_IA32_GS_BASE) != gs_base) {
@@ -488,7 +489,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 		      host_save_pa[this_cpu()->id],
 		      *vmcb64(phys_to_virt(host_save_pa[this_cpu()->id]), VMCB_GS + 8));
 	}
-	check_host_areas(v, gs_base, "after VMRUN");
+	check_hsave_msr("after VMRUN");
 	leak_check_after(v);
 	apic_timer_disarm();
 	hint_host_cr3(v, vmcb);

@@ -92,45 +92,21 @@ static inline void vmcb_mark(struct vcpu *v, unsigned off)
 	__atomic_fetch_add(&vmcb_field_writes, 1, __ATOMIC_RELAXED);
 }
 
-static inline void vmcb_put64(struct vcpu *v, unsigned off, uint64_t val)
-{
-	uint64_t *f = vmcb64(v->arch, off);
-
-	if (*f != val) {
-		*f = val;
-		vmcb_mark(v, off);
+/* vmcb_put64/32/16/8: the only way to write a cached field. */
+#define VMCB_PUT(name, type)                                                   \
+	static inline void name(struct vcpu *v, unsigned off, type val)       \
+	{                                                                      \
+		type *f = (type *)vmcb8(v->arch, off);                         \
+                                                                               \
+		if (*f != val) {                                               \
+			*f = val;                                              \
+			vmcb_mark(v, off);                                     \
+		}                                                              \
 	}
-}
-
-static inline void vmcb_put32(struct vcpu *v, unsigned off, uint32_t val)
-{
-	uint32_t *f = vmcb32(v->arch, off);
-
-	if (*f != val) {
-		*f = val;
-		vmcb_mark(v, off);
-	}
-}
-
-static inline void vmcb_put16(struct vcpu *v, unsigned off, uint16_t val)
-{
-	uint16_t *f = (uint16_t *)vmcb8(v->arch, off);
-
-	if (*f != val) {
-		*f = val;
-		vmcb_mark(v, off);
-	}
-}
-
-static inline void vmcb_put8(struct vcpu *v, unsigned off, uint8_t val)
-{
-	uint8_t *f = vmcb8(v->arch, off);
-
-	if (*f != val) {
-		*f = val;
-		vmcb_mark(v, off);
-	}
-}
+VMCB_PUT(vmcb_put64, uint64_t)
+VMCB_PUT(vmcb_put32, uint32_t)
+VMCB_PUT(vmcb_put16, uint16_t)
+VMCB_PUT(vmcb_put8, uint8_t)
 
 /* Everything written: a new VMCB, a whole new state. */
 static inline void vmcb_all_dirty(struct vcpu *v)
