@@ -713,6 +713,66 @@ START_TEST(a_vmm_punch_racing_a_guest_memory_read_reads_nothing)
 }
 END_TEST
 
+
+/* review5: a guest ACCEPT (one bit at a time) racing a punch's word-wide
+ * withdrawal over the same words (pages 64-69 and 190-191 share words
+ * with the punched range [70, 190), every fifth page inside is shared):
+ * the withdrawal must never lose an ACCEPT it was not asked to undo. */
+struct accept_race { struct memattr *a; volatile bool stop; volatile unsigned long punches; };
+
+static void *punch_loop(void *p)
+{
+	struct accept_race *ar = p;
+
+	while (!ar->stop) {
+		memattr_withdraw_private(ar->a, 70, 120);
+		ar->punches++;
+	}
+	return NULL;
+}
+
+static bool accept_kept(uint64_t pg)
+{
+	return pg < 70 || pg >= 190 || pg % 5 == 0;
+}
+
+START_TEST(a_guest_accept_racing_a_punch_on_the_same_words_is_never_lost)
+{
+	struct accept_race ar = { .stop = false };
+	pthread_t t;
+
+	ck_assert_int_eq(memattr_create(256, &ar.a), 0);
+	for (uint64_t pg = 70; pg < 190; pg += 5)
+		memattr_set_shared(ar.a, pg, true);
+	ck_assert_int_eq(pthread_create(&t, NULL, punch_loop, &ar), 0);
+	/* Each kept page in the punched words (64-191) dropped, accepted and
+	 * checked at once, until the punch loop has really run alongside (2
+	 * shared cores): a withdrawal that wrote back a stale word loses one. */
+	for (unsigned long round = 0; round < 200000 || ar.punches < 20000; round++) {
+		uint64_t pg = 64 + round % 128;
+
+		if (!accept_kept(pg)) {
+			/* A private page being punched: its ACCEPT may land either
+			 * side of the withdrawal, and makes the punch write. */
+			memattr_set_accepted(ar.a, pg, true);
+			continue;
+		}
+		memattr_set_accepted(ar.a, pg, false);
+		memattr_set_accepted(ar.a, pg, true);
+		for (volatile int d = 0; d < 20; d++)
+			;
+		if (!memattr_is_accepted(ar.a, pg))
+			ck_abort_msg("round %lu: the ACCEPT of page %lu was lost", round, pg);
+	}
+	ar.stop = true;
+	pthread_join(t, NULL);
+	memattr_withdraw_private(ar.a, 70, 120);
+	for (uint64_t pg = 0; pg < 256; pg++)
+		ck_assert(memattr_is_accepted(ar.a, pg) == accept_kept(pg));
+	memattr_free(ar.a);
+}
+END_TEST
+
 Suite *memattr_suite(void)
 {
 	Suite *s = suite_create("memattr");
@@ -735,6 +795,7 @@ Suite *memattr_suite(void)
 	tcase_add_test(tc, finalize_without_bitmaps_for_every_region_changes_nothing);
 	tcase_add_test(tc, a_vmm_punch_racing_a_fault_never_leaves_an_unaccepted_page_mapped);
 	tcase_add_test(tc, a_vmm_punch_racing_a_guest_memory_read_reads_nothing);
+	tcase_add_test(tc, a_guest_accept_racing_a_punch_on_the_same_words_is_never_lost);
 	suite_add_tcase(s, tc);
 	return s;
 }
