@@ -718,15 +718,15 @@ END_TEST
  * withdrawal over the same words (pages 64-69 and 190-191 share words
  * with the punched range [70, 190), every fifth page inside is shared):
  * the withdrawal must never lose an ACCEPT it was not asked to undo. */
-struct accept_race { struct memattr *a; volatile bool stop; volatile unsigned long punches; };
+struct accept_race { struct memattr *a; bool stop; unsigned long punches; };   /* atomics */
 
 static void *punch_loop(void *p)
 {
 	struct accept_race *ar = p;
 
-	while (!ar->stop) {
+	while (!__atomic_load_n(&ar->stop, __ATOMIC_ACQUIRE)) {
 		memattr_withdraw_private(ar->a, 70, 120);
-		ar->punches++;
+		__atomic_fetch_add(&ar->punches, 1, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
@@ -748,7 +748,7 @@ START_TEST(a_guest_accept_racing_a_punch_on_the_same_words_is_never_lost)
 	/* Each kept page in the punched words (64-191) dropped, accepted and
 	 * checked at once, until the punch loop has really run alongside (2
 	 * shared cores): a withdrawal that wrote back a stale word loses one. */
-	for (unsigned long round = 0; round < 200000 || ar.punches < 20000; round++) {
+	for (unsigned long round = 0; round < 200000 || __atomic_load_n(&ar.punches, __ATOMIC_ACQUIRE) < 20000; round++) {
 		uint64_t pg = 64 + round % 128;
 
 		if (!accept_kept(pg)) {
@@ -764,7 +764,7 @@ START_TEST(a_guest_accept_racing_a_punch_on_the_same_words_is_never_lost)
 		if (!memattr_is_accepted(ar.a, pg))
 			ck_abort_msg("round %lu: the ACCEPT of page %lu was lost", round, pg);
 	}
-	ar.stop = true;
+	__atomic_store_n(&ar.stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	memattr_withdraw_private(ar.a, 70, 120);
 	for (uint64_t pg = 0; pg < 256; pg++)
