@@ -182,7 +182,7 @@ $(ASM_KERNELS:%=$(BUILD)/guests/%.elf): $(BUILD)/guests/%.elf: tests/guests/%.as
 # Multiboot test kernels (tests/mb/, one file each): kernels for `qemu -kernel`, run on
 # QEMU itself and under ./sealvisor by tests/mb-tests.sh.
 MB_KERNELS := mb-boot mb-irq mb-accept mb-acpi mb-rtc mb-pci mb-pit mb-lapic mb-ipi mb-uart mb-sse \
-	mb-level mb-lint0 mb-rtc-irq mb-com1-in mb-elf32 mb-highmem mb-cr3
+	mb-level mb-lint0 mb-rtc-irq mb-com1-in mb-elf32 mb-highmem mb-cr3 mb-inject-once
 # Of those, the ones built as ELF32 files without the a.out kludge.
 MB_ELF32 := mb-elf32
 MB_LIB_OBJS := $(BUILD)/part/guest/mb/entry.asm.o $(BUILD)/part/guest/mb/ap.asm.o \

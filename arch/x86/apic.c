@@ -20,6 +20,7 @@
 #define ICR_STARTUP   (6u << 8)
 #define ICR_NMI       (4u << 8)
 #define ICR_ASSERT    (1u << 14)
+#define ICR_SELF      (1u << 18)   /* destination shorthand: self */
 #define ICR_PENDING   (1u << 12)
 #define REG_SVR       0xf0
 #define REG_LVT_TIMER 0x320
@@ -124,6 +125,11 @@ int apic_send_sipi(uint32_t dest, uint8_t page)
 void apic_send_kick(uint32_t dest)
 {
 	send_ipi(dest, ICR_ASSERT | APIC_KICK_VECTOR);
+}
+
+void apic_send_kick_self(void)
+{
+	send_ipi(0, ICR_SELF | ICR_ASSERT | APIC_KICK_VECTOR);
 }
 
 void apic_send_nmi(uint32_t dest)

@@ -16,8 +16,10 @@ uint32_t apic_id(void);
  * Returns -EIO if the APIC never reported the IPI as delivered. */
 int apic_send_init(uint32_t apic_id);
 int apic_send_sipi(uint32_t apic_id, uint8_t page);
-/* APIC_KICK_VECTOR to one CPU. */
+/* APIC_KICK_VECTOR to one CPU; to this CPU (pending until it takes
+ * interrupts: an exit from guest mode). */
 void apic_send_kick(uint32_t apic_id);
+void apic_send_kick_self(void);
 /* An NMI to one CPU (the VMX kick's second half, arch/x86/vmx/vmx.c). */
 void apic_send_nmi(uint32_t apic_id);
 /* One-shot timer: fires APIC_TIMER_VECTOR after `ticks` bus ticks / 16. */

@@ -88,6 +88,8 @@ void cpu_features_detect(void)
 	msr_spec_ctrl_bits = f->spec_ctrl ? spec : 0;
 	detect_svm(f);
 	detect_vmx(f);
+	r = cpuid(0x40000000, 0);
+	f->qemu_tcg = !memcmp(&r.ebx, "TCGT", 4) && !memcmp(&r.ecx, "CGTC", 4) && !memcmp(&r.edx, "GTCG", 4);
 }
 
 void cpu_features_describe(char *buf, unsigned long len)
@@ -96,10 +98,10 @@ void cpu_features_describe(char *buf, unsigned long len)
 	uint64_t cap = f->ept_vpid_cap;
 
 	if (f->svm)
-		sv_snprintf(buf, len, "SVM rev %u%s, %s, %u ASIDs%s", f->svm_rev,
+		sv_snprintf(buf, len, "SVM rev %u%s, %s, %u ASIDs%s%s", f->svm_rev,
 			    f->svm_disabled_by_bios ? " (disabled by firmware)" : "",
 			    f->npt ? "NPT" : "no NPT", f->nr_asids,
-			    f->nrips ? ", nRIP" : "");
+			    f->nrips ? ", nRIP" : "", f->qemu_tcg ? " (QEMU TCG)" : "");
 	else if (f->vmx)
 		sv_snprintf(buf, len, "VMX%s, %s%s%s%s%s, %s%s", f->vmx_true_ctls ? " (true controls)" : "",
 			    f->ept ? "EPT" : "no EPT",

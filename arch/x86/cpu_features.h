@@ -12,6 +12,9 @@ struct cpu_features {
 	bool tsc_aux, spec_ctrl;
 	/* AMD SVM (CPUID 0x8000000A) */
 	bool svm, npt, nrips, svm_disabled_by_bios;
+	/* QEMU's TCG (CPUID 0x40000000 "TCGTCGTCGTCG"): arch/x86/svm/svm.c
+	 * works around one of its SVM bugs. */
+	bool qemu_tcg;
 	uint32_t svm_rev, nr_asids;
 	/* Intel VMX (capability MSRs) */
 	bool vmx, vmx_true_ctls, ept, vpid, unrestricted_guest;

@@ -459,6 +459,20 @@ static void leak_check_after(const struct vcpu *v)
 		leak_warn(v, "VM_HSAVE_PA holds another stack's RSP", rsp, here);
 }
 
+/*
+ * qemu_tcg_intr_quirk. QEMU's TCG (7.2, target/i386/tcg/sysemu/
+ * svm_helper.c, helper_vmrun) delivers an EVENTINJ external interrupt
+ * (type 0) at VMRUN but leaves its vector as the CPU's pending exception
+ * index; if the emulator's own loop is asked to stop before the next
+ * #VMEXIT (its round-robin kick, a timer), it delivers that vector a
+ * second time (an interrupt handler entered twice for one IRR bit, the
+ * second with its ISR bit clear: tests/mb/mb-lapic saw it). Any #VMEXIT
+ * resets that index. A physical interrupt pending at VMRUN forces one as
+ * soon as the injection is done, as on real hardware (with the interrupt
+ * intercept, the CPU takes it at the first instruction of the guest's
+ * handler, EXITINTINFO empty): so under TCG each injected interrupt costs
+ * one more exit, and is delivered once.
+ */
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	void *vmcb = v->arch;
@@ -479,6 +493,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	uint64_t gs_base = rdmsr(MSR_IA32_GS_BASE);
 	check_hsave_msr("before VMRUN");
 	leak_check_before(v);
+	uint64_t inj = *vmcb64(vmcb, VMCB_EVENTINJ);
+	if (cpu_features.qemu_tcg && (inj & EVENT_VALID) && EVENT_TYPE(inj) == EVENT_TYPE_INTR)
+		apic_send_kick_self();  /* see qemu_tcg_intr_quirk below */
 	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
 	if (rdmsr(MSR_IA32_GS_BASE) != gs_base) {
 		uint64_t bad = rdmsr(MSR_IA32_GS_BASE);

@@ -132,6 +132,7 @@
 /* EVENTINJ and EXITINTINFO share a format: vector 7:0, type 10:8, error
  * code valid 11, valid 31, error code 63:32. */
 #define EVENT_TYPE(x)      (((x) >> 8) & 7)
+#define EVENT_TYPE_INTR    0
 #define EVENT_TYPE_NMI     2
 #define EVENT_TYPE_EXC     3
 #define EVENT_TYPE_SOFT    4
