@@ -38,14 +38,17 @@ static uint64_t host_save_pa[HV_MAX_CPUS];
 static uint64_t hsave_pa[HV_MAX_CPUS];
 /* For the debug line at shutdown: VMRUNs, and those with every clean bit
  * clear (a VMCB new, reset or moved to another CPU). */
-static uint64_t svm_entries, svm_entries_all_dirty;
+static uint64_t svm_entries, svm_entries_all_dirty, svm_timer_arms;
+/* The deadline each CPU's APIC timer counts to (0: none armed). */
+static uint64_t armed_deadline[HV_MAX_CPUS];
 
 void svm_log_counts(void)
 {
-	log_debug("svm: %lu VMCB field writes in %lu entries (%lu with no clean bit set)\n",
-		  __atomic_load_n(&vmcb_field_writes, __ATOMIC_RELAXED),
+	log_debug("svm: %lu VMCB field writes in %lu entries (%lu with no clean bit set), "
+		  "%lu timer arms\n", __atomic_load_n(&vmcb_field_writes, __ATOMIC_RELAXED),
 		  __atomic_load_n(&svm_entries, __ATOMIC_RELAXED),
-		  __atomic_load_n(&svm_entries_all_dirty, __ATOMIC_RELAXED));
+		  __atomic_load_n(&svm_entries_all_dirty, __ATOMIC_RELAXED),
+		  __atomic_load_n(&svm_timer_arms, __ATOMIC_RELAXED));
 }
 
 static int svm_hardware_enable(void)
@@ -279,7 +282,11 @@ static void decode_exit(struct vcpu *v, struct vm_exit *e)
 	case SVM_EXIT_NMI:
 		e->name = "interrupt";
 		/* Handled on STGI in svm_enter; was it the preemption timer? */
-		e->reason = apic_timer_take() ? VMEXIT_PREEMPT : VMEXIT_INTR;
+		e->reason = VMEXIT_INTR;
+		if (apic_timer_take()) {
+			e->reason = VMEXIT_PREEMPT;
+			armed_deadline[this_cpu()->id] = 0;   /* the one-shot is spent */
+		}
 		break;
 	case SVM_EXIT_VINTR:
 		/* The window svm_request_irq_window asked for: a virtual
@@ -508,7 +515,6 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	}
 	check_hsave_msr("after VMRUN");
 	leak_check_after(v);
-	apic_timer_disarm();
 	hint_host_cr3(v, vmcb);
 	xstate_save_guest(v);
 	guest_switch_exit(v, false);
@@ -636,13 +642,33 @@ static void svm_kick_cpu(unsigned cpu)
 }
 
 /* The local APIC's one-shot timer, counting to the TSC deadline. */
-/* Armed before every entry and disarmed after every exit: re-arming only
- * when the deadline changes was tried (issue 14 item 4) and taken back
- * when the x2apic guest's EOI window failed once in a full run. */
+/*
+ * The timer is armed only when the deadline changes: it keeps counting
+ * across exits that the hypervisor handles without leaving VCPU_RUN.
+ * Should it fire while the host handles an exit (interrupts off), the
+ * interrupt waits and ends the next entry at once, as the deadline says.
+ * A run's end (vcpu_put) disarms it, so a guest's deadline never
+ * preempts its VMM.
+ */
 static void svm_preemption_arm(struct vcpu *v, uint64_t tsc_deadline)
 {
+	unsigned cpu = this_cpu()->id;
+
 	(void)v;
+	/* timer_fired: it went off in the host after a non-interrupt exit
+	 * (taken at STGI): spent, and nobody has seen it yet. */
+	if (armed_deadline[cpu] == tsc_deadline && !this_cpu()->timer_fired)
+		return;
+	armed_deadline[cpu] = tsc_deadline;
 	apic_timer_arm_until(tsc_deadline);
+	__atomic_fetch_add(&svm_timer_arms, 1, __ATOMIC_RELAXED);
+}
+
+static void svm_vcpu_put(struct vcpu *v)
+{
+	(void)v;
+	apic_timer_disarm();
+	armed_deadline[this_cpu()->id] = 0;
 }
 
 const struct virt_ops svm_ops = {
@@ -654,6 +680,7 @@ const struct virt_ops svm_ops = {
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_set_state = svm_vcpu_set_state,
 	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_put = svm_vcpu_put,
 	.vcpu_run = svm_vcpu_run,
 	.skip_instruction = svm_skip_instruction,
 	.inject_exception = svm_inject_exception,
