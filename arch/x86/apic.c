@@ -132,9 +132,9 @@ void apic_send_kick_self(void)
 	send_ipi(0, ICR_SELF | ICR_ASSERT | APIC_KICK_VECTOR);
 }
 
-void apic_send_nmi(uint32_t dest)
+int apic_send_nmi(uint32_t dest)
 {
-	send_ipi(dest, ICR_NMI | ICR_ASSERT);
+	return send_ipi(dest, ICR_NMI | ICR_ASSERT);
 }
 
 void apic_timer_arm(uint32_t ticks)

@@ -20,8 +20,9 @@ int apic_send_sipi(uint32_t apic_id, uint8_t page);
  * interrupts: an exit from guest mode). */
 void apic_send_kick(uint32_t apic_id);
 void apic_send_kick_self(void);
-/* An NMI to one CPU (the VMX kick's second half, arch/x86/vmx/vmx.c). */
-void apic_send_nmi(uint32_t apic_id);
+/* An NMI to one CPU (the VMX kick's second half, arch/x86/vmx/vmx.c);
+ * -EIO if the APIC never reported it delivered. */
+int apic_send_nmi(uint32_t apic_id);
 /* One-shot timer: fires APIC_TIMER_VECTOR after `ticks` bus ticks / 16. */
 void apic_timer_arm(uint32_t ticks);
 void apic_timer_disarm(void);

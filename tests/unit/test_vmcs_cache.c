@@ -8,6 +8,7 @@
  * taken at once (the test switches to that CPU and back).
  */
 #include <string.h>
+#include <sealvisor/errno.h>
 #include "arch/x86/vmx/vmcs_cache.h"
 #include "hv/arch.h"
 #include "hv/vm.h"
@@ -76,14 +77,21 @@ void vmcs_write_host_state(void)
 	cpu[c].host_writes++;
 }
 
-void vmcs_hw_send_nmi(unsigned target)
+static unsigned nmis_to_lose;     /* the next sends the APIC "never delivers" */
+
+int vmcs_hw_send_nmi(unsigned target)
 {
 	unsigned self = arch_cpu_id();
 
 	nmis++;
+	if (nmis_to_lose) {
+		nmis_to_lose--;
+		return -EIO;
+	}
 	fake_set_cpu(target);
 	vmcs_serve_clear();
 	fake_set_cpu(self);
+	return 0;
 }
 
 /* vmx_vcpu_run's part: load, then VMLAUNCH or VMRESUME as the model allows. */
@@ -109,7 +117,7 @@ static void setup(void)
 {
 	memset(cpu, 0, sizeof(cpu));
 	memset(vcpus, 0, sizeof(vcpus));
-	violations = nmis = launches = resumes = 0;
+	violations = nmis = launches = resumes = nmis_to_lose = 0;
 	for (unsigned i = 0; i < NVMCS; i++) {
 		host_of[i] = -1;
 		launch_state[i] = false;
@@ -213,6 +221,20 @@ START_TEST(an_evicted_vmcs_is_active_nowhere)
 }
 END_TEST
 
+/* An NMI the APIC never delivers (send fails) is sent again while the
+ * requester waits: the move completes instead of spinning for ever. */
+START_TEST(a_lost_vmclear_nmi_is_sent_again)
+{
+	enter(0, 1);
+	nmis_to_lose = 2;
+	enter(1, 1);
+	ck_assert_uint_eq(nmis, 3);
+	ck_assert_int_eq(active_on(1), 1);
+	ck_assert_uint_eq(cpu[0].clears, 1);
+	ck_assert_uint_eq(violations, 0);
+}
+END_TEST
+
 Suite *vmcs_cache_suite(void)
 {
 	Suite *s = suite_create("vmcs_cache");
@@ -223,6 +245,7 @@ Suite *vmcs_cache_suite(void)
 	tcase_add_test(tc, a_vcpu_moving_to_another_cpu_is_vmcleared_on_the_old_one_first);
 	tcase_add_test(tc, a_vmcs_cleared_while_current_is_loaded_again_with_host_state);
 	tcase_add_test(tc, an_evicted_vmcs_is_active_nowhere);
+	tcase_add_test(tc, a_lost_vmclear_nmi_is_sent_again);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -94,9 +94,16 @@ static void clear_remote(struct vcpu *v, unsigned cpu)
 		none = NULL;
 		cpu_relax();
 	}
+	/* The NMI is sent again now and then while we wait: one can be lost
+	 * (the APIC never reported it delivered: vmcs_hw_send_nmi fails),
+	 * and the target then would never clear, nor we stop waiting. A
+	 * spare one finds no request and does nothing (vmcs_serve_clear). */
 	vmcs_hw_send_nmi(cpu);
-	while (__atomic_load_n(&x->cpu, __ATOMIC_ACQUIRE) == (int)cpu)
+	for (unsigned long spins = 1; __atomic_load_n(&x->cpu, __ATOMIC_ACQUIRE) == (int)cpu; spins++) {
 		cpu_relax();
+		if (!(spins % VMCLEAR_RESEND_SPINS))
+			vmcs_hw_send_nmi(cpu);
+	}
 }
 
 void vmcs_evict(struct vcpu *v)

@@ -34,6 +34,9 @@ extern uint64_t vmcs_bad_clear_requests;
 void vmcs_hw_clear(uint64_t pa);
 void vmcs_hw_load(uint64_t pa);
 void vmcs_write_host_state(void);
-void vmcs_hw_send_nmi(unsigned cpu);
+/* 0, or -EIO if the APIC never reported the NMI delivered. */
+int vmcs_hw_send_nmi(unsigned cpu);
+/* Waiting spins after which a VMCLEAR request's NMI is sent again. */
+#define VMCLEAR_RESEND_SPINS (1UL << 20)
 
 #endif

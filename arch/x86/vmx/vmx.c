@@ -225,9 +225,9 @@ void vmcs_hw_load(uint64_t pa)
 		log_err("vmx: VMPTRLD 0x%lx failed\n", pa);
 }
 
-void vmcs_hw_send_nmi(unsigned cpu)
+int vmcs_hw_send_nmi(unsigned cpu)
 {
-	apic_send_nmi(cpus[cpu]->apic_id);
+	return apic_send_nmi(cpus[cpu]->apic_id);
 }
 
 static int vmx_vcpu_init(struct vcpu *v)
