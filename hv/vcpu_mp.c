@@ -71,8 +71,7 @@ static void apply_init(struct vcpu *v)
 	v->halted = false;
 	for (unsigned i = 0; i < 4; i++)
 		v->sw.dr[i] = 0;
-	v->sw.dr6 = 0xffff0ff0;
-	vcpu_state_init(&r, &s);
+	vcpu_state_init(&r, &s);   /* the backend's set_state resets DR6 and DR7 */
 	if (!load(v, &r, &s))
 		return;
 	__atomic_store_n(&v->mp_state, v->id == 0 ? SV_MP_STATE_RUNNABLE : SV_MP_STATE_WAIT_SIPI,

@@ -39,7 +39,7 @@ KERNEL_AP_START(SV_AP_START_SIPI);
 struct mailbox {
 	uint32_t started;
 	uint16_t cs, ip;
-	uint32_t cr0, apic_id, irr2, heartbeat, wrong, nmis;
+	uint32_t cr0, apic_id, irr2, heartbeat, wrong, nmis, dr6;
 };
 #define MB ((volatile struct mailbox *)0x9000UL)
 
@@ -65,6 +65,10 @@ __asm__(".section .rodata\n"
 	"	mov %bx, 0x9006\n"
 	"	mov %cr0, %eax\n"
 	"	mov %eax, 0x9008\n"
+	"	mov %dr6, %eax\n"               /* as INIT left it, then dirtied: */
+	"	mov %eax, 0x9020\n"
+	"	mov $0xffff4ff1, %eax\n"        /* BS and B0, as a #DB would */
+	"	mov %eax, %dr6\n"
 	"	mov $0x1b, %ecx\n"               /* APIC_BASE: x2APIC mode (EXTD | EN) */
 	"	rdmsr\n"
 	"	or $0xc00, %eax\n"
@@ -184,6 +188,7 @@ static void start_ap(void)
 	      "it starts in real mode at CS 0x0800, IP 0");
 	check(!(MB->cr0 & 0x80000001u) && (MB->cr0 & 0x60000000u) == 0x60000000u,
 	      "CR0 after INIT: PE and PG clear, CD and NW set");
+	check(MB->dr6 == 0xffff0ff0, "DR6 at its first start: 0xffff0ff0");
 	check(MB->apic_id == 1, "its x2APIC id, read in real mode, is 1");
 	check(wait_rounds(2), "it keeps running (heartbeat)");
 }
@@ -220,10 +225,11 @@ static void restart(void)
 	check(wait_rounds(3) && MB->wrong == 0, "a second SIPI to the running AP is ignored");
 	icr(1, ICR_INIT | ICR_ASSERT);
 	check(wait_stopped(), "INIT stops the running AP");
-	MB->started = 0;
+	MB->started = MB->dr6 = 0;
 	icr(1, ICR_SIPI | (uint32_t)(TRAMP >> 12));
 	check(wait_started() && MB->cs == 0x0800 && MB->apic_id == 1,
 	      "a SIPI starts it again at vector 8");
+	check(MB->dr6 == 0xffff0ff0, "DR6 it had set (BS, B0) is back at 0xffff0ff0 after INIT");
 	check(MB->wrong == 0 && wait_rounds(2), "and it runs, never the wrong trampoline");
 }
 

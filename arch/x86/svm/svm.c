@@ -132,12 +132,13 @@ static int svm_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	*vmcb64(vmcb, VMCB_RSP) = r->rsp;
 	*vmcb8(vmcb, VMCB_CPL) = (uint8_t)SV_SEG_DPL(s->ss.attr);   /* as VMX: CPL = SS.DPL */
 	/* A new state (also an INIT's, hv/vcpu_mp.c) has nothing queued
-	 * for injection, no interrupt shadow, no NMI blocking and DR7 at
-	 * its reset value. */
+	 * for injection, no interrupt shadow, no NMI blocking and DR6 and
+	 * DR7 at their reset values. */
 	*vmcb64(vmcb, VMCB_EVENTINJ) = 0;
 	*vmcb64(vmcb, VMCB_INT_STATE) = 0;
 	svm_nmi_reset(v);
 	*vmcb64(vmcb, VMCB_DR7) = 0x400;
+	*vmcb64(vmcb, VMCB_DR6) = 0xffff0ff0;
 	vmcb_all_dirty(v);   /* written above without vmcb_put: nothing cached is valid */
 	v->regs = (struct guest_regs){ .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
 		.rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .r8 = r->r8, .r9 = r->r9,

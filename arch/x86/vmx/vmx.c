@@ -291,10 +291,12 @@ static int vmx_vcpu_set_state(struct vcpu *v, const struct sv_regs *r, const str
 	vmx_load(v);
 	vmcs_write_guest_state(r, s, ug);
 	/* A new state (also an INIT's, hv/vcpu_mp.c) has nothing queued
-	 * for injection, no interrupt shadow and DR7 at its reset value. */
+	 * for injection, no interrupt shadow and DR6 and DR7 at their reset
+	 * values (DR6 is switched by hand: guest_switch.c). */
 	vmwrite(ENTRY_INTR_INFO, 0);
 	vmwrite(GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(GUEST_DR7, 0x400);
+	v->sw.dr6 = 0xffff0ff0;
 	vmwrite(ENTRY_CONTROLS, (s->efer & X86_EFER_LMA) ? vmx.entry | ENTRY_GUEST_64
 							 : vmx.entry & ~ENTRY_GUEST_64);
 	v->regs = (struct guest_regs){ .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
