@@ -36,3 +36,15 @@ int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1)
 		sv_detect_vendor();
 	return sv_call2(nr, a0, a1);
 }
+
+unsigned kchecks, kfailures;
+
+void kexpect(const char *what, int64_t got, int64_t want)
+{
+	kchecks++;
+	if (got == want)
+		return;
+	kfailures++;
+	kprintf("FAIL %s: got %ld (%s), expected %ld (%s)\n", what, got, sv_strerror(got), want,
+		sv_strerror(want));
+}

@@ -10,6 +10,11 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 __attribute__((noreturn)) void kexit(int status);
 /* A secondary vCPU whose work is over: HLT, which its VMM takes as "done". */
 __attribute__((noreturn)) void kpark(void);
+/* A test kernel's checks of a call's result: kexpect counts each in
+ * kchecks, and a wrong one in kfailures with a FAIL line naming what was
+ * checked, the value got and the one wanted (with their errno names). */
+extern unsigned kchecks, kfailures;
+void kexpect(const char *what, int64_t got, int64_t want);
 /* A call to the VMM (SV_HC_GUEST_BASE and up). */
 int64_t vmm_call(uint64_t nr, uint64_t a0, uint64_t a1);
 

@@ -28,18 +28,6 @@ static struct {
 
 static struct sv_report report __attribute__((aligned(64)));
 static uint8_t expected_rtmr[SV_NR_RTMR][32];
-static unsigned checks, failures;
-
-static void expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got == want)
-		return;
-	failures++;
-	kprintf("FAIL %s: got %ld (%s), expected %ld (%s)\n", what, got, sv_strerror(got), want,
-		sv_strerror(want));
-}
-
 static bool all(const void *p, uint8_t byte, uint64_t n)
 {
 	const volatile uint8_t *b = p;
@@ -58,28 +46,28 @@ static void hostile(void)
 	static const uint8_t data[32] = "attest: never measured";
 
 	memset(&report, 0xa5, sizeof(report));
-	expect("GET_REPORT into a buffer one byte short",
+	kexpect("GET_REPORT into a buffer one byte short",
 	       sv_get_report(nonce_slot.nonce, &report, SV_REPORT_SIZE - 1), -ENOSPC);
-	expect("GET_REPORT with length 0", sv_get_report(nonce_slot.nonce, &report, 0), -ENOSPC);
-	expect("... nothing written", all(&report, 0xa5, sizeof(report)), 1);
+	kexpect("GET_REPORT with length 0", sv_get_report(nonce_slot.nonce, &report, 0), -ENOSPC);
+	kexpect("... nothing written", all(&report, 0xa5, sizeof(report)), 1);
 	memset(edge, 0x5a, 100);
-	expect("GET_REPORT into a buffer that leaves guest memory",
+	kexpect("GET_REPORT into a buffer that leaves guest memory",
 	       sv_get_report(nonce_slot.nonce, edge, SV_REPORT_SIZE), -EFAULT);
-	expect("... its part inside memory untouched", all(edge, 0x5a, 100), 1);
-	expect("GET_REPORT with data that leaves guest memory",
+	kexpect("... its part inside memory untouched", all(edge, 0x5a, 100), 1);
+	kexpect("GET_REPORT with data that leaves guest memory",
 	       sv_get_report(edge + 50, &report, sizeof(report)), -EFAULT);
-	expect("GET_REPORT with data far outside memory",
+	kexpect("GET_REPORT with data far outside memory",
 	       sv_get_report((void *)(1UL << 40), &report, sizeof(report)), -EFAULT);
-	expect("GET_REPORT into a gpa that wraps around",
+	kexpect("GET_REPORT into a gpa that wraps around",
 	       sv_get_report(nonce_slot.nonce, (void *)-64UL, sizeof(report)), -EFAULT);
-	expect("... nothing written", all(&report, 0xa5, sizeof(report)), 1);
-	expect("EXTEND RTMR 4 (there are 4)", sv_extend(SV_NR_RTMR, data), -EINVAL);
-	expect("EXTEND RTMR 2^32", sv_call2(SV_HC_GUEST_EXTEND, 1UL << 32, (uint64_t)data), -EINVAL);
-	expect("EXTEND from data that leaves guest memory", sv_extend(0, edge + 80), -EFAULT);
-	expect("EXTEND from far outside memory", sv_extend(1, (void *)(1UL << 40)), -EFAULT);
-	expect("GET_REPORT after the refused calls",
+	kexpect("... nothing written", all(&report, 0xa5, sizeof(report)), 1);
+	kexpect("EXTEND RTMR 4 (there are 4)", sv_extend(SV_NR_RTMR, data), -EINVAL);
+	kexpect("EXTEND RTMR 2^32", sv_call2(SV_HC_GUEST_EXTEND, 1UL << 32, (uint64_t)data), -EINVAL);
+	kexpect("EXTEND from data that leaves guest memory", sv_extend(0, edge + 80), -EFAULT);
+	kexpect("EXTEND from far outside memory", sv_extend(1, (void *)(1UL << 40)), -EFAULT);
+	kexpect("GET_REPORT after the refused calls",
 	       sv_get_report(nonce_slot.nonce, &report, sizeof(report)), SV_REPORT_SIZE);
-	expect("... every RTMR still zero", all(report.rtmr, 0, sizeof(report.rtmr)), 1);
+	kexpect("... every RTMR still zero", all(report.rtmr, 0, sizeof(report.rtmr)), 1);
 }
 
 /* Extends RTMR index with SHA-256(what), and the guest's own copy. */
@@ -91,7 +79,7 @@ static void extend(unsigned index, const char *what)
 	sha256_init(&h);
 	sha256_update(&h, what, strlen(what));
 	sha256_final(&h, digest);
-	expect("EXTEND", sv_extend(index, digest), 0);
+	kexpect("EXTEND", sv_extend(index, digest), 0);
 	sha256_init(&h);
 	sha256_update(&h, expected_rtmr[index], 32);
 	sha256_update(&h, digest, 32);
@@ -121,18 +109,18 @@ __attribute__((section(".text.start"))) void _start(void)
 	extend(3, "attest: its configuration");
 	memset(&report, 0, sizeof(report));
 	int64_t r = sv_get_report(nonce_slot.nonce, &report, sizeof(report));
-	expect("GET_REPORT over the nonce", r, SV_REPORT_SIZE);
-	expect("magic", !memcmp(report.magic, SV_REPORT_MAGIC, 8), 1);
-	expect("version", report.version, SV_REPORT_VERSION);
-	expect("vCPU count", report.nr_vcpus, 1);
-	expect("policy (MSR policy GP, no debug)", (int64_t)report.policy, 0);
-	expect("report data is the nonce",
+	kexpect("GET_REPORT over the nonce", r, SV_REPORT_SIZE);
+	kexpect("magic", !memcmp(report.magic, SV_REPORT_MAGIC, 8), 1);
+	kexpect("version", report.version, SV_REPORT_VERSION);
+	kexpect("vCPU count", report.nr_vcpus, 1);
+	kexpect("policy (MSR policy GP, no debug)", (int64_t)report.policy, 0);
+	kexpect("report data is the nonce",
 	       !memcmp(report.report_data, nonce_slot.nonce, SV_REPORT_DATA_SIZE), 1);
-	expect("RTMRs as extended", !memcmp(report.rtmr, expected_rtmr, sizeof(expected_rtmr)), 1);
-	expect("launch measurement set", all(report.launch_measurement, 0, 32), 0);
-	expect("signature set", all(report.signature, 0, 64), 0);
+	kexpect("RTMRs as extended", !memcmp(report.rtmr, expected_rtmr, sizeof(expected_rtmr)), 1);
+	kexpect("launch measurement set", all(report.launch_measurement, 0, 32), 0);
+	kexpect("signature set", all(report.signature, 0, 64), 0);
 	if (r == SV_REPORT_SIZE)
 		print_report();
-	kprintf("attest: %u checks, %u failed\n", checks, failures);
-	kexit(failures ? 1 : 0);
+	kprintf("attest: %u checks, %u failed\n", kchecks, kfailures);
+	kexit(kfailures ? 1 : 0);
 }

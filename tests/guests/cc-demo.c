@@ -32,18 +32,6 @@ static volatile struct cc_ring *const ring = (volatile struct cc_ring *)BUF;
 static volatile char *const data = (volatile char *)(BUF + CC_DATA_OFFSET);
 static uint8_t nonce[SV_REPORT_DATA_SIZE];
 static struct sv_report report __attribute__((aligned(64)));
-static unsigned checks, failures;
-
-static void expect(const char *what, int64_t got, int64_t want)
-{
-	checks++;
-	if (got == want)
-		return;
-	failures++;
-	kprintf("FAIL %s: got %ld (%s), expected %ld (%s)\n", what, got, sv_strerror(got), want,
-		sv_strerror(want));
-}
-
 static void outl(uint16_t port, uint32_t v)
 {
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
@@ -65,7 +53,7 @@ static unsigned post(uint32_t type, uint32_t offset, uint32_t len)
 static void doorbell(const char *what)
 {
 	outl(CC_DOORBELL_PORT, (uint32_t)(BUF >> 12));
-	expect(what, ring->tail, ring->head);
+	kexpect(what, ring->tail, ring->head);
 }
 
 /* A console line at offset in the data page; returns its slot. */
@@ -86,7 +74,7 @@ static void receive_nonce(void)
 	/* Read status once, then the bytes once: what the VMM writes later
 	 * cannot change what is used. */
 	int32_t status = ring->desc[slot].status;
-	expect("nonce request status (bytes written)", status, CC_NONCE_SIZE);
+	kexpect("nonce request status (bytes written)", status, CC_NONCE_SIZE);
 	for (unsigned i = 0; i < CC_NONCE_SIZE; i++)
 		nonce[i] = data[i];
 	if (status != CC_NONCE_SIZE) {
@@ -110,10 +98,10 @@ static void console_io(void)
 	/* Hostile to the VMM: a descriptor running past the data page. */
 	s[3] = post(CC_REQ_CONSOLE, CC_DATA_SIZE - 8, 64);
 	doorbell("the VMM consumed every descriptor (tail == head)");
-	expect("line 1 status (bytes consumed)", ring->desc[s[0]].status, (int64_t)strlen(l1));
-	expect("line 2 status", ring->desc[s[1]].status, (int64_t)strlen(l2));
-	expect("line 3 status", ring->desc[s[2]].status, (int64_t)strlen(line));
-	expect("descriptor past the data page", ring->desc[s[3]].status, -EINVAL);
+	kexpect("line 1 status (bytes consumed)", ring->desc[s[0]].status, (int64_t)strlen(l1));
+	kexpect("line 2 status", ring->desc[s[1]].status, (int64_t)strlen(l2));
+	kexpect("line 3 status", ring->desc[s[2]].status, (int64_t)strlen(line));
+	kexpect("descriptor past the data page", ring->desc[s[3]].status, -EINVAL);
 }
 
 /* Hostile to the VMM (guest/vmm/cc_demo.c must bound all it reads):
@@ -130,10 +118,10 @@ static void hostile_ring(void)
 	s[2] = post(99, 0, 16);
 	s[3] = post(CC_REQ_NONCE, 0, CC_NONCE_SIZE - 1);
 	doorbell("the VMM consumed the hostile descriptors (tail == head)");
-	expect("offset past the data page", ring->desc[s[0]].status, -EINVAL);
-	expect("offset + length wrapping", ring->desc[s[1]].status, -EINVAL);
-	expect("unknown request type", ring->desc[s[2]].status, -EINVAL);
-	expect("nonce request without the room", ring->desc[s[3]].status, -ENOSPC);
+	kexpect("offset past the data page", ring->desc[s[0]].status, -EINVAL);
+	kexpect("offset + length wrapping", ring->desc[s[1]].status, -EINVAL);
+	kexpect("unknown request type", ring->desc[s[2]].status, -EINVAL);
+	kexpect("nonce request without the room", ring->desc[s[3]].status, -ENOSPC);
 	for (unsigned i = 0; i < CC_RING_DESCS; i++) {
 		ring->desc[i].type = 0xdead;
 		ring->desc[i].offset = 0xffffffffu - i;
@@ -142,10 +130,10 @@ static void hostile_ring(void)
 	uint32_t tail = ring->tail;
 	ring->head = tail + 1000;
 	outl(CC_DOORBELL_PORT, (uint32_t)(BUF >> 12));
-	expect("a runaway head: one ring's worth served a doorbell", ring->tail - tail, CC_RING_DESCS);
+	kexpect("a runaway head: one ring's worth served a doorbell", ring->tail - tail, CC_RING_DESCS);
 	for (unsigned i = 0; i < CC_RING_DESCS; i++)
 		bad += ring->desc[i].status != -EINVAL;
-	expect("garbage slots not refused", bad, 0);
+	kexpect("garbage slots not refused", bad, 0);
 	ring->head = ring->tail;
 }
 
@@ -154,15 +142,15 @@ static void take_back(void)
 	unsigned nonzero = 0;
 	const char *secret = CC_SECRET;
 
-	expect("unshare the buffer", sv_unshare(BUF, CC_BUFFER_SIZE), 0);
+	kexpect("unshare the buffer", sv_unshare(BUF, CC_BUFFER_SIZE), 0);
 	for (unsigned i = 0; i < CC_BUFFER_SIZE; i++)
 		nonzero += ((volatile char *)BUF)[i] != 0;
-	expect("non-zero bytes in it once private again", nonzero, 0);
+	kexpect("non-zero bytes in it once private again", nonzero, 0);
 	for (unsigned i = 0; secret[i]; i++)
 		data[i] = secret[i];
 	/* The VMM fails this run if it can read or write it. */
 	outl(CC_PROBE_PORT, (uint32_t)(BUF >> 12));
-	expect("the secret is still ours", !memcmp((const void *)data, secret, strlen(secret)), 1);
+	kexpect("the secret is still ours", !memcmp((const void *)data, secret, strlen(secret)), 1);
 }
 
 static void print_report(void)
@@ -182,8 +170,8 @@ static void attest(void)
 {
 	int64_t r = sv_get_report(nonce, &report, sizeof(report));
 
-	expect("GET_REPORT over the nonce", r, SV_REPORT_SIZE);
-	expect("report data is the nonce", !memcmp(report.report_data, nonce, sizeof(nonce)), 1);
+	kexpect("GET_REPORT over the nonce", r, SV_REPORT_SIZE);
+	kexpect("report data is the nonce", !memcmp(report.report_data, nonce, sizeof(nonce)), 1);
 	if (r == SV_REPORT_SIZE)
 		print_report();
 }
@@ -192,8 +180,8 @@ __attribute__((section(".text.start"))) void _start(void)
 {
 	int64_t before = vmm_call(SV_GUEST_STATS, 0, 0);
 
-	expect("share the bounce buffer", sv_share(BUF, CC_BUFFER_SIZE), 0);
-	expect("a fresh shared ring starts empty", ring->head | ring->tail, 0);
+	kexpect("share the bounce buffer", sv_share(BUF, CC_BUFFER_SIZE), 0);
+	kexpect("a fresh shared ring starts empty", ring->head | ring->tail, 0);
 	receive_nonce();
 	console_io();
 	hostile_ring();
@@ -201,6 +189,6 @@ __attribute__((section(".text.start"))) void _start(void)
 	attest();
 	kprintf("cc-demo: object pages %ld at start, %ld now\n", before,
 		vmm_call(SV_GUEST_STATS, 0, 0));
-	kprintf("cc-demo: %u checks, %u failed\n", checks, failures);
-	kexit(failures ? 1 : 0);
+	kprintf("cc-demo: %u checks, %u failed\n", kchecks, kfailures);
+	kexit(kfailures ? 1 : 0);
 }
