@@ -5,13 +5,10 @@
 #include "hv/partition.h"
 #include "lib/errno_name.h"
 
-void vm_invalidate_begin(struct vm_invalidation *inv, struct vm *vm)
-{
-	*inv = (struct vm_invalidation){ .vm = vm };
-}
-
 void vm_invalidate_range(struct vm_invalidation *inv, uint64_t gpa, uint64_t len)
 {
+	if (!stage2_may_hold(&inv->vm->s2))
+		return;              /* nothing mapped: the common punch */
 	/* A generation that moved here moved for this zap or for one racing
 	 * it (a guest's ACCEPT runs without hv_lock): at worst a needless
 	 * shootdown, never a missed one, as this zap's own bump is seen. */
@@ -26,10 +23,8 @@ void vm_invalidate_range(struct vm_invalidation *inv, uint64_t gpa, uint64_t len
 	inv->zapped |= __atomic_load_n(&inv->vm->s2.generation, __ATOMIC_SEQ_CST) != gen;
 }
 
-void vm_invalidate_end(struct vm_invalidation *inv)
+void vm_invalidate_shootdown(struct vm_invalidation *inv)
 {
-	if (!inv->zapped)
-		return;
 	/* Read before the shootdown: it covers every table retired up to
 	 * here, and no later one (another zap of the VM may be under way
 	 * under a different object lock, and its own end frees those). */

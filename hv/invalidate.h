@@ -35,8 +35,19 @@ struct vm_invalidation {
 	bool zapped;                  /* a translation went: shoot down at the end */
 };
 
-void vm_invalidate_begin(struct vm_invalidation *inv, struct vm *vm);
+static inline void vm_invalidate_begin(struct vm_invalidation *inv, struct vm *vm)
+{
+	*inv = (struct vm_invalidation){ .vm = vm };
+}
 void vm_invalidate_range(struct vm_invalidation *inv, uint64_t gpa, uint64_t len);
-void vm_invalidate_end(struct vm_invalidation *inv);
+void vm_invalidate_shootdown(struct vm_invalidation *inv);
+
+/* Nothing zapped (a punch of unmapped memory): no CPU can cache what is
+ * not there, so no shootdown; inline, as that is the common case. */
+static inline void vm_invalidate_end(struct vm_invalidation *inv)
+{
+	if (inv->zapped)
+		vm_invalidate_shootdown(inv);
+}
 
 #endif

@@ -124,18 +124,16 @@ static void vm_invalidate(struct memobj *obj, void *owner, uint64_t start, uint6
 		if (r->obj != obj || end <= lo || start >= hi)
 			continue;
 		uint64_t s = start > lo ? start : lo, e = end < hi ? end : hi;
-		vm_invalidate_range(&inv, r->gpa + ((s - lo) << PAGE_SHIFT), (e - s) << PAGE_SHIFT);
+		uint64_t gpa = r->gpa + ((s - lo) << PAGE_SHIFT), len = (e - s) << PAGE_SHIFT;
+		vm_invalidate_range(&inv, gpa, len);
+		/* After its zap: the audit never sees a leaf on an unaccepted
+		 * page. Before the shootdown is as good as after: the pages
+		 * stay until the object lock is dropped (this guest's faults
+		 * on them wait for it), and acceptance is not checked on a
+		 * TLB hit. */
+		memattr_private_removed(vm, r, gpa, len);
 	}
 	vm_invalidate_end(&inv);
-	/* After the zap: the audit never sees a leaf on an unaccepted page. */
-	for (unsigned i = 0; i < vm->nr_regions; i++) {
-		struct region *r = &vm->regions[i];
-		uint64_t lo = r->offset >> PAGE_SHIFT, hi = (r->offset + r->size) >> PAGE_SHIFT;
-		if (r->obj != obj || end <= lo || start >= hi)
-			continue;
-		uint64_t s = start > lo ? start : lo, e = end < hi ? end : hi;
-		memattr_private_removed(vm, r, r->gpa + ((s - lo) << PAGE_SHIFT), (e - s) << PAGE_SHIFT);
-	}
 }
 
 static void vm_fallocated(struct memobj *obj, void *owner, uint64_t start, uint64_t end)

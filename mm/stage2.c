@@ -112,7 +112,10 @@ int stage2_init(struct stage2 *s, const struct stage2_fmt *fmt, uint64_t tag)
 {
 	*s = (struct stage2){ .fmt = fmt, .tag = tag };
 	s->root = new_table(s);
-	return s->root ? 0 : -ENOMEM;
+	if (!s->root)
+		return -ENOMEM;
+	s->root_live = live(s->root);
+	return 0;
 }
 
 static void destroy_level(struct stage2 *s, uint64_t table, unsigned level)
@@ -131,6 +134,7 @@ void stage2_destroy(struct stage2 *s)
 	if (s->root)
 		destroy_level(s, s->root, TOP_LEVEL);
 	s->root = 0;
+	s->root_live = NULL;
 	s->leaves = 0;
 }
 
@@ -276,7 +280,7 @@ int64_t stage2_zap(struct stage2 *s, uint64_t gpa, uint64_t len)
 	 * installed under a lock the caller holds (hv/invalidate.h), so any
 	 * that matters is visible here; a map elsewhere racing this read
 	 * does not matter. Saves the lock on punches of unmapped memory. */
-	if (!__atomic_load_n(live(s->root), __ATOMIC_RELAXED))
+	if (!stage2_may_hold(s))
 		return 0;
 	spin_lock(&s->lock);
 	zap_level(s, s->root, TOP_LEVEL, 0, &z);

@@ -54,6 +54,7 @@ struct stage2 {
 	spinlock_t lock;
 	const struct stage2_fmt *fmt;
 	uint64_t root;               /* physical address of the top table */
+	uint32_t *root_live;         /* its live-entry count: the zap's empty test */
 	uint64_t tag;                /* owner of table pages in page metadata */
 	uint64_t tables;             /* table pages held, root included */
 	uint64_t leaves;             /* translations, a 2 MiB leaf counting once */
@@ -63,6 +64,14 @@ struct stage2 {
 };
 
 int stage2_init(struct stage2 *s, const struct stage2_fmt *fmt, uint64_t tag);
+
+/* False when the tree holds nothing: no translation, no table a CPU could
+ * cache a path to. Read without the lock, as stage2_zap's own test (which
+ * says why that is safe); inline, for the callers' cheap early out. */
+static inline bool stage2_may_hold(const struct stage2 *s)
+{
+	return __atomic_load_n(s->root_live, __ATOMIC_RELAXED) != 0;
+}
 void stage2_destroy(struct stage2 *s);
 
 /*
