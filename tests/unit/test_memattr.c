@@ -773,6 +773,51 @@ START_TEST(a_guest_accept_racing_a_punch_on_the_same_words_is_never_lost)
 }
 END_TEST
 
+/* review6: vm_invalidate walks the object's regions once, each zap
+ * followed by its withdrawal, and a zap over a tree that holds nothing is
+ * skipped (stage2_may_hold). A punch across two regions of one object,
+ * where the first region's zap empties the tree: the second region's zap
+ * is skipped, but its pages must still lose their acceptance (#VE, not a
+ * silent zero page), and the first region's mapped page goes. */
+START_TEST(a_punch_across_two_regions_withdraws_both_when_the_first_empties_the_tree)
+{
+	struct sv_run run = { 0 };
+	struct memobj *two;
+	uint64_t hpa, a = 8 * MB + 0x1000, b = 16 * MB + 0x1000;
+
+	ck_assert_int_eq(memobj_create(MEMOBJ_ALLOW_SEALING, &two), 0);
+	ck_assert_int_eq(memobj_add_seals(two, MEMOBJ_SEAL_GUEST), 0);
+	ck_assert_int_eq(memobj_set_size(two, 4 * MB), 0);
+	control->handles[2] = two;
+	ck_assert_int_eq(vm_set_region(vm, 8 * MB, 2 * MB, two, 0), 0);
+	ck_assert_int_eq(vm_set_region(vm, 16 * MB, 2 * MB, two, 2 * MB), 0);
+	fake_launch(vm);
+	ck_assert_uint_eq(touch(a, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, 0xff);
+	ck_assert(mapped(a, &hpa));
+	ck_assert(!mapped(b, &hpa));
+	ck_assert_uint_eq(vm->s2.leaves, 1);              /* the only translation */
+	/* Object pages [1, 513): region A's page 1 on, region B's pages 0 and 1. */
+	ck_assert_int_eq(hc(SV_HC_MEMOBJ_FALLOCATE, 2, PUNCH, 0x1000, 2 * MB + 0x1000), 0);
+	ck_assert(!stage2_may_hold(&vm->s2));
+	ck_assert(!mapped(a, &hpa));
+	ck_assert_int_eq(vm_audit(), 0);
+	ck_assert_uint_eq(touch(a + 8, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, SV_VE_VECTOR);
+	ck_assert_uint_eq(touch(b + 8, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, SV_VE_VECTOR);
+	ck_assert_uint_eq(touch(16 * MB, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, SV_VE_VECTOR);
+	ck_assert(!mapped(b, &hpa));
+	/* Outside the punch both regions are as launched. */
+	ck_assert_uint_eq(touch(8 * MB, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, 0xff);
+	ck_assert_uint_eq(touch(16 * MB + 0x2000, &run), SV_EXIT_SHUTDOWN);
+	ck_assert_uint_eq(fake_last_exception.vector, 0xff);
+	ck_assert_int_eq(vm_audit(), 0);
+}
+END_TEST
+
 Suite *memattr_suite(void)
 {
 	Suite *s = suite_create("memattr");
@@ -796,6 +841,7 @@ Suite *memattr_suite(void)
 	tcase_add_test(tc, a_vmm_punch_racing_a_fault_never_leaves_an_unaccepted_page_mapped);
 	tcase_add_test(tc, a_vmm_punch_racing_a_guest_memory_read_reads_nothing);
 	tcase_add_test(tc, a_guest_accept_racing_a_punch_on_the_same_words_is_never_lost);
+	tcase_add_test(tc, a_punch_across_two_regions_withdraws_both_when_the_first_empties_the_tree);
 	suite_add_tcase(s, tc);
 	return s;
 }
