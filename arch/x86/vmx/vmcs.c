@@ -20,7 +20,7 @@ void vmx_log_counts(void)
 		t.vmclears += vmx_counts[i].vmclears;
 		t.host_loads += vmx_counts[i].host_loads;
 	}
-	log_debug("vmx: %lu VMWRITEs in %lu entries (%lu VMLAUNCH, %lu VMPTRLD, %lu VMCLEAR, "
+	log_info("vmx: %lu VMWRITEs in %lu entries (%lu VMLAUNCH, %lu VMPTRLD, %lu VMCLEAR, "
 		  "%lu host-state loads)\n", t.vmwrites, t.entries, t.launches, t.vmptrlds,
 		  t.vmclears, t.host_loads);
 	if (vmcs_bad_clear_requests)

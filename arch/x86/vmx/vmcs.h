@@ -118,7 +118,7 @@ enum vmcs_field {
 #define INTR_TYPE_SOFT_EXC   6    /* INT3, INTO */
 
 /* What each CPU's VMX round trips cost in VMCS traffic (issue 14):
- * logged at shutdown under log.level = debug (vmx_log_counts). Plain
+ * logged at shutdown (vmx_log_counts, info; make bench-guest reads it). Plain
  * per-CPU increments: an NMI-time write racing one may lose a count. */
 struct vmx_counts {
 	uint64_t vmwrites;     /* vmwrite() and the entry stub's HOST_RSP */
