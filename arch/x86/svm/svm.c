@@ -45,7 +45,7 @@ static uint64_t armed_deadline[HV_MAX_CPUS];
 void svm_log_counts(void)
 {
 	log_info("svm: %lu VMCB field writes in %lu entries (%lu with no clean bit set), "
-		  "%lu timer arms\n", __atomic_load_n(&vmcb_field_writes, __ATOMIC_RELAXED),
+		  "%lu timer arms\n", vmcb_field_writes_total(),
 		  __atomic_load_n(&svm_entries, __ATOMIC_RELAXED),
 		  __atomic_load_n(&svm_entries_all_dirty, __ATOMIC_RELAXED),
 		  __atomic_load_n(&svm_timer_arms, __ATOMIC_RELAXED));

@@ -19,6 +19,8 @@
 
 #include <stdint.h>
 #include "arch/x86/svm/vmcb.h"
+#include "hv/arch.h"
+#include "hv/limits.h"
 #include "hv/partition.h"
 
 enum vmcb_clean_group {
@@ -78,8 +80,11 @@ static inline int vmcb_clean_group(unsigned off)
 }
 
 /* Field writes by the hypervisor (every vmcb_put* that changed a value),
- * for the debug count at shutdown. */
-extern uint64_t vmcb_field_writes;
+ * per CPU, for the count at shutdown: plain increments of this CPU's own
+ * slot, no locked add on every write (an NMI-time write racing one may
+ * lose a count, as VMX's vmx_counts). */
+extern uint64_t vmcb_field_writes[HV_MAX_CPUS];
+uint64_t vmcb_field_writes_total(void);
 /* svm.c: the writes, the VMRUNs and those with no clean bit, at debug level. */
 void svm_log_counts(void);
 
@@ -89,7 +94,7 @@ static inline void vmcb_mark(struct vcpu *v, unsigned off)
 
 	if (g >= 0)
 		v->arch_dirty |= 1u << g;
-	__atomic_fetch_add(&vmcb_field_writes, 1, __ATOMIC_RELAXED);
+	vmcb_field_writes[arch_cpu_id()]++;
 }
 
 /* vmcb_put64/32/16/8: the only way to write a cached field. */
