@@ -31,6 +31,10 @@ static const struct name_value faults[] = {
 	{ "gs0", DEBUG_FAULT_GS0 },   { NULL, 0 },
 };
 
+static const struct name_value ap_starts[] = {
+	{ "normal", DEBUG_AP_START_NORMAL }, { "give-up", DEBUG_AP_START_GIVE_UP }, { NULL, 0 },
+};
+
 static const struct name_value booleans[] = {
 	{ "on", 1 }, { "off", 0 }, { "yes", 1 }, { "no", 0 },
 	{ "true", 1 }, { "false", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 },
@@ -159,6 +163,8 @@ static int set_key(struct ctx *c, struct config *cfg, const char *k, size_t kn,
 		return lookup(c, log_levels, "log.level", v, vn, &cfg->log_level);
 	if (eq(k, kn, "debug.fault"))
 		return lookup(c, faults, "debug.fault", v, vn, &cfg->debug_fault);
+	if (eq(k, kn, "debug.ap_start"))
+		return lookup(c, ap_starts, "debug.ap_start", v, vn, &cfg->debug_ap_start);
 	if (eq(k, kn, "selftest") || eq(k, kn, "debug.audit")) {
 		bool audit = eq(k, kn, "debug.audit");
 		int r = lookup(c, booleans, audit ? "debug.audit" : "selftest", v, vn, &b);

@@ -23,6 +23,11 @@ enum debug_fault {
 	DEBUG_FAULT_GS0,   /* GS base 0 and a guest's RBP, then gs:0 (the 25f09b2 crash) */
 };
 
+enum debug_ap_start {
+	DEBUG_AP_START_NORMAL,
+	DEBUG_AP_START_GIVE_UP,   /* give up on every AP right after its first SIPI */
+};
+
 struct config {
 	char control[CONFIG_PATH_MAX];                 /* control partition image */
 	/* Files handed to the control partition, in config order: images
@@ -33,6 +38,7 @@ struct config {
 	int nr_guests;
 	int log_level;                                 /* enum log_level */
 	int debug_fault;                               /* enum debug_fault */
+	int debug_ap_start;                            /* enum debug_ap_start */
 	bool selftest;                                 /* allocator self-check at boot */
 	bool audit;                                    /* stage-2 audit after each hypercall */
 	unsigned audit_every;                          /* 0, or audit after every Nth hypercall */

@@ -89,6 +89,13 @@ qemu fault-pf tests/configs/fault-pf.cfg 3 \
 qemu fault-gs0 tests/configs/fault-gs0.cfg 3 \
 	'CPU exception: vector 14 \(#PF page fault\)' \
 	'^  \(frame pointer 0x10efe0 is not on a hypervisor stack\)' '^sealvisor: exit status 3'
+# A CPU the boot CPU gave up on wakes later but never runs as one of its
+# CPUs (it would share the next CPU's trampoline parameters and stack).
+qemu ap-give-up tests/configs/ap-give-up.cfg 0 \
+	'smp: CPU with APIC id 1 did not start: left out' 'smp: 1 of 2 CPUs online' \
+	'summary: 1 passed, 0 failed' '^sealvisor: exit status 0'
+check "qemu/ap-give-up-stays-out" 0 "$(grep -cE 'smp: CPU [0-9]+ \(APIC id 1\) is up' \
+	"$logdir/qemu-ap-give-up.log")" "$logdir/qemu-ap-give-up.log"
 bochs bare tests/configs/bare.cfg 0 "$banner" 'smp: 2 of 2 CPUs online' \
 	'^virtualization: VMX \(true controls\), EPT' 'VPID' 'VMX enabled on the boot CPU' \
 	'selftest: allocator ok' '^sealvisor: exit status 0'

@@ -18,6 +18,8 @@ section .text
 %define P_ENTRY    (PARAMS + 0x40)
 %define P_STACK    (PARAMS + 0x48)
 %define P_ARG      (PARAMS + 0x50)
+%define P_APIC     (PARAMS + 0x58)
+%define P_CLAIM    (PARAMS + 0x5c)
 
 global ap_trampoline:data hidden
 ap_trampoline:
@@ -58,11 +60,29 @@ ap_trampoline_pm32:
 bits 64
 global ap_trampoline_lm64:data hidden
 ap_trampoline_lm64:
+	; The parameters are this CPU's only if they name its APIC id and it
+	; takes them (claim 0 -> 1); else the boot CPU gave up on it, and the
+	; page may already be another CPU's: park (arch/x86/smp.c).
+	mov r12, rbx
+	mov eax, 1
+	cpuid
+	shr ebx, 24                     ; initial APIC id
+	cmp ebx, [r12 + P_APIC]
+	jne .park
+	xor eax, eax
+	mov ecx, 1
+	lock cmpxchg [r12 + P_CLAIM], ecx
+	jne .park
+	mov rbx, r12
 	mov rsp, [rbx + P_STACK]
 	mov rdi, [rbx + P_ARG]
 	mov rax, [rbx + P_ENTRY]
 	xor ebp, ebp                    ; ends backtraces
 	call rax
 	ud2
+.park:
+	cli
+	hlt
+	jmp .park
 global ap_trampoline_end:data hidden
 ap_trampoline_end:

@@ -34,8 +34,23 @@ struct __attribute__((packed)) ap_params {
 	uint32_t cr3;                 /* 0x38 */
 	uint32_t pad3;
 	uint64_t entry, stack, arg;   /* 0x40, 0x48, 0x50 */
+	uint32_t apic_low8;           /* 0x58: the CPU these are for (CPUID.1 EBX[31:24]) */
+	uint32_t claim;               /* 0x5c: AP_CLAIM_* */
 };
 _Static_assert(__builtin_offsetof(struct ap_params, entry) == 0x40, "ap_params layout");
+_Static_assert(__builtin_offsetof(struct ap_params, claim) == 0x5c, "ap_params layout");
+
+/*
+ * One trampoline page serves every AP in turn, so an AP the boot CPU gave
+ * up on must never run on the parameters (the stack) of the next one. The
+ * trampoline takes the parameters only if they name its APIC id and it
+ * wins claim OPEN -> TAKEN; otherwise it parks (cli; hlt). A boot CPU that
+ * gives up wins OPEN -> GIVEN_UP first (then INITs the CPU: it waits for a
+ * SIPI that never comes), or, if the AP took them, races it on
+ * percpu.start (ap_entry): an abandoned AP halts before it counts itself.
+ */
+enum { AP_CLAIM_OPEN = 0, AP_CLAIM_TAKEN = 1, AP_CLAIM_GIVEN_UP = 2 };
+enum { AP_STARTING = 0, AP_ONLINE = 1, AP_ABANDONED = 2 };
 
 extern const uint8_t ap_trampoline[], ap_trampoline_pm32[], ap_trampoline_lm64[],
 	ap_trampoline_end[];
@@ -63,8 +78,12 @@ static void ap_entry(struct percpu *p)
 			p->apic_id, virt->name, errno_name(err), err);
 		halt_forever();
 	}
+	int starting = AP_STARTING;
+	if (!__atomic_compare_exchange_n(&p->start, &starting, AP_ONLINE, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		halt_forever();   /* given up on: its id is someone else's now */
 	__atomic_add_fetch(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&p->online, true, __ATOMIC_RELEASE);
+	log_info("smp: CPU %u (APIC id %u) is up\n", p->id, p->apic_id);
 	hv_cpu_main(p->id);
 }
 
@@ -85,7 +104,31 @@ static void fill_params(uint64_t page, struct percpu *p, uint64_t stack_top)
 		.entry = (uint64_t)ap_entry,
 		.stack = stack_top,
 		.arg = (uint64_t)p,
+		.apic_low8 = p->apic_id & 0xff,
+		.claim = AP_CLAIM_GIVEN_UP,
 	};
+	__atomic_store_n(&ap->claim, AP_CLAIM_OPEN, __ATOMIC_RELEASE);   /* last: the rest is there */
+}
+
+/* After the waits: false if the AP will never run as this CPU. */
+static bool give_up(uint64_t page, struct percpu *p, uint64_t patience)
+{
+	struct ap_params *ap = phys_to_virt(page + PARAMS_OFFSET);
+	uint32_t open = AP_CLAIM_OPEN;
+
+	if (__atomic_compare_exchange_n(&ap->claim, &open, AP_CLAIM_GIVEN_UP, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST)) {
+		apic_send_init(p->apic_id);   /* back to waiting for a SIPI */
+		return false;
+	}
+	/* It took its parameters: it is on its own stack, and comes up now. */
+	uint64_t start = __builtin_ia32_rdtsc();
+	while (__atomic_load_n(&p->start, __ATOMIC_ACQUIRE) == AP_STARTING &&
+	       __builtin_ia32_rdtsc() - start < patience)
+		cpu_relax();
+	int starting = AP_STARTING;
+	return !__atomic_compare_exchange_n(&p->start, &starting, AP_ABANDONED, false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST);
 }
 
 static struct percpu *new_cpu(unsigned id, uint32_t apic)
@@ -113,24 +156,31 @@ static struct percpu *new_cpu(unsigned id, uint32_t apic)
  * under load may not schedule the new CPU's thread for seconds, and a CPU
  * given up on is a smaller machine for the whole run. `ms` is TSC cycles
  * per millisecond (the firmware's measure; 0: unknown). */
-static bool start_one(uint64_t page, struct percpu *p, uint64_t ms)
+static bool start_one(uint64_t page, struct percpu *p, uint64_t ms, bool give_up_at_once)
 {
 	uint64_t wait[2] = { ms ? 200 * ms : START_TIMEOUT_TSC / 2,
 			     ms ? START_PATIENCE_MS * ms : 10 * START_TIMEOUT_TSC };
 
+	if (give_up_at_once)
+		wait[0] = wait[1] = 0;
+	p->start = AP_STARTING;
 	fill_params(page, p, p->stack_hi);
 	if (apic_send_init(p->apic_id))
-		return false;
+		return give_up(page, p, wait[1]);
 	tsc_delay(ms ? 10 * ms : START_TIMEOUT_TSC / 40);
-	for (int sipi = 0; sipi < 2 && !p->online; sipi++) {
+	for (int sipi = 0; sipi < 2; sipi++) {
 		if (apic_send_sipi(p->apic_id, (uint8_t)(page >> PAGE_SHIFT)))
-			return false;
+			break;
 		uint64_t start = __builtin_ia32_rdtsc();
-		while (!__atomic_load_n(&p->online, __ATOMIC_ACQUIRE) &&
+		while (__atomic_load_n(&p->start, __ATOMIC_ACQUIRE) == AP_STARTING &&
 		       __builtin_ia32_rdtsc() - start < wait[sipi])
 			cpu_relax();
+		if (__atomic_load_n(&p->start, __ATOMIC_ACQUIRE) == AP_ONLINE)
+			return true;
+		if (give_up_at_once)
+			break;
 	}
-	return p->online;
+	return give_up(page, p, wait[1]);
 }
 
 /* The CPU list: the MADT's where the firmware has ACPI, else the one EFI
@@ -173,7 +223,8 @@ unsigned smp_start_aps(const struct boot_info *bi)
 			log_err("smp: no memory for CPU with APIC id %u: left out\n", c->apic_id);
 			continue;
 		}
-		if (start_one(bi->ap_trampoline, p, bi->tsc_per_ms))
+		if (start_one(bi->ap_trampoline, p, bi->tsc_per_ms,
+			      bi->config.debug_ap_start == DEBUG_AP_START_GIVE_UP))
 			next_id++;
 		else
 			log_err("smp: CPU with APIC id %u did not start: left out\n", c->apic_id);
