@@ -25,6 +25,7 @@ START_TEST(good_file_sets_every_key)
 		"module = guests/kernel.bin\n"
 		"log.level = debug\n"
 		"debug.fault = ud2\n"
+		"debug.ap_start = give-up\n"
 		"watchdog = 30\n"
 		"debug.audit_every = 256\n"
 		"selftest = off";          /* no final newline */
@@ -37,6 +38,7 @@ START_TEST(good_file_sets_every_key)
 	ck_assert(!cfg.guest_is_data[0] && !cfg.guest_is_data[1] && cfg.guest_is_data[2]);
 	ck_assert_int_eq(cfg.log_level, LOG_DEBUG);
 	ck_assert_int_eq(cfg.debug_fault, DEBUG_FAULT_UD2);
+	ck_assert_int_eq(cfg.debug_ap_start, DEBUG_AP_START_GIVE_UP);
 	ck_assert(!cfg.selftest);
 	ck_assert_uint_eq(cfg.watchdog_s, 30);
 	ck_assert_uint_eq(cfg.audit_every, 256);
@@ -65,6 +67,7 @@ static const struct {
 	{ "log level = info\n", "sealvisor.cfg:1: space inside key 'log level'" },
 	{ "log.level = loud\n", "sealvisor.cfg:1: bad value 'loud' for log.level" },
 	{ "debug.fault = segv\n", "sealvisor.cfg:1: bad value 'segv' for debug.fault" },
+	{ "debug.ap_start = later\n", "sealvisor.cfg:1: bad value 'later' for debug.ap_start" },
 	{ "selftest = maybe\n", "sealvisor.cfg:1: bad value 'maybe' for selftest" },
 	{ "guest = ../escape.elf\n", "sealvisor.cfg:1: guest path '../escape.elf' must not contain '..'" },
 	{ "watchdog = -1\n", "sealvisor.cfg:1: bad value '-1' for watchdog: a number of seconds, 0 to 86400" },
