@@ -17,8 +17,8 @@ struct percpu {
 	uint32_t apic_id;
 	uint64_t stack_lo, stack_hi;  /* the CPU's main stack, for backtraces */
 	void *desc;                   /* its GDT/TSS/IST stacks (arch/x86/desc.c) */
-	/* Start-up (arch/x86/smp.c): AP_STARTING, then AP_ONLINE set by the AP
-	 * or AP_ABANDONED by the boot CPU that gave up on it: one wins. */
+	/* Start-up (arch/x86/smp.c): AP_STARTING, then AP_RUNNING (the AP,
+	 * then ONLINE or FAILED) or AP_ABANDONED (the boot CPU): one wins. */
 	int start;
 	volatile bool timer_fired;    /* the local APIC's preemption timer */
 };

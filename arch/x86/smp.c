@@ -47,10 +47,13 @@ _Static_assert(__builtin_offsetof(struct ap_params, claim) == 0x5c, "ap_params l
  * wins claim OPEN -> TAKEN; otherwise it parks (cli; hlt). A boot CPU that
  * gives up wins OPEN -> GIVEN_UP first (then INITs the CPU: it waits for a
  * SIPI that never comes), or, if the AP took them, races it on
- * percpu.start (ap_entry): an abandoned AP halts before it counts itself.
+ * percpu.start: ap_entry's first act is STARTING -> RUNNING, before any
+ * side effect (its percpu_install writes cpus[id], which the next CPU may
+ * own); the boot CPU's is STARTING -> ABANDONED. An abandoned AP halts
+ * there; a running one is waited for until it is ONLINE or FAILED.
  */
 enum { AP_CLAIM_OPEN = 0, AP_CLAIM_TAKEN = 1, AP_CLAIM_GIVEN_UP = 2 };
-enum { AP_STARTING = 0, AP_ONLINE = 1, AP_ABANDONED = 2 };
+enum { AP_STARTING = 0, AP_RUNNING, AP_ONLINE, AP_FAILED, AP_ABANDONED };
 
 extern const uint8_t ap_trampoline[], ap_trampoline_pm32[], ap_trampoline_lm64[],
 	ap_trampoline_end[];
@@ -69,6 +72,10 @@ static void tsc_delay(uint64_t cycles)
 
 static void ap_entry(struct percpu *p)
 {
+	int starting = AP_STARTING;
+	if (!__atomic_compare_exchange_n(&p->start, &starting, AP_RUNNING, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		halt_forever();   /* given up on: its id may be someone else's now */
 	desc_init_cpu(p, p->desc);
 	trap_load_idt();
 	apic_enable();
@@ -76,13 +83,11 @@ static void ap_entry(struct percpu *p)
 	if (err) {
 		log_err("smp: CPU %u (APIC %u): %s cannot be enabled: %s (%d)\n", p->id,
 			p->apic_id, virt->name, errno_name(err), err);
+		__atomic_store_n(&p->start, AP_FAILED, __ATOMIC_RELEASE);
 		halt_forever();
 	}
-	int starting = AP_STARTING;
-	if (!__atomic_compare_exchange_n(&p->start, &starting, AP_ONLINE, false, __ATOMIC_SEQ_CST,
-					 __ATOMIC_SEQ_CST))
-		halt_forever();   /* given up on: its id is someone else's now */
 	__atomic_add_fetch(&nr_cpus_online, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->start, AP_ONLINE, __ATOMIC_RELEASE);
 	log_info("smp: CPU %u (APIC id %u) is up\n", p->id, p->apic_id);
 	hv_cpu_main(p->id);
 }
@@ -126,9 +131,14 @@ static bool give_up(uint64_t page, struct percpu *p, uint64_t patience)
 	while (__atomic_load_n(&p->start, __ATOMIC_ACQUIRE) == AP_STARTING &&
 	       __builtin_ia32_rdtsc() - start < patience)
 		cpu_relax();
-	int starting = AP_STARTING;
-	return !__atomic_compare_exchange_n(&p->start, &starting, AP_ABANDONED, false, __ATOMIC_SEQ_CST,
-					    __ATOMIC_SEQ_CST);
+	int state = AP_STARTING;
+	if (__atomic_compare_exchange_n(&p->start, &state, AP_ABANDONED, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
+		return false;
+	/* Running our code, which ends in bounded time: wait for its end. */
+	while ((state = __atomic_load_n(&p->start, __ATOMIC_ACQUIRE)) == AP_RUNNING)
+		cpu_relax();
+	return state == AP_ONLINE;
 }
 
 static struct percpu *new_cpu(unsigned id, uint32_t apic)
@@ -175,8 +185,8 @@ static bool start_one(uint64_t page, struct percpu *p, uint64_t ms, bool give_up
 		while (__atomic_load_n(&p->start, __ATOMIC_ACQUIRE) == AP_STARTING &&
 		       __builtin_ia32_rdtsc() - start < wait[sipi])
 			cpu_relax();
-		if (__atomic_load_n(&p->start, __ATOMIC_ACQUIRE) == AP_ONLINE)
-			return true;
+		if (__atomic_load_n(&p->start, __ATOMIC_ACQUIRE) != AP_STARTING)
+			break;   /* it runs: give_up waits for its end */
 		if (give_up_at_once)
 			break;
 	}
