@@ -45,8 +45,10 @@ static int guest_range(struct vm *vm, uint64_t gpa, uint64_t len)
 /*
  * Copies between buf and the guest's [gpa, gpa + len) a page at a time,
  * each page held by memobj_get_page (as the fault path holds it), so a
- * punch cannot free it under the copy. A page never touched is allocated
- * zeroed, exactly as the guest's own access would. guest_range first.
+ * punch cannot free it under the copy. A page never touched reads as
+ * zeros without being allocated (a refused call then has allocated
+ * nothing), and is allocated zeroed for a write, exactly as the guest's
+ * own access would. guest_range first.
  */
 static int guest_copy(struct vm *vm, uint64_t gpa, void *buf, uint64_t len, bool to_guest)
 {
@@ -61,8 +63,12 @@ static int guest_copy(struct vm *vm, uint64_t gpa, void *buf, uint64_t len, bool
 		uint64_t chunk = PAGE_SIZE - (off & ~PAGE_MASK);
 		if (chunk > len)
 			chunk = len;
-		int err = obj ? memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order) : -EFAULT;
-		if (!err) {
+		int err = !obj ? -EFAULT : to_guest ? memobj_get_page(obj, off >> PAGE_SHIFT, &pa, &order)
+						   : memobj_get_page_if_present(obj, off >> PAGE_SHIFT, &pa, &order);
+		if (err == -ENOENT) {
+			memset(p, 0, chunk);
+			err = 0;
+		} else if (!err) {
 			uint8_t *page = (uint8_t *)phys_to_virt(pa) + (off & ~PAGE_MASK);
 			if (to_guest)
 				memcpy(page, p, chunk);

@@ -117,6 +117,9 @@ int memobj_unregister_owner(struct memobj *obj, void *owner);
  * else 0. On success the object stays locked until memobj_put_page.
  */
 int memobj_get_page(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order);
+/* The same without allocating: -ENOENT (lock not held) for a page never
+ * written, which reads as zeros. Its holder reads it and puts it. */
+int memobj_get_page_if_present(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order);
 void memobj_put_page(struct memobj *obj, uint64_t pa);
 
 /* Accounting. */

@@ -144,6 +144,22 @@ int memobj_get_page(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *
 	return r;
 }
 
+int memobj_get_page_if_present(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order)
+{
+	spin_lock(&obj->lock);
+	if (pgoff >= (obj->size + PAGE_SIZE - 1) >> PAGE_SHIFT) {
+		spin_unlock(&obj->lock);
+		return -EINVAL;
+	}
+	uint64_t e = idx_lookup(&obj->index, pgoff, order);
+	if (!e) {
+		spin_unlock(&obj->lock);
+		return -ENOENT;
+	}
+	*pa = e & IE_ADDR;
+	return 0;
+}
+
 void memobj_put_page(struct memobj *obj, uint64_t pa)
 {
 	(void)pa;

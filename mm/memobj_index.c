@@ -65,6 +65,14 @@ uint64_t idx_leaf_detach(struct memobj_index *ix, uint64_t slot)
 	return slot & IE_ADDR;
 }
 
+static bool root_empty(const struct memobj_index *ix)
+{
+	for (unsigned i = 0; i < IDX_FANOUT; i++)
+		if (ix->root[i])
+			return false;
+	return true;
+}
+
 /* One root slot: the middle node covering pages [base, base + 2^18). */
 static int walk_mid(struct memobj_index *ix, uint64_t *mid, uint64_t base,
 		    uint64_t start, uint64_t end, bool create, idx_block_fn fn, void *ctx)
@@ -88,6 +96,8 @@ static int walk_mid(struct memobj_index *ix, uint64_t *mid, uint64_t base,
 int idx_walk(struct memobj_index *ix, uint64_t start, uint64_t end, bool create,
 	     idx_block_fn fn, void *ctx)
 {
+	bool new_root = false;
+
 	if (end > IDX_MAX_PAGES || start >= end)
 		return start == end ? 0 : -EINVAL;
 	if (!ix->root) {
@@ -95,6 +105,7 @@ int idx_walk(struct memobj_index *ix, uint64_t start, uint64_t end, bool create,
 			return 0;
 		if (!(ix->root = node_alloc(ix)))
 			return -ENOMEM;
+		new_root = true;
 	}
 	int r = 0;
 	for (uint64_t i = start >> L2_SHIFT; i <= (end - 1) >> L2_SHIFT && r >= 0; i++) {
@@ -103,8 +114,10 @@ int idx_walk(struct memobj_index *ix, uint64_t start, uint64_t end, bool create,
 			if (!create)
 				continue;
 			uint64_t *mid = node_alloc(ix);
-			if (!mid)
-				return -ENOMEM;
+			if (!mid) {
+				r = -ENOMEM;
+				break;
+			}
 			ix->root[i] = virt_to_phys(mid) | IE_PRESENT | IE_TABLE;
 		}
 		uint64_t *mid = phys_to_virt(ix->root[i] & IE_ADDR);
@@ -115,6 +128,12 @@ int idx_walk(struct memobj_index *ix, uint64_t start, uint64_t end, bool create,
 			node_free(ix, mid);
 			ix->root[i] = 0;
 		}
+	}
+	/* A walk that allocated the root and failed leaves nothing behind
+	 * (middle nodes go above): a refused call changes no page count. */
+	if (new_root && r < 0 && root_empty(ix)) {
+		node_free(ix, ix->root);
+		ix->root = NULL;
 	}
 	return r;
 }

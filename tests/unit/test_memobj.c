@@ -454,6 +454,32 @@ START_TEST(fallocate_enospc_rolls_back_this_call_only)
 }
 END_TEST
 
+/* A page allocation that fails on an object with no page yet (its index
+ * needs a root and a middle node first) leaves no node behind: with 0, 1
+ * or 2 pages free, -ENOSPC and the free count as it was. */
+START_TEST(get_page_enospc_leaves_no_index_node)
+{
+	static uint64_t held[96 * MB / PAGE_SIZE];
+	unsigned n = 0;
+	uint64_t pa;
+	unsigned order;
+
+	ck_assert_int_eq(memobj_set_size(o, 4 * PAGE_SIZE), 0);
+	while ((held[n] = pmm_alloc(0, OWNER_HV, 0)))
+		n++;
+	for (unsigned left = 0; left < 3; left++) {
+		if (left)
+			ck_assert_int_eq(pmm_free(held[--n], 0), 0);
+		ck_assert_uint_eq(pmm_free_pages(), left);
+		ck_assert_int_eq(memobj_get_page(o, 1, &pa, &order), -ENOSPC);
+		ck_assert_uint_eq(pmm_free_pages(), left);
+		ck_assert_uint_eq(memobj_nr_pages(o), 0);
+	}
+	while (n)
+		ck_assert_int_eq(pmm_free(held[--n], 0), 0);
+}
+END_TEST
+
 START_TEST(fallocate_calls_owner_with_page_range)
 {
 	ck_assert_int_eq(memobj_register_owner(o, &log_a, &owner_log_ops), 0);
@@ -650,6 +676,7 @@ Suite *memobj_suite(void)
 	tcase_add_test(tc, fallocate_past_size_when_grow_sealed_is_eperm);
 	tcase_add_test(tc, fallocate_bad_mode_and_range);
 	tcase_add_test(tc, fallocate_enospc_rolls_back_this_call_only);
+	tcase_add_test(tc, get_page_enospc_leaves_no_index_node);
 	tcase_add_test(tc, fallocate_calls_owner_with_page_range);
 	tcase_add_test(tc, punch_invalidates_before_freeing);
 	tcase_add_test(tc, punch_splits_a_2m_extent_and_frees_only_punched_pages);
