@@ -45,12 +45,14 @@ _Static_assert(__builtin_offsetof(struct ap_params, claim) == 0x5c, "ap_params l
  * up on must never run on the parameters (the stack) of the next one. The
  * trampoline takes the parameters only if they name its APIC id and it
  * wins claim OPEN -> TAKEN; otherwise it parks (cli; hlt). A boot CPU that
- * gives up wins OPEN -> GIVEN_UP first (then INITs the CPU: it waits for a
- * SIPI that never comes), or, if the AP took them, races it on
+ * gives up wins OPEN -> GIVEN_UP first, or, if the AP took them, races it on
  * percpu.start: ap_entry's first act is STARTING -> RUNNING, before any
  * side effect (its percpu_install writes cpus[id], which the next CPU may
  * own); the boot CPU's is STARTING -> ABANDONED. An abandoned AP halts
- * there; a running one is waited for until it is ONLINE or FAILED.
+ * there; a running one is waited for until it is ONLINE or FAILED. Either
+ * way a CPU given up on is sent INIT before the page is rewritten, so it
+ * stops wherever it is (it holds nothing yet) and waits for a SIPI that
+ * never comes: the claims only back that up.
  */
 enum { AP_CLAIM_OPEN = 0, AP_CLAIM_TAKEN = 1, AP_CLAIM_GIVEN_UP = 2 };
 enum { AP_STARTING = 0, AP_RUNNING, AP_ONLINE, AP_FAILED, AP_ABANDONED };
@@ -123,6 +125,7 @@ static bool give_up(uint64_t page, struct percpu *p, uint64_t patience)
 
 	if (__atomic_compare_exchange_n(&ap->claim, &open, AP_CLAIM_GIVEN_UP, false, __ATOMIC_SEQ_CST,
 					__ATOMIC_SEQ_CST)) {
+		__atomic_store_n(&p->start, AP_ABANDONED, __ATOMIC_SEQ_CST);
 		apic_send_init(p->apic_id);   /* back to waiting for a SIPI */
 		return false;
 	}
@@ -133,8 +136,12 @@ static bool give_up(uint64_t page, struct percpu *p, uint64_t patience)
 		cpu_relax();
 	int state = AP_STARTING;
 	if (__atomic_compare_exchange_n(&p->start, &state, AP_ABANDONED, false, __ATOMIC_SEQ_CST,
-					__ATOMIC_SEQ_CST))
+					__ATOMIC_SEQ_CST)) {
+		/* It may still be reading the parameters, which the next CPU's
+		 * will overwrite: INIT stops it first (it holds nothing yet). */
+		apic_send_init(p->apic_id);
 		return false;
+	}
 	/* Running our code, which ends in bounded time: wait for its end. */
 	while ((state = __atomic_load_n(&p->start, __ATOMIC_ACQUIRE)) == AP_RUNNING)
 		cpu_relax();
