@@ -36,7 +36,7 @@ static bool flush_by_asid;
  * its VM_HSAVE_PA page, where VMRUN itself saves the host's. */
 static uint64_t host_save_pa[HV_MAX_CPUS];
 static uint64_t hsave_pa[HV_MAX_CPUS];
-/* For the debug line at shutdown: VMRUNs, and those with every clean bit
+/* For the count line at shutdown: VMRUNs, and those with every clean bit
  * clear (a VMCB new, reset or moved to another CPU). */
 static uint64_t svm_entries, svm_entries_all_dirty, svm_timer_arms;
 /* The deadline each CPU's APIC timer counts to (0: none armed). */
@@ -503,7 +503,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	leak_check_before(v);
 	uint64_t inj = *vmcb64(vmcb, VMCB_EVENTINJ);
 	if (cpu_features.qemu_tcg && (inj & EVENT_VALID) && EVENT_TYPE(inj) == EVENT_TYPE_INTR)
-		apic_send_kick_self();  /* see qemu_tcg_intr_quirk below */
+		apic_send_kick_self();  /* qemu_tcg_intr_quirk, above */
 	svm_enter(v->arch_pa, &v->regs, host_save_pa[this_cpu()->id]);
 	if (rdmsr(MSR_IA32_GS_BASE) != gs_base) {
 		uint64_t bad = rdmsr(MSR_IA32_GS_BASE);
