@@ -85,7 +85,7 @@ static inline int vmcb_clean_group(unsigned off)
  * lose a count, as VMX's vmx_counts). */
 extern uint64_t vmcb_field_writes[HV_MAX_CPUS];
 uint64_t vmcb_field_writes_total(void);
-/* svm.c: the writes, the VMRUNs and those with no clean bit, at debug level. */
+/* svm.c: the writes, the VMRUNs, those with no clean bit and the timer arms, logged (info) at shutdown. */
 void svm_log_counts(void);
 
 static inline void vmcb_mark(struct vcpu *v, unsigned off)
