@@ -131,33 +131,32 @@ int64_t memobj_write(struct memobj *obj, uint64_t off, const void *buf, uint64_t
 	return done ? (int64_t)done : err;
 }
 
-int memobj_get_page(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order)
+/* Both getters: the page at pgoff with the object lock held (0), or an
+ * error with it dropped; allocate says whether a hole gets a page. */
+static int get_page(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order, bool allocate)
 {
+	int r = -EINVAL;
+
 	spin_lock(&obj->lock);
-	if (pgoff >= (obj->size + PAGE_SIZE - 1) >> PAGE_SHIFT) {
-		spin_unlock(&obj->lock);
-		return -EINVAL;
+	if (pgoff < (obj->size + PAGE_SIZE - 1) >> PAGE_SHIFT) {
+		uint64_t e = allocate ? 0 : idx_lookup(&obj->index, pgoff, order);
+		r = allocate ? lookup_or_alloc(obj, pgoff, pa, order) : e ? 0 : -ENOENT;
+		if (e)
+			*pa = e & IE_ADDR;
 	}
-	int r = lookup_or_alloc(obj, pgoff, pa, order);
 	if (r)
 		spin_unlock(&obj->lock);
 	return r;
 }
 
+int memobj_get_page(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order)
+{
+	return get_page(obj, pgoff, pa, order, true);
+}
+
 int memobj_get_page_if_present(struct memobj *obj, uint64_t pgoff, uint64_t *pa, unsigned *order)
 {
-	spin_lock(&obj->lock);
-	if (pgoff >= (obj->size + PAGE_SIZE - 1) >> PAGE_SHIFT) {
-		spin_unlock(&obj->lock);
-		return -EINVAL;
-	}
-	uint64_t e = idx_lookup(&obj->index, pgoff, order);
-	if (!e) {
-		spin_unlock(&obj->lock);
-		return -ENOENT;
-	}
-	*pa = e & IE_ADDR;
-	return 0;
+	return get_page(obj, pgoff, pa, order, false);
 }
 
 void memobj_put_page(struct memobj *obj, uint64_t pa)
