@@ -96,8 +96,6 @@ static int walk_mid(struct memobj_index *ix, uint64_t *mid, uint64_t base,
 int idx_walk(struct memobj_index *ix, uint64_t start, uint64_t end, bool create,
 	     idx_block_fn fn, void *ctx)
 {
-	bool new_root = false;
-
 	if (end > IDX_MAX_PAGES || start >= end)
 		return start == end ? 0 : -EINVAL;
 	if (!ix->root) {
@@ -105,7 +103,6 @@ int idx_walk(struct memobj_index *ix, uint64_t start, uint64_t end, bool create,
 			return 0;
 		if (!(ix->root = node_alloc(ix)))
 			return -ENOMEM;
-		new_root = true;
 	}
 	int r = 0;
 	for (uint64_t i = start >> L2_SHIFT; i <= (end - 1) >> L2_SHIFT && r >= 0; i++) {
@@ -129,9 +126,12 @@ int idx_walk(struct memobj_index *ix, uint64_t start, uint64_t end, bool create,
 			ix->root[i] = 0;
 		}
 	}
-	/* A walk that allocated the root and failed leaves nothing behind
-	 * (middle nodes go above): a refused call changes no page count. */
-	if (new_root && r < 0 && root_empty(ix)) {
+	/* A failed walk or a removing one (create false: punch, fallocate's
+	 * undo) that leaves the root empty frees it (middle nodes go above):
+	 * a refused call changes no page count, even a fallocate whose undo
+	 * walk, not the failed one, empties the root it allocated. The root
+	 * goes only with no middle node left: !root reads as all holes. */
+	if ((r < 0 || !create) && root_empty(ix)) {
 		node_free(ix, ix->root);
 		ix->root = NULL;
 	}

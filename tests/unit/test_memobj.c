@@ -480,6 +480,67 @@ START_TEST(get_page_enospc_leaves_no_index_node)
 }
 END_TEST
 
+/* review7: a fallocate on an object with no page yet that runs out part-way
+ * (the root, middle and leaf nodes and some pages allocated) is undone by a
+ * second walk; that walk must free the root too. With 0..8 pages free:
+ * -ENOSPC and the free count as it was. */
+START_TEST(fallocate_enospc_on_empty_object_leaves_no_index_node)
+{
+	static uint64_t held[96 * MB / PAGE_SIZE];
+	unsigned n = 0;
+
+	while ((held[n] = pmm_alloc(0, OWNER_HV, 0)))
+		n++;
+	for (unsigned left = 0; left < 9; left++) {
+		if (left)
+			ck_assert_int_eq(pmm_free(held[--n], 0), 0);
+		ck_assert_uint_eq(pmm_free_pages(), left);
+		ck_assert_int_eq(memobj_fallocate(o, 0, 0, 16 * PAGE_SIZE), -ENOSPC);
+		ck_assert_uint_eq(pmm_free_pages(), left);
+		ck_assert_uint_eq(memobj_nr_pages(o), 0);
+		ck_assert_uint_eq(memobj_get_size(o), 0);
+	}
+	while (n)
+		ck_assert_int_eq(pmm_free(held[--n], 0), 0);
+}
+END_TEST
+
+/* review7: the same across two root slots (pages 2^18 - 2 .. 2^18 + 2: two
+ * middle nodes, two leaves), out of memory at every step; then a punch on
+ * the object whose root went, and a page after it. */
+START_TEST(fallocate_enospc_across_root_slots_leaves_no_index_node)
+{
+	static uint64_t held[96 * MB / PAGE_SIZE];
+	const uint64_t off = ((1UL << 18) - 2) * PAGE_SIZE;
+	unsigned n = 0, order;
+	uint64_t pa;
+
+	while ((held[n] = pmm_alloc(0, OWNER_HV, 0)))
+		n++;
+	for (unsigned left = 0; left < 9; left++) {
+		if (left)
+			ck_assert_int_eq(pmm_free(held[--n], 0), 0);
+		ck_assert_int_eq(memobj_fallocate(o, MEMOBJ_FALLOC_KEEP_SIZE, off, 4 * PAGE_SIZE),
+				 -ENOSPC);
+		ck_assert_uint_eq(pmm_free_pages(), left);
+		ck_assert_uint_eq(memobj_nr_pages(o), 0);
+	}
+	ck_assert_int_eq(pmm_free(held[--n], 0), 0);   /* 9: root, 2 x (mid, leaf), 4 pages */
+	ck_assert_int_eq(memobj_fallocate(o, 0, off, 4 * PAGE_SIZE), 0);
+	ck_assert_uint_eq(pmm_free_pages(), 0);
+	ck_assert_int_eq(memobj_fallocate(o, MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE,
+					  0, off + 4 * PAGE_SIZE), 0);
+	ck_assert_uint_eq(pmm_free_pages(), 9);
+	ck_assert_int_eq(memobj_fallocate(o, MEMOBJ_FALLOC_PUNCH_HOLE | MEMOBJ_FALLOC_KEEP_SIZE,
+					  0, off + 4 * PAGE_SIZE), 0);
+	ck_assert_int_eq(memobj_get_page(o, 1UL << 18, &pa, &order), 0);
+	memobj_put_page(o, pa);
+	ck_assert_uint_eq(pmm_free_pages(), 9 - 4);   /* root, mid, leaf, page */
+	while (n)
+		ck_assert_int_eq(pmm_free(held[--n], 0), 0);
+}
+END_TEST
+
 START_TEST(fallocate_calls_owner_with_page_range)
 {
 	ck_assert_int_eq(memobj_register_owner(o, &log_a, &owner_log_ops), 0);
@@ -677,6 +738,8 @@ Suite *memobj_suite(void)
 	tcase_add_test(tc, fallocate_bad_mode_and_range);
 	tcase_add_test(tc, fallocate_enospc_rolls_back_this_call_only);
 	tcase_add_test(tc, get_page_enospc_leaves_no_index_node);
+	tcase_add_test(tc, fallocate_enospc_on_empty_object_leaves_no_index_node);
+	tcase_add_test(tc, fallocate_enospc_across_root_slots_leaves_no_index_node);
 	tcase_add_test(tc, fallocate_calls_owner_with_page_range);
 	tcase_add_test(tc, punch_invalidates_before_freeing);
 	tcase_add_test(tc, punch_splits_a_2m_extent_and_frees_only_punched_pages);
