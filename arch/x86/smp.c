@@ -126,7 +126,8 @@ static bool give_up(uint64_t page, struct percpu *p, uint64_t patience)
 	if (__atomic_compare_exchange_n(&ap->claim, &open, AP_CLAIM_GIVEN_UP, false, __ATOMIC_SEQ_CST,
 					__ATOMIC_SEQ_CST)) {
 		__atomic_store_n(&p->start, AP_ABANDONED, __ATOMIC_SEQ_CST);
-		apic_send_init(p->apic_id);   /* back to waiting for a SIPI */
+		if (apic_send_init(p->apic_id))   /* back to waiting for a SIPI */
+			log_warn("smp: INIT to APIC id %u not delivered\n", p->apic_id);
 		return false;
 	}
 	/* It took its parameters: it is on its own stack, and comes up now. */
@@ -139,7 +140,8 @@ static bool give_up(uint64_t page, struct percpu *p, uint64_t patience)
 					__ATOMIC_SEQ_CST)) {
 		/* It may still be reading the parameters, which the next CPU's
 		 * will overwrite: INIT stops it first (it holds nothing yet). */
-		apic_send_init(p->apic_id);
+		if (apic_send_init(p->apic_id))
+			log_warn("smp: INIT to APIC id %u not delivered\n", p->apic_id);
 		return false;
 	}
 	/* Running our code, which ends in bounded time: wait for its end. */
@@ -235,6 +237,13 @@ unsigned smp_start_aps(const struct boot_info *bi)
 		const struct boot_cpu *c = &list[i];
 		if (!c->enabled || c->apic_id == self)
 			continue;
+		/* xAPIC IPIs carry 8 destination bits and the trampoline checks
+		 * CPUID.1's 8-bit id: a larger id would alias another CPU's. */
+		if (c->apic_id > 0xfe) {
+			log_err("smp: CPU with APIC id %u: beyond xAPIC's 8-bit ids: left out\n",
+				c->apic_id);
+			continue;
+		}
 		struct percpu *p = new_cpu(next_id, c->apic_id);
 		if (!p) {
 			log_err("smp: no memory for CPU with APIC id %u: left out\n", c->apic_id);
